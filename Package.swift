@@ -1,0 +1,114 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Centaur",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "centaur", targets: ["centaur"]),
+        .library(name: "CentaurCore", targets: ["CentaurCore"]),
+        .library(name: "CentaurProviders", targets: ["CentaurProviders"]),
+        .library(name: "CentaurGateway", targets: ["CentaurGateway"]),
+        .library(name: "CentaurTestSupport", targets: ["CentaurTestSupport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        // Vocabulary: messages, requests, responses, usage, prices, JSON, schemas, errors. No I/O.
+        .target(
+            name: "CentaurCore",
+            swiftSettings: swiftSettings
+        ),
+        // Model providers over HTTP: Anthropic, Bedrock, OpenAI-compatible, replay, local llama.cpp.
+        .target(
+            name: "CentaurProviders",
+            dependencies: [
+                "CentaurCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Configuration and the model registry; later the request pipeline.
+        .target(
+            name: "CentaurGateway",
+            dependencies: [
+                "CentaurCore",
+                "CentaurProviders",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test doubles shipped for users' tests too: fake upstream server, scripted model, manual clock.
+        .target(
+            name: "CentaurTestSupport",
+            dependencies: [
+                "CentaurCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "centaur",
+            dependencies: [
+                "CentaurCommands",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The CLI's commands, as a library so tests can drive them in-process.
+        .target(
+            name: "CentaurCommands",
+            dependencies: [
+                "CentaurCore",
+                "CentaurProviders",
+                "CentaurGateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CentaurCoreTests",
+            dependencies: ["CentaurCore", "CentaurTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CentaurProvidersTests",
+            dependencies: [
+                "CentaurProviders", "CentaurTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CentaurGatewayTests",
+            dependencies: ["CentaurGateway", "CentaurCommands", "CentaurTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

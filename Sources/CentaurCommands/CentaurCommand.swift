@@ -1,0 +1,111 @@
+import ArgumentParser
+import AsyncHTTPClient
+import CentaurCore
+import Foundation
+import Logging
+
+/// The `centaur` command line.
+public struct CentaurCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "centaur",
+        abstract: "Put language models into products: gateway, guardrails, evals and human review.",
+        discussion: """
+            With no centaur.yaml, Centaur uses its embedded default: a local Qwen2.5-Coder-0.5B model run by \
+            llama.cpp (install it with scripts/setup-local-model). See README.md for a tour.
+            """,
+        version: CentaurVersion.current,
+        subcommands: [ModelsCommand.self, AskCommand.self, VersionCommand.self]
+    )
+
+    public init() {}
+}
+
+/// Options every command that reads configuration or state takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file (default: ./centaur.yaml, else the embedded default).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Directory for Centaur's data.", valueName: "dir"))
+    var dataDir: String = ".centaur/data"
+
+    @Flag(name: .shortAndLong, help: "Log progress to stderr.")
+    var verbose = false
+
+    func bootstrapLogging() -> Logger {
+        let level: Logger.Level = verbose ? .info : .warning
+        LoggingBootstrap.once(level: level)
+        var logger = Logger(label: "centaur")
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// Logging goes to stderr so stdout carries only answers.
+enum LoggingBootstrap {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var done = false  // guarded by `lock`
+
+    static func once(level: Logger.Level) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !done else { return }
+        done = true
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print Centaur's version.")
+
+    func run() {
+        print("centaur \(CentaurVersion.current)")
+    }
+}
+
+/// Prints a failure as one sentence on stderr and exits non-zero.
+struct CLIFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+extension ParsableCommand {
+    static func fail(_ error: any Error) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        return ExitCode(1)
+    }
+}
+
+/// Runs `body` with an HTTP client that is shut down afterwards, whatever happens.
+func withHTTPClient<T: Sendable>(_ body: (HTTPClient) async throws -> T) async throws -> T {
+    let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(300))))
+    do {
+        let result = try await body(client)
+        try await client.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+}
+
+extension CentaurCommand {
+    /// The process entry point: parses the arguments and runs the chosen command.
+    public static func runMain(arguments: [String]? = nil) async {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

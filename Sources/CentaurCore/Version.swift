@@ -1,0 +1,4 @@
+/// Centaur's release version.
+public enum CentaurVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,254 @@
+import CentaurCore
+import Foundation
+import Yams
+
+/// A configuration file that cannot be used, with the key and line at fault.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    public let source: String
+    public let key: String?
+    public let line: Int?
+    public let reason: String
+
+    public var description: String {
+        var location = source
+        if let line { location += ":\(line)" }
+        if let key { return "\(location): \(key): \(reason)" }
+        return "\(location): \(reason)"
+    }
+    public var errorDescription: String? { description }
+}
+
+/// Reads `centaur.yaml`: substitutes `${VAR}` and `${VAR:-default}` from the environment in string values,
+/// and validates every key, reporting the first problem with its key path and line.
+public struct ConfigurationLoader: Sendable {
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// Loads `path`, or the embedded default when `path` is `nil` and `./centaur.yaml` does not exist.
+    /// A path given explicitly must exist.
+    public func load(path: String?) throws -> CentaurConfiguration {
+        let candidate = path ?? "centaur.yaml"
+        guard FileManager.default.fileExists(atPath: candidate) else {
+            if path != nil {
+                throw ConfigurationError(source: candidate, key: nil, line: nil, reason: "file not found; pass an existing file with --config, or leave it out to use the embedded default")
+            }
+            return .embeddedDefault
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: candidate, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(source: candidate, key: nil, line: nil, reason: "cannot read: \(error.localizedDescription)")
+        }
+        return try parse(text, source: candidate)
+    }
+
+    public func parse(_ text: String, source: String) throws -> CentaurConfiguration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigurationError(source: source, key: nil, line: nil, reason: "the file is empty; it needs providers, models and default_model")
+            }
+            root = node
+        } catch let error as YamlError {
+            throw ConfigurationError(source: source, key: nil, line: Self.line(of: error), reason: "not valid YAML: \(error)")
+        }
+        var reader = Reader(source: source, environment: environment)
+        return try reader.configuration(root)
+    }
+
+    static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+}
+
+private struct Reader {
+    let source: String
+    let environment: [String: String]
+    var missing: [String] = []
+
+    init(source: String, environment: [String: String]) {
+        self.source = source
+        self.environment = environment
+    }
+
+    func fail(_ key: String?, _ node: Node?, _ reason: String) -> ConfigurationError {
+        ConfigurationError(source: source, key: key, line: node?.mark.map { $0.line }, reason: reason)
+    }
+
+    func mapping(_ node: Node, key: String) throws -> [(String, Node)] {
+        guard case .mapping(let mapping) = node else {
+            throw fail(key, node, "expected a mapping of keys to values")
+        }
+        var pairs: [(String, Node)] = []
+        for (k, v) in mapping {
+            guard let name = k.string else { throw fail(key, k, "keys must be strings") }
+            pairs.append((name, v))
+        }
+        return pairs
+    }
+
+    func checkKeys(_ pairs: [(String, Node)], allowed: [String], key: String) throws {
+        for (name, node) in pairs where !allowed.contains(name) {
+            throw fail("\(key).\(name)", node, "unknown key; expected one of \(allowed.joined(separator: ", "))")
+        }
+    }
+
+    /// A string value with `${VAR}` substituted; records unset variables.
+    mutating func string(_ node: Node, key: String) throws -> String {
+        guard case .scalar(let scalar) = node else { throw fail(key, node, "expected a single value") }
+        return substitute(scalar.string, key: key, node: node)
+    }
+
+    mutating func substitute(_ text: String, key: String, node: Node) -> String {
+        var output = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            output += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                output += rest[start.lowerBound...]
+                rest = ""
+                break
+            }
+            let expression = rest[start.upperBound..<end]
+            let parts = expression.split(separator: ":-", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            if let value = environment[name], !value.isEmpty {
+                output += value
+            } else if parts.count == 2 {
+                output += parts[1]
+            } else {
+                missing.append("\(key) (line \(node.mark?.line ?? 0)) needs environment variable \(name), which is not set")
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return output + rest
+    }
+
+    mutating func number(_ node: Node, key: String) throws -> Double {
+        let text = try string(node, key: key)
+        guard let value = Double(text) else { throw fail(key, node, "expected a number, got '\(text)'") }
+        return value
+    }
+
+    mutating func configuration(_ root: Node) throws -> CentaurConfiguration {
+        let top = try mapping(root, key: "(top level)")
+        try checkKeys(top, allowed: ["providers", "models", "default_model"], key: "(top level)")
+        let topDict = Dictionary(top, uniquingKeysWith: { first, _ in first })
+        guard let providersNode = topDict["providers"] else { throw fail("providers", root, "missing; list at least one provider") }
+        guard let modelsNode = topDict["models"] else { throw fail("models", root, "missing; map at least one model name to a provider") }
+
+        var providers: [String: ProviderConfiguration] = [:]
+        for (name, node) in try mapping(providersNode, key: "providers") {
+            providers[name] = try provider(name: name, node: node)
+        }
+        if providers.isEmpty { throw fail("providers", providersNode, "no providers are configured") }
+
+        var models: [ModelConfiguration] = []
+        for (name, node) in try mapping(modelsNode, key: "models") {
+            let key = "models.\(name)"
+            let pairs = try mapping(node, key: key)
+            try checkKeys(pairs, allowed: ["provider", "id", "price"], key: key)
+            let dict = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+            guard let providerNode = dict["provider"] else { throw fail(key, node, "missing 'provider'") }
+            let providerName = try string(providerNode, key: "\(key).provider")
+            guard providers[providerName] != nil else {
+                throw fail("\(key).provider", providerNode, "no provider named '\(providerName)'; configured: \(providers.keys.sorted().joined(separator: ", "))")
+            }
+            guard let idNode = dict["id"] else { throw fail(key, node, "missing 'id' (the upstream model id)") }
+            var model = ModelConfiguration(name: name, provider: providerName, id: try string(idNode, key: "\(key).id"), line: node.mark?.line)
+            if let priceNode = dict["price"] {
+                let pricePairs = try mapping(priceNode, key: "\(key).price")
+                try checkKeys(pricePairs, allowed: ["input", "output", "cache_read", "cache_write"], key: "\(key).price")
+                let p = Dictionary(pricePairs, uniquingKeysWith: { first, _ in first })
+                guard let input = p["input"], let output = p["output"] else {
+                    throw fail("\(key).price", priceNode, "needs both 'input' and 'output' (USD per million tokens)")
+                }
+                model.price = ModelPrice(
+                    input: try number(input, key: "\(key).price.input"), output: try number(output, key: "\(key).price.output"),
+                    cacheRead: try p["cache_read"].map { try number($0, key: "\(key).price.cache_read") },
+                    cacheWrite: try p["cache_write"].map { try number($0, key: "\(key).price.cache_write") })
+            }
+            models.append(model)
+        }
+        if models.isEmpty { throw fail("models", modelsNode, "no models are configured") }
+
+        let defaultModel: String
+        if let node = topDict["default_model"] {
+            defaultModel = try string(node, key: "default_model")
+            guard models.contains(where: { $0.name == defaultModel }) else {
+                throw fail("default_model", node, "no model named '\(defaultModel)'; configured: \(models.map(\.name).joined(separator: ", "))")
+            }
+        } else {
+            defaultModel = models[0].name
+        }
+        return CentaurConfiguration(providers: providers, models: models, defaultModel: defaultModel, source: source)
+    }
+
+    mutating func provider(name: String, node: Node) throws -> ProviderConfiguration {
+        let key = "providers.\(name)"
+        let pairs = try mapping(node, key: key)
+        let dict = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        guard let kindNode = dict["kind"] else {
+            throw fail(key, node, "missing 'kind' (one of \(ProviderConfiguration.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let kindText = try string(kindNode, key: "\(key).kind")
+        guard let kind = ProviderConfiguration.Kind(rawValue: kindText) else {
+            throw fail("\(key).kind", kindNode, "unknown kind '\(kindText)'; expected one of \(ProviderConfiguration.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let allowed: [String] =
+            switch kind {
+            case .anthropic: ["kind", "api_key", "base_url", "timeout"]
+            case .bedrock: ["kind", "region", "endpoint", "timeout"]
+            case .openai: ["kind", "base_url", "api_key", "flavor", "deployment", "api_version", "timeout"]
+            case .local: ["kind", "home", "port", "base_url", "timeout"]
+            case .replay: ["kind", "cassette", "mode", "record_from"]
+            }
+        try checkKeys(pairs, allowed: allowed, key: key)
+        let missingBefore = missing.count
+        var provider = ProviderConfiguration(name: name, kind: kind)
+        provider.line = node.mark?.line
+        provider.apiKey = try dict["api_key"].map { try string($0, key: "\(key).api_key") }
+        provider.baseURL = try dict["base_url"].map { try string($0, key: "\(key).base_url") }
+        provider.region = try dict["region"].map { try string($0, key: "\(key).region") }
+        provider.endpoint = try dict["endpoint"].map { try string($0, key: "\(key).endpoint") }
+        provider.flavor = try dict["flavor"].map { try string($0, key: "\(key).flavor") }
+        provider.deployment = try dict["deployment"].map { try string($0, key: "\(key).deployment") }
+        provider.apiVersion = try dict["api_version"].map { try string($0, key: "\(key).api_version") }
+        provider.home = try dict["home"].map { try string($0, key: "\(key).home") }
+        provider.cassette = try dict["cassette"].map { try string($0, key: "\(key).cassette") }
+        provider.mode = try dict["mode"].map { try string($0, key: "\(key).mode") }
+        provider.recordFrom = try dict["record_from"].map { try string($0, key: "\(key).record_from") }
+        provider.timeoutSeconds = try dict["timeout"].map { try number($0, key: "\(key).timeout") }
+        if let portNode = dict["port"] {
+            let port = try number(portNode, key: "\(key).port")
+            guard port >= 0, port < 65536, port.rounded() == port else { throw fail("\(key).port", portNode, "expected a port number from 0 to 65535") }
+            provider.port = Int(port)
+        }
+        if let flavor = provider.flavor, !["openai", "azure", "compatible", "llama_cpp"].contains(flavor) {
+            throw fail("\(key).flavor", dict["flavor"], "unknown flavor '\(flavor)'; expected openai, azure, compatible or llama_cpp")
+        }
+        if kind == .openai, provider.baseURL == nil {
+            throw fail(key, node, "missing 'base_url' (for example http://127.0.0.1:8000/v1)")
+        }
+        if kind == .openai, provider.flavor == "azure", provider.deployment == nil || provider.apiVersion == nil {
+            throw fail(key, node, "the azure flavor needs 'deployment' and 'api_version'")
+        }
+        if kind == .replay, provider.cassette == nil {
+            throw fail(key, node, "missing 'cassette' (a JSONL file of recordings)")
+        }
+        if let mode = provider.mode, !["replay", "record"].contains(mode) {
+            throw fail("\(key).mode", dict["mode"], "unknown mode '\(mode)'; expected replay or record")
+        }
+        provider.missingEnvironment = Array(missing[missingBefore...])
+        return provider
+    }
+}

@@ -1,0 +1,297 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs llama.cpp's OpenAI-compatible server (`python -m llama_cpp.server`) on 127.0.0.1 as a supervised `Service`:
+/// it starts the process, waits until `/v1/models` answers, restarts it when it dies, and stops it on shutdown.
+///
+/// ```swift
+/// let server = LocalModelServer(configuration: .init(home: ".centaur"), httpClient: .shared, logger: logger)
+/// let group = ServiceGroup(services: [server], logger: logger)
+/// // … then talk to `server.baseURL` with an OpenAICompatibleModel (flavor .llamaCpp)
+/// ```
+public final class LocalModelServer: Service, Sendable {
+    public struct Configuration: Sendable, Hashable {
+        /// The Python with llama-cpp-python installed (`scripts/setup-local-model` makes `.centaur/venv`).
+        public var python: String
+        /// The GGUF model file.
+        public var modelPath: String
+        /// The model name the server answers to.
+        public var alias: String
+        /// 0 picks a free port.
+        public var port: Int
+        public var contextSize: Int
+        public var threads: Int
+        /// The most time to wait for the server to load the model and answer.
+        public var startupTimeout: Duration
+        /// Where the server's output goes.
+        public var logFile: String?
+
+        public init(
+            python: String, modelPath: String, alias: String = LocalModelServer.defaultAlias, port: Int = 0,
+            contextSize: Int = 4096, threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+            startupTimeout: Duration = .seconds(120), logFile: String? = nil
+        ) {
+            self.python = python
+            self.modelPath = modelPath
+            self.alias = alias
+            self.port = port
+            self.contextSize = contextSize
+            self.threads = threads
+            self.startupTimeout = startupTimeout
+            self.logFile = logFile
+        }
+
+        /// The layout `scripts/setup-local-model` installs under `home` (default `.centaur`).
+        public init(home: String, alias: String = LocalModelServer.defaultAlias, port: Int = 0) {
+            self.init(
+                python: "\(home)/venv/bin/python", modelPath: "\(home)/models/\(LocalModelServer.defaultModelFile)",
+                alias: alias, port: port, logFile: "\(home)/logs/llama-server.log")
+        }
+    }
+
+    public static let defaultAlias = "qwen2.5-coder-0.5b-instruct"
+    public static let defaultModelFile = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+
+    private enum Phase: Sendable {
+        case idle
+        case starting
+        case ready
+        case failed(String)
+        case stopped
+    }
+
+    private struct State {
+        var phase: Phase = .idle
+        var waiters: [CheckedContinuation<Void, any Error>] = []
+        var restarts = 0
+    }
+
+    public let configuration: Configuration
+    /// The port the server listens on.
+    public let port: Int
+    private let httpClient: HTTPClient
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+
+    public init(configuration: Configuration, httpClient: HTTPClient, logger: Logger = Logger(label: "centaur.local-model")) {
+        self.configuration = configuration
+        self.port = configuration.port == 0 ? Self.freePort() : configuration.port
+        self.httpClient = httpClient
+        self.logger = logger
+    }
+
+    /// `http://127.0.0.1:PORT/v1`, the OpenAI-compatible API root.
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    /// How many times the process was restarted after dying.
+    public var restartCount: Int { state.withLockedValue { $0.restarts } }
+
+    /// Checks that the files the server needs exist; the error says how to install them.
+    public func checkInstalled() throws {
+        let manager = FileManager.default
+        guard manager.isExecutableFile(atPath: configuration.python) else {
+            throw ConfigurationProblem("the local model runtime is not installed (\(configuration.python) is missing): run scripts/setup-local-model")
+        }
+        guard manager.fileExists(atPath: configuration.modelPath) else {
+            throw ConfigurationProblem("the local model file \(configuration.modelPath) is missing: run scripts/setup-local-model")
+        }
+    }
+
+    /// Waits until the server answers, or throws why it could not start.
+    public func waitUntilReady() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome = state.withLockedValue { state -> Result<Void, any Error>? in
+                switch state.phase {
+                case .ready: return .success(())
+                case .failed(let reason): return .failure(ConfigurationProblem(reason))
+                case .stopped: return .failure(ConfigurationProblem("the local model server has stopped"))
+                case .idle, .starting:
+                    state.waiters.append(continuation)
+                    return nil
+                }
+            }
+            if let outcome { continuation.resume(with: outcome) }
+        }
+    }
+
+    private func transition(to phase: Phase) {
+        let (waiters, result) = state.withLockedValue { state -> ([CheckedContinuation<Void, any Error>], Result<Void, any Error>?) in
+            state.phase = phase
+            let result: Result<Void, any Error>? =
+                switch phase {
+                case .ready: .success(())
+                case .failed(let reason): .failure(ConfigurationProblem(reason))
+                case .stopped: .failure(ConfigurationProblem("the local model server has stopped"))
+                default: nil
+                }
+            guard let result else { return ([], nil) }
+            let waiters = state.waiters
+            state.waiters = []
+            return (waiters, result)
+        }
+        if let result { waiters.forEach { $0.resume(with: result) } }
+    }
+
+    /// Starts and supervises the process until graceful shutdown or cancellation.
+    public func run() async throws {
+        do {
+            try checkInstalled()
+        } catch {
+            transition(to: .failed("\(error)"))
+            throw error
+        }
+        var backoff: Duration = .milliseconds(500)
+        defer { transition(to: .stopped) }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            transition(to: .starting)
+            let process = try launch()
+            let exit = ProcessExit(process)
+            do {
+                try await waitForHealth(exit: exit)
+            } catch {
+                stop(process)
+                transition(to: .failed("the local model server did not start: \(error) (see \(configuration.logFile ?? "its output"))"))
+                throw error
+            }
+            logger.info("local model server ready", metadata: ["port": "\(port)", "model": "\(configuration.alias)"])
+            transition(to: .ready)
+            backoff = .milliseconds(500)
+
+            let exitedByItself = await withGracefulShutdownHandler {
+                await withTaskCancellationHandler {
+                    await exit.wait()
+                } onCancel: {
+                    self.stop(process)
+                }
+            } onGracefulShutdown: {
+                self.stop(process)
+            }
+            if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            logger.warning("local model server exited; restarting", metadata: ["status": "\(exitedByItself)"])
+            state.withLockedValue { $0.restarts += 1 }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(10))
+        }
+    }
+
+    private func launch() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: configuration.python)
+        process.arguments = [
+            "-m", "llama_cpp.server",
+            "--model", configuration.modelPath,
+            "--model_alias", configuration.alias,
+            "--host", "127.0.0.1",
+            "--port", String(port),
+            "--n_ctx", String(configuration.contextSize),
+            "--n_threads", String(configuration.threads),
+        ]
+        if let logFile = configuration.logFile {
+            let url = URL(fileURLWithPath: logFile)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: logFile, contents: nil)
+            let handle = try FileHandle(forWritingTo: url)
+            process.standardOutput = handle
+            process.standardError = handle
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
+        try process.run()
+        return process
+    }
+
+    private func waitForHealth(exit: ProcessExit) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + configuration.startupTimeout
+        while clock.now < deadline {
+            if exit.hasExited {
+                throw ConfigurationProblem("the process exited with status \(exit.status ?? -1) while loading")
+            }
+            var request = HTTPClientRequest(url: baseURL + "/models")
+            request.method = .GET
+            if let response = try? await httpClient.execute(request, timeout: .seconds(2)), response.status == .ok {
+                _ = try? await response.body.collect(upTo: 1 << 20)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw ConfigurationProblem("no answer on \(baseURL)/models within \(configuration.startupTimeout)")
+    }
+
+    /// Asks the process to stop, and kills it if it has not within five seconds.
+    private func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
+            if process.isRunning { kill(pid, SIGKILL) }
+        }
+    }
+
+    /// Asks the kernel for a free TCP port on 127.0.0.1.
+    static func freePort() -> Int {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { return 8765 }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        return bound ? Int(UInt16(bigEndian: address.sin_port)) : 8765
+    }
+}
+
+/// Waits for a process to exit without blocking a thread.
+final class ProcessExit: Sendable {
+    private let state = NIOLockedValueBox<(exited: Bool, status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((false, nil, []))
+
+    init(_ process: Process) {
+        process.terminationHandler = { [state] process in
+            let waiters = state.withLockedValue { state -> [CheckedContinuation<Int32, Never>] in
+                state.exited = true
+                state.status = process.terminationStatus
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            waiters.forEach { $0.resume(returning: process.terminationStatus) }
+        }
+        if !process.isRunning {
+            state.withLockedValue { $0.exited = true; $0.status = process.terminationStatus }
+        }
+    }
+
+    var hasExited: Bool { state.withLockedValue { $0.exited } }
+    var status: Int32? { state.withLockedValue { $0.status } }
+
+    @discardableResult
+    func wait() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let status = state.withLockedValue { state -> Int32? in
+                if state.exited { return state.status ?? -1 }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let status { continuation.resume(returning: status) }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import CentaurCommands
+
+await CentaurCommand.runMain()
