@@ -331,7 +331,9 @@ enum RFC3339 {
             if i == start { return false }
         }
         guard i < c.count else { return false }
-        if c[i] == UInt8(ascii: "Z") || c[i] == UInt8(ascii: "z") { return i == c.count - 1 }
+        if c[i] == UInt8(ascii: "Z") || c[i] == UInt8(ascii: "z") {
+            return i == c.count - 1 && (second < 60 || (hour == 23 && minute == 59))
+        }
         guard c[i] == UInt8(ascii: "+") || c[i] == UInt8(ascii: "-"), c.count == i + 6,
             let offsetHour = digits(c, i + 1, 2), c[i + 3] == UInt8(ascii: ":"), let offsetMinute = digits(c, i + 4, 2)
         else { return false }

@@ -1,0 +1,117 @@
+import CentaurCore
+import Foundation
+import Testing
+
+struct JSONValueTests {
+    @Test func roundTripsEveryKindOfValue() throws {
+        let text = #"{"a":[1,2.5,"x",true,null,{"b":{}}],"n":-3}"#
+        let value = try JSONValue(parsing: text)
+        #expect(value["a"]?[1]?.doubleValue == 2.5)
+        #expect(value["n"]?.intValue == -3)
+        #expect(value["a"]?[4]?.isNull == true)
+        #expect(value.jsonString() == text)
+    }
+
+    @Test func integralNumbersEncodeWithoutAFraction() {
+        #expect(JSONValue.number(3).jsonString() == "3")
+        #expect(JSONValue.number(0.1).jsonString() == "0.1")
+    }
+
+    @Test func booleansAreNotNumbers() throws {
+        #expect(try JSONValue(parsing: "true") == .bool(true))
+        #expect(try JSONValue(parsing: "1") == .number(1))
+    }
+
+    @Test func malformedJSONRaisesAParseErrorWithAReason() {
+        let error = #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: "{\"a\": ") }
+        #expect(error?.description.hasPrefix("invalid JSON") == true)
+    }
+
+    @Test func decodesIntoCodableTypes() throws {
+        struct Person: Decodable { let name: String; let age: Int }
+        let value: JSONValue = ["name": "Ann", "age": 40]
+        let person: Person = try value.decode()
+        #expect(person.name == "Ann" && person.age == 40)
+    }
+}
+
+struct PriceTableTests {
+    @Test func costAddsEachKindOfTokenAtItsPrice() {
+        let price = ModelPrice(input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75)
+        let usage = Usage(inputTokens: 1_000_000, outputTokens: 100_000, cacheReadTokens: 200_000, cacheWriteTokens: 10_000)
+        #expect(abs(price.cost(of: usage) - (3 + 1.5 + 0.06 + 0.0375)) < 1e-9)
+    }
+
+    @Test func cacheTokensDefaultToTheInputPrice() {
+        let price = ModelPrice(input: 2, output: 8)
+        #expect(abs(price.cost(of: Usage(cacheReadTokens: 500_000)) - 1.0) < 1e-9)
+    }
+
+    @Test func bedrockInferenceProfileIdsFindTheirListPrice() {
+        let price = PriceTable.builtIn.price(for: "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+        #expect(price?.input == 3 && price?.output == 15)
+        #expect(PriceTable.builtIn.price(for: "no-such-model") == nil)
+    }
+
+    @Test func configuredPricesOverrideBuiltInOnes() {
+        let table = PriceTable.builtIn.merging(PriceTable(["claude-sonnet-4-5": ModelPrice(input: 1, output: 2)]))
+        #expect(table.price(for: "claude-sonnet-4-5-20250929")?.input == 1)
+    }
+}
+
+struct ModelResponseAccumulatorTests {
+    @Test func buildsTextAndToolCallsFromDeltas() throws {
+        var accumulator = ModelResponseAccumulator()
+        let events: [ModelStreamEvent] = [
+            .start(id: "m1", model: "x"), .usage(Usage(inputTokens: 10)),
+            .textDelta(index: 0, text: "Hel"), .textDelta(index: 0, text: "lo"), .blockStop(index: 0),
+            .toolUseStart(index: 1, id: "t1", name: "f"), .toolInputDelta(index: 1, partialJSON: "{\"a\":"),
+            .toolInputDelta(index: 1, partialJSON: "1}"), .blockStop(index: 1),
+            .usage(Usage(outputTokens: 7)), .finish(stopReason: .toolUse),
+        ]
+        events.forEach { accumulator.add($0) }
+        let response = try accumulator.response()
+        #expect(response.text == "Hello")
+        #expect(response.toolUses == [ToolUse(id: "t1", name: "f", input: ["a": 1])])
+        #expect(response.usage == Usage(inputTokens: 10, outputTokens: 7))
+        #expect(response.stopReason == .toolUse)
+        #expect(response.id == "m1")
+    }
+
+    @Test func toolInputThatIsNotJSONIsAMalformedResponse() {
+        var accumulator = ModelResponseAccumulator()
+        accumulator.add(.toolUseStart(index: 0, id: "t", name: "f"))
+        accumulator.add(.toolInputDelta(index: 0, partialJSON: "{oops"))
+        #expect { try accumulator.response() } throws: { ($0 as? ModelError)?.kind == .malformedResponse }
+    }
+
+    @Test func aResponseReplaysAsEventsThatRebuildIt() async throws {
+        let original = ModelResponse(
+            id: "r", model: "m", content: [.text("hi"), .toolUse(ToolUse(id: "1", name: "f", input: ["x": [1, 2]]))],
+            stopReason: .toolUse, usage: Usage(inputTokens: 3, outputTokens: 4))
+        let rebuilt = try await ModelStream.replaying(original).collect()
+        #expect(rebuilt.content == original.content)
+        #expect(rebuilt.usage == original.usage)
+        #expect(rebuilt.stopReason == original.stopReason)
+    }
+
+    @Test func structuredOutputParsesFencedJSON() throws {
+        let response = ModelResponse(model: "m", content: [.text("```json\n{\"a\": 1}\n```")], stopReason: .endTurn, usage: .zero)
+        #expect(try response.structuredOutput() == ["a": 1])
+    }
+}
+
+struct ModelErrorTests {
+    @Test func kindsSayWhetherARetryCanHelp() {
+        #expect(ModelError.Kind.rateLimited.isRetryable)
+        #expect(ModelError.Kind.overloaded.isRetryable)
+        #expect(!ModelError.Kind.invalidRequest.isRetryable)
+        #expect(!ModelError.Kind.contextTooLong.isRetryable)
+    }
+
+    @Test func descriptionNamesKindProviderStatusAndRetryAfter() {
+        let error = ModelError.rateLimited(retryAfter: .seconds(20), message: "slow down", provider: "anthropic")
+        #expect(error.description.contains("rate_limited from anthropic (HTTP 429): slow down"))
+        #expect(error.description.contains("retry after"))
+    }
+}
