@@ -18,8 +18,10 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible, Loca
     public var errorDescription: String? { description }
 }
 
-/// Reads `centaur.yaml`: substitutes `${VAR}` and `${VAR:-default}` from the environment in string values,
-/// and validates every key, reporting the first problem with its key path and line.
+/// Reads `centaur.yaml`: substitutes `${VAR}` and `${VAR:-default}` from the environment (in the text,
+/// before YAML parsing, so `{ api_key: ${KEY} }` works in flow mappings), and validates every key,
+/// reporting the first problem with its key path and line. A variable that is not set makes only the
+/// provider that uses it unusable, with a message naming the key and line.
 public struct ConfigurationLoader: Sendable {
     public var environment: [String: String]
 
@@ -49,7 +51,7 @@ public struct ConfigurationLoader: Sendable {
     public func parse(_ text: String, source: String) throws -> CentaurConfiguration {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try Yams.compose(yaml: substitute(text)) else {
                 throw ConfigurationError(source: source, key: nil, line: nil, reason: "the file is empty; it needs providers, models and default_model")
             }
             root = node
@@ -58,6 +60,44 @@ public struct ConfigurationLoader: Sendable {
         }
         var reader = Reader(source: source, environment: environment)
         return try reader.configuration(root)
+    }
+
+    /// Marks an unset variable in the text; ``Reader`` turns it into a per-key problem.
+    static let unsetMarker = "__centaur_unset__"
+
+    /// Replaces `${NAME}` and `${NAME:-default}` in the text, quoting values that YAML would misread.
+    func substitute(_ text: String) -> String {
+        var output = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            let before = rest[..<start.lowerBound]
+            output += before
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                output += rest[start.lowerBound...]
+                return output
+            }
+            let expression = rest[start.upperBound..<end]
+            let parts = expression.split(separator: ":-", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            let lineSoFar = output.split(separator: "\n", omittingEmptySubsequences: false).last ?? ""
+            let insideDoubleQuotes = lineSoFar.filter { $0 == "\"" }.count % 2 == 1
+            if let value = environment[name], !value.isEmpty {
+                output += Self.yamlSafe(value, insideDoubleQuotes: insideDoubleQuotes)
+            } else if parts.count == 2 {
+                output += Self.yamlSafe(String(parts[1]), insideDoubleQuotes: insideDoubleQuotes)
+            } else {
+                output += "\(Self.unsetMarker)\(name)\(Self.unsetMarker)"
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return output + rest
+    }
+
+    static func yamlSafe(_ value: String, insideDoubleQuotes: Bool) -> String {
+        let plain = value.allSatisfy { $0.isLetter || $0.isNumber || "-_./:+=@~".contains($0) } && !value.hasPrefix("-")
+        if plain { return value }
+        let escaped = String(JSONValue.string(value).jsonString().dropFirst().dropLast())
+        return insideDoubleQuotes ? escaped : "\"\(escaped)\""
     }
 
     static func line(of error: YamlError) -> Int? {
@@ -102,35 +142,17 @@ private struct Reader {
         }
     }
 
-    /// A string value with `${VAR}` substituted; records unset variables.
+    /// A string value; an unset `${VAR}` in it is recorded against this key and line.
     mutating func string(_ node: Node, key: String) throws -> String {
         guard case .scalar(let scalar) = node else { throw fail(key, node, "expected a single value") }
-        return substitute(scalar.string, key: key, node: node)
-    }
-
-    mutating func substitute(_ text: String, key: String, node: Node) -> String {
-        var output = ""
-        var rest = Substring(text)
-        while let start = rest.range(of: "${") {
-            output += rest[..<start.lowerBound]
-            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
-                output += rest[start.lowerBound...]
-                rest = ""
-                break
-            }
-            let expression = rest[start.upperBound..<end]
-            let parts = expression.split(separator: ":-", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0])
-            if let value = environment[name], !value.isEmpty {
-                output += value
-            } else if parts.count == 2 {
-                output += parts[1]
-            } else {
-                missing.append("\(key) (line \(node.mark?.line ?? 0)) needs environment variable \(name), which is not set")
-            }
-            rest = rest[rest.index(after: end)...]
+        var text = scalar.string
+        let marker = ConfigurationLoader.unsetMarker
+        while let start = text.range(of: marker), let end = text.range(of: marker, range: start.upperBound..<text.endIndex) {
+            let name = text[start.upperBound..<end.lowerBound]
+            missing.append("\(key) (line \(node.mark?.line ?? 0)) needs environment variable \(name), which is not set")
+            text.removeSubrange(start.lowerBound..<end.upperBound)
         }
-        return output + rest
+        return text
     }
 
     mutating func number(_ node: Node, key: String) throws -> Double {

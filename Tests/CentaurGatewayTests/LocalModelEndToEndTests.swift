@@ -1,0 +1,162 @@
+import CentaurCore
+import Foundation
+import Testing
+
+/// End to end with the real local model: the built `centaur` binary starts llama.cpp's server and answers.
+///
+/// Runs when scripts/setup-local-model has installed the model; scripts/test installs it and sets
+/// CENTAUR_REQUIRE_LOCAL_MODEL=1, so in CI a missing model fails instead of skipping.
+@Suite(.serialized, .enabled(if: LocalModel.isInstalled || LocalModel.isRequired, "run scripts/setup-local-model first"))
+struct LocalModelEndToEndTests {
+    @Test func theModelIsInstalled() {
+        #expect(LocalModel.isInstalled, "scripts/setup-local-model did not install \(LocalModel.modelPath)")
+    }
+
+    @Test func askAnswersAndReportsUsage() throws {
+        let result = try CLI.run(["ask", "--json", "--temperature", "0", "--max-tokens", "16", "What is the capital of France? Answer with one word."])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONValue(parsing: result.stdout)
+        #expect(json["text"]?.stringValue?.lowercased().contains("paris") == true, "\(json)")
+        #expect((json["usage"]?["output_tokens"]?.intValue ?? 0) > 0)
+        #expect((json["usage"]?["input_tokens"]?.intValue ?? 0) > 0)
+        #expect(json["cost_usd"] == 0)
+        #expect(json["model"] == "small")
+    }
+
+    @Test func schemaConstrainedExtractionReturnsSchemaValidJSON() throws {
+        let schema: JSONValue = [
+            "type": "object",
+            "properties": ["name": ["type": "string"], "date_of_birth": ["type": "string", "format": "date"]],
+            "required": ["name", "date_of_birth"],
+            "additionalProperties": false,
+        ]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("person-\(UUID().uuidString).schema.json")
+        try schema.jsonData().write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let prompt = "Extract the person's full name and date of birth (as YYYY-MM-DD) from this text: 'Applicant Jane Marie Roe, born 4 July 1990, lives in Austin, Texas.'"
+        let result = try CLI.run(["ask", "--json", "--temperature", "0", "--schema", file.path, prompt])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONValue(parsing: result.stdout)
+        let output = try #require(json["output"])
+        #expect(JSONSchema(schema).validate(output).isEmpty, "\(output)")
+        #expect(output["date_of_birth"] == "1990-07-04", "\(output)")
+        #expect(output["name"]?.stringValue?.contains("Roe") == true, "\(output)")
+        #expect(json["schema_violations"] == [])
+    }
+
+    @Test func modelsReportsTheLocalModelAsReachable() throws {
+        let result = try CLI.run(["models", "--json"])
+        #expect(result.status == 0)
+        let rows = try JSONValue(parsing: result.stdout).arrayValue ?? []
+        #expect(rows.first?["name"] == "small")
+        #expect(rows.first?["reachable"] == true)
+        #expect(rows.first?["default"] == true)
+    }
+}
+
+/// CLI behaviour that needs no model.
+struct CLITests {
+    @Test func anUnknownModelIsAClearErrorOnStderr() throws {
+        let result = try CLI.run(["ask", "--model", "nope", "hello"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("unknown model 'nope'"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func aMissingConfigFileIsAClearError() throws {
+        let result = try CLI.run(["models", "--config", "/nonexistent/centaur.yaml"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("file not found"))
+    }
+
+    @Test func everyCommandHasHelp() throws {
+        for command in [["--help"], ["ask", "--help"], ["models", "--help"], ["version", "--help"]] {
+            let result = try CLI.run(command)
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("USAGE: centaur"), "\(command)")
+        }
+        #expect(try CLI.run(["version"]).stdout == "centaur \(CentaurVersion.current)\n")
+    }
+
+    @Test func aReplayConfigurationAnswersFromItsCassette() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let request = ModelRequest(model: "demo", messages: [.user("hello")], maxTokens: 512)
+        let response = ModelResponse(model: "recorded", content: [.text("hi from the cassette")], stopReason: .endTurn, usage: Usage(inputTokens: 3, outputTokens: 4))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var line = try encoder.encode(CassetteLine(key: CassetteLine.key(for: request), request: request, response: response))
+        line.append(UInt8(ascii: "\n"))
+        try line.write(to: directory.appendingPathComponent("c.jsonl"))
+        let config = directory.appendingPathComponent("centaur.yaml")
+        try "providers:\n  r: { kind: replay, cassette: \(directory.path)/c.jsonl }\nmodels:\n  demo: { provider: r, id: recorded, price: { input: 1, output: 2 } }\n"
+            .write(to: config, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["ask", "--config", config.path, "--json", "hello"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONValue(parsing: result.stdout)
+        #expect(json["text"] == "hi from the cassette")
+        #expect(abs((json["cost_usd"]?.doubleValue ?? 0) - 11.0 / 1_000_000) < 1e-12)
+    }
+}
+
+import CentaurProviders
+
+struct CassetteLine: Codable {
+    var key: String
+    var request: ModelRequest
+    var response: ModelResponse
+    static func key(for request: ModelRequest) -> String { ReplayModel.key(for: request) }
+}
+
+enum LocalModel {
+    static let home = ProcessInfo.processInfo.environment["CENTAUR_HOME"] ?? "\(CLI.packageRoot)/.centaur"
+    static let modelPath = "\(home)/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    static var isInstalled: Bool {
+        FileManager.default.fileExists(atPath: modelPath) && FileManager.default.isExecutableFile(atPath: "\(home)/venv/bin/python")
+    }
+    static var isRequired: Bool { ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_LOCAL_MODEL"] == "1" }
+}
+
+/// Runs the built `centaur` binary.
+enum CLI {
+    /// The package root, found from this source file's path.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// The `centaur` executable beside the test bundle in the build folder.
+    static var executable: URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("centaur")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: "\(packageRoot)/.build/debug/centaur")
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+        var environment = ProcessInfo.processInfo.environment
+        environment["CENTAUR_HOME"] = LocalModel.home
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
