@@ -53,6 +53,14 @@ struct ConfigurationTests {
         #expect(error?.description.contains("providers.anthropic.api_key (line 2) needs environment variable ANTHROPIC_API_KEY") == true)
     }
 
+    @Test func secretsWithCharactersYAMLWouldMisreadArriveIntact() throws {
+        let secret = "a}b, #c: \"d\"{e"
+        let yaml = "providers:\n  a: { kind: anthropic, api_key: ${K} }\n  b: { kind: anthropic, api_key: \"pre-${K}\" }\nmodels:\n  m: { provider: a, id: x }\n"
+        let configuration = try ConfigurationLoader(environment: ["K": secret]).parse(yaml, source: "c.yaml")
+        #expect(configuration.providers["a"]?.apiKey == secret)
+        #expect(configuration.providers["b"]?.apiKey == "pre-" + secret)
+    }
+
     @Test func defaultsInVariablesApply() throws {
         let yaml = "providers:\n  v: { kind: openai, base_url: \"${VLLM_URL:-http://127.0.0.1:9/v1}\" }\nmodels:\n  m: { provider: v, id: x }\n"
         let configuration = try ConfigurationLoader(environment: [:]).parse(yaml, source: "c.yaml")

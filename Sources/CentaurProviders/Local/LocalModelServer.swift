@@ -73,6 +73,9 @@ public final class LocalModelServer: Service, Sendable {
         var phase: Phase = .idle
         var waiters: [CheckedContinuation<Void, any Error>] = []
         var restarts = 0
+        var pid: Int32?
+        var readyCount = 0
+        var countWaiters: [(count: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     }
 
     public let configuration: Configuration
@@ -94,6 +97,26 @@ public final class LocalModelServer: Service, Sendable {
 
     /// How many times the process was restarted after dying.
     public var restartCount: Int { state.withLockedValue { $0.restarts } }
+
+    /// The running server process's id, when there is one.
+    public var processIdentifier: Int32? { state.withLockedValue { $0.pid } }
+
+    /// Waits until the server has become ready `count` times in all (so `2` waits for the first restart).
+    public func waitUntilReady(count: Int) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome = state.withLockedValue { state -> Result<Void, any Error>? in
+                if state.readyCount >= count { return .success(()) }
+                switch state.phase {
+                case .failed(let reason): return .failure(ConfigurationProblem(reason))
+                case .stopped: return .failure(ConfigurationProblem("the local model server has stopped"))
+                default:
+                    state.countWaiters.append((count, continuation))
+                    return nil
+                }
+            }
+            if let outcome { continuation.resume(with: outcome) }
+        }
+    }
 
     /// Checks that the files the server needs exist; the error says how to install them.
     public func checkInstalled() throws {
@@ -126,6 +149,12 @@ public final class LocalModelServer: Service, Sendable {
     private func transition(to phase: Phase) {
         let (waiters, result) = state.withLockedValue { state -> ([CheckedContinuation<Void, any Error>], Result<Void, any Error>?) in
             state.phase = phase
+            if case .ready = phase {
+                state.readyCount += 1
+                let due = state.countWaiters.filter { $0.count <= state.readyCount }
+                state.countWaiters.removeAll { $0.count <= state.readyCount }
+                due.forEach { $0.continuation.resume() }
+            }
             let result: Result<Void, any Error>? =
                 switch phase {
                 case .ready: .success(())
@@ -134,8 +163,12 @@ public final class LocalModelServer: Service, Sendable {
                 default: nil
                 }
             guard let result else { return ([], nil) }
-            let waiters = state.waiters
+            var waiters = state.waiters
             state.waiters = []
+            if case .success = result {} else {
+                waiters += state.countWaiters.map(\.continuation)
+                state.countWaiters = []
+            }
             return (waiters, result)
         }
         if let result { waiters.forEach { $0.resume(with: result) } }
@@ -207,6 +240,7 @@ public final class LocalModelServer: Service, Sendable {
             process.standardError = FileHandle.nullDevice
         }
         try process.run()
+        state.withLockedValue { $0.pid = process.processIdentifier }
         return process
     }
 

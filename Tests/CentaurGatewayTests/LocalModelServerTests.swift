@@ -1,0 +1,72 @@
+import AsyncHTTPClient
+import CentaurProviders
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Supervision of the local model process, with a stand-in for llama.cpp's server (a tiny Python HTTP server
+/// that answers `/v1/models`), so the test needs no model.
+struct LocalModelServerTests {
+    static let fakeServer = """
+        #!/usr/bin/env bash
+        # Stand-in for `python -m llama_cpp.server`: serves GET /v1/models on the --port it is given.
+        while [ $# -gt 0 ]; do case "$1" in --port) PORT="$2"; shift 2;; *) shift;; esac; done
+        exec python3 -c '
+        import http.server, sys
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = b"{\\"object\\":\\"list\\",\\"data\\":[{\\"id\\":\\"fake\\"}]}"
+                self.send_response(200); self.send_header("content-length", str(len(body))); self.end_headers(); self.wfile.write(body)
+            def log_message(self, *a): pass
+        http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+        ' "$PORT"
+        """
+
+    @Test func startsWaitsForHealthRestartsAfterACrashAndStopsOnCancel() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let python = directory.appendingPathComponent("python")
+        try Self.fakeServer.write(to: python, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: python.path)
+        let model = directory.appendingPathComponent("model.gguf")
+        try Data("not a real model".utf8).write(to: model)
+
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let server = LocalModelServer(
+            configuration: .init(python: python.path, modelPath: model.path, startupTimeout: .seconds(30), logFile: directory.appendingPathComponent("log").path),
+            httpClient: client)
+        let supervisor = Task { try await server.run() }
+
+        try await server.waitUntilReady()
+        let models = try await OpenAICompatibleModel(configuration: .init(baseURL: server.baseURL, modelID: "fake"), httpClient: client).listModels()
+        #expect(models == ["fake"])
+
+        // When the process dies, the supervisor starts a new one.
+        let first = try #require(server.processIdentifier)
+        kill(first, SIGKILL)
+        try await server.waitUntilReady(count: 2)
+        #expect(server.restartCount == 1)
+        let second = try #require(server.processIdentifier)
+        #expect(second != first)
+
+        // Cancelling the service stops the process.
+        supervisor.cancel()
+        _ = await supervisor.result
+        let exited = (0..<100).contains { _ in
+            usleep(50_000)
+            return kill(second, 0) != 0
+        }
+        #expect(exited, "the server process is still running after shutdown")
+        try await client.shutdown()
+    }
+
+    @Test func aMissingRuntimeSaysToRunTheSetupScript() {
+        let server = LocalModelServer(configuration: .init(home: "/nonexistent"), httpClient: .shared)
+        let error = #expect(throws: ConfigurationProblem.self) { try server.checkInstalled() }
+        #expect(error?.description.contains("scripts/setup-local-model") == true)
+    }
+}
