@@ -51,7 +51,7 @@ public struct AnthropicModel: LanguageModel {
 
     private func httpRequest(_ request: ModelRequest, stream: Bool) -> HTTPClientRequest {
         let body = AnthropicWire.requestBody(request, modelID: configuration.modelID, stream: stream)
-        let base = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
+        let base = configuration.baseURL.withoutTrailingSlash
         return HTTPExchange.jsonPost(
             url: base + "/v1/messages",
             headers: [("x-api-key", configuration.apiKey), ("anthropic-version", configuration.version)],

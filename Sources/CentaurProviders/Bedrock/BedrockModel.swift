@@ -25,7 +25,7 @@ public struct BedrockModel: LanguageModel {
 
         var baseURL: String {
             let base = endpoint ?? "https://bedrock-runtime.\(region).amazonaws.com"
-            return base.hasSuffix("/") ? String(base.dropLast()) : base
+            return base.withoutTrailingSlash
         }
     }
 

@@ -53,7 +53,7 @@ public struct OpenAICompatibleModel: LanguageModel {
 
     /// The chat completions URL for this configuration.
     public var chatCompletionsURL: String {
-        let base = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
+        let base = configuration.baseURL.withoutTrailingSlash
         switch configuration.flavor {
         case .azure(let deployment, let apiVersion):
             let encoded = deployment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? deployment
@@ -117,7 +117,7 @@ public struct OpenAICompatibleModel: LanguageModel {
 
     /// Counts tokens with llama-cpp-python's `POST /extras/tokenize/count`.
     func countTokens(_ text: String) async throws -> Int {
-        var root = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
+        var root = configuration.baseURL.withoutTrailingSlash
         if root.hasSuffix("/v1") { root.removeLast(3) }
         let body = JSONValue.object(["model": .string(configuration.modelID), "input": .string(text)])
         let (_, data) = try await exchange.sendCollecting(HTTPExchange.jsonPost(url: root + "/extras/tokenize/count", headers: [], body: body.jsonData()))
@@ -126,7 +126,7 @@ public struct OpenAICompatibleModel: LanguageModel {
 
     /// Lists model ids from `GET /models`; used to check that a server is up.
     public func listModels() async throws -> [String] {
-        let base = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
+        let base = configuration.baseURL.withoutTrailingSlash
         var request = HTTPClientRequest(url: base + "/models")
         if let key = configuration.apiKey, !key.isEmpty { request.headers.add(name: "authorization", value: "Bearer \(key)") }
         let (_, data) = try await exchange.sendCollecting(request)

@@ -92,3 +92,8 @@ extension JSONValue {
         return .object(object)
     }
 }
+
+extension String {
+    /// A base URL without its trailing slash, so paths can be appended.
+    var withoutTrailingSlash: String { hasSuffix("/") ? String(dropLast()) : self }
+}
