@@ -55,6 +55,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -106,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurGatewayTests",
-            dependencies: ["CentaurGateway", "CentaurCommands", "CentaurTestSupport"],
+            dependencies: ["CentaurGateway", "CentaurCommands", "CentaurTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
     ],

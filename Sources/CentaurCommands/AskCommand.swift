@@ -157,7 +157,7 @@ struct AskCommand: AsyncParsableCommand {
             ])
             print(object.jsonString())
         } else {
-            print()
+            FileHandle.standardOutput.write(Data("\n".utf8))
             let costText = cost.map { String(format: "$%.6f", $0) } ?? "cost unknown"
             var summary = "— \(resolved.configuration.name): \(response.usage.inputTokens) in / \(response.usage.outputTokens) out tokens · \(costText) · \(String(format: "%.2f", response.latency.seconds)) s"
             if let first = response.timeToFirstToken { summary += String(format: " (first token %.2f s)", first.seconds) }

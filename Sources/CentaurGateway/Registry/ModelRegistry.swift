@@ -13,6 +13,13 @@ public struct ResolvedModel: Sendable {
     /// The price used for cost accounting; `nil` when unknown.
     public let price: ModelPrice?
 
+    public init(configuration: ModelConfiguration, provider: ProviderConfiguration, model: any LanguageModel, price: ModelPrice?) {
+        self.configuration = configuration
+        self.provider = provider
+        self.model = model
+        self.price = price
+    }
+
     /// The cost of a call in US dollars, or `nil` when the price is unknown.
     public func cost(of usage: Usage) -> Double? { price?.cost(of: usage) }
 }

@@ -1,0 +1,74 @@
+import CentaurCore
+import Foundation
+
+/// One finished request as the gateway saw it: who, what, every attempt, and how it ended.
+public struct CompletedCall: Sendable {
+    public var requestID: String
+    public var caller: CallerIdentity?
+    public var route: String
+    public var surface: String
+    public var tags: [String: String]
+    public var startedAt: Date
+    public var endedAt: Date
+    public var request: ModelRequest
+    /// The answer, when there was one.
+    public var response: ModelResponse?
+    /// How it failed, when it did.
+    public var error: ModelError?
+    public var attempts: [Attempt]
+
+    /// The cost of every attempt.
+    public var totalCostUSD: Double { attempts.compactMap(\.costUSD).reduce(0, +) }
+}
+
+/// Receives finished calls. Implementations must not block: enqueue and return.
+public protocol CallRecorder: Sendable {
+    func record(_ call: CompletedCall)
+}
+
+/// Records every call once its answer has ended (or failed), without delaying the answer's events.
+public struct RecordingMiddleware: GatewayMiddleware {
+    public let recorder: any CallRecorder
+    private let now: @Sendable () -> Date
+
+    public init(recorder: any CallRecorder, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.recorder = recorder
+        self.now = now
+    }
+
+    public func handle(_ request: ModelRequest, context: GatewayContext, next: GatewayHandler) async throws -> ModelStream {
+        let startedAt = now()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let finish: @Sendable (ModelResponse?, ModelError?) -> Void = { [recorder, now] response, error in
+            recorder.record(CompletedCall(
+                requestID: context.requestID, caller: context.caller, route: context.route, surface: context.surface,
+                tags: context.tags, startedAt: startedAt, endedAt: now(), request: request, response: response,
+                error: error, attempts: context.attempts.all))
+        }
+        let upstream: ModelStream
+        do {
+            upstream = try await next(request, context)
+        } catch {
+            finish(nil, error as? ModelError ?? ModelError(kind: .upstream, message: "\(error)"))
+            throw error
+        }
+        return .producing { continuation in
+            var accumulator = ModelResponseAccumulator()
+            var firstToken: Duration?
+            do {
+                for try await event in upstream {
+                    if firstToken == nil, case .textDelta = event { firstToken = clock.now - started }
+                    accumulator.add(event)
+                    continuation.yield(event)
+                }
+                finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), nil)
+            } catch {
+                let modelError = error as? ModelError
+                    ?? ModelError(kind: .connection, message: error is CancellationError ? "the client went away" : "\(error)")
+                finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), modelError)
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import CentaurCore
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Who is calling: the API key's identity, never the key itself.
+public struct CallerIdentity: Sendable, Hashable, Codable {
+    public var keyID: String
+    public var keyName: String
+    public var team: String?
+
+    public init(keyID: String, keyName: String, team: String? = nil) {
+        self.keyID = keyID
+        self.keyName = keyName
+        self.team = team
+    }
+}
+
+/// One try at one target, as the router made it.
+public struct Attempt: Sendable, Hashable {
+    public enum Outcome: Sendable, Hashable {
+        case success
+        case failure(kind: String, message: String)
+    }
+
+    /// 1 for the first try of the request, counting retries and fallbacks.
+    public var number: Int
+    /// The configured model name tried.
+    public var model: String
+    public var provider: String
+    public var upstreamModel: String
+    public var startedAt: Date
+    public var endedAt: Date
+    public var outcome: Outcome
+    /// Tokens the provider reported for this attempt (a cut stream may have reported some).
+    public var usage: Usage
+    /// The cost of this attempt; `nil` when the model's price is unknown.
+    public var costUSD: Double?
+    public var latency: Duration
+    public var timeToFirstToken: Duration?
+    public var status: Int?
+
+    public var succeeded: Bool { outcome == .success }
+}
+
+/// Per-request state that travels through the pipeline: ids, caller, tags, and the attempts made.
+///
+/// A value type with one shared part: the ``AttemptLog``, which the router appends to and the tracing
+/// middleware reads when the answer ends.
+public struct GatewayContext: Sendable {
+    public var requestID: String
+    public var caller: CallerIdentity?
+    /// Tags for cost attribution and trace filters (from request metadata and headers).
+    public var tags: [String: String]
+    /// The model name the client asked for (an alias, route or configured model).
+    public var route: String
+    /// Which API the client spoke (`openai`, `anthropic`, `cli`).
+    public var surface: String
+    public let attempts: AttemptLog
+
+    public init(requestID: String = UUID().uuidString.lowercased(), caller: CallerIdentity? = nil, tags: [String: String] = [:], route: String, surface: String = "library") {
+        self.requestID = requestID
+        self.caller = caller
+        self.tags = tags
+        self.route = route
+        self.surface = surface
+        self.attempts = AttemptLog()
+    }
+}
+
+/// The attempts made for one request, appended as they end.
+public final class AttemptLog: Sendable {
+    private let box = NIOLockedValueBox<[Attempt]>([])
+
+    public init() {}
+
+    public func append(_ attempt: Attempt) { box.withLockedValue { $0.append(attempt) } }
+    public var all: [Attempt] { box.withLockedValue { $0 } }
+    /// The number the next attempt gets.
+    public var nextNumber: Int { box.withLockedValue { $0.count + 1 } }
+    /// The cost of every attempt, retries and fallbacks included.
+    public var totalCostUSD: Double { all.compactMap(\.costUSD).reduce(0, +) }
+}

@@ -1,0 +1,88 @@
+import CentaurCore
+import Foundation
+
+/// A model alias served by an ordered list of targets: the first is tried first, the rest are fallbacks.
+/// With weights, the order is drawn at random in proportion to the weights for each request (load balancing),
+/// and the remaining targets still serve as fallbacks.
+public struct Route: Sendable, Hashable {
+    public struct Target: Sendable, Hashable {
+        /// A configured model name.
+        public var model: String
+        public var weight: Double?
+
+        public init(model: String, weight: Double? = nil) {
+            self.model = model
+            self.weight = weight
+        }
+    }
+
+    public var name: String
+    public var targets: [Target]
+
+    public init(name: String, targets: [Target]) {
+        self.name = name
+        self.targets = targets
+    }
+
+    /// The order to try targets in, given a source of uniform random numbers in [0, 1).
+    public func order(random: () -> Double) -> [Target] {
+        guard targets.contains(where: { $0.weight != nil }) else { return targets }
+        var remaining = targets
+        var ordered: [Target] = []
+        while !remaining.isEmpty {
+            let total = remaining.reduce(0) { $0 + max(0, $1.weight ?? 0) }
+            guard total > 0 else {
+                ordered += remaining
+                break
+            }
+            var pick = random() * total
+            var index = remaining.count - 1
+            for (i, target) in remaining.enumerated() {
+                pick -= max(0, target.weight ?? 0)
+                if pick < 0 {
+                    index = i
+                    break
+                }
+            }
+            ordered.append(remaining.remove(at: index))
+        }
+        return ordered
+    }
+}
+
+/// How hard the router tries.
+public struct RoutingPolicy: Sendable, Hashable {
+    /// Tries per target (1 = no retries).
+    public var attemptsPerTarget: Int
+    /// Tries per request across all targets.
+    public var maxAttempts: Int
+    /// Backoff before retry `n` is `baseBackoff × 2ⁿ⁻¹`, capped at `maxBackoff`, scaled by a random factor in [0.5, 1).
+    public var baseBackoff: Duration
+    public var maxBackoff: Duration
+    /// A `retry-after` longer than this moves on to the next target instead of waiting.
+    public var maxRetryAfter: Duration
+    public var breakerThreshold: Int
+    public var breakerCooldown: Duration
+
+    public init(
+        attemptsPerTarget: Int = 2, maxAttempts: Int = 6, baseBackoff: Duration = .milliseconds(100),
+        maxBackoff: Duration = .seconds(5), maxRetryAfter: Duration = .seconds(10),
+        breakerThreshold: Int = 5, breakerCooldown: Duration = .seconds(30)
+    ) {
+        self.attemptsPerTarget = max(1, attemptsPerTarget)
+        self.maxAttempts = max(1, maxAttempts)
+        self.baseBackoff = baseBackoff
+        self.maxBackoff = maxBackoff
+        self.maxRetryAfter = maxRetryAfter
+        self.breakerThreshold = breakerThreshold
+        self.breakerCooldown = breakerCooldown
+    }
+
+    /// The wait before retry number `retry` (1-based) of the same target.
+    public func backoff(retry: Int, retryAfter: Duration?, random: Double) -> Duration {
+        let exponential = baseBackoff * (1 << min(max(retry - 1, 0), 20))
+        let capped = min(exponential, maxBackoff)
+        let jittered = capped * (0.5 + random * 0.5)
+        return max(jittered, retryAfter ?? .zero)
+    }
+}

@@ -1,0 +1,178 @@
+import CentaurCore
+import Foundation
+import NIOConcurrencyHelpers
+
+/// The pipeline's terminal step: resolves the requested name to targets and calls them, retrying
+/// retryable failures with jittered backoff (honouring `retry-after`), falling back to the next target,
+/// and skipping targets whose circuit breaker is open. Every attempt is appended to the context's
+/// ``AttemptLog`` with its tokens and cost.
+///
+/// A streamed answer can fall back only until its first token has been passed on; after that a failure
+/// reaches the caller, since the tokens already sent cannot be taken back.
+public final class Router: Sendable {
+    public let routes: [String: Route]
+    public let policy: RoutingPolicy
+    private let resolve: @Sendable (String) throws -> ResolvedModel
+    private let sleep: @Sendable (Duration) async throws -> Void
+    private let now: @Sendable () -> Date
+    private let random: @Sendable () -> Double
+    private let breakers: NIOLockedValueBox<[String: CircuitBreaker]>
+
+    public init(
+        routes: [Route], policy: RoutingPolicy = RoutingPolicy(),
+        resolve: @escaping @Sendable (String) throws -> ResolvedModel,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.routes = Dictionary(routes.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        self.policy = policy
+        self.resolve = resolve
+        self.sleep = sleep
+        self.now = now
+        self.random = random
+        self.breakers = NIOLockedValueBox([:])
+    }
+
+    /// A router over a registry's models and the configuration's routes.
+    public convenience init(registry: ModelRegistry, routes: [Route], policy: RoutingPolicy = RoutingPolicy()) {
+        self.init(routes: routes, policy: policy, resolve: { try registry.resolve($0) })
+    }
+
+    /// The circuit breaker for a target model.
+    public func breaker(for model: String) -> CircuitBreaker {
+        breakers.withLockedValue { breakers in
+            if let existing = breakers[model] { return existing }
+            let breaker = CircuitBreaker(threshold: policy.breakerThreshold, cooldown: policy.breakerCooldown)
+            breakers[model] = breaker
+            return breaker
+        }
+    }
+
+    /// The targets for a requested name: a route's, or the configured model itself.
+    public func targets(for name: String) -> [Route.Target] {
+        if let route = routes[name] { return route.order(random: random) }
+        return [Route.Target(model: name)]
+    }
+
+    public func handle(_ request: ModelRequest, context: GatewayContext) async throws -> ModelStream {
+        let targets = targets(for: request.model)
+        // Resolve up front so an unknown model is a clean error before any streaming starts.
+        var resolved: [(Route.Target, ResolvedModel)] = []
+        for target in targets {
+            do {
+                resolved.append((target, try resolve(target.model)))
+            } catch {
+                if targets.count == 1 {
+                    throw ModelError(kind: .notFound, message: "\(error)", provider: nil, status: 404)
+                }
+                throw ModelError(kind: .invalidRequest, message: "route '\(request.model)' names a model that cannot be used: \(error)", status: 500)
+            }
+        }
+        let plan = resolved
+        return .producing { continuation in
+            try await self.run(request, targets: plan, context: context, continuation: continuation)
+        }
+    }
+
+    private func run(
+        _ request: ModelRequest, targets: [(Route.Target, ResolvedModel)], context: GatewayContext,
+        continuation: ModelStream.Continuation
+    ) async throws {
+        var lastError: ModelError?
+        var attempts = 0
+        targetLoop: for (target, model) in targets {
+            let breaker = breaker(for: target.model)
+            guard breaker.allowsRequest(now: now()) else {
+                lastError = lastError ?? .unavailable("circuit breaker open for \(target.model)", provider: model.provider.name, status: nil)
+                continue
+            }
+            for retry in 0..<policy.attemptsPerTarget {
+                guard attempts < policy.maxAttempts else { break targetLoop }
+                attempts += 1
+                var upstreamRequest = request
+                upstreamRequest.model = target.model
+                let outcome = await attempt(upstreamRequest, model: model, context: context, continuation: continuation)
+                try Task.checkCancellation()
+                switch outcome {
+                case .succeeded:
+                    breaker.recordSuccess()
+                    return
+                case .failed(let error, let emitted):
+                    lastError = error
+                    if error.kind.isRetryable { breaker.recordFailure(now: now()) }
+                    if emitted || Self.isCallersFault(error) { throw error }
+                    guard error.kind.isRetryable, retry + 1 < policy.attemptsPerTarget else { continue targetLoop }
+                    if let retryAfter = error.retryAfter, retryAfter > policy.maxRetryAfter { continue targetLoop }
+                    try await sleep(policy.backoff(retry: retry + 1, retryAfter: error.retryAfter, random: random()))
+                }
+            }
+        }
+        throw lastError ?? .unavailable("no target could take the request", provider: nil, status: nil)
+    }
+
+    /// Errors that another target would repeat: the request itself is at fault.
+    static func isCallersFault(_ error: ModelError) -> Bool {
+        [.invalidRequest, .contextTooLong, .schemaViolation, .refused].contains(error.kind)
+    }
+
+    private enum Outcome {
+        case succeeded
+        case failed(ModelError, emitted: Bool)
+    }
+
+    /// One call to one target; records the attempt. Holds events back until the first token, so that a
+    /// failure before it can still fall back.
+    private func attempt(_ request: ModelRequest, model: ResolvedModel, context: GatewayContext, continuation: ModelStream.Continuation) async -> Outcome {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let startedAt = now()
+        let number = context.attempts.nextNumber
+        var accumulator = ModelResponseAccumulator()
+        var held: [ModelStreamEvent] = []
+        var emitted = false
+        var firstToken: Duration?
+        var upstreamModel = model.configuration.id
+
+        func record(_ outcome: Attempt.Outcome, status: Int?) {
+            let usage = (try? accumulator.response().usage) ?? .zero
+            context.attempts.append(Attempt(
+                number: number, model: model.configuration.name, provider: model.provider.name, upstreamModel: upstreamModel,
+                startedAt: startedAt, endedAt: now(), outcome: outcome, usage: usage, costUSD: model.cost(of: usage),
+                latency: clock.now - started, timeToFirstToken: firstToken, status: status))
+        }
+
+        do {
+            for try await event in model.model.stream(request) {
+                accumulator.add(event)
+                if case .start(_, let reported) = event, !reported.isEmpty { upstreamModel = reported }
+                if emitted {
+                    continuation.yield(event)
+                    continue
+                }
+                held.append(event)
+                switch event {
+                case .textDelta, .toolUseStart, .toolInputDelta:
+                    emitted = true
+                    firstToken = clock.now - started
+                    held.forEach { continuation.yield($0) }
+                    held.removeAll()
+                default:
+                    break
+                }
+            }
+            held.forEach { continuation.yield($0) }
+            record(.success, status: 200)
+            return .succeeded
+        } catch {
+            let modelError: ModelError
+            if error is CancellationError || Task.isCancelled {
+                modelError = ModelError(kind: .connection, message: "the client went away", provider: model.provider.name)
+            } else {
+                modelError = error as? ModelError ?? .connection("\(error)", provider: model.provider.name)
+            }
+            record(.failure(kind: modelError.kind.description, message: modelError.message), status: modelError.status)
+            return .failed(modelError, emitted: emitted)
+        }
+    }
+}
