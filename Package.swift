@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CentaurCore", targets: ["CentaurCore"]),
         .library(name: "CentaurProviders", targets: ["CentaurProviders"]),
         .library(name: "CentaurGateway", targets: ["CentaurGateway"]),
+        .library(name: "CentaurStore", targets: ["CentaurStore"]),
         .library(name: "CentaurTestSupport", targets: ["CentaurTestSupport"]),
     ],
     dependencies: [
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
         // Vocabulary: messages, requests, responses, usage, prices, JSON, schemas, errors. No I/O.
@@ -45,12 +47,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Configuration and the model registry; later the request pipeline.
+        // Narrow store protocols (traces, API keys) with SQLite (GRDB) and in-memory implementations.
+        .target(
+            name: "CentaurStore",
+            dependencies: [
+                "CentaurCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Configuration, the model registry and the request pipeline (router, recording).
         .target(
             name: "CentaurGateway",
             dependencies: [
                 "CentaurCore",
                 "CentaurProviders",
+                "CentaurStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,6 +119,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CentaurStoreTests",
+            dependencies: ["CentaurStore", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

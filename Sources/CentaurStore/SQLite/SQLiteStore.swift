@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode (a GRDB `DatabasePool`), migrated at open.
+///
+/// Migrations are append-only and named; each runs in its own transaction. Never edit one that has shipped:
+/// add the next.
+public final class SQLiteStore: Sendable {
+    public let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    public init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw StoreError("cannot create the folder for the database at \(path): \(error.localizedDescription)")
+        }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StoreError("cannot open the database at \(path): \(error)")
+        }
+        self.path = path
+    }
+
+    /// The names of the migrations applied, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try Self.migrator.appliedIdentifiers(db) }.sorted()
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001-create-trace") { db in
+            try db.create(table: "trace") { t in
+                t.primaryKey("id", .text)
+                t.column("request_id", .text).notNull().indexed()
+                t.column("started_at", .datetime).notNull().indexed()
+                t.column("ended_at", .datetime).notNull()
+                t.column("key_id", .text).indexed()
+                t.column("team", .text)
+                t.column("route", .text).notNull()
+                t.column("surface", .text).notNull()
+                t.column("model", .text).notNull().indexed()
+                t.column("provider", .text).notNull()
+                t.column("upstream_model", .text).notNull()
+                t.column("attempt", .integer).notNull().check { $0 >= 1 }
+                t.column("status", .text).notNull().check { ["ok", "error"].contains($0) }
+                t.column("error_class", .text)
+                t.column("error_message", .text)
+                t.column("http_status", .integer)
+                t.column("input_tokens", .integer).notNull().check { $0 >= 0 }
+                t.column("output_tokens", .integer).notNull().check { $0 >= 0 }
+                t.column("cache_read_tokens", .integer).notNull().check { $0 >= 0 }
+                t.column("cache_write_tokens", .integer).notNull().check { $0 >= 0 }
+                t.column("cost_usd", .double)
+                t.column("latency_ms", .double).notNull()
+                t.column("time_to_first_token_ms", .double)
+                t.column("tags", .jsonText).notNull()
+                t.column("request_body", .text)
+                t.column("response_body", .text)
+            }
+        }
+        migrator.registerMigration("0002-create-api-key") { db in
+            try db.create(table: "api_key") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("team", .text)
+                t.column("scope", .text).notNull().check { ["gateway", "admin"].contains($0) }
+                t.column("hash", .text).notNull().unique()
+                t.column("prefix", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("revoked_at", .datetime)
+            }
+        }
+        return migrator
+    }
+}
+
+extension TraceRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "trace"
+}
+
+extension APIKeyRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "api_key"
+}
+
+extension SQLiteStore: TraceStore {
+    public func insert(_ records: [TraceRecord]) async throws {
+        guard !records.isEmpty else { return }
+        try await pool.write { db in
+            for record in records { try record.insert(db) }
+        }
+    }
+
+    public func traces(_ query: TraceQuery) async throws -> TracePage {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let from = query.from { conditions.append("started_at >= ?"); arguments.append(from) }
+        if let to = query.to { conditions.append("started_at < ?"); arguments.append(to) }
+        if let model = query.model { conditions.append("(model = ? OR route = ?)"); arguments += [model, model] }
+        if let key = query.keyID { conditions.append("key_id = ?"); arguments.append(key) }
+        if let status = query.status { conditions.append("status = ?"); arguments.append(status) }
+        if let request = query.requestID { conditions.append("request_id = ?"); arguments.append(request) }
+        if let tag = query.tag {
+            conditions.append("json_extract(tags, ?) = ?")
+            arguments += ["$.\"\(tag.name.replacingOccurrences(of: "\"", with: ""))\"", tag.value]
+        }
+        if let cursor = query.cursor {
+            let (date, id) = try TraceCursor.decode(cursor)
+            conditions.append("(started_at < ? OR (started_at = ? AND id < ?))")
+            arguments += [date, date, id]
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT * FROM trace \(whereClause) ORDER BY started_at DESC, id DESC LIMIT \(query.limit + 1)"
+        let statementArguments = StatementArguments(arguments)
+        let rows = try await pool.read { db in
+            try TraceRecord.fetchAll(db, sql: sql, arguments: statementArguments)
+        }
+        let page = Array(rows.prefix(query.limit))
+        return TracePage(traces: page, nextCursor: rows.count > query.limit ? page.last.map(TraceCursor.encode) : nil)
+    }
+
+    public func trace(id: String) async throws -> TraceRecord? {
+        try await pool.read { db in try TraceRecord.fetchOne(db, key: id) }
+    }
+
+    public func usage(from: Date?, to: Date?) async throws -> [UsageRow] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let from { conditions.append("started_at >= ?"); arguments.append(from) }
+        if let to { conditions.append("started_at < ?"); arguments.append(to) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT date(started_at) AS day, model, key_id,
+                   COUNT(DISTINCT request_id) AS requests, COUNT(*) AS attempts,
+                   SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+                   SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
+                   COALESCE(SUM(cost_usd), 0) AS cost_usd
+            FROM trace \(whereClause)
+            GROUP BY day, model, key_id
+            ORDER BY day DESC, cost_usd DESC, model
+            """
+        let statementArguments = StatementArguments(arguments)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
+                UsageRow(
+                    day: row["day"], model: row["model"], keyID: row["key_id"], requests: row["requests"], attempts: row["attempts"],
+                    inputTokens: row["input_tokens"], outputTokens: row["output_tokens"], cacheReadTokens: row["cache_read_tokens"],
+                    cacheWriteTokens: row["cache_write_tokens"], costUSD: row["cost_usd"])
+            }
+        }
+    }
+
+    public func requestCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT request_id) FROM trace") ?? 0 }
+    }
+}
+
+extension SQLiteStore: APIKeyStore {
+    public func insert(_ key: APIKeyRecord) async throws {
+        try await pool.write { db in try key.insert(db) }
+    }
+
+    public func key(hash: String) async throws -> APIKeyRecord? {
+        try await pool.read { db in
+            try APIKeyRecord.fetchOne(db, sql: "SELECT * FROM api_key WHERE hash = ? AND revoked_at IS NULL", arguments: [hash])
+        }
+    }
+
+    public func keys() async throws -> [APIKeyRecord] {
+        try await pool.read { db in try APIKeyRecord.fetchAll(db, sql: "SELECT * FROM api_key ORDER BY created_at") }
+    }
+
+    public func revoke(id: String, at date: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE api_key SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [date, id])
+            return db.changesCount > 0
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import CentaurStore
+import Foundation
+import Testing
+
+/// The same behaviour from every store implementation.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite, memory
+    var testDescription: String { rawValue }
+
+    func make() throws -> any TraceStore & APIKeyStore {
+        switch self {
+        case .memory: return InMemoryStore()
+        case .sqlite: return try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/centaur.sqlite").path)
+        }
+    }
+}
+
+func trace(_ n: Int, request: String? = nil, model: String = "claude", status: String = "ok", key: String? = "key-1", tags: [String: String] = [:], day: Int = 0) -> TraceRecord {
+    let start = Date(timeIntervalSince1970: 1_763_000_000 + Double(day) * 86_400 + Double(n))
+    return TraceRecord(
+        id: String(format: "t%03d", n), requestID: request ?? "r\(n)", startedAt: start, endedAt: start.addingTimeInterval(0.25),
+        keyID: key, team: "drivers", route: "smart", surface: "openai", model: model, provider: "p", upstreamModel: "up-\(model)",
+        attempt: 1, status: status, errorClass: status == "ok" ? nil : "rate_limited", inputTokens: 100 * n, outputTokens: 10 * n,
+        cacheReadTokens: n, cacheWriteTokens: 0, costUSD: 0.001 * Double(n), latencyMS: 250, timeToFirstTokenMS: 80, tags: tags,
+        requestBody: "{\"q\":\(n)}", responseBody: nil)
+}
+
+struct TraceStoreTests {
+    @Test("records round-trip with every field", arguments: StoreKind.allCases)
+    func roundTrip(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let record = trace(1, tags: ["feature": "onboarding", "env": "test"])
+        try await store.insert([record])
+        #expect(try await store.trace(id: "t001") == record)
+        #expect(try await store.trace(id: "missing") == nil)
+    }
+
+    @Test("filters by model, status, key, tag, time and request", arguments: StoreKind.allCases)
+    func filters(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.insert([
+            trace(1, model: "claude", tags: ["feature": "a"]), trace(2, model: "small", status: "error"),
+            trace(3, model: "claude", key: "key-2", tags: ["feature": "b"]), trace(4, request: "shared", model: "small"),
+            trace(5, request: "shared", model: "claude"),
+        ])
+        #expect(try await store.traces(TraceQuery(model: "claude")).traces.map(\.id) == ["t005", "t003", "t001"])
+        #expect(try await store.traces(TraceQuery(status: "error")).traces.map(\.id) == ["t002"])
+        #expect(try await store.traces(TraceQuery(keyID: "key-2")).traces.map(\.id) == ["t003"])
+        #expect(try await store.traces(TraceQuery(tag: ("feature", "a"))).traces.map(\.id) == ["t001"])
+        #expect(try await store.traces(TraceQuery(requestID: "shared")).traces.map(\.id) == ["t005", "t004"])
+        let from = Date(timeIntervalSince1970: 1_763_000_002)
+        let to = Date(timeIntervalSince1970: 1_763_000_004)
+        #expect(try await store.traces(TraceQuery(from: from, to: to)).traces.map(\.id) == ["t003", "t002"])
+        #expect(try await store.requestCount() == 4)
+    }
+
+    @Test("cursor pagination visits every record once, newest first", arguments: StoreKind.allCases)
+    func pagination(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.insert((1...7).map { trace($0) })
+        var seen: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try await store.traces(TraceQuery(cursor: cursor, limit: 3))
+            seen += page.traces.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(seen == ["t007", "t006", "t005", "t004", "t003", "t002", "t001"])
+        await #expect(throws: StoreError.self) { try await store.traces(TraceQuery(cursor: "garbage")) }
+    }
+
+    @Test("usage sums tokens and cost by day, model and key", arguments: StoreKind.allCases)
+    func usage(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.insert([trace(1, request: "a"), trace(2, request: "a"), trace(3, model: "small"), trace(4, day: 1)])
+        let rows = try await store.usage(from: nil, to: nil)
+        let claudeDay0 = try #require(rows.first { $0.model == "claude" && $0.day == "2025-11-13" })
+        #expect(claudeDay0.requests == 1)
+        #expect(claudeDay0.attempts == 2)
+        #expect(claudeDay0.inputTokens == 300)
+        #expect(abs(claudeDay0.costUSD - 0.003) < 1e-12)
+        #expect(rows.count == 3)
+        #expect(rows.first?.day == "2025-11-14")
+    }
+}
+
+struct APIKeyStoreTests {
+    @Test("keys are found by hash until revoked", arguments: StoreKind.allCases)
+    func keys(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let key = APIKeyRecord(id: "k1", name: "ci", team: "drivers", scope: .admin, hash: "abc123", prefix: "ctr_ab", createdAt: Date(timeIntervalSince1970: 0))
+        try await store.insert(key)
+        #expect(try await store.key(hash: "abc123") == key)
+        await #expect(throws: (any Error).self) { try await store.insert(key) }
+        #expect(try await store.revoke(id: "k1", at: Date(timeIntervalSince1970: 10)))
+        #expect(try await store.key(hash: "abc123") == nil)
+        #expect(try await store.revoke(id: "k1", at: Date()) == false)
+        #expect(try await store.keys().first?.revokedAt == Date(timeIntervalSince1970: 10))
+    }
+}
+
+struct SQLiteStoreTests {
+    @Test func migrationsAreNamedAndReopeningAppliesNothingTwice() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/db.sqlite").path
+        #expect(try SQLiteStore(path: path).appliedMigrations() == ["0001-create-trace", "0002-create-api-key"])
+        #expect(try SQLiteStore(path: path).appliedMigrations() == ["0001-create-trace", "0002-create-api-key"])
+    }
+
+    @Test func constraintsLiveInSQL() async throws {
+        let store = try StoreKind.sqlite.make()
+        await #expect(throws: (any Error).self) { try await store.insert([trace(1, status: "maybe")]) }
+    }
+
+    @Test func anUnopenableDatabaseIsAClearError() {
+        let error = #expect(throws: StoreError.self) { try SQLiteStore(path: "/proc/centaur/db.sqlite") }
+        #expect(error?.description.contains("cannot") == true)
+    }
+}
+
+struct TraceWriterTests {
+    @Test func aFullQueueDropsAndCountsInsteadOfBlocking() async throws {
+        let store = InMemoryStore()
+        let writer = TraceWriter(store: store, capacity: 3)
+        #expect(writer.enqueue([trace(1), trace(2)]))
+        #expect(!writer.enqueue([trace(3), trace(4)]))
+        #expect(writer.dropped == 2)
+        #expect(writer.queueDepth == 2)
+    }
+
+    @Test func writesInBatchesAndDrainsEverythingOnShutdown() async throws {
+        let store = try StoreKind.sqlite.make()
+        let writer = TraceWriter(store: store, capacity: 10_000, batchSize: 64)
+        let service = Task { try await writer.run() }
+        for n in 1...500 { writer.enqueue([trace(n)]) }
+        await writer.flush()
+        #expect(try await store.requestCount() == 500)
+        for n in 501...900 { writer.enqueue([trace(n)]) }
+        service.cancel()
+        try await service.value
+        #expect(try await store.requestCount() == 900)
+        #expect(writer.written == 900)
+        #expect(writer.dropped == 0)
+    }
+}
