@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "CentaurProviders", targets: ["CentaurProviders"]),
         .library(name: "CentaurGateway", targets: ["CentaurGateway"]),
         .library(name: "CentaurStore", targets: ["CentaurStore"]),
+        .library(name: "CentaurServer", targets: ["CentaurServer"]),
         .library(name: "CentaurTestSupport", targets: ["CentaurTestSupport"]),
     ],
     dependencies: [
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
     ],
     targets: [
         // Vocabulary: messages, requests, responses, usage, prices, JSON, schemas, errors. No I/O.
@@ -75,6 +77,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP server: OpenAI- and Anthropic-compatible endpoints, admin API, health.
+        .target(
+            name: "CentaurServer",
+            dependencies: [
+                "CentaurCore",
+                "CentaurGateway",
+                "CentaurStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Test doubles shipped for users' tests too: fake upstream server, scripted model, manual clock.
         .target(
             name: "CentaurTestSupport",
@@ -100,6 +116,8 @@ let package = Package(
                 "CentaurCore",
                 "CentaurProviders",
                 "CentaurGateway",
+                "CentaurServer",
+                "CentaurStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -119,6 +137,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CentaurServerTests",
+            dependencies: [
+                "CentaurServer", "CentaurTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

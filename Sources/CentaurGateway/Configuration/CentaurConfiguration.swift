@@ -12,6 +12,12 @@ public struct CentaurConfiguration: Sendable, Hashable {
     public var defaultModel: String
     /// Where the configuration came from (a path, or `embedded default`).
     public var source: String
+    /// Aliases served by ordered targets with fallbacks.
+    public var routes: [Route] = []
+    /// Retries, backoff and circuit breaking.
+    public var routing = RoutingPolicy()
+    /// What traces keep of requests and answers.
+    public var capture: BodyCapture = .none
 
     public init(providers: [String: ProviderConfiguration], models: [ModelConfiguration], defaultModel: String, source: String) {
         self.providers = providers

@@ -163,7 +163,7 @@ private struct Reader {
 
     mutating func configuration(_ root: Node) throws -> CentaurConfiguration {
         let top = try mapping(root, key: "(top level)")
-        try checkKeys(top, allowed: ["providers", "models", "default_model"], key: "(top level)")
+        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces"], key: "(top level)")
         let topDict = Dictionary(top, uniquingKeysWith: { first, _ in first })
         guard let providersNode = topDict["providers"] else { throw fail("providers", root, "missing; list at least one provider") }
         guard let modelsNode = topDict["models"] else { throw fail("models", root, "missing; map at least one model name to a provider") }
@@ -212,7 +212,71 @@ private struct Reader {
         } else {
             defaultModel = models[0].name
         }
-        return CentaurConfiguration(providers: providers, models: models, defaultModel: defaultModel, source: source)
+        var configuration = CentaurConfiguration(providers: providers, models: models, defaultModel: defaultModel, source: source)
+        if let routesNode = topDict["routes"] {
+            for (name, node) in try mapping(routesNode, key: "routes") {
+                let key = "routes.\(name)"
+                if models.contains(where: { $0.name == name }) {
+                    throw fail(key, node, "a route cannot have the name of a model")
+                }
+                let pairs = try mapping(node, key: key)
+                try checkKeys(pairs, allowed: ["targets"], key: key)
+                guard let targetsNode = Dictionary(pairs, uniquingKeysWith: { a, _ in a })["targets"], case .sequence(let items) = targetsNode, !items.isEmpty else {
+                    throw fail(key, node, "needs 'targets': a list of model names or { model, weight }")
+                }
+                var targets: [Route.Target] = []
+                for (index, item) in items.enumerated() {
+                    let itemKey = "\(key).targets[\(index)]"
+                    var target: Route.Target
+                    if case .scalar = item {
+                        target = Route.Target(model: try string(item, key: itemKey))
+                    } else {
+                        let fields = try mapping(item, key: itemKey)
+                        try checkKeys(fields, allowed: ["model", "weight"], key: itemKey)
+                        let dict = Dictionary(fields, uniquingKeysWith: { a, _ in a })
+                        guard let modelNode = dict["model"] else { throw fail(itemKey, item, "missing 'model'") }
+                        target = Route.Target(model: try string(modelNode, key: "\(itemKey).model"), weight: try dict["weight"].map { try number($0, key: "\(itemKey).weight") })
+                    }
+                    guard models.contains(where: { $0.name == target.model }) else {
+                        throw fail(itemKey, item, "no model named '\(target.model)'; configured: \(models.map(\.name).joined(separator: ", "))")
+                    }
+                    targets.append(target)
+                }
+                configuration.routes.append(Route(name: name, targets: targets))
+            }
+        }
+        if let routingNode = topDict["routing"] {
+            let pairs = try mapping(routingNode, key: "routing")
+            let allowed = ["attempts_per_target", "max_attempts", "base_backoff_ms", "max_backoff_ms", "max_retry_after_s", "breaker_threshold", "breaker_cooldown_s"]
+            try checkKeys(pairs, allowed: allowed, key: "routing")
+            var policy = RoutingPolicy()
+            for (name, node) in pairs {
+                let value = try number(node, key: "routing.\(name)")
+                guard value >= 0 else { throw fail("routing.\(name)", node, "must not be negative") }
+                switch name {
+                case "attempts_per_target": policy.attemptsPerTarget = max(1, Int(value))
+                case "max_attempts": policy.maxAttempts = max(1, Int(value))
+                case "base_backoff_ms": policy.baseBackoff = .milliseconds(Int64(value))
+                case "max_backoff_ms": policy.maxBackoff = .milliseconds(Int64(value))
+                case "max_retry_after_s": policy.maxRetryAfter = .milliseconds(Int64(value * 1000))
+                case "breaker_threshold": policy.breakerThreshold = max(1, Int(value))
+                default: policy.breakerCooldown = .milliseconds(Int64(value * 1000))
+                }
+            }
+            configuration.routing = policy
+        }
+        if let tracesNode = topDict["traces"] {
+            let pairs = try mapping(tracesNode, key: "traces")
+            try checkKeys(pairs, allowed: ["capture"], key: "traces")
+            if let captureNode = Dictionary(pairs, uniquingKeysWith: { a, _ in a })["capture"] {
+                let text = try string(captureNode, key: "traces.capture")
+                guard let capture = BodyCapture(rawValue: text) else {
+                    throw fail("traces.capture", captureNode, "expected none or full")
+                }
+                configuration.capture = capture
+            }
+        }
+        return configuration
     }
 
     mutating func provider(name: String, node: Node) throws -> ProviderConfiguration {

@@ -1,0 +1,80 @@
+import ArgumentParser
+import CentaurGateway
+import CentaurStore
+import Foundation
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Create, list and revoke API keys.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key and print it once; only its hash is stored.")
+
+        @OptionGroup var options: GlobalOptions
+        @Option(name: .long, help: "A name that says who or what uses the key.") var name: String
+        @Option(name: .long, help: "The team its usage is attributed to.") var team: String?
+        @Option(name: .long, help: "gateway (model endpoints) or admin (also traces, usage).") var scope: String = "gateway"
+        @Flag(name: .long, help: "Print one JSON object.") var json = false
+
+        func run() async throws {
+            guard let scope = APIKeyRecord.Scope(rawValue: scope) else {
+                throw Self.fail(CLIFailure(message: "unknown scope '\(scope)'; use gateway or admin"))
+            }
+            do {
+                let service = APIKeyService(store: try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite"))
+                let (secret, record) = try await service.create(name: name, team: team, scope: scope)
+                if json {
+                    print(JSONValueBuilder.key(record, secret: secret))
+                } else {
+                    print(secret)
+                    FileHandle.standardError.write(Data("created key \(record.id) '\(record.name)' (scope \(record.scope.rawValue)); it is shown only once\n".utf8))
+                }
+            } catch {
+                throw Self.fail(error)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys (never the secrets).")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            do {
+                let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
+                for key in try await store.keys() {
+                    let state = key.revokedAt == nil ? "active" : "revoked"
+                    print("\(key.id)  \(key.prefix)…  \(key.name)  team=\(key.team ?? "-")  scope=\(key.scope.rawValue)  \(state)")
+                }
+            } catch {
+                throw Self.fail(error)
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key by id.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The key's id (from `centaur keys list`).") var id: String
+
+        func run() async throws {
+            do {
+                let service = APIKeyService(store: try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite"))
+                guard try await service.revoke(id: id) else { throw CLIFailure(message: "no active key with id '\(id)'") }
+                print("revoked \(id)")
+            } catch {
+                throw Self.fail(error)
+            }
+        }
+    }
+}
+
+enum JSONValueBuilder {
+    static func key(_ record: APIKeyRecord, secret: String) -> String {
+        let object: [String: String?] = ["id": record.id, "name": record.name, "team": record.team, "scope": record.scope.rawValue, "key": secret]
+        let data = (try? JSONSerialization.data(withJSONObject: object.mapValues { $0 ?? NSNull() as Any }, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import AsyncHTTPClient
+import CentaurGateway
+import CentaurServer
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the gateway: OpenAI- and Anthropic-compatible endpoints, traces, usage.",
+        discussion: """
+            Endpoints: POST /v1/chat/completions, POST /v1/messages, GET /v1/models, GET /healthz, \
+            GET /api/traces, GET /api/traces/{id}, GET /api/usage. Requests need an API key \
+            (centaur keys create); /api/* needs one with the admin scope. SIGTERM or SIGINT stops the \
+            server gracefully: requests in flight finish and every trace is written before exit.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(name: .long, help: ArgumentHelp("Address to listen on.", valueName: "host"))
+    var host: String = "127.0.0.1"
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Port to listen on (0 picks a free one).", valueName: "port"))
+    var port: Int = 8080
+
+    @Option(name: .long, help: ArgumentHelp("Largest request body accepted, in megabytes.", valueName: "mb"))
+    var maxBodyMB: Int = 32
+
+    @Flag(name: .long, help: "Accept model requests without an API key (local development only; /api/* still needs an admin key).")
+    var noAuth = false
+
+    func run() async throws {
+        var mutableLogger = options.bootstrapLogging()
+        mutableLogger.logLevel = options.verbose ? .debug : .info
+        let logger = mutableLogger
+        let configuration: CentaurConfiguration
+        do {
+            configuration = try ConfigurationLoader().load(path: options.config)
+        } catch {
+            throw Self.fail(error)
+        }
+        if noAuth { logger.warning("API keys are not required for model endpoints (--no-auth)") }
+        let settings = ServerSettings(host: host, port: port, maxBodyBytes: maxBodyMB << 20, requireKeys: !noAuth)
+        try await withHTTPClient { client in
+            let components: CentaurServerComponents
+            do {
+                components = try CentaurServerComponents(
+                    configuration: configuration, settings: settings, dataDirectory: options.dataDir, httpClient: client, logger: logger)
+                for server in components.registry.localServers.values { try server.checkInstalled() }
+            } catch {
+                throw Self.fail(error)
+            }
+            let application = components.makeApplication(logger: logger) { channel in
+                let address = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
+                logger.info("centaur serving on http://\(address) with \(configuration.models.count) models from \(configuration.source)")
+                // A line on stdout that scripts and tests can wait for.
+                FileHandle.standardOutput.write(Data("centaur listening on http://\(address)\n".utf8))
+            }
+            try await application.runService()
+        }
+    }
+}

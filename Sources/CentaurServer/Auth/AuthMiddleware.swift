@@ -1,0 +1,45 @@
+import CentaurGateway
+import CentaurStore
+import Hummingbird
+import HTTPTypes
+
+/// Authenticates `/v1/*` and `/api/*` requests by API key: `Authorization: Bearer KEY`, `x-api-key: KEY`
+/// (Anthropic's SDKs) or `api-key: KEY` (Azure-style). Admin routes (`/api/*`) need the admin scope.
+/// Failures answer in the shape of the API the path belongs to.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = CentaurRequestContext
+    let keys: APIKeyService
+    let requireKeys: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        let isAdmin = path.hasPrefix("/api/")
+        guard isAdmin || path.hasPrefix("/v1/") else { return try await next(request, context) }
+        let anthropic = path.hasPrefix("/v1/messages")
+        var context = context
+        if let secret = Self.secret(from: request.headers) {
+            guard let record = try await keys.verify(secret) else {
+                return ErrorResponses.response(APIError(.authentication, "invalid API key"), anthropic: anthropic)
+            }
+            context.key = record
+        } else if requireKeys || isAdmin {
+            return ErrorResponses.response(
+                APIError(.authentication, "missing API key: send 'Authorization: Bearer KEY' or 'x-api-key: KEY' (create one with `centaur keys create`)"),
+                anthropic: anthropic)
+        }
+        if isAdmin, context.key?.scope != .admin {
+            return ErrorResponses.response(APIError(.permission, "this endpoint needs a key with the admin scope"), anthropic: false)
+        }
+        return try await next(request, context)
+    }
+
+    static func secret(from headers: HTTPFields) -> String? {
+        if let authorization = headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
+            let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
+            return token.isEmpty ? nil : token
+        }
+        if let name = HTTPField.Name("x-api-key"), let key = headers[name], !key.isEmpty { return key }
+        if let name = HTTPField.Name("api-key"), let key = headers[name], !key.isEmpty { return key }
+        return nil
+    }
+}

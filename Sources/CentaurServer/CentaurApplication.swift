@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import CentaurCore
+import CentaurGateway
+import CentaurStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Everything `centaur serve` runs, built from configuration; tests build the same thing.
+public struct CentaurServerComponents: Sendable {
+    public let configuration: CentaurConfiguration
+    public let settings: ServerSettings
+    public let registry: ModelRegistry
+    public let router: CentaurGateway.Router
+    public let gateway: Gateway
+    public let store: SQLiteStore
+    public let writer: TraceWriter
+    public let keys: APIKeyService
+
+    /// Opens the store under `dataDirectory` and builds the gateway over the configured models.
+    public init(
+        configuration: CentaurConfiguration, settings: ServerSettings, dataDirectory: String, httpClient: HTTPClient,
+        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.settings = settings
+        registry = ModelRegistry(configuration: configuration, httpClient: httpClient, environment: environment, logger: logger)
+        router = CentaurGateway.Router(registry: registry, routes: configuration.routes, policy: configuration.routing)
+        store = try SQLiteStore(path: "\(dataDirectory)/centaur.sqlite")
+        writer = TraceWriter(store: store, logger: logger)
+        keys = APIKeyService(store: store)
+        let recorder = TraceRecorder(writer: writer, capture: configuration.capture)
+        gateway = Gateway(middleware: [RecordingMiddleware(recorder: recorder)], terminal: router.handle)
+    }
+
+    /// The Hummingbird router with every endpoint.
+    public func makeRouter() -> Hummingbird.Router<CentaurRequestContext> {
+        let router = Hummingbird.Router(context: CentaurRequestContext.self)
+        router.add(middleware: AuthMiddleware(keys: keys, requireKeys: settings.requireKeys))
+        ModelEndpoints(gateway: gateway, settings: settings, configuration: configuration).register(on: router)
+        AdminEndpoints(store: store, writer: writer).register(on: router)
+        return router
+    }
+
+    /// The application: the HTTP server plus the trace writer and local model services.
+    /// The trace writer is listed first so it stops last and flushes every answered request.
+    public func makeApplication(
+        logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let localServers = Array(registry.localServers.values)
+        var application = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "centaur"),
+            services: [writer] + registry.services,
+            onServerRunning: onServerRunning,
+            logger: logger)
+        application.beforeServerStarts {
+            for server in localServers { try await server.waitUntilReady() }
+        }
+        return application
+    }
+}

@@ -1,0 +1,177 @@
+import CentaurCore
+import Foundation
+
+/// An error answered to a client, rendered in the shape of the API the client speaks.
+public struct APIError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        case invalidRequest, authentication, permission, notFound, payloadTooLarge, rateLimited, overloaded, unavailable, timeout, internalError
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The JSON path of the offending field, for invalid requests.
+    public var param: String?
+    public var retryAfter: Duration?
+
+    public init(_ kind: Kind, _ message: String, param: String? = nil, retryAfter: Duration? = nil) {
+        self.kind = kind
+        self.message = message
+        self.param = param
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { message }
+
+    public static func invalid(_ path: String, _ message: String) -> APIError {
+        APIError(.invalidRequest, "\(path): \(message)", param: path)
+    }
+
+    /// The error a model failure becomes at the edge.
+    public init(_ error: ModelError) {
+        let kind: Kind =
+            switch error.kind {
+            case .rateLimited: .rateLimited
+            case .overloaded: .overloaded
+            case .unavailable, .connection, .malformedResponse, .upstream: .unavailable
+            case .timeout: .timeout
+            case .authentication, .permissionDenied: .unavailable  // the gateway's upstream credentials, not the caller's
+            case .notFound: .notFound
+            case .contextTooLong, .invalidRequest, .schemaViolation, .refused: .invalidRequest
+            default: .internalError
+            }
+        self.init(kind, error.message, retryAfter: error.retryAfter)
+    }
+
+    /// The HTTP status both APIs use for this kind.
+    public func status(anthropic: Bool) -> Int {
+        switch kind {
+        case .invalidRequest: 400
+        case .authentication: 401
+        case .permission: 403
+        case .notFound: 404
+        case .payloadTooLarge: 413
+        case .rateLimited: 429
+        case .overloaded: anthropic ? 529 : 503
+        case .unavailable: 502
+        case .timeout: 504
+        case .internalError: 500
+        }
+    }
+
+    /// `{"error": {"message", "type", "param", "code"}}`, as OpenAI answers.
+    public var openAIBody: JSONValue {
+        let (type, code): (String, String?) =
+            switch kind {
+            case .invalidRequest: ("invalid_request_error", nil)
+            case .authentication: ("invalid_request_error", "invalid_api_key")
+            case .permission: ("permission_error", "insufficient_scope")
+            case .notFound: ("invalid_request_error", "model_not_found")
+            case .payloadTooLarge: ("invalid_request_error", "request_too_large")
+            case .rateLimited: ("rate_limit_error", "rate_limit_exceeded")
+            case .overloaded: ("server_error", "overloaded")
+            case .unavailable: ("server_error", "upstream_error")
+            case .timeout: ("server_error", "timeout")
+            case .internalError: ("server_error", nil)
+            }
+        return ["error": ["message": .string(message), "type": .string(type), "param": param.map(JSONValue.string) ?? .null, "code": code.map(JSONValue.string) ?? .null]]
+    }
+
+    /// `{"type": "error", "error": {"type", "message"}}`, as Anthropic answers.
+    public var anthropicBody: JSONValue {
+        let type: String =
+            switch kind {
+            case .invalidRequest: "invalid_request_error"
+            case .authentication: "authentication_error"
+            case .permission: "permission_error"
+            case .notFound: "not_found_error"
+            case .payloadTooLarge: "request_too_large"
+            case .rateLimited: "rate_limit_error"
+            case .overloaded: "overloaded_error"
+            case .unavailable, .internalError: "api_error"
+            case .timeout: "timeout_error"
+            }
+        return ["type": "error", "error": ["type": .string(type), "message": .string(message)]]
+    }
+}
+
+/// Reads a client's JSON body with errors that name the offending path.
+struct JSONReader {
+    let value: JSONValue
+    let path: String
+
+    init(_ value: JSONValue, path: String = "$") {
+        self.value = value
+        self.path = path
+    }
+
+    subscript(key: String) -> JSONReader? {
+        guard let child = value[key], child != .null else { return nil }
+        return JSONReader(child, path: "\(path).\(key)")
+    }
+
+    func require(_ key: String) throws -> JSONReader {
+        guard let child = self[key] else { throw APIError.invalid("\(path).\(key)", "is required") }
+        return child
+    }
+
+    func string() throws -> String {
+        guard let s = value.stringValue else { throw APIError.invalid(path, "expected a string") }
+        return s
+    }
+
+    func int() throws -> Int {
+        guard let i = value.intValue else { throw APIError.invalid(path, "expected an integer") }
+        return i
+    }
+
+    func double() throws -> Double {
+        guard let d = value.doubleValue else { throw APIError.invalid(path, "expected a number") }
+        return d
+    }
+
+    func bool() throws -> Bool {
+        guard let b = value.boolValue else { throw APIError.invalid(path, "expected true or false") }
+        return b
+    }
+
+    func array() throws -> [JSONReader] {
+        guard let items = value.arrayValue else { throw APIError.invalid(path, "expected an array") }
+        return items.enumerated().map { JSONReader($1, path: "\(path)[\($0)]") }
+    }
+
+    func object() throws -> [String: JSONValue] {
+        guard let object = value.objectValue else { throw APIError.invalid(path, "expected an object") }
+        return object
+    }
+
+    /// A string or an array of strings.
+    func strings() throws -> [String] {
+        if let single = value.stringValue { return [single] }
+        return try array().map { try $0.string() }
+    }
+
+    /// Decodes `data:MEDIA;base64,DATA`.
+    func dataURL() throws -> (mediaType: String, data: Data) {
+        let url = try string()
+        guard url.hasPrefix("data:"), let comma = url.firstIndex(of: ","), url[..<comma].hasSuffix(";base64") else {
+            throw APIError.invalid(path, "only data: URLs with base64 content are accepted (remote URLs are not fetched)")
+        }
+        let mediaType = String(url[url.index(url.startIndex, offsetBy: 5)..<comma].dropLast(7))
+        guard let data = Data(base64Encoded: String(url[url.index(after: comma)...])) else {
+            throw APIError.invalid(path, "the base64 data is not valid")
+        }
+        return (mediaType, data)
+    }
+}
+
+/// Parses a request body as JSON, with a 400 that says where it is malformed.
+func parseBody(_ data: Data) throws -> JSONValue {
+    guard !data.isEmpty else { throw APIError(.invalidRequest, "the request body is empty; send a JSON object") }
+    do {
+        let value = try JSONValue(parsing: data)
+        guard value.objectValue != nil else { throw APIError(.invalidRequest, "the request body must be a JSON object") }
+        return value
+    } catch let error as JSONValue.ParseError {
+        throw APIError(.invalidRequest, "the request body is not valid JSON: \(error.reason)")
+    }
+}

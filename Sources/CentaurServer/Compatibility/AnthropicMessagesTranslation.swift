@@ -1,0 +1,195 @@
+import CentaurCore
+import Foundation
+
+/// The Anthropic Messages API, served: requests in, messages and stream events out.
+enum AnthropicMessagesTranslation {
+    struct Parsed {
+        var request: ModelRequest
+        var stream: Bool
+    }
+
+    static func parse(_ body: JSONValue) throws -> Parsed {
+        let root = JSONReader(body)
+        let model = try root.require("model").string()
+        let maxTokens = try root.require("max_tokens").int()
+        guard maxTokens >= 1 else { throw APIError.invalid("$.max_tokens", "must be at least 1") }
+        var system: String?
+        if let value = root["system"] {
+            system = try value.value.stringValue ?? value.array().map { try $0.require("text").string() }.joined(separator: "\n\n")
+        }
+        let messages = try root.require("messages").array().map { message -> Message in
+            let roleName = try message.require("role").string()
+            guard let role = Role(rawValue: roleName) else {
+                throw APIError.invalid("\(message.path).role", "expected user or assistant, got '\(roleName)'")
+            }
+            return Message(role: role, content: try blocks(message.require("content")))
+        }
+        if messages.isEmpty { throw APIError.invalid("$.messages", "needs at least one message") }
+        var request = ModelRequest(model: model, system: system, messages: messages, maxTokens: maxTokens)
+        request.temperature = try root["temperature"]?.double()
+        request.topP = try root["top_p"]?.double()
+        request.stopSequences = try root["stop_sequences"]?.strings() ?? []
+        request.tools = try (root["tools"]?.array() ?? []).compactMap { tool in
+            if let type = tool.value["type"]?.stringValue, type != "custom" { return nil }  // server tools are not ours to run
+            return ToolDefinition(
+                name: try tool.require("name").string(), description: try tool["description"]?.string(),
+                inputSchema: try tool.require("input_schema").value)
+        }
+        if let choice = root["tool_choice"] {
+            switch try choice.require("type").string() {
+            case "auto": request.toolChoice = .auto
+            case "any": request.toolChoice = .any
+            case "none": request.toolChoice = ToolChoice.none
+            case "tool": request.toolChoice = .tool(name: try choice.require("name").string())
+            case let other: throw APIError.invalid("\(choice.path).type", "unknown tool choice '\(other)'")
+            }
+        }
+        if let format = root["output_format"], try format.require("type").string() == "json_schema" {
+            request.responseFormat = .jsonSchema(name: "output", schema: try format.require("schema").value)
+        }
+        if let user = try root["metadata"]?["user_id"]?.string() { request.metadata["user"] = user }
+        return Parsed(request: request, stream: try root["stream"]?.bool() ?? false)
+    }
+
+    private static func blocks(_ content: JSONReader) throws -> [ContentBlock] {
+        if let text = content.value.stringValue { return [.text(text)] }
+        return try content.array().compactMap { block in
+            switch try block.require("type").string() {
+            case "text":
+                return .text(try block.require("text").string())
+            case "image", "document":
+                let source = try block.require("source")
+                let sourceType = try source.require("type").string()
+                if sourceType == "text", try block.require("type").string() == "document" {
+                    return .text(try source.require("data").string())
+                }
+                guard sourceType == "base64" else {
+                    throw APIError.invalid("\(source.path).type", "only base64 sources are accepted (remote URLs are not fetched)")
+                }
+                guard let data = Data(base64Encoded: try source.require("data").string()) else {
+                    throw APIError.invalid("\(source.path).data", "the base64 data is not valid")
+                }
+                let mediaType = try source.require("media_type").string()
+                if try block.require("type").string() == "image" {
+                    return .image(ImageContent(mediaType: mediaType, data: data))
+                }
+                return .document(DocumentContent(mediaType: mediaType, data: data, name: try block["title"]?.string()))
+            case "tool_use":
+                return .toolUse(ToolUse(id: try block.require("id").string(), name: try block.require("name").string(), input: block["input"]?.value ?? [:]))
+            case "tool_result":
+                let inner: [ContentBlock] = try block["content"].map { try blocks($0) } ?? []
+                return .toolResult(ToolResult(toolUseID: try block.require("tool_use_id").string(), content: inner, isError: try block["is_error"]?.bool() ?? false))
+            case "thinking", "redacted_thinking":
+                return nil
+            case let other:
+                throw APIError.invalid("\(block.path).type", "unsupported content block '\(other)'")
+            }
+        }
+    }
+
+    static func stopReason(_ reason: StopReason) -> String {
+        switch reason {
+        case .endTurn, .other: "end_turn"
+        case .maxTokens: "max_tokens"
+        case .stopSequence: "stop_sequence"
+        case .toolUse: "tool_use"
+        case .contentFiltered: "refusal"
+        }
+    }
+
+    static func usage(_ usage: Usage) -> JSONValue {
+        [
+            "input_tokens": .number(Double(usage.inputTokens)), "output_tokens": .number(Double(usage.outputTokens)),
+            "cache_creation_input_tokens": .number(Double(usage.cacheWriteTokens)), "cache_read_input_tokens": .number(Double(usage.cacheReadTokens)),
+        ]
+    }
+
+    static func block(_ block: ContentBlock) -> JSONValue? {
+        switch block {
+        case .text(let text): ["type": "text", "text": .string(text)]
+        case .toolUse(let call): ["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": call.input]
+        default: nil
+        }
+    }
+
+    static func response(_ response: ModelResponse, id: String, model: String) -> JSONValue {
+        [
+            "id": .string(id), "type": "message", "role": "assistant", "model": .string(model),
+            "content": .array(response.content.compactMap(block)), "stop_reason": .string(stopReason(response.stopReason)),
+            "stop_sequence": .null, "usage": usage(response.usage),
+        ]
+    }
+
+    /// Turns stream events into Messages API server-sent events (name, data).
+    struct EventEncoder {
+        let id: String
+        let model: String
+        private var started = false
+        private var usage = Usage()
+        private var openBlock: (source: Int, index: Int)?
+        private var nextIndex = 0
+        private var bufferedStart: [(String, JSONValue)] = []
+
+        init(id: String, model: String) {
+            self.id = id
+            self.model = model
+        }
+
+        private mutating func start() -> [(String, JSONValue)] {
+            guard !started else { return [] }
+            started = true
+            let message: JSONValue = [
+                "id": .string(id), "type": "message", "role": "assistant", "model": .string(model), "content": [],
+                "stop_reason": .null, "stop_sequence": .null, "usage": AnthropicMessagesTranslation.usage(Usage(inputTokens: usage.inputTokens, cacheReadTokens: usage.cacheReadTokens, cacheWriteTokens: usage.cacheWriteTokens)),
+            ]
+            return [("message_start", ["type": "message_start", "message": message])]
+        }
+
+        private mutating func closeBlock() -> [(String, JSONValue)] {
+            guard let open = openBlock else { return [] }
+            openBlock = nil
+            return [("content_block_stop", ["type": "content_block_stop", "index": .number(Double(open.index))])]
+        }
+
+        private mutating func open(source: Int, block: JSONValue) -> [(String, JSONValue)] {
+            var out = closeBlock()
+            openBlock = (source, nextIndex)
+            out.append(("content_block_start", ["type": "content_block_start", "index": .number(Double(nextIndex)), "content_block": block]))
+            nextIndex += 1
+            return out
+        }
+
+        mutating func encode(_ event: ModelStreamEvent) -> [(String, JSONValue)] {
+            switch event {
+            case .start:
+                return []
+            case .usage(let new):
+                if new.inputTokens != 0 { usage.inputTokens = new.inputTokens }
+                if new.outputTokens != 0 { usage.outputTokens = new.outputTokens }
+                if new.cacheReadTokens != 0 { usage.cacheReadTokens = new.cacheReadTokens }
+                if new.cacheWriteTokens != 0 { usage.cacheWriteTokens = new.cacheWriteTokens }
+                return []
+            case .textDelta(let source, let text):
+                var out = start()
+                if openBlock?.source != source { out += open(source: source, block: ["type": "text", "text": ""]) }
+                out.append(("content_block_delta", ["type": "content_block_delta", "index": .number(Double(openBlock!.index)), "delta": ["type": "text_delta", "text": .string(text)]]))
+                return out
+            case .toolUseStart(let source, let callID, let name):
+                return start() + open(source: source, block: ["type": "tool_use", "id": .string(callID), "name": .string(name), "input": [:]])
+            case .toolInputDelta(let source, let partial):
+                guard let open = openBlock, open.source == source else { return [] }
+                return [("content_block_delta", ["type": "content_block_delta", "index": .number(Double(open.index)), "delta": ["type": "input_json_delta", "partial_json": .string(partial)]])]
+            case .blockStop(let source):
+                return openBlock?.source == source ? closeBlock() : []
+            case .finish(let reason):
+                var out = start() + closeBlock()
+                out.append(("message_delta", [
+                    "type": "message_delta", "delta": ["stop_reason": .string(AnthropicMessagesTranslation.stopReason(reason)), "stop_sequence": .null],
+                    "usage": AnthropicMessagesTranslation.usage(usage),
+                ]))
+                out.append(("message_stop", ["type": "message_stop"]))
+                return out
+            }
+        }
+    }
+}

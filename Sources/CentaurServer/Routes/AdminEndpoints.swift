@@ -1,0 +1,74 @@
+import CentaurCore
+import CentaurGateway
+import CentaurStore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+
+/// `GET /api/traces`, `GET /api/traces/{id}`, `GET /api/usage` (admin scope), and `GET /healthz`.
+struct AdminEndpoints: Sendable {
+    let store: any TraceStore
+    let writer: TraceWriter
+
+    func register(on router: Hummingbird.Router<CentaurRequestContext>) {
+        router.get("/healthz") { _, _ in
+            ErrorResponses.json(["status": "ok", "trace_queue_depth": .number(Double(writer.queueDepth)), "traces_dropped": .number(Double(writer.dropped))])
+        }
+        router.get("/api/traces") { request, _ in
+            do {
+                let query = try Self.traceQuery(request.uri.queryParameters)
+                return try ErrorResponses.json(encoding: try await store.traces(query))
+            } catch let error as APIError {
+                return ErrorResponses.response(error, anthropic: false)
+            } catch let error as StoreError {
+                return ErrorResponses.response(APIError(.invalidRequest, error.description), anthropic: false)
+            }
+        }
+        router.get("/api/traces/{id}") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard let record = try await store.trace(id: id) else {
+                return ErrorResponses.response(APIError(.notFound, "no trace with id '\(id)'"), anthropic: false)
+            }
+            return try ErrorResponses.json(encoding: record)
+        }
+        router.get("/api/usage") { request, _ in
+            do {
+                let parameters = request.uri.queryParameters
+                let rows = try await store.usage(from: try Self.date(parameters, "from"), to: try Self.date(parameters, "to"))
+                return try ErrorResponses.json(encoding: ["usage": rows])
+            } catch let error as APIError {
+                return ErrorResponses.response(error, anthropic: false)
+            }
+        }
+    }
+
+    static func date(_ parameters: FlatDictionary<Substring, Substring>, _ name: String) throws -> Date? {
+        guard let text = parameters[name[...]].map(String.init) else { return nil }
+        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        let dayFormatter = DateFormatter()
+        dayFormatter.dateFormat = "yyyy-MM-dd"
+        dayFormatter.timeZone = TimeZone(identifier: "UTC")
+        if let day = dayFormatter.date(from: text) { return day }
+        throw APIError.invalid(name, "expected an ISO 8601 date or date-time, got '\(text)'")
+    }
+
+    static func traceQuery(_ parameters: FlatDictionary<Substring, Substring>) throws -> TraceQuery {
+        func value(_ name: String) -> String? { parameters[name[...]].map(String.init) }
+        var query = TraceQuery(
+            from: try date(parameters, "from"), to: try date(parameters, "to"), model: value("model"), keyID: value("key"),
+            status: value("status"), requestID: value("request_id"), cursor: value("cursor"))
+        if let limit = value("limit") {
+            guard let number = Int(limit), number > 0 else { throw APIError.invalid("limit", "expected a positive integer") }
+            query.limit = min(number, 500)
+        }
+        if let tag = value("tag") {
+            let parts = tag.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { throw APIError.invalid("tag", "expected NAME:VALUE") }
+            query.tag = (String(parts[0]), String(parts[1]))
+        }
+        if let status = query.status, !["ok", "error"].contains(status) {
+            throw APIError.invalid("status", "expected ok or error")
+        }
+        return query
+    }
+}
