@@ -110,6 +110,11 @@ extension AsyncSequence where Element == ModelStreamEvent {
             }
             accumulator.add(event)
         }
+        // A cancelled consumer sees the stream end early: that is not a whole answer.
+        try Task.checkCancellation()
+        guard accumulator.isFinished else {
+            throw ModelError.connection("the answer ended before it was finished", provider: nil)
+        }
         return try accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken)
     }
 }

@@ -62,6 +62,7 @@ public struct RecordingMiddleware: GatewayMiddleware {
                     accumulator.add(event)
                     continuation.yield(event)
                 }
+                try Task.checkCancellation()
                 finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), nil)
             } catch {
                 let modelError = error as? ModelError

@@ -161,6 +161,11 @@ public final class Router: Sendable {
                     break
                 }
             }
+            // A stream that stops without its finish event was cut (or its consumer went away).
+            try Task.checkCancellation()
+            guard accumulator.isFinished else {
+                throw ModelError.connection("the answer ended before it was finished", provider: model.provider.name)
+            }
             held.forEach { continuation.yield($0) }
             record(.success, status: 200)
             return .succeeded
