@@ -12,8 +12,8 @@ struct LocalModelEndToEndTests {
         #expect(LocalModel.isInstalled, "scripts/setup-local-model did not install \(LocalModel.modelPath)")
     }
 
-    @Test func askAnswersAndReportsUsage() throws {
-        let result = try CLI.run(["ask", "--json", "--temperature", "0", "--max-tokens", "16", "What is the capital of France? Answer with one word."])
+    @Test func askAnswersAndReportsUsage() async throws {
+        let result = try await CLI.run(["ask", "--json", "--temperature", "0", "--max-tokens", "16", "What is the capital of France? Answer with one word."])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSONValue(parsing: result.stdout)
         #expect(json["text"]?.stringValue?.lowercased().contains("paris") == true, "\(json)")
@@ -23,7 +23,7 @@ struct LocalModelEndToEndTests {
         #expect(json["model"] == "small")
     }
 
-    @Test func schemaConstrainedExtractionReturnsSchemaValidJSON() throws {
+    @Test func schemaConstrainedExtractionReturnsSchemaValidJSON() async throws {
         let schema: JSONValue = [
             "type": "object",
             "properties": ["name": ["type": "string"], "date_of_birth": ["type": "string", "format": "date"]],
@@ -34,7 +34,7 @@ struct LocalModelEndToEndTests {
         try schema.jsonData().write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let prompt = "Extract the person's full name and date of birth (as YYYY-MM-DD) from this text: 'Applicant Jane Marie Roe, born 4 July 1990, lives in Austin, Texas.'"
-        let result = try CLI.run(["ask", "--json", "--temperature", "0", "--schema", file.path, prompt])
+        let result = try await CLI.run(["ask", "--json", "--temperature", "0", "--schema", file.path, prompt])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSONValue(parsing: result.stdout)
         let output = try #require(json["output"])
@@ -44,8 +44,8 @@ struct LocalModelEndToEndTests {
         #expect(json["schema_violations"] == [])
     }
 
-    @Test func modelsReportsTheLocalModelAsReachable() throws {
-        let result = try CLI.run(["models", "--json"])
+    @Test func modelsReportsTheLocalModelAsReachable() async throws {
+        let result = try await CLI.run(["models", "--json"])
         #expect(result.status == 0)
         let rows = try JSONValue(parsing: result.stdout).arrayValue ?? []
         #expect(rows.first?["name"] == "small")
@@ -56,29 +56,29 @@ struct LocalModelEndToEndTests {
 
 /// CLI behaviour that needs no model.
 struct CLITests {
-    @Test func anUnknownModelIsAClearErrorOnStderr() throws {
-        let result = try CLI.run(["ask", "--model", "nope", "hello"])
+    @Test func anUnknownModelIsAClearErrorOnStderr() async throws {
+        let result = try await CLI.run(["ask", "--model", "nope", "hello"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("unknown model 'nope'"))
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func aMissingConfigFileIsAClearError() throws {
-        let result = try CLI.run(["models", "--config", "/nonexistent/centaur.yaml"])
+    @Test func aMissingConfigFileIsAClearError() async throws {
+        let result = try await CLI.run(["models", "--config", "/nonexistent/centaur.yaml"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("file not found"))
     }
 
-    @Test func everyCommandHasHelp() throws {
+    @Test func everyCommandHasHelp() async throws {
         for command in [["--help"], ["ask", "--help"], ["models", "--help"], ["version", "--help"]] {
-            let result = try CLI.run(command)
+            let result = try await CLI.run(command)
             #expect(result.status == 0)
             #expect(result.stdout.contains("USAGE: centaur"), "\(command)")
         }
-        #expect(try CLI.run(["version"]).stdout == "centaur \(CentaurVersion.current)\n")
+        #expect(try await CLI.run(["version"]).stdout == "centaur \(CentaurVersion.current)\n")
     }
 
-    @Test func aReplayConfigurationAnswersFromItsCassette() throws {
+    @Test func aReplayConfigurationAnswersFromItsCassette() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -92,7 +92,7 @@ struct CLITests {
         let config = directory.appendingPathComponent("centaur.yaml")
         try "providers:\n  r: { kind: replay, cassette: \(directory.path)/c.jsonl }\nmodels:\n  demo: { provider: r, id: recorded, price: { input: 1, output: 2 } }\n"
             .write(to: config, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["ask", "--config", config.path, "--json", "hello"])
+        let result = try await CLI.run(["ask", "--config", config.path, "--json", "hello"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSONValue(parsing: result.stdout)
         #expect(json["text"] == "hi from the cassette")
@@ -140,7 +140,16 @@ enum CLI {
         let stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs the binary on a dispatch thread, so waiting for it never blocks the test runner's few threads.
+    static func run(_ arguments: [String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try runBlocking(arguments) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

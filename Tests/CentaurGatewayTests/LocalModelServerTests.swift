@@ -56,9 +56,10 @@ struct LocalModelServerTests {
         // Cancelling the service stops the process.
         supervisor.cancel()
         _ = await supervisor.result
-        let exited = (0..<100).contains { _ in
-            usleep(50_000)
-            return kill(second, 0) != 0
+        var exited = false
+        for _ in 0..<100 where !exited {
+            try await Task.sleep(for: .milliseconds(50))
+            exited = kill(second, 0) != 0
         }
         #expect(exited, "the server process is still running after shutdown")
         try await client.shutdown()

@@ -55,6 +55,9 @@ public struct GatewayContext: Sendable {
     public var route: String
     /// Which API the client spoke (`openai`, `anthropic`, `cli`).
     public var surface: String
+    /// Whether the client streams the answer. When not, upstreams are called without streaming too,
+    /// which gives exact usage from servers that report none while streaming.
+    public var streaming = true
     public let attempts: AttemptLog
 
     public init(requestID: String = UUID().uuidString.lowercased(), caller: CallerIdentity? = nil, tags: [String: String] = [:], route: String, surface: String = "library") {

@@ -142,8 +142,14 @@ public final class Router: Sendable {
                 latency: clock.now - started, timeToFirstToken: firstToken, status: status))
         }
 
+        let upstream: ModelStream =
+            context.streaming
+            ? model.model.stream(request)
+            : .producing { continuation in
+                for event in try await model.model.respond(to: request).streamEvents { continuation.yield(event) }
+            }
         do {
-            for try await event in model.model.stream(request) {
+            for try await event in upstream {
                 accumulator.add(event)
                 if case .start(_, let reported) = event, !reported.isEmpty { upstreamModel = reported }
                 if emitted {

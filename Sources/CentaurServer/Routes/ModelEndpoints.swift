@@ -47,6 +47,7 @@ struct ModelEndpoints: Sendable {
                 caller: context.key.map { CallerIdentity(keyID: $0.id, keyName: $0.name, team: $0.team) },
                 tags: Self.tags(from: request.headers), route: modelRequest.model, surface: anthropic ? "anthropic" : "openai")
             if let team = context.key?.team { gatewayContext.tags["team"] = team }
+            gatewayContext.streaming = stream
             let events = try await gateway.stream(modelRequest, context: gatewayContext)
             let id = (anthropic ? "msg_" : "chatcmpl-") + gatewayContext.requestID.replacingOccurrences(of: "-", with: "")
             if stream {
