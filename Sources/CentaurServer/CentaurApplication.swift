@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 /// Everything `centaur serve` runs, built from configuration; tests build the same thing.
@@ -18,6 +19,8 @@ public struct CentaurServerComponents: Sendable {
     public let store: SQLiteStore
     public let writer: TraceWriter
     public let keys: APIKeyService
+    /// The metrics served at `/metrics`.
+    public let metrics: PrometheusCollectorRegistry
 
     /// Opens the store under `dataDirectory` and builds the gateway over the configured models.
     public init(
@@ -31,7 +34,11 @@ public struct CentaurServerComponents: Sendable {
         store = try SQLiteStore(path: "\(dataDirectory)/centaur.sqlite")
         writer = TraceWriter(store: store, logger: logger)
         keys = APIKeyService(store: store)
-        let recorder = TraceRecorder(writer: writer, capture: configuration.capture)
+        metrics = PrometheusCollectorRegistry()
+        let recorder = CompositeRecorder([
+            TraceRecorder(writer: writer, capture: configuration.capture),
+            MetricsRecorder(factory: PrometheusMetricsFactory(registry: metrics)),
+        ])
         gateway = Gateway(middleware: [RecordingMiddleware(recorder: recorder)], terminal: router.handle)
     }
 
@@ -41,6 +48,7 @@ public struct CentaurServerComponents: Sendable {
         router.add(middleware: AuthMiddleware(keys: keys, requireKeys: settings.requireKeys))
         ModelEndpoints(gateway: gateway, settings: settings, configuration: configuration).register(on: router)
         AdminEndpoints(store: store, writer: writer).register(on: router)
+        MetricsEndpoint(registry: metrics, writer: writer).register(on: router)
         return router
     }
 

@@ -203,6 +203,8 @@ struct ServerTests {
             #expect(attempts.first?.errorClass == errorClass)
             #expect(Set(attempts.map(\.requestID)).count == 1)
             #expect(attempts.last?.costUSD ?? 0 > 0)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body ?? ByteBuffer())
+            #expect(metrics.contains(#"centaur_upstream_errors_total{model="claude-primary",error_class="\#(errorClass)"} 2"#), "\(metrics)")
         }
     }
 
@@ -228,6 +230,13 @@ struct ServerTests {
             #expect(try Self.json(one)["id"]?.stringValue == id)
             let usage = try await client.execute(uri: "/api/usage", method: .get, headers: [.authorization: "Bearer \(harness.admin)"])
             #expect(try Self.json(usage)["usage"]?[0]?["requests"] == 1)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body ?? ByteBuffer())
+            #expect(metrics.contains(#"centaur_requests_total{route="claude",surface="openai",status="ok"} 1"#), "\(metrics)")
+            #expect(metrics.contains(#"centaur_tokens_total{model="claude-primary",kind="input"} 12"#))
+            #expect(metrics.contains("centaur_cost_usd_total"))
+            #expect(metrics.contains("centaur_request_duration_seconds_bucket"))
+            #expect(metrics.contains("centaur_trace_queue_depth 0"))
+            #expect(metrics.contains("centaur_traces_dropped 0"))
             let bad = try await client.execute(uri: "/api/traces?limit=zero", method: .get, headers: [.authorization: "Bearer \(harness.admin)"])
             #expect(bad.status == .badRequest)
         }

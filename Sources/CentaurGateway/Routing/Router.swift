@@ -1,6 +1,7 @@
 import CentaurCore
 import Foundation
 import NIOConcurrencyHelpers
+import Tracing
 
 /// The pipeline's terminal step: resolves the requested name to targets and calls them, retrying
 /// retryable failures with jittered backoff (honouring `retry-after`), falling back to the next target,
@@ -134,8 +135,26 @@ public final class Router: Sendable {
         var firstToken: Duration?
         var upstreamModel = model.configuration.id
 
+        // One client span per attempt, named and attributed per the OpenTelemetry GenAI conventions.
+        let span = startSpan("chat \(model.configuration.id)", ofKind: .client)
+        span.attributes["gen_ai.operation.name"] = "chat"
+        span.attributes["gen_ai.provider.name"] = model.provider.kind.rawValue
+        span.attributes["gen_ai.request.model"] = model.configuration.id
+        span.attributes["centaur.request.id"] = context.requestID
+        span.attributes["centaur.attempt"] = number
+        if let maxTokens = request.maxTokens { span.attributes["gen_ai.request.max_tokens"] = maxTokens }
+        if let temperature = request.temperature { span.attributes["gen_ai.request.temperature"] = temperature }
+        defer { span.end() }
+
         func record(_ outcome: Attempt.Outcome, status: Int?) {
             let usage = (try? accumulator.response().usage) ?? .zero
+            span.attributes["gen_ai.response.model"] = upstreamModel
+            span.attributes["gen_ai.usage.input_tokens"] = usage.inputTokens
+            span.attributes["gen_ai.usage.output_tokens"] = usage.outputTokens
+            if case .failure(let kind, let message) = outcome {
+                span.attributes["error.type"] = kind
+                span.setStatus(SpanStatus(code: .error, message: message))
+            }
             context.attempts.append(Attempt(
                 number: number, model: model.configuration.name, provider: model.provider.name, upstreamModel: upstreamModel,
                 startedAt: startedAt, endedAt: now(), outcome: outcome, usage: usage, costUSD: model.cost(of: usage),
