@@ -76,8 +76,9 @@ rm -f "$RESULTS"
 "$PYTHON" - "$RESULTS" "$CENTAUR" <<'PY'
 import json, os, platform, subprocess, sys, time
 sh = lambda c: subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+cpu = sh("lscpu | sed -n 's/^Model name: *//p'")
 meta = {"kind": "meta", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "machine": f"{os.cpu_count()} vCPU ({sh('lscpu | sed -n s/^Model\\ name:\\ *//p')}), kernel {platform.release()}",
+        "machine": f"{os.cpu_count()} vCPU ({cpu}), kernel {platform.release()}",
         "centaur": sh(f"{sys.argv[2]} version") + " (release build; SQLite traces, metadata capture)",
         "load generator": sh("wrk -v 2>&1 | head -1"), "loadavg at start": open("/proc/loadavg").read().split()[:3],
         "all on one host": "wrk, mock and gateway share 2 cores"}
