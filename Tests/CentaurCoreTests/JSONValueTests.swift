@@ -115,3 +115,29 @@ struct ModelErrorTests {
         #expect(error.description.contains("retry after"))
     }
 }
+
+struct JSONTextTests {
+    @Test func escapesAndUnicodeRoundTrip() throws {
+        let text = #"{"a":"line\nbreak \"quoted\" back\\slash tab\t \u00e9 \ud83d\ude00 \u0001","b":[true,false,null,-0.5,1e3,12345678901234]}"#
+        let value = try JSONValue(parsing: text)
+        #expect(value["a"]?.stringValue == "line\nbreak \"quoted\" back\\slash tab\t é 😀 \u{01}")
+        #expect(value["b"] == [true, false, nil, -0.5, 1000, 12_345_678_901_234])
+        #expect(try JSONValue(parsing: value.jsonString()) == value)
+        // Foundation reads what we write.
+        let foundation = try JSONSerialization.jsonObject(with: value.jsonData()) as? [String: Any]
+        #expect(foundation?["a"] as? String == value["a"]?.stringValue)
+    }
+
+    @Test("malformed text is rejected with the byte offset", arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "\"unterminated", "tru", "01", "1.", "-", "{\"a\":1}x", "\"\\x\"", "\"\\ud800\"", "[\"a\u{01}\"]",
+    ])
+    func malformed(text: String) {
+        let error = #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: text) }
+        #expect(error?.reason.contains("at byte") == true)
+    }
+
+    @Test func deepNestingIsRefusedNotACrash() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: deep) }
+    }
+}

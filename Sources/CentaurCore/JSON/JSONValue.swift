@@ -54,10 +54,8 @@ extension JSONValue: Codable {
 extension JSONValue {
     /// Parses JSON text. Throws ``JSONValue/ParseError`` with the parser's reason when the text is not JSON.
     public init(parsing data: Data) throws {
-        do {
-            self = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let error as DecodingError {
-            throw ParseError(reason: error.readableDescription)
+        self = try data.withUnsafeBytes { raw in
+            try JSONText.parse(raw.bindMemory(to: UInt8.self))
         }
     }
 
@@ -74,6 +72,7 @@ extension JSONValue {
 
     /// Compact JSON text with keys sorted, so equal values give equal bytes.
     public func jsonData(pretty: Bool = false) -> Data {
+        if !pretty { return Data(jsonBytes()) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a JSONValue cannot fail: every case maps to a JSON value.
@@ -82,7 +81,15 @@ extension JSONValue {
 
     /// Compact JSON text with keys sorted.
     public func jsonString(pretty: Bool = false) -> String {
-        String(decoding: jsonData(pretty: pretty), as: UTF8.self)
+        String(decoding: pretty ? jsonData(pretty: true) : Data(jsonBytes()), as: UTF8.self)
+    }
+
+    /// Compact JSON bytes; keys sorted unless `sortKeys` is false (faster, for the wire).
+    public func jsonBytes(sortKeys: Bool = true) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        JSONText.write(self, into: &out, sortKeys: sortKeys)
+        return out
     }
 
     /// Converts any `Encodable` value to a `JSONValue`.
