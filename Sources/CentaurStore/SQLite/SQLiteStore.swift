@@ -92,10 +92,28 @@ extension APIKeyRecord: FetchableRecord, PersistableRecord {
 }
 
 extension SQLiteStore: TraceStore {
+    static let insertTraceSQL = """
+        INSERT INTO trace (id, request_id, started_at, ended_at, key_id, team, route, surface, model, provider,
+            upstream_model, attempt, status, error_class, error_message, http_status, input_tokens, output_tokens,
+            cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, time_to_first_token_ms, tags, request_body, response_body)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
     public func insert(_ records: [TraceRecord]) async throws {
         guard !records.isEmpty else { return }
         try await pool.write { db in
-            for record in records { try record.insert(db) }
+            // A cached statement with explicit arguments: several times cheaper than Codable record encoding.
+            let statement = try db.cachedStatement(sql: Self.insertTraceSQL)
+            for r in records {
+                let tags = try JSONSerialization.data(withJSONObject: r.tags, options: [.sortedKeys])
+                let values: [(any DatabaseValueConvertible)?] = [
+                    r.id, r.requestID, r.startedAt, r.endedAt, r.keyID, r.team, r.route, r.surface, r.model, r.provider,
+                    r.upstreamModel, r.attempt, r.status, r.errorClass, r.errorMessage, r.httpStatus, r.inputTokens,
+                    r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.costUSD, r.latencyMS, r.timeToFirstTokenMS,
+                    String(decoding: tags, as: UTF8.self), r.requestBody, r.responseBody,
+                ]
+                try statement.execute(arguments: StatementArguments(values))
+            }
         }
     }
 
