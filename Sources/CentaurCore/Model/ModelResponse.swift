@@ -62,6 +62,14 @@ public struct Usage: Sendable, Hashable, Codable {
 
     public static let zero = Usage()
 
+    /// Takes the non-zero fields of a later report: providers send input tokens first and output tokens last.
+    public mutating func merge(_ later: Usage) {
+        if later.inputTokens != 0 { inputTokens = later.inputTokens }
+        if later.outputTokens != 0 { outputTokens = later.outputTokens }
+        if later.cacheReadTokens != 0 { cacheReadTokens = later.cacheReadTokens }
+        if later.cacheWriteTokens != 0 { cacheWriteTokens = later.cacheWriteTokens }
+    }
+
     /// All tokens billed for the call.
     public var totalTokens: Int { inputTokens + outputTokens + cacheReadTokens + cacheWriteTokens }
 

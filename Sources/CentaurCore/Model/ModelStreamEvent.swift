@@ -60,10 +60,7 @@ public struct ModelResponseAccumulator: Sendable {
         case .blockStop:
             break
         case .usage(let new):
-            if new.inputTokens != 0 { usage.inputTokens = new.inputTokens }
-            if new.outputTokens != 0 { usage.outputTokens = new.outputTokens }
-            if new.cacheReadTokens != 0 { usage.cacheReadTokens = new.cacheReadTokens }
-            if new.cacheWriteTokens != 0 { usage.cacheWriteTokens = new.cacheWriteTokens }
+            usage.merge(new)
         case .finish(let reason):
             stopReason = reason
             finished = true

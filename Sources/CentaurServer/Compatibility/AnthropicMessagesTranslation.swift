@@ -164,10 +164,7 @@ enum AnthropicMessagesTranslation {
             case .start:
                 return []
             case .usage(let new):
-                if new.inputTokens != 0 { usage.inputTokens = new.inputTokens }
-                if new.outputTokens != 0 { usage.outputTokens = new.outputTokens }
-                if new.cacheReadTokens != 0 { usage.cacheReadTokens = new.cacheReadTokens }
-                if new.cacheWriteTokens != 0 { usage.cacheWriteTokens = new.cacheWriteTokens }
+                usage.merge(new)
                 return []
             case .textDelta(let source, let text):
                 var out = start()

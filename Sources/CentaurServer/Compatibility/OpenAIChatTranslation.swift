@@ -193,10 +193,7 @@ enum OpenAIChatTranslation {
                 let position = toolIndex[index] ?? 0
                 out.append(chunk(delta: ["tool_calls": [["index": .number(Double(position)), "function": ["arguments": .string(partial)]]]]))
             case .usage(let new):
-                if new.inputTokens != 0 { usage.inputTokens = new.inputTokens }
-                if new.outputTokens != 0 { usage.outputTokens = new.outputTokens }
-                if new.cacheReadTokens != 0 { usage.cacheReadTokens = new.cacheReadTokens }
-                if new.cacheWriteTokens != 0 { usage.cacheWriteTokens = new.cacheWriteTokens }
+                usage.merge(new)
             case .finish(let reason):
                 out.append(chunk(delta: [:], finish: OpenAIChatTranslation.finishReason(reason)))
                 if includeUsage {
