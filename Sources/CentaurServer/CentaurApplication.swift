@@ -39,7 +39,7 @@ public struct CentaurServerComponents: Sendable {
             TraceRecorder(writer: writer, capture: configuration.capture),
             MetricsRecorder(factory: PrometheusMetricsFactory(registry: metrics)),
         ])
-        gateway = Gateway(middleware: [RecordingMiddleware(recorder: recorder)], terminal: router.handle)
+        gateway = Gateway(middleware: [RecordingMiddleware(recorder: recorder)], terminal: router.handle, terminalResponder: router.respond)
     }
 
     /// The Hummingbird router with every endpoint.

@@ -72,4 +72,24 @@ public struct RecordingMiddleware: GatewayMiddleware {
             }
         }
     }
+
+    public func respond(_ request: ModelRequest, context: GatewayContext, next: GatewayResponder) async throws -> ModelResponse {
+        let startedAt = now()
+        do {
+            let response = try await next(request, context)
+            recorder.record(CompletedCall(
+                requestID: context.requestID, caller: context.caller, route: context.route, surface: context.surface,
+                tags: context.tags, startedAt: startedAt, endedAt: now(), request: request, response: response,
+                error: nil, attempts: context.attempts.all))
+            return response
+        } catch {
+            let modelError = error as? ModelError
+                ?? ModelError(kind: .connection, message: error is CancellationError ? "the client went away" : "\(error)")
+            recorder.record(CompletedCall(
+                requestID: context.requestID, caller: context.caller, route: context.route, surface: context.surface,
+                tags: context.tags, startedAt: startedAt, endedAt: now(), request: request, response: nil,
+                error: modelError, attempts: context.attempts.all))
+            throw error
+        }
+    }
 }

@@ -15,7 +15,7 @@ public final class Router: Sendable {
     public let policy: RoutingPolicy
     private let resolve: @Sendable (String) throws -> ResolvedModel
     private let sleep: @Sendable (Duration) async throws -> Void
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
     private let breakers: NIOLockedValueBox<[String: CircuitBreaker]>
 
@@ -57,8 +57,21 @@ public final class Router: Sendable {
     }
 
     public func handle(_ request: ModelRequest, context: GatewayContext) async throws -> ModelStream {
+        let plan = try resolvePlan(for: request)
+        return .producing { continuation in
+            try await self.run(request, targets: plan, context: context) { upstreamRequest, model in
+                let outcome = await self.attempt(upstreamRequest, model: model, context: context, continuation: continuation)
+                switch outcome {
+                case .succeeded: return (.success(()), false)
+                case .failed(let error, let emitted): return (.failure(error), emitted)
+                }
+            }
+        }
+    }
+
+    /// Resolves up front, so an unknown model is a clean error before any streaming starts.
+    private func resolvePlan(for request: ModelRequest) throws -> [(Route.Target, ResolvedModel)] {
         let targets = targets(for: request.model)
-        // Resolve up front so an unknown model is a clean error before any streaming starts.
         var resolved: [(Route.Target, ResolvedModel)] = []
         for target in targets {
             do {
@@ -70,16 +83,32 @@ public final class Router: Sendable {
                 throw ModelError(kind: .invalidRequest, message: "route '\(request.model)' names a model that cannot be used: \(error)", status: 500)
             }
         }
-        let plan = resolved
-        return .producing { continuation in
-            try await self.run(request, targets: plan, context: context, continuation: continuation)
+        return resolved
+    }
+
+    /// Answers without streaming: each target's `respond(to:)` is called directly, with the same retries,
+    /// backoff, fallbacks, breakers and attempt records as ``handle(_:context:)``, minus the stream hops.
+    public func respond(_ request: ModelRequest, context: GatewayContext) async throws -> ModelResponse {
+        let plan = try resolvePlan(for: request)
+        return try await run(request, targets: plan, context: context) { upstreamRequest, model in
+            var recorder = AttemptRecorder(router: self, model: model, context: context, request: upstreamRequest)
+            do {
+                let response = try await model.model.respond(to: upstreamRequest)
+                recorder.upstreamModel = response.model.isEmpty ? recorder.upstreamModel : response.model
+                recorder.record(.success, usage: response.usage, status: 200)
+                return (.success(response), false)
+            } catch {
+                let modelError = Self.modelError(error, provider: model.provider.name)
+                recorder.record(.failure(kind: modelError.kind.description, message: modelError.message), usage: .zero, status: modelError.status)
+                return (.failure(modelError), false)
+            }
         }
     }
 
-    private func run(
+    private func run<T>(
         _ request: ModelRequest, targets: [(Route.Target, ResolvedModel)], context: GatewayContext,
-        continuation: ModelStream.Continuation
-    ) async throws {
+        attempt: (ModelRequest, ResolvedModel) async -> (Result<T, ModelError>, emitted: Bool)
+    ) async throws -> T {
         var lastError: ModelError?
         var attempts = 0
         targetLoop: for (target, model) in targets {
@@ -93,13 +122,13 @@ public final class Router: Sendable {
                 attempts += 1
                 var upstreamRequest = request
                 upstreamRequest.model = target.model
-                let outcome = await attempt(upstreamRequest, model: model, context: context, continuation: continuation)
+                let (outcome, emitted) = await attempt(upstreamRequest, model)
                 try Task.checkCancellation()
                 switch outcome {
-                case .succeeded:
+                case .success(let value):
                     breaker.recordSuccess()
-                    return
-                case .failed(let error, let emitted):
+                    return value
+                case .failure(let error):
                     lastError = error
                     if error.kind.isRetryable { breaker.recordFailure(now: now()) }
                     if emitted || Self.isCallersFault(error) { throw error }
@@ -112,6 +141,13 @@ public final class Router: Sendable {
         throw lastError ?? .unavailable("no target could take the request", provider: nil, status: nil)
     }
 
+    static func modelError(_ error: any Error, provider: String) -> ModelError {
+        if error is CancellationError || Task.isCancelled {
+            return ModelError(kind: .connection, message: "the client went away", provider: provider)
+        }
+        return error as? ModelError ?? .connection("\(error)", provider: provider)
+    }
+
     /// Errors that another target would repeat: the request itself is at fault.
     static func isCallersFault(_ error: ModelError) -> Bool {
         [.invalidRequest, .contextTooLong, .schemaViolation, .refused].contains(error.kind)
@@ -122,55 +158,24 @@ public final class Router: Sendable {
         case failed(ModelError, emitted: Bool)
     }
 
-    /// One call to one target; records the attempt. Holds events back until the first token, so that a
-    /// failure before it can still fall back.
+    /// One streamed call to one target; records the attempt. Holds events back until the first token, so that
+    /// a failure before it can still fall back.
     private func attempt(_ request: ModelRequest, model: ResolvedModel, context: GatewayContext, continuation: ModelStream.Continuation) async -> Outcome {
-        let clock = ContinuousClock()
-        let started = clock.now
-        let startedAt = now()
-        let number = context.attempts.nextNumber
+        var recorder = AttemptRecorder(router: self, model: model, context: context, request: request)
         var accumulator = ModelResponseAccumulator()
         var held: [ModelStreamEvent] = []
         var emitted = false
-        var firstToken: Duration?
-        var upstreamModel = model.configuration.id
-
-        // One client span per attempt, named and attributed per the OpenTelemetry GenAI conventions.
-        let span = startSpan("chat \(model.configuration.id)", ofKind: .client)
-        span.attributes["gen_ai.operation.name"] = "chat"
-        span.attributes["gen_ai.provider.name"] = model.provider.kind.rawValue
-        span.attributes["gen_ai.request.model"] = model.configuration.id
-        span.attributes["centaur.request.id"] = context.requestID
-        span.attributes["centaur.attempt"] = number
-        if let maxTokens = request.maxTokens { span.attributes["gen_ai.request.max_tokens"] = maxTokens }
-        if let temperature = request.temperature { span.attributes["gen_ai.request.temperature"] = temperature }
-        defer { span.end() }
-
-        func record(_ outcome: Attempt.Outcome, status: Int?) {
-            let usage = (try? accumulator.response().usage) ?? .zero
-            span.attributes["gen_ai.response.model"] = upstreamModel
-            span.attributes["gen_ai.usage.input_tokens"] = usage.inputTokens
-            span.attributes["gen_ai.usage.output_tokens"] = usage.outputTokens
-            if case .failure(let kind, let message) = outcome {
-                span.attributes["error.type"] = kind
-                span.setStatus(SpanStatus(code: .error, message: message))
-            }
-            context.attempts.append(Attempt(
-                number: number, model: model.configuration.name, provider: model.provider.name, upstreamModel: upstreamModel,
-                startedAt: startedAt, endedAt: now(), outcome: outcome, usage: usage, costUSD: model.cost(of: usage),
-                latency: clock.now - started, timeToFirstToken: firstToken, status: status))
-        }
-
         let upstream: ModelStream =
             context.streaming
             ? model.model.stream(request)
             : .producing { continuation in
                 for event in try await model.model.respond(to: request).streamEvents { continuation.yield(event) }
             }
+        func usage() -> Usage { (try? accumulator.response().usage) ?? .zero }
         do {
             for try await event in upstream {
                 accumulator.add(event)
-                if case .start(_, let reported) = event, !reported.isEmpty { upstreamModel = reported }
+                if case .start(_, let reported) = event, !reported.isEmpty { recorder.upstreamModel = reported }
                 if emitted {
                     continuation.yield(event)
                     continue
@@ -179,7 +184,7 @@ public final class Router: Sendable {
                 switch event {
                 case .textDelta, .toolUseStart, .toolInputDelta:
                     emitted = true
-                    firstToken = clock.now - started
+                    recorder.firstToken = recorder.elapsed
                     held.forEach { continuation.yield($0) }
                     held.removeAll()
                 default:
@@ -192,17 +197,61 @@ public final class Router: Sendable {
                 throw ModelError.connection("the answer ended before it was finished", provider: model.provider.name)
             }
             held.forEach { continuation.yield($0) }
-            record(.success, status: 200)
+            recorder.record(.success, usage: usage(), status: 200)
             return .succeeded
         } catch {
-            let modelError: ModelError
-            if error is CancellationError || Task.isCancelled {
-                modelError = ModelError(kind: .connection, message: "the client went away", provider: model.provider.name)
-            } else {
-                modelError = error as? ModelError ?? .connection("\(error)", provider: model.provider.name)
-            }
-            record(.failure(kind: modelError.kind.description, message: modelError.message), status: modelError.status)
+            let modelError = Self.modelError(error, provider: model.provider.name)
+            recorder.record(.failure(kind: modelError.kind.description, message: modelError.message), usage: usage(), status: modelError.status)
             return .failed(modelError, emitted: emitted)
+        }
+    }
+
+    /// Times one attempt, traces it as a GenAI client span, and appends it to the request's attempt log.
+    struct AttemptRecorder {
+        let router: Router
+        let model: ResolvedModel
+        let context: GatewayContext
+        let number: Int
+        let startedAt: Date
+        let started = ContinuousClock.now
+        let span: any Span
+        var upstreamModel: String
+        var firstToken: Duration?
+
+        init(router: Router, model: ResolvedModel, context: GatewayContext, request: ModelRequest) {
+            self.router = router
+            self.model = model
+            self.context = context
+            self.number = context.attempts.nextNumber
+            self.startedAt = router.now()
+            self.upstreamModel = model.configuration.id
+            // One client span per attempt, named and attributed per the OpenTelemetry GenAI conventions.
+            let span = startSpan("chat \(model.configuration.id)", ofKind: .client)
+            span.attributes["gen_ai.operation.name"] = "chat"
+            span.attributes["gen_ai.provider.name"] = model.provider.kind.rawValue
+            span.attributes["gen_ai.request.model"] = model.configuration.id
+            span.attributes["centaur.request.id"] = context.requestID
+            span.attributes["centaur.attempt"] = number
+            if let maxTokens = request.maxTokens { span.attributes["gen_ai.request.max_tokens"] = maxTokens }
+            if let temperature = request.temperature { span.attributes["gen_ai.request.temperature"] = temperature }
+            self.span = span
+        }
+
+        var elapsed: Duration { ContinuousClock.now - started }
+
+        func record(_ outcome: Attempt.Outcome, usage: Usage, status: Int?) {
+            span.attributes["gen_ai.response.model"] = upstreamModel
+            span.attributes["gen_ai.usage.input_tokens"] = usage.inputTokens
+            span.attributes["gen_ai.usage.output_tokens"] = usage.outputTokens
+            if case .failure(let kind, let message) = outcome {
+                span.attributes["error.type"] = kind
+                span.setStatus(SpanStatus(code: .error, message: message))
+            }
+            span.end()
+            context.attempts.append(Attempt(
+                number: number, model: model.configuration.name, provider: model.provider.name, upstreamModel: upstreamModel,
+                startedAt: startedAt, endedAt: router.now(), outcome: outcome, usage: usage, costUSD: model.cost(of: usage),
+                latency: elapsed, timeToFirstToken: firstToken, status: status))
         }
     }
 }

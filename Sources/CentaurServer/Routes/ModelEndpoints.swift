@@ -47,13 +47,12 @@ struct ModelEndpoints: Sendable {
                 caller: context.key.map { CallerIdentity(keyID: $0.id, keyName: $0.name, team: $0.team) },
                 tags: Self.tags(from: request.headers), route: modelRequest.model, surface: anthropic ? "anthropic" : "openai")
             if let team = context.key?.team { gatewayContext.tags["team"] = team }
-            gatewayContext.streaming = stream
-            let events = try await gateway.stream(modelRequest, context: gatewayContext)
             let id = (anthropic ? "msg_" : "chatcmpl-") + gatewayContext.requestID.replacingOccurrences(of: "-", with: "")
             if stream {
+                let events = try await gateway.stream(modelRequest, context: gatewayContext)
                 return try await streamResponse(events, id: id, model: modelRequest.model, anthropic: anthropic, includeUsage: includeUsage, requestID: gatewayContext.requestID)
             }
-            let response = try await events.collect()
+            let response = try await gateway.respond(to: modelRequest, context: gatewayContext)
             let json = anthropic
                 ? AnthropicMessagesTranslation.response(response, id: id, model: modelRequest.model)
                 : OpenAIChatTranslation.response(response, id: id, model: modelRequest.model, created: Int(Date().timeIntervalSince1970))
