@@ -239,7 +239,8 @@ def test_openai_sdk_with_the_local_model(gateway):
 
 def test_anthropic_sdk_with_the_local_model(gateway):
     client = anthropic_client(gateway, "local-an")
-    message = client.messages.create(model="small", max_tokens=10, messages=[{"role": "user", "content": "What is the capital of France? One word."}])
+    message = client.messages.create(model="small", max_tokens=10, messages=[{"role": "user", "content": "What is the capital of France? One word."}],
+                                     extra_body={"temperature": 0})  # this SDK version no longer takes temperature as an argument
     assert "paris" in message.content[0].text.lower()
     with client.messages.stream(model="small", max_tokens=10, messages=[{"role": "user", "content": "Say hello."}]) as stream:
         assert "".join(stream.text_stream).strip()
