@@ -108,20 +108,11 @@ struct AskCommand: AsyncParsableCommand {
     }
 
     private static func stream(_ request: ModelRequest, with resolved: ResolvedModel, echo: Bool) async throws -> ModelResponse {
-        let clock = ContinuousClock()
-        let started = clock.now
-        var accumulator = ModelResponseAccumulator()
-        var firstToken: Duration?
-        for try await event in resolved.model.stream(request) {
-            if case .textDelta(_, let text) = event {
-                if firstToken == nil { firstToken = clock.now - started }
-                if echo {
-                    FileHandle.standardOutput.write(Data(text.utf8))
-                }
+        try await resolved.model.stream(request).collect { event in
+            if echo, case .textDelta(_, let text) = event {
+                FileHandle.standardOutput.write(Data(text.utf8))
             }
-            accumulator.add(event)
         }
-        return try accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken)
     }
 
     private func report(_ response: ModelResponse, request: ModelRequest, resolved: ResolvedModel) throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CentaurCore
 import CentaurGateway
 import CentaurStore
 import Foundation
@@ -26,7 +27,11 @@ struct KeysCommand: AsyncParsableCommand {
                 let service = APIKeyService(store: try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite"))
                 let (secret, record) = try await service.create(name: name, team: team, scope: scope)
                 if json {
-                    print(JSONValueBuilder.key(record, secret: secret))
+                    let object: JSONValue = [
+                        "id": .string(record.id), "name": .string(record.name), "team": record.team.map(JSONValue.string) ?? .null,
+                        "scope": .string(record.scope.rawValue), "key": .string(secret),
+                    ]
+                    print(object.jsonString())
                 } else {
                     print(secret)
                     FileHandle.standardError.write(Data("created key \(record.id) '\(record.name)' (scope \(record.scope.rawValue)); it is shown only once\n".utf8))
@@ -68,13 +73,5 @@ struct KeysCommand: AsyncParsableCommand {
                 throw Self.fail(error)
             }
         }
-    }
-}
-
-enum JSONValueBuilder {
-    static func key(_ record: APIKeyRecord, secret: String) -> String {
-        let object: [String: String?] = ["id": record.id, "name": record.name, "team": record.team, "scope": record.scope.rawValue, "key": secret]
-        let data = (try? JSONSerialization.data(withJSONObject: object.mapValues { $0 ?? NSNull() as Any }, options: [.sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
     }
 }

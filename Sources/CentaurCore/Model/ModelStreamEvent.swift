@@ -94,7 +94,11 @@ public struct ModelResponseAccumulator: Sendable {
 
 extension AsyncSequence where Element == ModelStreamEvent {
     /// Consumes the stream and returns the whole answer, with latency and time to first token measured here.
-    public func collect(clock: ContinuousClock = ContinuousClock()) async throws -> ModelResponse {
+    /// `onEvent` sees each event as it arrives (to echo text while collecting). A stream that ends without its
+    /// finish event throws ``ModelError/Kind/connection`` rather than returning a short answer.
+    public func collect(
+        clock: ContinuousClock = ContinuousClock(), onEvent: (ModelStreamEvent) throws -> Void = { _ in }
+    ) async throws -> ModelResponse {
         let started = clock.now
         var accumulator = ModelResponseAccumulator()
         var firstToken: Duration?
@@ -106,6 +110,7 @@ extension AsyncSequence where Element == ModelStreamEvent {
                 }
             }
             accumulator.add(event)
+            try onEvent(event)
         }
         // A cancelled consumer sees the stream end early: that is not a whole answer.
         try Task.checkCancellation()

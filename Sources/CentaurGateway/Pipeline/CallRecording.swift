@@ -40,17 +40,14 @@ public struct RecordingMiddleware: GatewayMiddleware {
         let startedAt = now()
         let clock = ContinuousClock()
         let started = clock.now
-        let finish: @Sendable (ModelResponse?, ModelError?) -> Void = { [recorder, now] response, error in
-            recorder.record(CompletedCall(
-                requestID: context.requestID, caller: context.caller, route: context.route, surface: context.surface,
-                tags: context.tags, startedAt: startedAt, endedAt: now(), request: request, response: response,
-                error: error, attempts: context.attempts.all))
+        let finish: @Sendable (ModelResponse?, ModelError?) -> Void = { [self] response, error in
+            record(request, context: context, startedAt: startedAt, response: response, error: error)
         }
         let upstream: ModelStream
         do {
             upstream = try await next(request, context)
         } catch {
-            finish(nil, error as? ModelError ?? ModelError(kind: .upstream, message: "\(error)"))
+            finish(nil, Self.modelError(error))
             throw error
         }
         return .producing { continuation in
@@ -65,9 +62,7 @@ public struct RecordingMiddleware: GatewayMiddleware {
                 try Task.checkCancellation()
                 finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), nil)
             } catch {
-                let modelError = error as? ModelError
-                    ?? ModelError(kind: .connection, message: error is CancellationError ? "the client went away" : "\(error)")
-                finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), modelError)
+                finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), Self.modelError(error))
                 throw error
             }
         }
@@ -77,19 +72,23 @@ public struct RecordingMiddleware: GatewayMiddleware {
         let startedAt = now()
         do {
             let response = try await next(request, context)
-            recorder.record(CompletedCall(
-                requestID: context.requestID, caller: context.caller, route: context.route, surface: context.surface,
-                tags: context.tags, startedAt: startedAt, endedAt: now(), request: request, response: response,
-                error: nil, attempts: context.attempts.all))
+            record(request, context: context, startedAt: startedAt, response: response, error: nil)
             return response
         } catch {
-            let modelError = error as? ModelError
-                ?? ModelError(kind: .connection, message: error is CancellationError ? "the client went away" : "\(error)")
-            recorder.record(CompletedCall(
-                requestID: context.requestID, caller: context.caller, route: context.route, surface: context.surface,
-                tags: context.tags, startedAt: startedAt, endedAt: now(), request: request, response: nil,
-                error: modelError, attempts: context.attempts.all))
+            record(request, context: context, startedAt: startedAt, response: nil, error: Self.modelError(error))
             throw error
         }
+    }
+
+    private func record(_ request: ModelRequest, context: GatewayContext, startedAt: Date, response: ModelResponse?, error: ModelError?) {
+        recorder.record(CompletedCall(
+            requestID: context.requestID, caller: context.caller, route: context.route, surface: context.surface,
+            tags: context.tags, startedAt: startedAt, endedAt: now(), request: request, response: response,
+            error: error, attempts: context.attempts.all))
+    }
+
+    static func modelError(_ error: any Error) -> ModelError {
+        error as? ModelError
+            ?? ModelError(kind: .connection, message: error is CancellationError ? "the client went away" : "\(error)")
     }
 }

@@ -60,11 +60,7 @@ public final class Router: Sendable {
         let plan = try resolvePlan(for: request)
         return .producing { continuation in
             try await self.run(request, targets: plan, context: context) { upstreamRequest, model in
-                let outcome = await self.attempt(upstreamRequest, model: model, context: context, continuation: continuation)
-                switch outcome {
-                case .succeeded: return (.success(()), false)
-                case .failed(let error, let emitted): return (.failure(error), emitted)
-                }
+                await self.attempt(upstreamRequest, model: model, context: context, continuation: continuation)
             }
         }
     }
@@ -153,14 +149,9 @@ public final class Router: Sendable {
         [.invalidRequest, .contextTooLong, .schemaViolation, .refused].contains(error.kind)
     }
 
-    private enum Outcome {
-        case succeeded
-        case failed(ModelError, emitted: Bool)
-    }
-
     /// One streamed call to one target; records the attempt. Holds events back until the first token, so that
     /// a failure before it can still fall back.
-    private func attempt(_ request: ModelRequest, model: ResolvedModel, context: GatewayContext, continuation: ModelStream.Continuation) async -> Outcome {
+    private func attempt(_ request: ModelRequest, model: ResolvedModel, context: GatewayContext, continuation: ModelStream.Continuation) async -> (Result<Void, ModelError>, emitted: Bool) {
         var recorder = AttemptRecorder(router: self, model: model, context: context, request: request)
         var accumulator = ModelResponseAccumulator()
         var held: [ModelStreamEvent] = []
@@ -198,11 +189,11 @@ public final class Router: Sendable {
             }
             held.forEach { continuation.yield($0) }
             recorder.record(.success, usage: usage(), status: 200)
-            return .succeeded
+            return (.success(()), false)
         } catch {
             let modelError = Self.modelError(error, provider: model.provider.name)
             recorder.record(.failure(kind: modelError.kind.description, message: modelError.message), usage: usage(), status: modelError.status)
-            return .failed(modelError, emitted: emitted)
+            return (.failure(modelError), emitted)
         }
     }
 
