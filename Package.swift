@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CentaurGateway", targets: ["CentaurGateway"]),
         .library(name: "CentaurStore", targets: ["CentaurStore"]),
         .library(name: "CentaurServer", targets: ["CentaurServer"]),
+        .library(name: "CentaurExtraction", targets: ["CentaurExtraction"]),
         .library(name: "CentaurTestSupport", targets: ["CentaurTestSupport"]),
     ],
     dependencies: [
@@ -83,6 +84,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Documents: types as data, ingestion, extractors (AAMVA barcode, form fields, OCR, model), reconciliation, rules.
+        .target(
+            name: "CentaurExtraction",
+            dependencies: [
+                "CentaurCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP server: OpenAI- and Anthropic-compatible endpoints, admin API, health.
         .target(
             name: "CentaurServer",
@@ -126,6 +138,7 @@ let package = Package(
                 "CentaurGateway",
                 "CentaurServer",
                 "CentaurStore",
+                "CentaurExtraction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -155,6 +168,11 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CentaurExtractionTests",
+            dependencies: ["CentaurExtraction", "CentaurCommands", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
