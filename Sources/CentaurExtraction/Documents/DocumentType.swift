@@ -1,0 +1,131 @@
+import CentaurCore
+import Foundation
+
+/// A kind of document Centaur extracts (`us-drivers-license`, `form-i9`, `pay-stub`, `bank-statement`),
+/// defined as versioned data under `Resources/document-types/`: its fields, each with a kind that decides
+/// normalisation and JSON type, a description the model sees, and whether a change to it is high-risk.
+public struct DocumentType: Sendable, Hashable {
+    public let id: String
+    public let version: Int
+    public let title: String
+    public let description: String
+    /// Fields in the order the file lists them.
+    public let fields: [Field]
+
+    public struct Field: Sendable, Hashable {
+        public let name: String
+        public let kind: FieldKind
+        public let description: String
+        public let highRisk: Bool
+        public let allowed: [String]?
+    }
+
+    /// How a field's value is typed and normalised.
+    public enum FieldKind: String, Sendable, Hashable, CaseIterable {
+        /// Trimmed, inner whitespace collapsed, upper-cased.
+        case name
+        /// Trimmed, inner whitespace collapsed.
+        case text
+        /// Spaces and dashes removed, upper-cased.
+        case identifier
+        /// Trimmed and upper-cased.
+        case code
+        /// ISO 8601 `yyyy-mm-dd`.
+        case date
+        case integer
+        case number
+        /// A number from text such as `$1,234.56`.
+        case money
+        case boolean
+    }
+
+    public func field(_ name: String) -> Field? { fields.first { $0.name == name } }
+
+    /// The JSON Schema of an extraction: an object with every field present, each of its type or null.
+    public var schema: JSONSchema { JSONSchema(schemaValue) }
+
+    public var schemaValue: JSONValue {
+        var properties: [String: JSONValue] = [:]
+        for field in fields {
+            var property: [String: JSONValue] = ["description": .string(field.description)]
+            switch field.kind {
+            case .name, .text, .identifier, .code:
+                property["type"] = ["string", "null"]
+                if let allowed = field.allowed { property["enum"] = .array(allowed.map(JSONValue.string) + [.null]) }
+            case .date:
+                property["type"] = ["string", "null"]
+                property["pattern"] = "^\\d{4}-\\d{2}-\\d{2}$"
+                property["description"] = .string(field.description + " (yyyy-mm-dd)")
+            case .integer: property["type"] = ["integer", "null"]
+            case .number, .money: property["type"] = ["number", "null"]
+            case .boolean: property["type"] = ["boolean", "null"]
+            }
+            properties[field.name] = .object(property)
+        }
+        return [
+            "$id": .string("https://centaur.local/document-types/\(id)/v\(version)"),
+            "title": .string(title),
+            "type": "object",
+            "properties": .object(properties),
+            "required": .array(fields.map { .string($0.name) }),
+            "additionalProperties": false,
+        ]
+    }
+}
+
+extension DocumentType {
+    /// Reads a document type file (see `Resources/document-types/*.json`).
+    public init(data: Data, source: String) throws {
+        let value: JSONValue
+        do { value = try JSONValue(parsing: data) } catch { throw DocumentTypeError("\(source): \(error)") }
+        guard let id = value["id"]?.stringValue, let version = value["version"]?.intValue,
+              let fieldsObject = value["fields"]?.objectValue
+        else { throw DocumentTypeError("\(source): a document type needs \"id\", \"version\" and \"fields\"") }
+        // Keep the file's order: JSONValue objects are unordered, so read the keys' order from the text.
+        let text = String(decoding: data, as: UTF8.self)
+        let ordered = fieldsObject.keys.sorted { lhs, rhs in
+            (text.range(of: "\"\(lhs)\":")?.lowerBound ?? text.endIndex) < (text.range(of: "\"\(rhs)\":")?.lowerBound ?? text.endIndex)
+        }
+        var fields: [Field] = []
+        for name in ordered {
+            let spec = fieldsObject[name]!
+            guard let kindName = spec["kind"]?.stringValue, let kind = FieldKind(rawValue: kindName) else {
+                throw DocumentTypeError("\(source): field \(name) has no valid \"kind\" (one of \(FieldKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            fields.append(Field(
+                name: name, kind: kind, description: spec["description"]?.stringValue ?? name,
+                highRisk: spec["high_risk"]?.boolValue ?? false,
+                allowed: spec["enum"]?.arrayValue?.compactMap(\.stringValue)))
+        }
+        self.init(id: id, version: version, title: value["title"]?.stringValue ?? id,
+                  description: value["description"]?.stringValue ?? "", fields: fields)
+    }
+
+    /// The document types that ship with Centaur.
+    public static let builtIn: [DocumentType] = {
+        ["us-drivers-license", "form-i9", "pay-stub", "bank-statement"].map { name in
+            guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "document-types"),
+                  let data = try? Data(contentsOf: url),
+                  let type = try? DocumentType(data: data, source: "\(name).json")
+            else { fatalError("the built-in document type \(name) is missing or invalid: the package resources are broken") }
+            return type
+        }
+    }()
+
+    public static func named(_ id: String) throws -> DocumentType {
+        guard let type = builtIn.first(where: { $0.id == id }) else {
+            throw DocumentTypeError("unknown document type \"\(id)\"; known: \(builtIn.map(\.id).joined(separator: ", "))")
+        }
+        return type
+    }
+
+    public static let driversLicense = try! named("us-drivers-license")
+    public static let formI9 = try! named("form-i9")
+    public static let payStub = try! named("pay-stub")
+    public static let bankStatement = try! named("bank-statement")
+}
+
+public struct DocumentTypeError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,122 @@
+import CentaurCore
+import Foundation
+import Logging
+
+/// Extracts an applicant's documents: detects each file's type (unless given), runs the independent
+/// sources (barcode, form fields, text, and a model when configured or needed), then reconciles the
+/// files of each type into one document (a licence's front and back are one licence).
+public struct DocumentPipeline: Sendable {
+    public enum ModelUse: String, Sendable, CaseIterable {
+        /// Never call a model.
+        case never
+        /// Call it when the deterministic sources (barcode, form fields) found no fields.
+        case whenNeeded = "when-needed"
+        /// Call it for every document, so its answer can be checked against the other sources.
+        case always
+    }
+
+    public var model: ModelExtractor?
+    public var modelUse: ModelUse
+    public var logger: Logger
+    public var barcode = BarcodeExtractor()
+    public var formFields = FormFieldExtractor()
+    public var textExtractor = TextExtractor()
+    public var layout = LayoutExtractor()
+
+    public init(model: ModelExtractor? = nil, modelUse: ModelUse = .whenNeeded, logger: Logger = Logger(label: "centaur.extraction")) {
+        self.model = model
+        self.modelUse = modelUse
+        self.logger = logger
+    }
+
+    /// Extracts every file; files of one type are merged. Order of the result follows the first file of each type.
+    public func extract(_ documents: [Document], as givenType: DocumentType? = nil,
+                        progress: @Sendable (String) -> Void = { _ in }) async throws -> [ReconciledDocument] {
+        var byType: [(DocumentType, [Extraction])] = []
+        for document in documents {
+            progress("reading \(document.summary)")
+            let extractions = try await extract(document, as: givenType, progress: progress)
+            guard let typeID = extractions.first?.documentType else { continue }
+            let type = try DocumentType.named(typeID)
+            if let index = byType.firstIndex(where: { $0.0.id == type.id }) {
+                byType[index].1 += extractions
+            } else {
+                byType.append((type, extractions))
+            }
+        }
+        return byType.map { Reconciler.reconcile($0.1, type: $0.0) }
+    }
+
+    /// Every source's extraction of one file.
+    public func extract(_ document: Document, as givenType: DocumentType?,
+                        progress: @Sendable (String) -> Void = { _ in }) async throws -> [Extraction] {
+        let (text, method) = try await textExtractor.text(of: document)
+        var symbols: [BarcodeExtractor.Symbol]?
+        var formFieldList: [FormFieldExtractor.FormField]?
+        if document.format == .pdf { formFieldList = try await formFields.readFields(document) }
+
+        let type: DocumentType
+        if let givenType {
+            type = givenType
+        } else {
+            if let detected = DocumentClassifier.classify(text: text, formFieldNames: formFieldList?.map(\.name) ?? []) {
+                type = detected
+            } else {
+                symbols = try await barcode.decode(document)
+                guard symbols!.contains(where: { (try? AAMVAParser.parse($0.bytes)) != nil }) else {
+                    throw DocumentError("\(document.name): cannot tell what document this is; pass --type (\(DocumentType.builtIn.map(\.id).joined(separator: ", ")))")
+                }
+                type = .driversLicense
+            }
+            progress("\(document.name): detected \(type.id)")
+        }
+
+        var extractions: [Extraction] = [Extraction(documentType: type.id, document: document.name, source: "text", text: text, notes: ["\(document.name): text by \(method)"])]
+        if type.id == DocumentType.driversLicense.id {
+            if symbols == nil { symbols = try await barcode.decode(document) }
+            var problems: [String] = []
+            for symbol in symbols ?? [] {
+                do {
+                    let license = try AAMVAParser.parse(symbol.bytes)
+                    extractions.append(BarcodeExtractor.extraction(of: license, document: document.name, box: symbol.box, page: symbol.page))
+                    break
+                } catch { problems.append(error.description) }
+            }
+            if !problems.isEmpty, !extractions.contains(where: { $0.source == "barcode" }) {
+                extractions[0].notes.append("\(document.name): a PDF417 barcode was found but is not an AAMVA licence: \(problems[0])")
+            }
+        }
+        if let formFieldList, let mapping = FormFieldExtractor.mappings[type.id], !formFieldList.isEmpty {
+            let extraction = FormFieldExtractor.extraction(of: formFieldList, type: type, mapping: mapping, document: document.name)
+            if !extraction.fields.isEmpty { extractions.append(extraction) }
+        }
+        if document.format == .pdf, let extraction = try await layout.extract(document, as: type) {
+            extractions.append(extraction)
+        }
+        let deterministic = extractions.contains { !$0.fields.isEmpty }
+        if let model, modelUse == .always || (modelUse == .whenNeeded && !deterministic) {
+            progress("\(document.name): asking \(model.modelName)")
+            if let extraction = try await model.extract(document, as: type, text: text) { extractions.append(extraction) }
+        } else if !deterministic, model == nil || modelUse == .never {
+            extractions[0].notes.append("\(document.name): no barcode or form fields, and no model was asked: only the text is available")
+        }
+        return extractions
+    }
+}
+
+/// Tells a document's type from its form fields and text.
+public enum DocumentClassifier {
+    public static func classify(text: String, formFieldNames: [String]) -> DocumentType? {
+        let names = Set(formFieldNames)
+        if names.contains("US Social Security Number") || names.contains("CB_1") && names.contains("Date of Birth mmddyyyy") {
+            return .formI9
+        }
+        let upper = text.uppercased()
+        func has(_ words: String...) -> Bool { words.contains { upper.contains($0) } }
+        if has("EMPLOYMENT ELIGIBILITY VERIFICATION", "FORM I-9") { return .formI9 }
+        if has("EARNINGS STATEMENT", "PAY STUB", "PAYSTUB") || (has("NET PAY") && has("GROSS")) { return .payStub }
+        if has("STATEMENT PERIOD", "BEGINNING BALANCE", "OPENING BALANCE") && has("BALANCE") { return .bankStatement }
+        if has("DRIVER LICENSE", "DRIVER'S LICENSE", "DRIVERS LICENSE", "DRIVER LICENCE", "IDENTIFICATION CARD") { return .driversLicense }
+        return nil
+    }
+}

@@ -1,0 +1,91 @@
+import CentaurCore
+import Foundation
+
+/// Where on a page a value was read: PDF points from the page's bottom-left (form fields) or image
+/// pixels from the top-left (OCR, barcodes), as `unit` says.
+public struct BoundingBox: Sendable, Hashable, Codable {
+    public var x: Double
+    public var y: Double
+    public var width: Double
+    public var height: Double
+    public var unit: String
+
+    public init(x: Double, y: Double, width: Double, height: Double, unit: String) {
+        self.x = x; self.y = y; self.width = width; self.height = height; self.unit = unit
+    }
+}
+
+/// Where one field's value came from.
+public struct Provenance: Sendable, Hashable, Codable {
+    /// `barcode`, `form_fields`, `text` or `model:<name>`.
+    public var source: String
+    /// The file it was read from.
+    public var document: String
+    /// 1-based page (PDFs), when known.
+    public var page: Int?
+    /// The value exactly as the source gave it, before normalisation.
+    public var raw: String?
+    /// The source's own name for the field: an AAMVA element id (`DBB`) or an AcroForm field name.
+    public var element: String?
+    public var box: BoundingBox?
+
+    public init(source: String, document: String, page: Int? = nil, raw: String? = nil, element: String? = nil, box: BoundingBox? = nil) {
+        self.source = source; self.document = document; self.page = page; self.raw = raw; self.element = element; self.box = box
+    }
+}
+
+/// One normalised value with where it came from.
+public struct ExtractedField: Sendable, Hashable, Codable {
+    public var value: JSONValue
+    public var provenance: Provenance
+
+    public init(value: JSONValue, provenance: Provenance) {
+        self.value = value; self.provenance = provenance
+    }
+}
+
+/// One call to a model during extraction, kept whole: the flywheel and the cost report read these.
+public struct ModelAttempt: Sendable, Hashable, Codable {
+    public var model: String
+    /// 1 for the first call, 2 for the repair round.
+    public var attempt: Int
+    public var rawOutput: String
+    public var usage: Usage
+    public var cost: Double?
+    public var violations: [String]
+    public var latencyMilliseconds: Int
+
+    enum CodingKeys: String, CodingKey {
+        case model, attempt, rawOutput = "raw_output", usage, cost, violations, latencyMilliseconds = "latency_ms"
+    }
+}
+
+/// What one extractor read from one document.
+public struct Extraction: Sendable, Hashable, Codable {
+    public var documentType: String
+    public var document: String
+    public var source: String
+    public var fields: [String: ExtractedField]
+    /// The document's text, when the source produced it (OCR, pdftotext).
+    public var text: String?
+    public var attempts: [ModelAttempt]
+    public var notes: [String]
+
+    public init(documentType: String, document: String, source: String, fields: [String: ExtractedField] = [:],
+                text: String? = nil, attempts: [ModelAttempt] = [], notes: [String] = []) {
+        self.documentType = documentType; self.document = document; self.source = source; self.fields = fields
+        self.text = text; self.attempts = attempts; self.notes = notes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case documentType = "document_type", document, source, fields, text, attempts, notes
+    }
+}
+
+/// Reads one kind of evidence from a document. An extractor that finds nothing of its kind (no barcode,
+/// no form fields) returns nil; one that fails for a reason the user must know throws.
+public protocol Extractor: Sendable {
+    /// The provenance source name (`barcode`, `form_fields`, `text`, `model:<name>`).
+    var source: String { get }
+    func extract(_ document: Document, as type: DocumentType) async throws -> Extraction?
+}
