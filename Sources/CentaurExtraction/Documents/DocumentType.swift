@@ -9,6 +9,8 @@ public struct DocumentType: Sendable, Hashable {
     public let version: Int
     public let title: String
     public let description: String
+    /// Reading hints given to a model with the fields (how this kind of document prints its values).
+    public let instructions: String
     /// Fields in the order the file lists them.
     public let fields: [Field]
 
@@ -18,6 +20,8 @@ public struct DocumentType: Sendable, Hashable {
         public let description: String
         public let highRisk: Bool
         public let allowed: [String]?
+        /// Whether a model is asked for it (false for values only a barcode or a form's structure holds).
+        public let askModel: Bool
     }
 
     /// How a field's value is typed and normalised.
@@ -44,18 +48,32 @@ public struct DocumentType: Sendable, Hashable {
     /// The JSON Schema of an extraction: an object with every field present, each of its type or null.
     public var schema: JSONSchema { JSONSchema(schemaValue) }
 
-    public var schemaValue: JSONValue {
+    /// The schema of every field.
+    public var schemaValue: JSONValue { schemaValue(of: fields) }
+
+    /// The fields a model is asked for, and their schema.
+    public var modelFields: [Field] { fields.filter(\.askModel) }
+    public var modelSchemaValue: JSONValue { schemaValue(of: modelFields) }
+
+    /// Nullable values are written as `anyOf` (or an `enum` that includes null) rather than a type list, so
+    /// grammar-constrained decoders (llama.cpp) keep the pattern or the allowed values. Patterns use
+    /// character classes, not `\\d`, which llama-cpp-python's grammar converter cannot translate.
+    private func schemaValue(of fields: [Field]) -> JSONValue {
         var properties: [String: JSONValue] = [:]
         for field in fields {
             var property: [String: JSONValue] = ["description": .string(field.description)]
             switch field.kind {
             case .name, .text, .identifier, .code:
-                property["type"] = ["string", "null"]
-                if let allowed = field.allowed { property["enum"] = .array(allowed.map(JSONValue.string) + [.null]) }
+                if let allowed = field.allowed {
+                    property["enum"] = .array(allowed.map(JSONValue.string) + [.null])
+                } else {
+                    property["type"] = ["string", "null"]
+                }
             case .date:
-                property["type"] = ["string", "null"]
-                property["pattern"] = "^\\d{4}-\\d{2}-\\d{2}$"
-                property["description"] = .string(field.description + " (yyyy-mm-dd)")
+                // A date as printed (mm/dd/yyyy) or ISO: models copy more reliably than they convert,
+                // and the normaliser turns either into yyyy-mm-dd.
+                property["anyOf"] = [["type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{4})$"], ["type": "null"]]
+                property["description"] = .string(field.description + " (mm/dd/yyyy as printed, or yyyy-mm-dd)")
             case .integer: property["type"] = ["integer", "null"]
             case .number, .money: property["type"] = ["number", "null"]
             case .boolean: property["type"] = ["boolean", "null"]
@@ -95,10 +113,12 @@ extension DocumentType {
             fields.append(Field(
                 name: name, kind: kind, description: spec["description"]?.stringValue ?? name,
                 highRisk: spec["high_risk"]?.boolValue ?? false,
-                allowed: spec["enum"]?.arrayValue?.compactMap(\.stringValue)))
+                allowed: spec["enum"]?.arrayValue?.compactMap(\.stringValue),
+                askModel: spec["model"]?.boolValue ?? true))
         }
         self.init(id: id, version: version, title: value["title"]?.stringValue ?? id,
-                  description: value["description"]?.stringValue ?? "", fields: fields)
+                  description: value["description"]?.stringValue ?? "",
+                  instructions: value["instructions"]?.stringValue ?? "", fields: fields)
     }
 
     /// The document types that ship with Centaur.

@@ -43,12 +43,21 @@ public enum Normalizer {
         }
     }
 
+    /// Normalises a value of one field: its kind's form, then an allowed value a short form names
+    /// uniquely (`F` → `FEMALE`).
+    public static func normalize(_ value: JSONValue, for field: DocumentType.Field) -> JSONValue {
+        let normalized = normalize(value, as: field.kind)
+        guard let allowed = field.allowed, let text = normalized.stringValue, !allowed.contains(text) else { return normalized }
+        let candidates = allowed.filter { $0.hasPrefix(text) }
+        return candidates.count == 1 ? .string(candidates[0]) : normalized
+    }
+
     /// Normalises every field of a document type in `values`; unknown keys are dropped.
     public static func normalize(_ values: [String: JSONValue], for type: DocumentType) -> [String: JSONValue] {
         var out: [String: JSONValue] = [:]
         for field in type.fields {
             guard let value = values[field.name] else { continue }
-            let normalized = normalize(value, as: field.kind)
+            let normalized = normalize(value, for: field)
             if normalized != .null { out[field.name] = normalized }
         }
         return out

@@ -43,7 +43,7 @@ public struct BarcodeExtractor: Extractor {
         var fields: [String: ExtractedField] = [:]
         for field in type.fields {
             guard let value = encoded[field.name], value != .null else { continue }
-            let normalized = Normalizer.normalize(value, as: field.kind)
+            let normalized = Normalizer.normalize(value, for: field)
             guard normalized != .null else { continue }
             let element = AAMVALicense.sourceElements[field.name]?.first { license.elements[$0] != nil }
             let raw = element.flatMap { license.elements[$0] } ?? (field.name == "issuer_iin" ? license.issuerIIN : nil)

@@ -32,12 +32,19 @@ public struct DocumentPipeline: Sendable {
     /// Extracts every file; files of one type are merged. Order of the result follows the first file of each type.
     public func extract(_ documents: [Document], as givenType: DocumentType? = nil,
                         progress: @Sendable (String) -> Void = { _ in }) async throws -> [ReconciledDocument] {
-        var byType: [(DocumentType, [Extraction])] = []
+        var perDocument: [[Extraction]] = []
         for document in documents {
             progress("reading \(document.summary)")
-            let extractions = try await extract(document, as: givenType, progress: progress)
-            guard let typeID = extractions.first?.documentType else { continue }
-            let type = try DocumentType.named(typeID)
+            perDocument.append(try await extract(document, as: givenType, progress: progress))
+        }
+        return Self.reconcile(perDocument)
+    }
+
+    /// Groups each file's extractions by document type and reconciles each group.
+    public static func reconcile(_ perDocument: [[Extraction]]) -> [ReconciledDocument] {
+        var byType: [(DocumentType, [Extraction])] = []
+        for extractions in perDocument {
+            guard let typeID = extractions.first?.documentType, let type = try? DocumentType.named(typeID) else { continue }
             if let index = byType.firstIndex(where: { $0.0.id == type.id }) {
                 byType[index].1 += extractions
             } else {
@@ -50,41 +57,50 @@ public struct DocumentPipeline: Sendable {
     /// Every source's extraction of one file.
     public func extract(_ document: Document, as givenType: DocumentType?,
                         progress: @Sendable (String) -> Void = { _ in }) async throws -> [Extraction] {
-        let (text, method) = try await textExtractor.text(of: document)
+        let licenseType = DocumentType.driversLicense
         var symbols: [BarcodeExtractor.Symbol]?
+        var license: (AAMVALicense, BarcodeExtractor.Symbol)?
+        var barcodeProblem: String?
+        func decodeBarcode() async throws {
+            guard symbols == nil else { return }
+            symbols = try await barcode.decode(document)
+            for symbol in symbols ?? [] {
+                do { license = (try AAMVAParser.parse(symbol.bytes), symbol); return } catch { barcodeProblem = barcodeProblem ?? error.description }
+            }
+        }
+        // An image may be a licence back: a barcode side needs no OCR.
+        if document.format != .pdf, givenType == nil || givenType == licenseType { try await decodeBarcode() }
+
+        var text: String?
+        var method = "none"
+        if license == nil { (text, method) = try await textExtractor.text(of: document) }
         var formFieldList: [FormFieldExtractor.FormField]?
         if document.format == .pdf { formFieldList = try await formFields.readFields(document) }
 
         let type: DocumentType
         if let givenType {
             type = givenType
+        } else if license != nil {
+            type = licenseType
+        } else if let detected = DocumentClassifier.classify(text: text ?? "", formFieldNames: formFieldList?.map(\.name) ?? []) {
+            type = detected
         } else {
-            if let detected = DocumentClassifier.classify(text: text, formFieldNames: formFieldList?.map(\.name) ?? []) {
-                type = detected
-            } else {
-                symbols = try await barcode.decode(document)
-                guard symbols!.contains(where: { (try? AAMVAParser.parse($0.bytes)) != nil }) else {
-                    throw DocumentError("\(document.name): cannot tell what document this is; pass --type (\(DocumentType.builtIn.map(\.id).joined(separator: ", ")))")
-                }
-                type = .driversLicense
+            try await decodeBarcode()
+            guard license != nil else {
+                throw DocumentError("\(document.name): cannot tell what document this is; pass --type (\(DocumentType.builtIn.map(\.id).joined(separator: ", ")))")
             }
-            progress("\(document.name): detected \(type.id)")
+            type = licenseType
         }
+        if givenType == nil { progress("\(document.name): detected \(type.id)") }
 
-        var extractions: [Extraction] = [Extraction(documentType: type.id, document: document.name, source: "text", text: text, notes: ["\(document.name): text by \(method)"])]
-        if type.id == DocumentType.driversLicense.id {
-            if symbols == nil { symbols = try await barcode.decode(document) }
-            var problems: [String] = []
-            for symbol in symbols ?? [] {
-                do {
-                    let license = try AAMVAParser.parse(symbol.bytes)
-                    extractions.append(BarcodeExtractor.extraction(of: license, document: document.name, box: symbol.box, page: symbol.page))
-                    break
-                } catch { problems.append(error.description) }
-            }
-            if !problems.isEmpty, !extractions.contains(where: { $0.source == "barcode" }) {
-                extractions[0].notes.append("\(document.name): a PDF417 barcode was found but is not an AAMVA licence: \(problems[0])")
-            }
+        var notes = ["\(document.name): " + (text == nil ? "a licence barcode side (not OCR'd)" : "text by \(method)")]
+        if type == licenseType { try await decodeBarcode() }
+        if type == licenseType, license == nil, let barcodeProblem {
+            notes.append("\(document.name): a PDF417 barcode was found but is not an AAMVA licence: \(barcodeProblem)")
+        }
+        var extractions = [Extraction(documentType: type.id, document: document.name, source: "text", text: text, notes: notes)]
+        if type == licenseType, let (parsed, symbol) = license {
+            extractions.append(BarcodeExtractor.extraction(of: parsed, document: document.name, box: symbol.box, page: symbol.page))
         }
         if let formFieldList, let mapping = FormFieldExtractor.mappings[type.id], !formFieldList.isEmpty {
             let extraction = FormFieldExtractor.extraction(of: formFieldList, type: type, mapping: mapping, document: document.name)
@@ -97,8 +113,6 @@ public struct DocumentPipeline: Sendable {
         if let model, modelUse == .always || (modelUse == .whenNeeded && !deterministic) {
             progress("\(document.name): asking \(model.modelName)")
             if let extraction = try await model.extract(document, as: type, text: text) { extractions.append(extraction) }
-        } else if !deterministic, model == nil || modelUse == .never {
-            extractions[0].notes.append("\(document.name): no barcode or form fields, and no model was asked: only the text is available")
         }
         return extractions
     }

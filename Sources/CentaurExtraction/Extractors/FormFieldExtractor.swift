@@ -74,8 +74,8 @@ public struct FormFieldExtractor: Extractor {
     static func extraction(of formFields: [FormField], type: DocumentType, mapping: [String: String], document: String) -> Extraction {
         var fields: [String: ExtractedField] = [:]
         for formField in formFields {
-            guard let key = mapping[formField.name], let kind = type.field(key)?.kind, let raw = formField.value else { continue }
-            let value = Normalizer.normalize(.string(raw), as: kind)
+            guard let key = mapping[formField.name], let field = type.field(key), let raw = formField.value else { continue }
+            let value = Normalizer.normalize(.string(raw), for: field)
             guard value != .null, fields[key] == nil else { continue }
             fields[key] = ExtractedField(value: value, provenance: Provenance(
                 source: "form_fields", document: document, page: formField.page, raw: raw, element: formField.name, box: formField.rect))

@@ -92,10 +92,14 @@ public enum Reconciler {
         }
         var documents: [String] = []
         for extraction in extractions where !documents.contains(extraction.document) { documents.append(extraction.document) }
+        var notes = extractions.flatMap(\.notes)
+        for document in documents where !extractions.contains(where: { $0.document == document && !$0.fields.isEmpty }) {
+            notes.append("\(document): no field was read (no barcode or form fields, and no model answer): only its text is available")
+        }
         return ReconciledDocument(
             documentType: type.id, documents: documents, fields: fields, provenance: provenance,
             disagreements: disagreements, attempts: attempts, usage: usage, cost: cost,
-            text: text.isEmpty ? nil : text, notes: extractions.flatMap { $0.notes.map { "\($0)" } })
+            text: text.isEmpty ? nil : text, notes: notes)
     }
 
     static func agree(_ a: JSONValue, _ b: JSONValue, kind: DocumentType.FieldKind) -> Bool {
