@@ -44,12 +44,22 @@ public struct ModelExtractor: Extractor {
         try await extract(document, as: type, text: nil)
     }
 
+    /// The answer with each known field normalised (unknown keys kept, so the schema still rejects them).
+    static func normalizedForValidation(_ answer: JSONValue, type: DocumentType) -> JSONValue {
+        guard var object = answer.objectValue else { return answer }
+        for (key, value) in object {
+            if let field = type.field(key), value != .null { object[key] = Normalizer.normalize(value, for: field) }
+        }
+        return .object(object)
+    }
+
     /// The pages of a fixed-layout form that hold its fields (the I-9's first page), cut to `limit` characters.
     static func relevantText(_ text: String, type: DocumentType, limit: Int) -> String {
         var kept = text
         if let layout = LayoutExtractor.layouts[type.id] {
             let pages = text.split(separator: "\u{0C}", omittingEmptySubsequences: false)
-            let wanted = Set(layout.fields.map(\.page))
+            let mapped = FormFieldExtractor.mappings[type.id] ?? [:]
+            let wanted = Set(layout.fields.filter { mapped[$0.name] != nil }.map(\.page))
             kept = pages.enumerated().filter { wanted.contains($0.offset + 1) }.map(\.element).joined(separator: "\n")
         }
         // Layout padding costs tokens and says nothing: collapse runs of spaces.
@@ -93,7 +103,8 @@ public struct ModelExtractor: Extractor {
             var parsed: JSONValue?
             do {
                 parsed = try response.structuredOutput()
-                violations = schema.validate(parsed!).map(\.description)
+                // Validate what the fields become: a date as printed or "F" for FEMALE is not worth a repair.
+                violations = schema.validate(Self.normalizedForValidation(parsed!, type: type)).map(\.description)
             } catch {
                 violations = ["the answer is not JSON: \(error)"]
             }

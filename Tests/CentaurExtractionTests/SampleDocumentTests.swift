@@ -1,0 +1,122 @@
+import CentaurCore
+import Foundation
+import Testing
+@testable import CentaurExtraction
+
+/// The generated sample applicants (`scripts/generate-samples` → `.centaur/samples`).
+enum Samples {
+    static let root = SharedData.repository.appendingPathComponent(".centaur/samples")
+    static var present: Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent("manifest.json").path) }
+    /// scripts/test generates them and sets this, so a missing sample fails instead of skipping.
+    static var required: Bool { ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_SAMPLES"] == "1" }
+
+    static func people() throws -> [String] {
+        let manifest = try JSONValue(parsing: Data(contentsOf: root.appendingPathComponent("manifest.json")))
+        return manifest["people"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    static func url(_ person: String, _ file: String) -> URL { root.appendingPathComponent(person).appendingPathComponent(file) }
+
+    static func expected(_ person: String) throws -> JSONValue {
+        try JSONValue(parsing: Data(contentsOf: url(person, "expected.json")))
+    }
+}
+
+@Suite("PDF417 round trip of the shared AAMVA payloads", .enabled(if: ExternalTool.zxingWriter.isInstalled || Samples.required, "run scripts/setup-system"))
+struct BarcodeRoundTripTests {
+    @Test("every payload renders with ZXingWriter and decodes back byte-exact through the barcode extractor")
+    func roundTrip() async throws {
+        let folder = SharedData.url("aamva")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".txt") }.sorted()
+        #expect(names.count == 46)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-pdf417-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var exact = 0
+        for name in names {
+            let payload = try [UInt8](Data(contentsOf: folder.appendingPathComponent(name)))
+            let image = scratch.appendingPathComponent(name + ".png")
+            try await BarcodeExtractor.render(payload: payload, to: image)
+            let document = try Document(contentsOf: image)
+            let symbols = try await BarcodeExtractor().decode(document)
+            #expect(symbols.count == 1, "\(name): \(symbols.count) symbols")
+            if symbols.first?.bytes == payload { exact += 1 } else { Issue.record("\(name): decoded bytes differ from the payload") }
+            #expect(symbols.first?.box != nil, "\(name): the symbol's position")
+        }
+        #expect(exact == names.count)
+    }
+}
+
+@Suite("Generated sample applicants", .enabled(if: Samples.present || Samples.required, "run scripts/generate-samples"))
+struct SampleDocumentTests {
+    @Test("the samples exist")
+    func present() throws {
+        #expect(Samples.present, "scripts/generate-samples did not write \(Samples.root.path)")
+        #expect(try Samples.people().count >= 3)
+    }
+
+    @Test("licence backs: the barcode gives every expected field; the front is detected as a licence by its text")
+    func licenses() async throws {
+        let pipeline = DocumentPipeline(modelUse: .never)
+        for person in try Samples.people() {
+            let expected = try #require(try Samples.expected(person)["us-drivers-license"]?.objectValue)
+            let documents = [try Document(contentsOf: Samples.url(person, "license-front.png")),
+                             try Document(contentsOf: Samples.url(person, "license-back.png"))]
+            let results = try await pipeline.extract(documents)
+            #expect(results.count == 1, "\(person): front and back are one licence")
+            let license = try #require(results.first)
+            #expect(license.documentType == "us-drivers-license")
+            #expect(license.documents == ["license-front.png", "license-back.png"])
+            for (key, value) in expected {
+                #expect(license.fields[key] == value, "\(person).\(key): expected \(value), got \(license.fields[key] ?? .null)")
+                #expect(license.provenance[key]?.first?.source == "barcode", "\(person).\(key) comes from the barcode")
+            }
+            #expect(license.text?.contains(expected["last_name"]!.stringValue!) == true, "\(person): the front's OCR text holds the name")
+        }
+    }
+
+    @Test("I-9s (AcroForm and flattened) extract to the expected values and pass every rule with the licence")
+    func formsAndRules() async throws {
+        let pipeline = DocumentPipeline(modelUse: .never)
+        let rules = try RuleSet.builtIn(named: "driver-onboarding")
+        for person in try Samples.people().prefix(3) {
+            let expected = try Samples.expected(person)
+            for file in ["i9.pdf", "i9-flat.pdf"] {
+                let results = try await pipeline.extract([try Document(contentsOf: Samples.url(person, file)),
+                                                          try Document(contentsOf: Samples.url(person, "license-back.png"))])
+                let i9 = try #require(results.first { $0.documentType == "form-i9" })
+                for (key, value) in expected["form-i9"]?.objectValue ?? [:] {
+                    let normalized = Normalizer.normalize(value, for: DocumentType.formI9.field(key)!)
+                    #expect(i9.fields[key] == normalized, "\(person)/\(file).\(key): expected \(normalized), got \(i9.fields[key] ?? .null)")
+                }
+                let state = expected["us-drivers-license"]?["jurisdiction"]?.stringValue
+                let results2 = rules.evaluate(RuleFacts(documents: results, today: "2026-11-23", marketState: state))
+                let fired = results2.filter { $0.outcome == .fired }.map(\.rule)
+                #expect(fired.isEmpty, "\(person)/\(file): \(fired)")
+                // Licence and I-9 together: the cross-document rules ran.
+                #expect(results2.first { $0.rule == "list_b_number_mismatch" }?.outcome == .passed)
+                #expect(results2.first { $0.rule == "i9_license_name_mismatch" }?.outcome == .passed)
+            }
+        }
+    }
+
+    @Test("pay stubs and bank statements are detected by their text; the injected licence front is flagged")
+    func detectionAndInjection() async throws {
+        let pipeline = DocumentPipeline(modelUse: .never)
+        let person = try #require(try Samples.people().first)
+        let results = try await pipeline.extract([try Document(contentsOf: Samples.url(person, "pay-stub.pdf")),
+                                                  try Document(contentsOf: Samples.url(person, "bank-statement.pdf"))])
+        #expect(results.map(\.documentType) == ["pay-stub", "bank-statement"])
+        #expect(results[0].notes.contains { $0.contains("no field was read") }, "without a model only the text is available")
+
+        let injected = try await pipeline.extract([try Document(contentsOf: Samples.url(person, "license-front-injected.png")),
+                                                   try Document(contentsOf: Samples.url(person, "license-back.png"))])
+        let fired = try RuleSet.builtIn(named: "driver-onboarding").evaluate(RuleFacts(documents: injected, today: "2026-11-23"))
+            .filter { $0.outcome == .fired }.map(\.rule)
+        #expect(fired.contains("document_instruction_text"))
+        let clean = try await pipeline.extract([try Document(contentsOf: Samples.url(person, "license-front.png"))], as: .driversLicense)
+        let cleanFired = try RuleSet.builtIn(named: "driver-onboarding").evaluate(RuleFacts(documents: clean, today: "2026-11-23"))
+            .filter { $0.outcome == .fired }.map(\.rule)
+        #expect(!cleanFired.contains("document_instruction_text"))
+    }
+}
