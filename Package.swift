@@ -172,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurExtractionTests",
-            dependencies: ["CentaurExtraction", "CentaurCommands", "CentaurTestSupport"],
+            dependencies: ["CentaurExtraction", "CentaurCommands", "CentaurGateway", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

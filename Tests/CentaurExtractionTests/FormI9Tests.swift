@@ -63,6 +63,19 @@ struct FormI9Tests {
         #expect(fired == (try Self.expected(for: file)).issues)
     }
 
+    @Test("the extraction decodes into the FormI9 Swift type")
+    func codable() async throws {
+        let results = try await DocumentPipeline(modelUse: .never).extract([try Document(contentsOf: SharedData.url("i9/filled-02.pdf"))])
+        let form = try FormI9(fields: try #require(results.first).fields)
+        #expect(form.citizenshipStatus == .lawfulPermanentResident)
+        #expect(form.aNumber == "A204518337")
+        #expect(form.listB?.number == "40918273")
+        #expect(form.listB?.expirationDate == "2025-09-30")
+        #expect(form.listC?.title == "Social Security Card")
+        #expect(form.listA == nil)
+        #expect(form.dateOfBirth == "1985-09-30")
+    }
+
     @Test("a form field whose value is not printed is a disagreement")
     func hiddenFieldValue() {
         let type = DocumentType.formI9

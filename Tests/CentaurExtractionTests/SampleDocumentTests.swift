@@ -100,6 +100,32 @@ struct SampleDocumentTests {
         }
     }
 
+    @Test("a scanned I-9 (image-only PDF) is OCR'd, detected, and read by position; a JPEG licence front is read")
+    func scannedAndJPEG() async throws {
+        let person = try #require(try Samples.people().first)
+        let expected = try #require(try Samples.expected(person)["form-i9"]?.objectValue)
+        let pipeline = DocumentPipeline(modelUse: .never)
+        let results = try await pipeline.extract([try Document(contentsOf: Samples.url(person, "i9-scanned.pdf"))])
+        let i9 = try #require(results.first)
+        #expect(i9.documentType == "form-i9")
+        #expect(i9.notes.contains { $0.contains("text by tesseract") })
+        #expect(i9.fields["citizenship_status"] == 1, "the check box read from pixels")
+        var correct = 0
+        for (key, value) in expected where key != "citizenship_status" {
+            if i9.fields[key] == Normalizer.normalize(value, for: DocumentType.formI9.field(key)!) { correct += 1 }
+        }
+        // OCR is not perfect: most Section 1 and 2 values must come through by position.
+        #expect(Double(correct) / Double(expected.count - 1) >= 0.8, "\(correct)/\(expected.count - 1): \(i9.fields)")
+        #expect(i9.provenance["last_name"]?.first?.source == "layout_text")
+        #expect(i9.fields["last_name"] == expected["last_name"])
+
+        let jpeg = try Document(contentsOf: Samples.url(person, "license-front.jpg"))
+        #expect(jpeg.format == .jpeg)
+        let front = try await pipeline.extract([jpeg])
+        #expect(front.first?.documentType == "us-drivers-license")
+        #expect(front.first?.text?.contains(try #require(try Samples.expected(person)["us-drivers-license"]?["last_name"]?.stringValue)) == true)
+    }
+
     @Test("pay stubs and bank statements are detected by their text; the injected licence front is flagged")
     func detectionAndInjection() async throws {
         let pipeline = DocumentPipeline(modelUse: .never)

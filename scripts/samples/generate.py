@@ -10,7 +10,8 @@ Per person (folder person-NN):
   bank-statement.pdf    a one-month account statement
   expected.json         the normalised values of each document type, by Centaur's field names
 Person 01 also gets license-front-injected.png: the same front with a line telling the model to ignore
-its instructions and approve the applicant (prompt-injection tests).
+its instructions and approve the applicant (prompt-injection tests), i9-scanned.pdf (the flattened form's
+first page as a 150-dpi image in a PDF, no text layer) and license-front.jpg (the front as a JPEG).
 
 Names come from small invented lists; phone numbers are in the 555-01xx range reserved for fiction;
 e-mail domains are RFC 2606 example domains; street names are made up; city/state/ZIP triples are real.
@@ -29,7 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 BLANK_I9_SHA256 = "0f805317ea750454d4e2dc62c33f3f02d1b198ec159b47a66d90c81aedf71a8f"
 
 FIRST = [("JANE", "F"), ("MARCO", "M"), ("PRIYA", "F"), ("OLIVER", "M"), ("ROSA", "F"), ("DMITRI", "M"),
@@ -187,6 +188,16 @@ def fill_i9(p: dict, blank: Path, out: Path) -> dict:
     }
 
 
+def scan_first_page(pdf: Path, out: Path) -> None:
+    """The first page as an image-only PDF, as a scanner would make it."""
+    from PIL import Image
+    prefix = out.with_suffix("")
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(prefix)], check=True)
+    png = prefix.with_suffix(".png")
+    Image.open(png).convert("L").save(out, "PDF", resolution=150.0)
+    png.unlink()
+
+
 def text_pdf(lines: list[tuple[int, int, int, str]], path: Path) -> None:
     """A one-page US-letter PDF of Helvetica text lines (x, y from the top, size, text); no dependencies."""
     def esc(s: str) -> str:
@@ -294,8 +305,12 @@ def main() -> None:
         render_front(p, folder / "license-front.png")
         if index == 0:
             render_front(p, folder / "license-front-injected.png", injected=True)
+            from PIL import Image
+            Image.open(folder / "license-front.png").convert("RGB").save(folder / "license-front.jpg", quality=90)
         render_back(payload, folder / "license-back.png")
         expected = {"us-drivers-license": expected_license(p), "form-i9": fill_i9(p, blank, folder)}
+        if index == 0:
+            scan_first_page(folder / "i9-flat.pdf", folder / "i9-scanned.pdf")
         expected["pay-stub"] = pay_stub(p, today, folder / "pay-stub.pdf")
         expected["bank-statement"] = bank_statement(p, today, expected["pay-stub"]["net_pay"], folder / "bank-statement.pdf")
         (folder / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")

@@ -106,7 +106,7 @@ public struct DocumentPipeline: Sendable {
             let extraction = FormFieldExtractor.extraction(of: formFieldList, type: type, mapping: mapping, document: document.name)
             if !extraction.fields.isEmpty { extractions.append(extraction) }
         }
-        if document.format == .pdf, let extraction = try await layout.extract(document, as: type) {
+        if document.format == .pdf || LayoutExtractor.layouts[type.id] != nil, let extraction = try await layout.extract(document, as: type) {
             extractions.append(extraction)
         }
         let deterministic = extractions.contains { !$0.fields.isEmpty }

@@ -58,6 +58,50 @@ public struct ModelAttempt: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case model, attempt, rawOutput = "raw_output", usage, cost, violations, latencyMilliseconds = "latency_ms"
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(String.self, forKey: .model)
+        attempt = try c.decode(Int.self, forKey: .attempt)
+        rawOutput = try c.decode(String.self, forKey: .rawOutput)
+        usage = try c.decode(UsageJSON.self, forKey: .usage).usage
+        cost = try c.decodeIfPresent(Double.self, forKey: .cost)
+        violations = try c.decode([String].self, forKey: .violations)
+        latencyMilliseconds = try c.decode(Int.self, forKey: .latencyMilliseconds)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(attempt, forKey: .attempt)
+        try c.encode(rawOutput, forKey: .rawOutput)
+        try c.encode(UsageJSON(usage), forKey: .usage)
+        try c.encodeIfPresent(cost, forKey: .cost)
+        try c.encode(violations, forKey: .violations)
+        try c.encode(latencyMilliseconds, forKey: .latencyMilliseconds)
+    }
+
+    init(model: String, attempt: Int, rawOutput: String, usage: Usage, cost: Double?, violations: [String], latencyMilliseconds: Int) {
+        self.model = model; self.attempt = attempt; self.rawOutput = rawOutput; self.usage = usage
+        self.cost = cost; self.violations = violations; self.latencyMilliseconds = latencyMilliseconds
+    }
+}
+
+/// Token counts in the snake_case the rest of Centaur's JSON uses.
+struct UsageJSON: Codable {
+    var input_tokens: Int
+    var output_tokens: Int
+    var cache_read_tokens: Int
+    var cache_write_tokens: Int
+
+    init(_ usage: Usage) {
+        input_tokens = usage.inputTokens; output_tokens = usage.outputTokens
+        cache_read_tokens = usage.cacheReadTokens; cache_write_tokens = usage.cacheWriteTokens
+    }
+
+    var usage: Usage {
+        Usage(inputTokens: input_tokens, outputTokens: output_tokens, cacheReadTokens: cache_read_tokens, cacheWriteTokens: cache_write_tokens)
+    }
 }
 
 /// What one extractor read from one document.

@@ -3,8 +3,10 @@ import Foundation
 
 /// Reads a fixed-layout form whose values exist only as printed text (a flattened or printed-to-PDF I-9)
 /// by position: the words `pdftotext -bbox` places inside each field's rectangle, taken from the blank
-/// form's AcroForm (`Resources/layouts/`). Check boxes are read from pixels: the page is rendered in grey
-/// and a box whose inner area is dark enough is checked.
+/// form's AcroForm (`Resources/layouts/`). A scanned PDF, or a PNG/JPEG of the first page, is OCR'd with
+/// word boxes (`tesseract … tsv`) instead; this assumes the scan is upright and fills the page (no deskew).
+/// Check boxes are read from pixels for PDFs: the page is rendered in grey and a box whose inner area is
+/// dark enough is checked.
 public struct LayoutExtractor: Extractor {
     public let source = "layout_text"
     /// Fraction of dark pixels in a check box's inner area above which it counts as checked.
@@ -39,21 +41,50 @@ public struct LayoutExtractor: Extractor {
                 return Layout.Field(name: name, page: page, checkbox: item["checkbox"]?.boolValue ?? false,
                                     box: BoundingBox(x: x, y: y, width: width, height: height, unit: "pt"))
             }
-            layouts[type] = Layout(documentType: type, edition: json["edition"]?.stringValue ?? "", fields: fields)
+            // A name on several pages (the I-9's "Document Title 1" is List A on page 1 and Supplement B on
+            // page 4) means its first page: that is where the mapped value lives.
+            var seen: Set<String> = []
+            let unique = fields.sorted { $0.page < $1.page }.filter { seen.insert($0.name).inserted }
+            layouts[type] = Layout(documentType: type, edition: json["edition"]?.stringValue ?? "", fields: unique)
         }
         return layouts
     }()
 
     public func extract(_ document: Document, as type: DocumentType) async throws -> Extraction? {
-        guard document.format == .pdf, let layout = Self.layouts[type.id], let mapping = FormFieldExtractor.mappings[type.id] else { return nil }
+        guard let layout = Self.layouts[type.id], let mapping = FormFieldExtractor.mappings[type.id] else { return nil }
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let pdf = scratch.file("input.pdf")
-        try document.data.write(to: pdf)
-        let lastPage = layout.fields.map(\.page).max() ?? 1
-        let output = try await ExternalTool.pdftotext.run(["-bbox", "-enc", "UTF-8", "-l", String(lastPage), pdf.path, "-"])
-        guard output.status == 0 else { throw DocumentError("\(document.name): the PDF cannot be read (\(output.stderrText))") }
-        let pages = Self.parseBoundingBoxes(String(decoding: output.stdout, as: UTF8.self))
+        let lastPage = layout.fields.filter { mapping[$0.name] != nil }.map(\.page).max() ?? 1
+        var pages: [[Word]] = []
+        var method = "page text"
+        var pdf: URL?
+        switch document.format {
+        case .pdf:
+            let file = scratch.file("input.pdf")
+            try document.data.write(to: file)
+            pdf = file
+            let output = try await ExternalTool.pdftotext.run(["-bbox", "-enc", "UTF-8", "-l", String(lastPage), file.path, "-"])
+            guard output.status == 0 else { throw DocumentError("\(document.name): the PDF cannot be read (\(output.stderrText))") }
+            pages = Self.parseBoundingBoxes(String(decoding: output.stdout, as: UTF8.self))
+            if pages.allSatisfy(\.isEmpty) {
+                // A scanned form: OCR each page image with word boxes.
+                method = "OCR word boxes"
+                pages = []
+                for page in 1...lastPage {
+                    let prefix = scratch.file("scan-\(page)")
+                    let rendered = try await ExternalTool.pdftoppm.run(["-r", String(ocrDPI), "-png", "-f", String(page), "-l", String(page), "-singlefile", file.path, prefix.path])
+                    if rendered.status != 0, page > 1 { break } // fewer pages than the form has
+                    guard rendered.status == 0 else { throw ToolError(tool: "pdftoppm", message: "pdftoppm could not render \(document.name): \(rendered.stderrText)") }
+                    pages.append(try await ocrWords(URL(fileURLWithPath: prefix.path + ".png"), name: document.name))
+                }
+            }
+        case .png, .jpeg:
+            // A photo or scan of the form's first page, taken to fill the image.
+            method = "OCR word boxes"
+            let image = scratch.file("input.\(document.format.fileExtension)")
+            try document.data.write(to: image)
+            pages = [try await ocrWords(image, name: document.name)]
+        }
 
         var formFields: [FormFieldExtractor.FormField] = []
         for field in layout.fields where !field.checkbox && mapping[field.name] != nil {
@@ -62,16 +93,18 @@ public struct LayoutExtractor: Extractor {
                 let cx = (word.box.x + word.box.width / 2), cy = (word.box.y + word.box.height / 2)
                 return cx >= field.box.x - 1 && cx <= field.box.x + field.box.width + 1
                     && cy >= field.box.y - 1 && cy <= field.box.y + field.box.height + 1
-            }.sorted { ($0.box.y, $0.box.x) < ($1.box.y, $1.box.x) }
+            }
             guard !inside.isEmpty else { continue }
-            formFields.append(.init(name: field.name, value: inside.map(\.text).joined(separator: " "), page: field.page, rect: field.box, isCheckbox: false))
+            formFields.append(.init(name: field.name, value: Self.readingOrder(inside).map(\.text).joined(separator: " "), page: field.page, rect: field.box, isCheckbox: false))
         }
-        let checkboxes = layout.fields.filter(\.checkbox)
-        for page in Set(checkboxes.map(\.page)).sorted() {
-            let image = try await render(pdf: pdf, page: page, scratch: scratch)
-            for field in checkboxes where field.page == page {
-                let checked = image.darkFraction(in: field.box, inset: 0.2) > checkedThreshold
-                formFields.append(.init(name: field.name, value: checked ? "/On" : "/Off", page: page, rect: field.box, isCheckbox: true))
+        if let pdf {
+            let checkboxes = layout.fields.filter(\.checkbox)
+            for page in Set(checkboxes.map(\.page)).sorted() where page <= min(lastPage, max(pages.count, 1)) {
+                let image = try await render(pdf: pdf, page: page, scratch: scratch)
+                for field in checkboxes where field.page == page {
+                    let checked = image.darkFraction(in: field.box, inset: 0.2) > checkedThreshold
+                    formFields.append(.init(name: field.name, value: checked ? "/On" : "/Off", page: page, rect: field.box, isCheckbox: true))
+                }
             }
         }
         guard formFields.contains(where: { !$0.isCheckbox }) else { return nil }
@@ -81,11 +114,52 @@ public struct LayoutExtractor: Extractor {
             field.provenance.source = source
             extraction.fields[key] = field
         }
-        extraction.notes.append("\(document.name): read by position on the \(layout.edition) \(type.id) layout")
+        extraction.notes.append("\(document.name): read by position (\(method)) on the \(layout.edition) \(type.id) layout")
         return extraction
     }
 
+    /// Resolution of page images OCR'd for word boxes.
+    public var ocrDPI = 200
+
+    /// Words with boxes in points (top-left origin) from `tesseract … tsv`; the image is taken to be a US-letter page.
+    private func ocrWords(_ image: URL, name: String) async throws -> [Word] {
+        let output = try await ExternalTool.tesseract.run([image.path, "stdout", "-l", "eng", "--psm", "11", "tsv"])
+        guard output.status == 0 else { throw DocumentError("\(name): OCR failed (\(output.stderrText))") }
+        return Self.parseTSV(String(decoding: output.stdout, as: UTF8.self), pageWidthPoints: 612)
+    }
+
+    /// Tesseract TSV (level, page, block, par, line, word, left, top, width, height, conf, text) → words in points.
+    static func parseTSV(_ tsv: String, pageWidthPoints: Double) -> [Word] {
+        var scale = 1.0
+        var words: [Word] = []
+        for line in tsv.split(separator: "\n").dropFirst() {
+            let columns = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard columns.count >= 12, let level = Int(columns[0]), let left = Double(columns[6]), let top = Double(columns[7]),
+                  let width = Double(columns[8]), let height = Double(columns[9]) else { continue }
+            if level == 1, width > 0 { scale = pageWidthPoints / width; continue }
+            let text = String(columns[11]).trimmingCharacters(in: .whitespaces)
+            guard level == 5, !text.isEmpty, (Double(columns[10]) ?? 0) >= 0 else { continue }
+            words.append(Word(text: text, box: BoundingBox(x: left * scale, y: top * scale, width: width * scale, height: height * scale, unit: "pt")))
+        }
+        return words
+    }
+
     struct Word { let text: String; let box: BoundingBox }
+
+    /// Words in reading order: grouped into lines (vertical centres within half a word's height, as OCR
+    /// baselines wobble), each line left to right.
+    static func readingOrder(_ words: [Word]) -> [Word] {
+        var lines: [[Word]] = []
+        for word in words.sorted(by: { $0.box.y + $0.box.height / 2 < $1.box.y + $1.box.height / 2 }) {
+            let centre = word.box.y + word.box.height / 2
+            if let last = lines.last?.last, abs((last.box.y + last.box.height / 2) - centre) <= max(last.box.height, word.box.height) / 2 {
+                lines[lines.count - 1].append(word)
+            } else {
+                lines.append([word])
+            }
+        }
+        return lines.flatMap { $0.sorted { $0.box.x < $1.box.x } }
+    }
 
     /// Words per page from `pdftotext -bbox` (XHTML: `<word xMin= yMin= xMax= yMax=>text</word>`).
     static func parseBoundingBoxes(_ html: String) -> [[Word]] {

@@ -19,6 +19,41 @@ public struct ReconciledDocument: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case documentType = "type", documents, fields, provenance, disagreements, attempts, usage, cost, text, notes
     }
+
+    public init(documentType: String, documents: [String], fields: [String: JSONValue], provenance: [String: [Provenance]],
+                disagreements: [Disagreement], attempts: [ModelAttempt], usage: Usage, cost: Double?, text: String?, notes: [String]) {
+        self.documentType = documentType; self.documents = documents; self.fields = fields; self.provenance = provenance
+        self.disagreements = disagreements; self.attempts = attempts; self.usage = usage; self.cost = cost
+        self.text = text; self.notes = notes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        documentType = try c.decode(String.self, forKey: .documentType)
+        documents = try c.decodeIfPresent([String].self, forKey: .documents) ?? []
+        fields = try c.decode([String: JSONValue].self, forKey: .fields)
+        provenance = try c.decodeIfPresent([String: [Provenance]].self, forKey: .provenance) ?? [:]
+        disagreements = try c.decodeIfPresent([Disagreement].self, forKey: .disagreements) ?? []
+        attempts = try c.decodeIfPresent([ModelAttempt].self, forKey: .attempts) ?? []
+        usage = try c.decodeIfPresent(UsageJSON.self, forKey: .usage)?.usage ?? .zero
+        cost = try c.decodeIfPresent(Double.self, forKey: .cost)
+        text = try c.decodeIfPresent(String.self, forKey: .text)
+        notes = try c.decodeIfPresent([String].self, forKey: .notes) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(documentType, forKey: .documentType)
+        try c.encode(documents, forKey: .documents)
+        try c.encode(fields, forKey: .fields)
+        try c.encode(provenance, forKey: .provenance)
+        try c.encode(disagreements, forKey: .disagreements)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(UsageJSON(usage), forKey: .usage)
+        try c.encodeIfPresent(cost, forKey: .cost)
+        try c.encodeIfPresent(text, forKey: .text)
+        try c.encode(notes, forKey: .notes)
+    }
 }
 
 /// Sources that do not agree on a field. The chosen value is the highest-precedence source's.

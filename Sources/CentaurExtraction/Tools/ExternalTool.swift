@@ -7,6 +7,14 @@ public struct ExternalTool: Sendable {
     public let name: String
     /// The Debian package that provides it (for the error message).
     public let package: String
+    /// A full path that overrides the `PATH` search (a program of our own, in tests).
+    public var explicitPath: String?
+
+    public init(name: String, package: String, explicitPath: String? = nil) {
+        self.name = name
+        self.package = package
+        self.explicitPath = explicitPath
+    }
 
     public static let tesseract = ExternalTool(name: "tesseract", package: "tesseract-ocr")
     public static let pdftotext = ExternalTool(name: "pdftotext", package: "poppler-utils")
@@ -25,6 +33,7 @@ public struct ExternalTool: Sendable {
 
     /// The tool's full path, searched on `PATH`, or nil when it is not installed.
     public var path: String? {
+        if let explicitPath { return FileManager.default.isExecutableFile(atPath: explicitPath) ? explicitPath : nil }
         let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
         for directory in directories {
             let candidate = "\(directory)/\(name)"

@@ -1,0 +1,87 @@
+import CentaurCore
+import Foundation
+import Testing
+@testable import CentaurExtraction
+
+/// `centaur extract` and `centaur rules` through the built binary (no model: deterministic sources only).
+@Suite("centaur extract and centaur rules")
+struct DocumentCLITests {
+    static var binary: ExternalTool {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("centaur")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) {
+                return ExternalTool(name: "centaur", package: "this package", explicitPath: candidate.path)
+            }
+            directory = directory.deletingLastPathComponent()
+        }
+        return ExternalTool(name: "centaur", package: "this package", explicitPath: SharedData.repository.path + "/.build/debug/centaur")
+    }
+
+    static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let quiet = arguments.first == "extract" || arguments.prefix(2) == ["rules", "check"]
+        let output = try await binary.run(arguments + (quiet ? ["--quiet"] : []))
+        return (output.status, String(decoding: output.stdout, as: UTF8.self), output.stderrText)
+    }
+
+    @Test("extract --json prints the fields, provenance and usage of an I-9")
+    func extractJSON() async throws {
+        let result = try await Self.run(["extract", "--json", SharedData.url("i9/filled-03.pdf").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONValue(parsing: result.stdout)
+        #expect(json["type"] == "form-i9")
+        #expect(json["fields"]?["ssn"] == "987654321")
+        #expect(json["fields"]?["citizenship_status"] == 2)
+        #expect(json["provenance"]?["ssn"]?[0]?["element"] == "US Social Security Number")
+        #expect(json["disagreements"] == [])
+        #expect(json["usage"]?["input_tokens"] == 0)
+    }
+
+    @Test("rules check: fired rules as JSON, --fail-on sets the exit status, extract JSON is accepted as input")
+    func rulesCheck() async throws {
+        let form = SharedData.url("i9/filled-03-flat.pdf").path
+        let result = try await Self.run(["rules", "check", "--json", "--today", "2026-11-23", form])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONValue(parsing: result.stdout)
+        #expect(json["fired"] == ["ssn_invalid_area"])
+        #expect(json["rule_sets"]?[0]?["id"] == "driver-onboarding")
+
+        let failing = try await Self.run(["rules", "check", "--today", "2026-11-23", "--fail-on", "review", form])
+        #expect(failing.status == 2)
+        #expect(failing.stdout.contains("REVIEW  ssn_invalid_area"), "\(failing.stdout)")
+
+        let extracted = try await Self.run(["extract", "--json", SharedData.url("i9/filled-02.pdf").path])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("extract-\(UUID().uuidString).json")
+        try Data(extracted.stdout.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let fromJSON = try await Self.run(["rules", "check", "--json", "--today", "2026-11-23", file.path])
+        #expect(fromJSON.status == 0, "\(fromJSON.stderr)")
+        #expect(try JSONValue(parsing: fromJSON.stdout)["fired"] == ["list_b_document_expired"])
+    }
+
+    @Test("bad input: unknown type, a non-document file, a rule file that does not type-check")
+    func badInput() async throws {
+        let form = SharedData.url("i9/filled-01.pdf").path
+        let unknownType = try await Self.run(["extract", "--type", "passport", form])
+        #expect(unknownType.status == 1)
+        #expect(unknownType.stderr.contains("unknown document type \"passport\""), "\(unknownType.stderr)")
+
+        let text = FileManager.default.temporaryDirectory.appendingPathComponent("notes-\(UUID().uuidString).txt")
+        try Data("just some notes".utf8).write(to: text)
+        defer { try? FileManager.default.removeItem(at: text) }
+        let notDocument = try await Self.run(["extract", text.path])
+        #expect(notDocument.status == 1)
+        #expect(notDocument.stderr.contains("not a PNG, JPEG or PDF"), "\(notDocument.stderr)")
+
+        let rules = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString).yaml")
+        try Data("id: mine\nversion: 1\nrules:\n  - id: too_young\n    severity: block\n    when: age_on(i9.last_name, today()) < 21\n".utf8).write(to: rules)
+        defer { try? FileManager.default.removeItem(at: rules) }
+        let badRules = try await Self.run(["rules", "check", "--rules", rules.path, form])
+        #expect(badRules.status == 1)
+        #expect(badRules.stderr.contains("rule too_young, column 8: age_on expects date here, given string"), "\(badRules.stderr)")
+
+        let list = try await Self.run(["rules", "list", "mortgage"])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("bank_statement_balance_mismatch"))
+    }
+}
