@@ -51,9 +51,7 @@ public enum AAMVAParser {
         }
         if subfileTypes.contains(where: { $0 == (UInt8(ascii: "I"), UInt8(ascii: "D")) }) { license.documentType = "ID" }
 
-        var elements: [String: String] = [:]
-        elements.reserveCapacity(40)
-        var order: [String] = []
+        var table = ElementTable(bytes: bytes)
         var start = index
         func take(_ lower: Int, _ upper: Int) {
             var low = lower
@@ -68,13 +66,12 @@ public enum AAMVAParser {
                 }
             }
             guard upper - low >= 3, isUpper(bytes[low]), isUpper(bytes[low + 1]), isUpper(bytes[low + 2]) || isDigit(bytes[low + 2]) else { return }
-            let id = String(decoding: bytes[low..<low + 3], as: UTF8.self)
-            guard elements[id] == nil else { return }
+            let key = UInt32(bytes[low]) << 16 | UInt32(bytes[low + 1]) << 8 | UInt32(bytes[low + 2])
+            guard table.range(key) == nil else { return }
             var valueStart = low + 3, valueEnd = upper
             while valueStart < valueEnd, bytes[valueStart] == 0x20 { valueStart += 1 }
             while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 { valueEnd -= 1 }
-            elements[id] = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
-            order.append(id)
+            table.entries.append((key, valueStart, valueEnd))
         }
         // A jurisdiction subfile is sometimes glued onto the previous element ("DDB09212009MZIZIC457"):
         // its type written twice ("ZIZI") starts a new element there.
@@ -105,31 +102,32 @@ public enum AAMVAParser {
         }
         if bytes.count > start { takeSplittingGlue(start, bytes.count) }
 
-        guard elements["DAQ"] != nil || elements["DCS"] != nil || elements["DAA"] != nil || elements["DAB"] != nil else {
+        guard table.has("DAQ") || table.has("DCS") || table.has("DAA") || table.has("DAB") else {
             throw AAMVAError(kind: .noLicenceData, message: "AAMVA header found but no licence data: no DAQ (licence number) or name element")
         }
-        fill(&license, from: elements)
+        fill(&license, from: table)
+        var elements: [String: String] = [:]
+        elements.reserveCapacity(table.entries.count)
+        for entry in table.entries {
+            let id = ElementTable.name(entry.key)
+            let value = table.text(entry.lo, entry.hi)
+            elements[id] = value
+            if entry.key >> 16 == 0x5A { license.jurisdictionElements[id] = value } // Z??
+        }
         license.elements = elements
         return license
     }
 
     // MARK: - Fields
 
-    private static func fill(_ license: inout AAMVALicense, from elements: [String: String]) {
-        func value(_ id: String) -> String? {
-            guard let raw = elements[id] else { return nil }
-            let trimmed = raw.trimmingCharacters(in: nameTrim)
-            return trimmed.isEmpty ? nil : trimmed
-        }
-        func present(_ id: String) -> String? {
-            guard let v = value(id), v.uppercased() != "NONE" else { return nil }
-            return v
-        }
+    private static func fill(_ license: inout AAMVALicense, from table: ElementTable) {
+        func value(_ id: StaticString) -> String? { table.value(id) }
+        func present(_ id: StaticString) -> String? { table.value(id, excludingNone: true) }
 
         // Country first: it decides the date order.
         let jurisdiction = value("DAJ")
         license.jurisdiction = jurisdiction
-        if let country = value("DCG")?.uppercased(), ["USA", "CAN", "MEX"].contains(country) {
+        if let country = value("DCG"), country == "USA" || country == "CAN" || country == "MEX" {
             license.country = country
         } else if license.aamvaVersion == 1 {
             license.country = "USA"
@@ -141,7 +139,7 @@ public enum AAMVAParser {
             license.country = "USA"
         }
         let yearFirst = license.country == "CAN" || license.aamvaVersion == 1
-        func date(_ id: String) -> String? { value(id).flatMap { isoDate($0, yearFirst: yearFirst) } }
+        func date(_ id: StaticString) -> String? { table.date(id, yearFirst: yearFirst) }
 
         // Names: v4+ DCS/DAC/DAD; v2–3 DCS + DCT given names; v1 DAA full name or DAB/DAC/DAD.
         license.lastName = value("DCS") ?? value("DAB")
@@ -154,7 +152,7 @@ public enum AAMVAParser {
         }
         license.suffix = present("DCU") ?? present("DAE")
         if let full = value("DAA") {
-            let commaParts = full.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let commaParts = full.split(separator: ",", omittingEmptySubsequences: false).map { trimSpaces($0) }
             if commaParts.count >= 3 {
                 license.lastName = license.lastName ?? nonEmpty(commaParts[0])
                 license.firstName = license.firstName ?? nonEmpty(commaParts[1])
@@ -174,9 +172,9 @@ public enum AAMVAParser {
                 }
             }
         }
-        license.lastTruncated = truncation(value("DDE"))
-        license.firstTruncated = truncation(value("DDF"))
-        license.middleTruncated = truncation(value("DDG"))
+        license.lastTruncated = truncation(table.firstByte("DDE"))
+        license.firstTruncated = truncation(table.firstByte("DDF"))
+        license.middleTruncated = truncation(table.firstByte("DDG"))
 
         license.dateOfBirth = date("DBB")
         license.issueDate = date("DBD")
@@ -186,31 +184,31 @@ public enum AAMVAParser {
         license.under19Until = date("DDI")
         license.under21Until = date("DDJ")
 
-        switch value("DBC")?.uppercased() {
-        case "1", "M": license.sex = "male"
-        case "2", "F": license.sex = "female"
-        case "9", "X": license.sex = "unspecified"
+        switch table.firstByte("DBC") {
+        case UInt8(ascii: "1"), UInt8(ascii: "M"): license.sex = "male"
+        case UInt8(ascii: "2"), UInt8(ascii: "F"): license.sex = "female"
+        case UInt8(ascii: "9"), UInt8(ascii: "X"): license.sex = "unspecified"
         default: break
         }
-        if let height = value("DAU") { applyHeight(height, version: license.aamvaVersion, to: &license) }
-        if license.heightCm == nil, license.heightInches == nil, let cm = value("DAV").flatMap({ Int(digitsOnly($0)) }) {
+        if let (lo, hi) = table.range(ElementTable.key("DAU")) { applyHeight(table.bytes[lo..<hi], to: &license) }
+        if license.heightCm == nil, license.heightInches == nil, let cm = table.integer("DAV") {
             license.heightCm = cm
         }
         if let weight = value("DAW") {
             let upper = weight.uppercased()
             if upper.hasSuffix("KG") { license.weightKg = Int(digitsOnly(upper)) } else { license.weightLb = Int(digitsOnly(upper)) }
         }
-        if license.weightKg == nil, let kg = value("DAX").flatMap({ Int(digitsOnly($0)) }) { license.weightKg = kg }
-        if let code = value("DCE").flatMap(Int.init), (0...9).contains(code) { license.weightRange = weightRanges[code] }
-        license.eyeColor = value("DAY").flatMap { normaliseColor($0, table: eyeColors) }
-        license.hairColor = value("DAZ").flatMap { normaliseColor($0, table: hairColors) }
+        if license.weightKg == nil, let kg = table.integer("DAX") { license.weightKg = kg }
+        if let code = table.integer("DCE"), (0...9).contains(code), table.value("DCE")?.count == 1 { license.weightRange = weightRanges[code] }
+        license.eyeColor = value("DAY").flatMap { eyeColors[$0.uppercased()] }
+        license.hairColor = value("DAZ").flatMap { hairColors[$0.uppercased()] }
         license.ethnicity = value("DCL")
         license.placeOfBirth = value("DCI")
 
         license.street1 = value("DAG") ?? value("DAL")
         license.street2 = present("DAH")
         license.city = value("DAI") ?? value("DAN")
-        if let postal = value("DAK") { applyPostal(postal, country: license.country, to: &license) }
+        if let (lo, hi) = table.range(ElementTable.key("DAK")) { applyPostal(table.bytes[lo..<hi], country: license.country, to: &license) }
 
         license.idNumber = value("DAQ")
         license.documentDiscriminator = value("DCF")
@@ -221,13 +219,10 @@ public enum AAMVAParser {
         license.endorsements = present("DCD") ?? present("DAT")
         license.realIdCompliance = value("DDA")
         // A present but blank flag element reads as "no" (AK's DDL is a single space).
-        func presentFlag(_ id: String) -> Bool? { elements[id] == nil ? nil : (flag(value(id)) ?? false) }
+        func presentFlag(_ id: StaticString) -> Bool? { table.has(id) ? (flag(table.firstByte(id)) ?? false) : nil }
         license.limitedDuration = presentFlag("DDD")
-        license.organDonor = elements["DDK"] != nil ? presentFlag("DDK") : value("DBH").map { ["Y", "1", "DONOR"].contains($0.uppercased()) }
+        license.organDonor = table.has("DDK") ? presentFlag("DDK") : value("DBH").map { ["Y", "1", "DONOR"].contains($0.uppercased()) }
         license.veteran = presentFlag("DDL")
-        for (id, raw) in elements where id.hasPrefix("Z") {
-            license.jurisdictionElements[id] = raw
-        }
     }
 
     // MARK: - Helpers
@@ -245,76 +240,135 @@ public enum AAMVAParser {
         "GREY": "GRY", "RED": "RED", "RD": "RED", "SDY": "SDY", "SANDY": "SDY", "WHI": "WHI", "WHITE": "WHI", "WHT": "WHI",
     ]
 
-    private static func normaliseColor(_ raw: String, table: [String: String]) -> String? {
-        table[raw.uppercased()]
-    }
-
-    private static func applyHeight(_ raw: String, version: Int, to license: inout AAMVALicense) {
-        let upper = raw.uppercased()
-        let number = digitsOnly(upper)
-        if upper.contains("CM") {
-            license.heightCm = Int(number)
-        } else if upper.contains("IN") {
-            license.heightInches = Int(number)
-        } else if upper.contains("-") || upper.contains("'") {
-            let parts = upper.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+    private static func applyHeight(_ raw: ArraySlice<UInt8>, to license: inout AAMVALicense) {
+        var number = 0, digitCount = 0
+        var letters: UInt16 = 0 // the last two letters, upper-cased
+        var separated = false
+        var parts: [Int] = []
+        var current = -1
+        for byte in raw {
+            if byte >= 0x30 && byte <= 0x39 {
+                number = number * 10 + Int(byte - 0x30); digitCount += 1
+                current = (current < 0 ? 0 : current) * 10 + Int(byte - 0x30)
+            } else {
+                if current >= 0 { parts.append(current); current = -1 }
+                if byte == UInt8(ascii: "-") || byte == UInt8(ascii: "'") { separated = true }
+                let letter = byte & 0xDF
+                if letter >= 0x41 && letter <= 0x5A { letters = letters << 8 | UInt16(letter) }
+            }
+            if digitCount > 6 { return }
+        }
+        if current >= 0 { parts.append(current) }
+        guard digitCount > 0 else { return }
+        if letters == 0x434D { // CM
+            license.heightCm = number
+        } else if letters == 0x494E { // IN
+            license.heightInches = number
+        } else if separated {
             if parts.count == 2 { license.heightInches = parts[0] * 12 + parts[1] }
-        } else if number.count == 3, let feet = Int(number.prefix(1)), let inches = Int(number.suffix(2)), feet >= 3, inches < 12 {
+        } else if digitCount == 3, number / 100 >= 3, number % 100 < 12 {
             // AAMVA 2000 "FII": feet then two digits of inches (506 = 5'06").
-            license.heightInches = feet * 12 + inches
-        } else if let inches = Int(number) {
-            license.heightInches = inches
+            license.heightInches = number / 100 * 12 + number % 100
+        } else {
+            license.heightInches = number
         }
     }
 
-    private static func applyPostal(_ raw: String, country: String?, to license: inout AAMVALicense) {
-        var kept = raw
-        if let run = raw.range(of: "    ") { kept = String(raw[..<run.lowerBound]) }
-        let alnum = String(kept.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }).uppercased()
-        guard !alnum.isEmpty else { return }
-        if country == "CAN" || alnum.contains(where: \.isLetter) {
-            license.postalCode = alnum
-            license.postalCodeDisplay = alnum.count == 6 ? "\(alnum.prefix(3)) \(alnum.suffix(3))" : alnum
+    private static func applyPostal(_ raw: ArraySlice<UInt8>, country: String?, to license: inout AAMVALicense) {
+        // Up to the first run of four spaces, letters and digits only, upper-cased.
+        var kept: [UInt8] = []
+        kept.reserveCapacity(11)
+        var spaces = 0
+        var hasLetter = false
+        for byte in raw {
+            if byte == 0x20 { spaces += 1; if spaces == 4 { break }; continue }
+            spaces = 0
+            if byte >= 0x30 && byte <= 0x39 { kept.append(byte) } else {
+                let letter = byte & 0xDF
+                if letter >= 0x41 && letter <= 0x5A { kept.append(letter); hasLetter = true }
+            }
+        }
+        guard !kept.isEmpty else { return }
+        if country == "CAN" || hasLetter {
+            let code = String(decoding: kept, as: UTF8.self)
+            license.postalCode = code
+            license.postalCodeDisplay = kept.count == 6 ? String(decoding: kept[0..<3] + [0x20] + kept[3..<6], as: UTF8.self) : code
             return
         }
-        var digits = alnum
-        if digits.count > 9 { digits = String(digits.prefix(9)) }
-        if digits.count == 9, digits.hasSuffix("0000") { digits = String(digits.prefix(5)) }
-        license.postalCode = digits
-        license.postalCodeDisplay = digits.count == 9 ? "\(digits.prefix(5))-\(digits.suffix(4))" : digits
+        if kept.count > 9 { kept.removeLast(kept.count - 9) }
+        if kept.count == 9, kept[5...].allSatisfy({ $0 == 0x30 }) { kept.removeLast(4) }
+        license.postalCode = String(decoding: kept, as: UTF8.self)
+        license.postalCodeDisplay = kept.count == 9
+            ? String(decoding: kept[0..<5] + [0x2D] + kept[5..<9], as: UTF8.self) : license.postalCode
     }
 
     /// `MMDDCCYY` (US) or `CCYYMMDD` (Canada, AAMVA 2000) → `CCYY-MM-DD`; the other order is tried when
     /// the expected one is not a date.
     static func isoDate(_ raw: String, yearFirst: Bool) -> String? {
-        // The first 8 digits: a value may carry glued junk after them ("09212009M").
-        let digits = Array(raw.utf8.prefix(while: isDigit))
-        guard digits.count >= 8 || Array(raw.utf8.filter(isDigit)).count == 8 else { return nil }
-        let source = digits.count >= 8 ? digits : Array(raw.utf8.filter(isDigit))
-        func number(_ range: Range<Int>) -> Int { source[range].reduce(0) { $0 * 10 + Int($1 - 48) } }
-        func build(year: Int, month: Int, day: Int) -> String? {
-            guard (1...12).contains(month), (1...31).contains(day), year >= 1850 else { return nil }
-            return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
+        isoDate(Array(raw.utf8)[...], yearFirst: yearFirst)
+    }
+
+    static func isoDate(_ raw: ArraySlice<UInt8>, yearFirst: Bool) -> String? {
+        // The first 8 digits when the value starts with them (junk may be glued after: "09212009M"),
+        // else the digits among separators when there are exactly 8 ("07-05-2019").
+        var leadingDigits = 0
+        for byte in raw { if byte >= 0x30 && byte <= 0x39 { leadingDigits += 1 } else { break } }
+        let allDigits = leadingDigits >= 8 ? 8 : raw.reduce(0) { $1 >= 0x30 && $1 <= 0x39 ? $0 + 1 : $0 }
+        guard leadingDigits >= 8 || allDigits == 8 else { return nil }
+        var d = (0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &d) { buffer in
+            let digits = buffer.bindMemory(to: Int.self)
+            var count = 0
+            for byte in raw where byte >= 0x30 && byte <= 0x39 {
+                digits[count] = Int(byte - 0x30)
+                count += 1
+                if count == 8 { break }
+            }
         }
-        let yearFirstDate = build(year: number(0..<4), month: number(4..<6), day: number(6..<8))
-        let yearLastDate = build(year: number(4..<8), month: number(0..<2), day: number(2..<4))
+        func number(_ a: Int, _ b: Int, _ c: Int = -1, _ e: Int = -1) -> Int {
+            withUnsafeBytes(of: d) { buffer in
+                let digits = buffer.bindMemory(to: Int.self)
+                var n = digits[a] * 10 + digits[b]
+                if c >= 0 { n = n * 100 + digits[c] * 10 + digits[e] }
+                return n
+            }
+        }
+        func build(year: Int, month: Int, day: Int) -> String? {
+            guard (1...12).contains(month), (1...31).contains(day), year >= 1850, year <= 9999 else { return nil }
+            return String(unsafeUninitializedCapacity: 10) { buffer in
+                buffer[0] = UInt8(48 + year / 1000); buffer[1] = UInt8(48 + year / 100 % 10)
+                buffer[2] = UInt8(48 + year / 10 % 10); buffer[3] = UInt8(48 + year % 10); buffer[4] = 0x2D
+                buffer[5] = UInt8(48 + month / 10); buffer[6] = UInt8(48 + month % 10); buffer[7] = 0x2D
+                buffer[8] = UInt8(48 + day / 10); buffer[9] = UInt8(48 + day % 10)
+                return 10
+            }
+        }
+        let yearFirstDate = build(year: number(0, 1, 2, 3), month: number(4, 5), day: number(6, 7))
+        let yearLastDate = build(year: number(4, 5, 6, 7), month: number(0, 1), day: number(2, 3))
         return yearFirst ? (yearFirstDate ?? yearLastDate) : (yearLastDate ?? yearFirstDate)
     }
 
-    private static func truncation(_ raw: String?) -> Bool? {
-        switch raw?.uppercased() {
-        case "T": true
-        case "N": false
+    private static func truncation(_ byte: UInt8?) -> Bool? {
+        switch byte {
+        case UInt8(ascii: "T"): true
+        case UInt8(ascii: "N"): false
         default: nil
         }
     }
 
-    private static func flag(_ raw: String?) -> Bool? {
-        switch raw?.uppercased() {
-        case "1", "Y": true
-        case "0", "N": false
+    private static func flag(_ byte: UInt8?) -> Bool? {
+        switch byte {
+        case UInt8(ascii: "1"), UInt8(ascii: "Y"): true
+        case UInt8(ascii: "0"), UInt8(ascii: "N"): false
         default: nil
         }
+    }
+
+    private static func trimSpaces(_ s: Substring) -> String {
+        var slice = s[...]
+        while slice.first == " " { slice = slice.dropFirst() }
+        while slice.last == " " { slice = slice.dropLast() }
+        return String(slice)
     }
 
     private static func splitNames(_ raw: String) -> [String] {
@@ -366,4 +420,71 @@ extension Character {
     var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }
 
-private let nameTrim = CharacterSet(charactersIn: " ,")
+/// Element values by id, as byte ranges into the cleaned payload: Strings are made only for the values
+/// a field needs, and lookups compare packed 3-byte ids (no hashing).
+struct ElementTable {
+    let bytes: [UInt8]
+    var entries: [(key: UInt32, lo: Int, hi: Int)] = []
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        entries.reserveCapacity(48)
+    }
+
+    @inline(__always) static func key(_ id: StaticString) -> UInt32 {
+        let p = id.utf8Start
+        return UInt32(p[0]) << 16 | UInt32(p[1]) << 8 | UInt32(p[2])
+    }
+
+    static func name(_ key: UInt32) -> String {
+        String(unsafeUninitializedCapacity: 3) { buffer in
+            buffer[0] = UInt8(key >> 16 & 0xFF); buffer[1] = UInt8(key >> 8 & 0xFF); buffer[2] = UInt8(key & 0xFF)
+            return 3
+        }
+    }
+
+    func range(_ key: UInt32) -> (Int, Int)? {
+        for entry in entries where entry.key == key { return (entry.lo, entry.hi) }
+        return nil
+    }
+
+    func has(_ id: StaticString) -> Bool { range(Self.key(id)) != nil }
+
+    /// The value without surrounding spaces and commas; nil when empty (or `NONE`, when asked).
+    func value(_ id: StaticString, excludingNone: Bool = false) -> String? {
+        guard var (lo, hi) = range(Self.key(id)) else { return nil }
+        while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x2C { lo += 1 }
+        while hi > lo, bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x2C { hi -= 1 }
+        guard hi > lo else { return nil }
+        if excludingNone, hi - lo == 4, (bytes[lo] | 0x20) == 0x6E, (bytes[lo + 1] | 0x20) == 0x6F,
+           (bytes[lo + 2] | 0x20) == 0x6E, (bytes[lo + 3] | 0x20) == 0x65 { return nil }
+        return String(decoding: bytes[lo..<hi], as: UTF8.self)
+    }
+
+    func text(_ lo: Int, _ hi: Int) -> String { String(decoding: bytes[lo..<hi], as: UTF8.self) }
+
+    /// The first non-space byte, upper-cased.
+    func firstByte(_ id: StaticString) -> UInt8? {
+        guard var (lo, hi) = range(Self.key(id)) else { return nil }
+        while lo < hi, bytes[lo] == 0x20 { lo += 1 }
+        guard lo < hi else { return nil }
+        let byte = bytes[lo]
+        return byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
+    }
+
+    /// The digits of a value as an integer.
+    func integer(_ id: StaticString) -> Int? {
+        guard let (lo, hi) = range(Self.key(id)) else { return nil }
+        var number = 0, seen = false
+        for i in lo..<hi where bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+            number = number * 10 + Int(bytes[i] - 0x30); seen = true
+            if number > 1_000_000 { return nil }
+        }
+        return seen ? number : nil
+    }
+
+    func date(_ id: StaticString, yearFirst: Bool) -> String? {
+        guard let (lo, hi) = range(Self.key(id)) else { return nil }
+        return AAMVAParser.isoDate(bytes[lo..<hi], yearFirst: yearFirst)
+    }
+}
