@@ -47,10 +47,12 @@ struct ServerTests {
         }
     }
 
-    static func configuration(upstream: FakeUpstream) throws -> CentaurConfiguration {
+    /// The primary's timeout is short only where a test needs it to expire (a hanging upstream): elsewhere
+    /// a slow, busy test machine must not turn a healthy answer into a retry.
+    static func configuration(upstream: FakeUpstream, primaryTimeout: Double = 10) throws -> CentaurConfiguration {
         let yaml = """
             providers:
-              primary: { kind: anthropic, api_key: k, base_url: \(upstream.baseURL)/primary, timeout: 0.5 }
+              primary: { kind: anthropic, api_key: k, base_url: \(upstream.baseURL)/primary, timeout: \(primaryTimeout) }
               backup: { kind: anthropic, api_key: k, base_url: \(upstream.baseURL)/backup }
             models:
               claude-primary: { provider: primary, id: claude-sonnet-4-5, price: { input: 3, output: 15 } }
@@ -75,10 +77,12 @@ struct ServerTests {
         _ body: @escaping @Sendable (any TestClientProtocol, Harness) async throws -> Void
     ) async throws {
         let upstream = try await upstream(fault: fault)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2), read: .seconds(2))))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2), read: .seconds(10))))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-server-\(UUID().uuidString)").path
+        var hangs = false
+        if case .hang = fault { hangs = true }
         do {
-            var configuration = try configuration(upstream: upstream)
+            var configuration = try configuration(upstream: upstream, primaryTimeout: hangs ? 0.5 : 10)
             configuration.capture = .full
             let components = try CentaurServerComponents(configuration: configuration, settings: settings, dataDirectory: directory, httpClient: client, logger: .init(label: "test"))
             let admin = try await components.keys.create(name: "admin", team: "ops", scope: .admin).secret

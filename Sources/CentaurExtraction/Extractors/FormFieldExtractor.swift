@@ -96,33 +96,47 @@ public struct FormFieldExtractor: Extractor {
     }
 
     /// Every terminal AcroForm field with its value, page and rectangle.
+    ///
+    /// Two small qpdf reports rather than one large one: the AcroForm (values, pages, widget objects),
+    /// then only the widget objects of fields that have a value (their `/Rect`).
     public func readFields(_ document: Document) async throws -> [FormField] {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let pdf = scratch.file("input.pdf")
         try document.data.write(to: pdf)
-        let output = try await ExternalTool.qpdf.run(["--json", "--json-key=acroform", "--json-key=qpdf", pdf.path])
+        let output = try await ExternalTool.qpdf.run(["--json", "--json-key=acroform", pdf.path])
         // qpdf exits 3 for warnings (damaged but readable files); anything else is a failure.
         guard output.status == 0 || output.status == 3 else {
             throw DocumentError("\(document.name): the PDF cannot be read (\(output.stderrText.split(separator: "\n").first ?? "qpdf failed"))")
         }
         let json: JSONValue
-        do { json = try JSONValue(parsing: output.stdout) } catch {
+        do { json = try await offload { try JSONValue(parsing: output.stdout) } } catch {
             throw DocumentError("\(document.name): qpdf's report could not be read: \(error)")
         }
         guard json["acroform"]?["hasacroform"] == true, let list = json["acroform"]?["fields"]?.arrayValue else { return [] }
-        let objects = json["qpdf"]?[1]?.objectValue ?? [:]
-        return list.compactMap { field -> FormField? in
+        struct Raw { let name: String; let value: String?; let page: Int?; let object: String?; let isCheckbox: Bool }
+        let raws = list.compactMap { field -> Raw? in
             guard let name = field["fullname"]?.stringValue else { return nil }
-            let value = field["value"].flatMap(Self.qpdfString)
-            var rect: BoundingBox?
-            if let object = field["annotation"]?["object"]?.stringValue,
-               let numbers = objects["obj:\(object)"]?["value"]?["/Rect"]?.arrayValue?.compactMap(\.doubleValue), numbers.count == 4 {
-                rect = BoundingBox(x: min(numbers[0], numbers[2]), y: min(numbers[1], numbers[3]),
-                                   width: abs(numbers[2] - numbers[0]), height: abs(numbers[3] - numbers[1]), unit: "pt")
+            return Raw(name: name, value: field["value"].flatMap(Self.qpdfString), page: field["pageposfrom1"]?.intValue,
+                       object: field["annotation"]?["object"]?.stringValue, isCheckbox: field["ischeckbox"]?.boolValue ?? false)
+        }
+        let wanted = raws.filter { ($0.value.map { !$0.isEmpty && $0 != "/Off" } ?? false) }.compactMap(\.object)
+        var rects: [String: BoundingBox] = [:]
+        if !wanted.isEmpty {
+            let objectArguments = wanted.compactMap { $0.split(separator: " ").first.map { "--json-object=\($0)" } }
+            let objectsOutput = try await ExternalTool.qpdf.run(["--json", "--json-key=qpdf"] + objectArguments + [pdf.path])
+            if objectsOutput.status == 0 || objectsOutput.status == 3,
+               let objects = try? await offload({ try JSONValue(parsing: objectsOutput.stdout) })["qpdf"]?[1]?.objectValue {
+                for object in wanted {
+                    if let numbers = objects["obj:\(object)"]?["value"]?["/Rect"]?.arrayValue?.compactMap(\.doubleValue), numbers.count == 4 {
+                        rects[object] = BoundingBox(x: min(numbers[0], numbers[2]), y: min(numbers[1], numbers[3]),
+                                                    width: abs(numbers[2] - numbers[0]), height: abs(numbers[3] - numbers[1]), unit: "pt")
+                    }
+                }
             }
-            return FormField(name: name, value: value, page: field["pageposfrom1"]?.intValue, rect: rect,
-                             isCheckbox: field["ischeckbox"]?.boolValue ?? false)
+        }
+        return raws.map { raw in
+            FormField(name: raw.name, value: raw.value, page: raw.page, rect: raw.object.flatMap { rects[$0] }, isCheckbox: raw.isCheckbox)
         }
     }
 

@@ -65,7 +65,7 @@ public struct LayoutExtractor: Extractor {
             pdf = file
             let output = try await ExternalTool.pdftotext.run(["-bbox", "-enc", "UTF-8", "-l", String(lastPage), file.path, "-"])
             guard output.status == 0 else { throw DocumentError("\(document.name): the PDF cannot be read (\(output.stderrText))") }
-            pages = Self.parseBoundingBoxes(String(decoding: output.stdout, as: UTF8.self))
+            pages = try await offload { Self.parseBoundingBoxes(String(decoding: output.stdout, as: UTF8.self)) }
             if pages.allSatisfy(\.isEmpty) {
                 // A scanned form: OCR each page image with word boxes.
                 method = "OCR word boxes"
@@ -101,9 +101,12 @@ public struct LayoutExtractor: Extractor {
             let checkboxes = layout.fields.filter(\.checkbox)
             for page in Set(checkboxes.map(\.page)).sorted() where page <= min(lastPage, max(pages.count, 1)) {
                 let image = try await render(pdf: pdf, page: page, scratch: scratch)
-                for field in checkboxes where field.page == page {
-                    let checked = image.darkFraction(in: field.box, inset: 0.2) > checkedThreshold
-                    formFields.append(.init(name: field.name, value: checked ? "/On" : "/Off", page: page, rect: field.box, isCheckbox: true))
+                let threshold = checkedThreshold
+                formFields += try await offload {
+                    checkboxes.filter { $0.page == page }.map { field in
+                        let checked = image.darkFraction(in: field.box, inset: 0.2) > threshold
+                        return FormFieldExtractor.FormField(name: field.name, value: checked ? "/On" : "/Off", page: page, rect: field.box, isCheckbox: true)
+                    }
                 }
             }
         }
@@ -125,7 +128,7 @@ public struct LayoutExtractor: Extractor {
     private func ocrWords(_ image: URL, name: String) async throws -> [Word] {
         let output = try await ExternalTool.tesseract.run([image.path, "stdout", "-l", "eng", "--psm", "11", "tsv"])
         guard output.status == 0 else { throw DocumentError("\(name): OCR failed (\(output.stderrText))") }
-        return Self.parseTSV(String(decoding: output.stdout, as: UTF8.self), pageWidthPoints: 612)
+        return try await offload { Self.parseTSV(String(decoding: output.stdout, as: UTF8.self), pageWidthPoints: 612) }
     }
 
     /// Tesseract TSV (level, page, block, par, line, word, left, top, width, height, conf, text) → words in points.
@@ -207,7 +210,7 @@ public struct LayoutExtractor: Extractor {
         guard output.status == 0, let data = try? Data(contentsOf: file) else {
             throw ToolError(tool: "pdftoppm", message: "pdftoppm could not render page \(page): \(output.stderrText)")
         }
-        return try Self.parsePGM([UInt8](data))
+        return try await offload { try Self.parsePGM([UInt8](data)) }
     }
 
     /// Binary PGM (P5, 8-bit).

@@ -60,44 +60,61 @@ public struct ExternalTool: Sendable {
         process.standardError = err
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
 
+        // The blocking reads and the wait run on threads of their own, never on Dispatch's shared workers:
+        // many tools at once would otherwise exhaust the pool that Swift concurrency and other tasks use.
         return try await withCheckedThrowingContinuation { continuation in
-            let group = DispatchGroup()
-            let box = OutputBox()
-            group.enter(); group.enter(); group.enter()
-            process.terminationHandler = { _ in group.leave() }
+            let exited = DispatchSemaphore(value: 0)
+            process.terminationHandler = { _ in exited.signal() }
             do { try process.run() } catch {
                 continuation.resume(throwing: ToolError(tool: name, message: "could not start \(name): \(error)"))
                 return
             }
-            DispatchQueue.global().async { box.setStdout(out.fileHandleForReading.readDataToEndOfFile()); group.leave() }
-            DispatchQueue.global().async { box.setStderr(err.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+            let state = RunState()
+            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+                if state.markTimedOut() { process.terminate() }
+            }
             if let stdin {
-                DispatchQueue.global().async {
+                Thread {
                     try? input.fileHandleForWriting.write(contentsOf: stdin)
                     try? input.fileHandleForWriting.close()
-                }
+                }.start()
             }
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-            DispatchQueue.global().async {
-                if group.wait(timeout: .now() + seconds) == .timedOut {
-                    process.terminate()
-                    group.wait()
+            let stderrDone = DispatchSemaphore(value: 0)
+            let stderrBox = DataBox()
+            Thread {
+                stderrBox.data = err.fileHandleForReading.readDataToEndOfFile()
+                stderrDone.signal()
+            }.start()
+            Thread { [name] in
+                let stdout = out.fileHandleForReading.readDataToEndOfFile()
+                stderrDone.wait()
+                exited.wait()
+                if state.finish() {
+                    continuation.resume(returning: Output(status: process.terminationStatus, stdout: stdout, stderr: stderrBox.data))
+                } else {
                     continuation.resume(throwing: ToolError(tool: name, message: "\(name) did not finish within \(Int(seconds)) s and was stopped"))
-                    return
                 }
-                continuation.resume(returning: Output(status: process.terminationStatus, stdout: box.stdout, stderr: box.stderr))
-            }
+            }.start()
         }
     }
 }
 
-private final class OutputBox: @unchecked Sendable {
+/// Whether a run finished or timed out first.
+private final class RunState: @unchecked Sendable {
     private let lock = NSLock()
-    private var out = Data(), err = Data()
-    func setStdout(_ data: Data) { lock.withLock { out = data } }
-    func setStderr(_ data: Data) { lock.withLock { err = data } }
-    var stdout: Data { lock.withLock { out } }
-    var stderr: Data { lock.withLock { err } }
+    private var settled = false
+    private var timedOut = false
+
+    /// The timer fired before the run finished: the run is to be stopped.
+    func markTimedOut() -> Bool { lock.withLock { if settled { return false }; timedOut = true; settled = true; return true } }
+
+    /// The run finished; false when the timer had already fired.
+    func finish() -> Bool { lock.withLock { if settled { return !timedOut }; settled = true; return true } }
+}
+
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
 }
 
 /// A document tool that is missing, failed or timed out.
@@ -119,4 +136,13 @@ struct ScratchDirectory {
     func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
     func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Runs CPU-heavy synchronous work (parsing a tool's large output, scanning page pixels) on a Dispatch
+/// worker thread instead of Swift concurrency's few cooperative threads, which other tasks (an HTTP server,
+/// the gateway) need to stay responsive.
+func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
 }
