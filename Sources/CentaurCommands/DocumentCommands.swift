@@ -268,13 +268,7 @@ struct RulesCheckCommand: AsyncParsableCommand {
             if types.contains("us-drivers-license") || types.contains("form-i9") { names.append("driver-onboarding") }
             if types.contains("pay-stub") || types.contains("bank-statement") { names.append("mortgage") }
         }
-        return try names.map { name in
-            if name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.contains("/") {
-                guard let text = try? String(contentsOfFile: name, encoding: .utf8) else { throw CLIFailure(message: "\(name): cannot read the rule file") }
-                return try RuleSet(yaml: text, source: name)
-            }
-            return try RuleSet.builtIn(named: name)
-        }
+        return try names.map(RuleSet.load)
     }
 
     static func loadExtraction(_ path: String) throws -> [ReconciledDocument] {
@@ -300,9 +294,7 @@ struct RulesListCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let set = ruleSet.hasSuffix(".yaml") || ruleSet.hasSuffix(".yml")
-                ? try RuleSet(yaml: String(contentsOfFile: ruleSet, encoding: .utf8), source: ruleSet)
-                : try RuleSet.builtIn(named: ruleSet)
+            let set = try RuleSet.load(ruleSet)
             print("\(set.id) v\(set.version): \(set.description)")
             for rule in set.rules {
                 print("  \(rule.severity.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(rule.id) v\(rule.version): \(rule.description)")

@@ -19,21 +19,24 @@ public struct BarcodeExtractor: Extractor {
 
     public func extract(_ document: Document, as type: DocumentType) async throws -> Extraction? {
         guard type.id == DocumentType.driversLicense.id else { return nil }
-        let symbols = try await decode(document)
-        var problems: [String] = []
-        for symbol in symbols {
-            do {
-                let license = try AAMVAParser.parse(symbol.bytes)
-                return Self.extraction(of: license, document: document.name, box: symbol.box, page: symbol.page)
-            } catch {
-                problems.append(error.description)
-            }
+        let (found, problem) = Self.firstLicense(in: try await decode(document))
+        if let (license, symbol) = found {
+            return Self.extraction(of: license, document: document.name, box: symbol.box, page: symbol.page)
         }
-        if let problem = problems.first {
+        if let problem {
             return Extraction(documentType: type.id, document: document.name, source: source,
                               notes: ["a PDF417 barcode was found but is not an AAMVA licence: \(problem)"])
         }
         return nil
+    }
+
+    /// The first symbol that parses as an AAMVA licence, or why the first one does not.
+    public static func firstLicense(in symbols: [Symbol]) -> (license: (AAMVALicense, Symbol)?, problem: String?) {
+        var problem: String?
+        for symbol in symbols {
+            do { return ((try AAMVAParser.parse(symbol.bytes), symbol), nil) } catch { problem = problem ?? error.description }
+        }
+        return (nil, problem)
     }
 
     /// The licence fields of a parsed barcode as an extraction.

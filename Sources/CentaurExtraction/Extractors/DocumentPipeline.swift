@@ -64,9 +64,7 @@ public struct DocumentPipeline: Sendable {
         func decodeBarcode() async throws {
             guard symbols == nil else { return }
             symbols = try await barcode.decode(document)
-            for symbol in symbols ?? [] {
-                do { license = (try AAMVAParser.parse(symbol.bytes), symbol); return } catch { barcodeProblem = barcodeProblem ?? error.description }
-            }
+            (license, barcodeProblem) = BarcodeExtractor.firstLicense(in: symbols ?? [])
         }
         // An image may be a licence back: a barcode side needs no OCR.
         if document.format != .pdf, givenType == nil || givenType == licenseType { try await decodeBarcode() }

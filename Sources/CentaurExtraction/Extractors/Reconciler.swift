@@ -98,18 +98,14 @@ public enum Reconciler {
             guard let (_, chosen) = candidates.first else { continue }
             fields[field.name] = chosen.value
             provenance[field.name] = candidates.map(\.1.provenance)
+            let everySource = candidates.map { Disagreement.SourcedValue(value: $0.1.value, source: $0.1.provenance.source, document: $0.1.provenance.document) }
             var values: [Disagreement.SourcedValue] = []
-            let disagreeing = candidates.contains { !agree(chosen.value, $0.1.value, kind: field.kind) }
-            if disagreeing {
-                values = candidates.map { .init(value: $0.1.value, source: $0.1.provenance.source, document: $0.1.provenance.document) }
-            }
+            if candidates.contains(where: { !agree(chosen.value, $0.1.value, kind: field.kind) }) { values = everySource }
             // Form fields should be visible in the printed text (pdftotext draws the widgets' appearances).
             if !text.isEmpty, let formValue = candidates.first(where: { $0.1.provenance.source == "form_fields" })?.1,
                let raw = formValue.provenance.raw, formValue.provenance.element?.hasPrefix("CB_") == false,
                !textKey.contains(canonical(raw)) {
-                if values.isEmpty {
-                    values = candidates.map { .init(value: $0.1.value, source: $0.1.provenance.source, document: $0.1.provenance.document) }
-                }
+                if values.isEmpty { values = everySource }
                 values.append(.init(value: .null, source: "text", document: formValue.provenance.document,
                                     note: "the form field's value \"\(raw)\" is not in the page text"))
             }

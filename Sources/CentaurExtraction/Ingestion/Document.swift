@@ -67,7 +67,7 @@ public struct Document: Sendable, Hashable {
         data.suffix(2048).range(of: Data("%%EOF".utf8)) != nil
     }
 
-    /// A SHA-256-free short identity for logs: name and size.
+    /// Name, format and size, for progress lines and logs (never the content).
     public var summary: String { "\(name) (\(format.rawValue), \(data.count) bytes)" }
 }
 

@@ -185,6 +185,17 @@ public struct RuleSet: Sendable {
         return try RuleSet(yaml: String(contentsOf: url, encoding: .utf8), source: "\(name).yaml")
     }
 
+    /// A built-in rule set by name, or a YAML file by path (a name ending in `.yaml`/`.yml` or holding `/`).
+    public static func load(_ nameOrPath: String) throws -> RuleSet {
+        guard nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") || nameOrPath.contains("/") else {
+            return try builtIn(named: nameOrPath)
+        }
+        guard let text = try? String(contentsOfFile: nameOrPath, encoding: .utf8) else {
+            throw RuleSetError("\(nameOrPath): cannot read the rule file")
+        }
+        return try RuleSet(yaml: text, source: nameOrPath)
+    }
+
     // MARK: - Type checking
 
     static func check(_ expression: RuleExpression, rule: String) throws(RuleError) -> RuleType {
