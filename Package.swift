@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "CentaurStore", targets: ["CentaurStore"]),
         .library(name: "CentaurServer", targets: ["CentaurServer"]),
         .library(name: "CentaurExtraction", targets: ["CentaurExtraction"]),
+        .library(name: "CentaurReview", targets: ["CentaurReview"]),
         .library(name: "CentaurTestSupport", targets: ["CentaurTestSupport"]),
     ],
     dependencies: [
@@ -59,6 +60,7 @@ let package = Package(
             name: "CentaurStore",
             dependencies: [
                 "CentaurCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -95,6 +97,20 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // The onboarding workflow: the application state machine, auto-approval policy, extraction jobs, review
+        // decisions, the audit log and the labelled data humans produce.
+        .target(
+            name: "CentaurReview",
+            dependencies: [
+                "CentaurCore",
+                "CentaurExtraction",
+                "CentaurStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP server: OpenAI- and Anthropic-compatible endpoints, admin API, health.
         .target(
             name: "CentaurServer",
@@ -102,6 +118,8 @@ let package = Package(
                 "CentaurCore",
                 "CentaurGateway",
                 "CentaurStore",
+                "CentaurExtraction",
+                "CentaurReview",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -139,6 +157,7 @@ let package = Package(
                 "CentaurServer",
                 "CentaurStore",
                 "CentaurExtraction",
+                "CentaurReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -173,6 +192,15 @@ let package = Package(
         .testTarget(
             name: "CentaurExtractionTests",
             dependencies: ["CentaurExtraction", "CentaurCommands", "CentaurGateway", "CentaurTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CentaurReviewTests",
+            dependencies: [
+                "CentaurReview", "CentaurServer", "CentaurCommands", "CentaurTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,7 +14,8 @@ public struct CentaurCommand: AsyncParsableCommand {
             llama.cpp (install it with scripts/setup-local-model). See README.md for a tour.
             """,
         version: CentaurVersion.current,
-        subcommands: [ServeCommand.self, ModelsCommand.self, AskCommand.self, ExtractCommand.self, RulesCommand.self, KeysCommand.self, VersionCommand.self]
+        subcommands: [ServeCommand.self, ModelsCommand.self, AskCommand.self, ExtractCommand.self, RulesCommand.self, OnboardCommand.self, ReviewCommand.self,
+                      AuditCommand.self, DatasetCommand.self, DemoCommand.self, KeysCommand.self, VersionCommand.self]
     )
 
     public init() {}

@@ -60,9 +60,7 @@ struct ExtractionOptions: ParsableArguments {
                 let registry = ModelRegistry(configuration: configuration, httpClient: client, logger: logger)
                 let resolved = try registry.resolve(name)
                 if registry.localServer(for: name) != nil { progress("starting the local model…") }
-                let readsImages = [.anthropic, .bedrock].contains(resolved.provider.kind)
-                    || (resolved.provider.kind == .openai && (resolved.provider.flavor ?? "openai") != "llama_cpp" && (resolved.provider.flavor ?? "openai") != "compatible")
-                let extractor = ModelExtractor(model: resolved.model, modelName: name, prices: registry.prices, readsImages: readsImages)
+                let extractor = ModelExtractor(model: resolved.model, modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
                 let added = try await registry.withServices(for: name) { [perDocument, documents] in
                     var added: [Int: Extraction] = [:]
                     for index in needing {

@@ -16,12 +16,12 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Option(name: .long, help: "A name that says who or what uses the key.") var name: String
         @Option(name: .long, help: "The team its usage is attributed to.") var team: String?
-        @Option(name: .long, help: "gateway (model endpoints) or admin (also traces, usage).") var scope: String = "gateway"
+        @Option(name: .long, help: "gateway (model endpoints), reviewer (also the review queue) or admin (everything: traces, usage, admin API).") var scope: String = "gateway"
         @Flag(name: .long, help: "Print one JSON object.") var json = false
 
         func run() async throws {
             guard let scope = APIKeyRecord.Scope(rawValue: scope) else {
-                throw Self.fail(CLIFailure(message: "unknown scope '\(scope)'; use gateway or admin"))
+                throw Self.fail(CLIFailure(message: "unknown scope '\(scope)'; use gateway, reviewer or admin"))
             }
             do {
                 let service = APIKeyService(store: try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite"))

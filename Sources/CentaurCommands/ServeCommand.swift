@@ -10,12 +10,15 @@ import ServiceLifecycle
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the gateway: OpenAI- and Anthropic-compatible endpoints, traces, usage.",
+        abstract: "Run the gateway and the onboarding API: model endpoints, traces, usage, applications and review.",
         discussion: """
             Endpoints: POST /v1/chat/completions, POST /v1/messages, GET /v1/models, GET /healthz, \
-            GET /api/traces, GET /api/traces/{id}, GET /api/usage. Requests need an API key \
-            (centaur keys create); /api/* needs one with the admin scope. SIGTERM or SIGINT stops the \
-            server gracefully: requests in flight finish and every trace is written before exit.
+            GET /api/traces, GET /api/traces/{id}, GET /api/usage, and the onboarding API \
+            (/api/applications…, /api/review/…, /api/admin/…; see docs/openapi.yaml). Model requests need an \
+            API key (centaur keys create); /api/review/* needs the reviewer or admin scope, other /api/* the \
+            admin scope; applicants use their application's token. Uploaded documents are extracted by a \
+            background worker from a durable job queue. SIGTERM or SIGINT stops the server gracefully: \
+            requests in flight and the current extraction finish and every trace is written before exit.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -28,6 +31,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Largest request body accepted, in megabytes.", valueName: "mb"))
     var maxBodyMB: Int = 32
+
+    @Option(name: .long, help: ArgumentHelp("Model that reads uploaded documents when no barcode or form field gives their values (default: the configuration's default_model; 'none' never asks a model).", valueName: "name"))
+    var extractionModel: String?
+
+    @Option(name: .long, help: ArgumentHelp("Rule set applications are checked against: a built-in name (driver-onboarding, mortgage) or a YAML file.", valueName: "name-or-file"))
+    var rules: String = "driver-onboarding"
 
     @Flag(name: .long, help: "Accept model requests without an API key (local development only; /api/* still needs an admin key).")
     var noAuth = false
@@ -43,7 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw Self.fail(error)
         }
         if noAuth { logger.warning("API keys are not required for model endpoints (--no-auth)") }
-        let settings = ServerSettings(host: host, port: port, maxBodyBytes: maxBodyMB << 20, requireKeys: !noAuth)
+        let model = extractionModel ?? configuration.defaultModel
+        let settings = ServerSettings(host: host, port: port, maxBodyBytes: maxBodyMB << 20, requireKeys: !noAuth,
+                                      extractionModel: model == "none" ? nil : model, rules: rules)
         try await withHTTPClient { client in
             let components: CentaurServerComponents
             do {

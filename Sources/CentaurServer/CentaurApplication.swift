@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import CentaurCore
+import CentaurExtraction
 import CentaurGateway
+import CentaurReview
 import CentaurStore
 import Foundation
 import Hummingbird
@@ -21,6 +23,9 @@ public struct CentaurServerComponents: Sendable {
     public let keys: APIKeyService
     /// The metrics served at `/metrics`.
     public let metrics: PrometheusCollectorRegistry
+    /// The onboarding workflow and its extraction worker.
+    public let onboarding: OnboardingService
+    public let worker: ExtractionWorker
 
     /// Opens the store under `dataDirectory` and builds the gateway over the configured models.
     public init(
@@ -40,6 +45,19 @@ public struct CentaurServerComponents: Sendable {
             MetricsRecorder(factory: PrometheusMetricsFactory(registry: metrics)),
         ])
         gateway = Gateway(middleware: [RecordingMiddleware(recorder: recorder)], terminal: router.handle, terminalResponder: router.respond)
+        let ruleSet: RuleSet
+        do { ruleSet = try RuleSet.load(settings.rules) } catch { throw StoreError("--rules \(settings.rules): \(error)") }
+        var pipeline = DocumentPipeline(modelUse: .never, logger: logger)
+        if let name = settings.extractionModel {
+            let resolved = try registry.resolve(name)
+            pipeline.model = ModelExtractor(model: resolved.model, modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
+            pipeline.modelUse = .whenNeeded
+        }
+        let signal = JobSignal()
+        onboarding = OnboardingService(
+            store: store, blobs: BlobStore(root: URL(fileURLWithPath: dataDirectory).appendingPathComponent("blobs")), ruleSet: ruleSet,
+            pipeline: pipeline, signal: signal, logger: logger)
+        worker = ExtractionWorker(service: onboarding, signal: signal, pollInterval: settings.workerPollInterval)
     }
 
     /// The Hummingbird router with every endpoint.
@@ -49,6 +67,7 @@ public struct CentaurServerComponents: Sendable {
         ModelEndpoints(gateway: gateway, settings: settings, configuration: configuration).register(on: router)
         AdminEndpoints(store: store, writer: writer).register(on: router)
         MetricsEndpoint(registry: metrics, writer: writer).register(on: router)
+        OnboardingEndpoints(service: onboarding, settings: settings).register(on: router)
         return router
     }
 
@@ -61,7 +80,7 @@ public struct CentaurServerComponents: Sendable {
         var application = Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "centaur"),
-            services: [writer] + registry.services,
+            services: [writer] + registry.services + [worker],
             onServerRunning: onServerRunning,
             logger: logger)
         application.beforeServerStarts {

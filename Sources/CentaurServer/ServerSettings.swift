@@ -9,8 +9,18 @@ public struct ServerSettings: Sendable, Hashable {
     public var maxBodyBytes: Int
     /// When false, model endpoints accept requests without a key (for local development only).
     public var requireKeys: Bool
+    /// The model that reads uploaded documents when barcodes and form fields give nothing (nil: never ask a model).
+    public var extractionModel: String?
+    /// The rule set applications are checked against: a built-in name or a YAML file.
+    public var rules: String
+    /// Polling interval of the extraction worker when no upload wakes it.
+    public var workerPollInterval: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 32 << 20, requireKeys: Bool = true) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 32 << 20, requireKeys: Bool = true,
+                extractionModel: String? = nil, rules: String = "driver-onboarding", workerPollInterval: Duration = .seconds(1)) {
+        self.extractionModel = extractionModel
+        self.rules = rules
+        self.workerPollInterval = workerPollInterval
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes

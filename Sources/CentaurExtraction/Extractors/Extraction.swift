@@ -54,9 +54,12 @@ public struct ModelAttempt: Sendable, Hashable, Codable {
     public var cost: Double?
     public var violations: [String]
     public var latencyMilliseconds: Int
+    /// The version of the extraction prompt that was sent (``ModelExtractor/promptVersion``), for per-prompt error rates.
+    public var promptVersion: String?
 
     enum CodingKeys: String, CodingKey {
         case model, attempt, rawOutput = "raw_output", usage, cost, violations, latencyMilliseconds = "latency_ms"
+        case promptVersion = "prompt_version"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,6 +71,7 @@ public struct ModelAttempt: Sendable, Hashable, Codable {
         cost = try c.decodeIfPresent(Double.self, forKey: .cost)
         violations = try c.decode([String].self, forKey: .violations)
         latencyMilliseconds = try c.decode(Int.self, forKey: .latencyMilliseconds)
+        promptVersion = try c.decodeIfPresent(String.self, forKey: .promptVersion)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -79,11 +83,14 @@ public struct ModelAttempt: Sendable, Hashable, Codable {
         try c.encodeIfPresent(cost, forKey: .cost)
         try c.encode(violations, forKey: .violations)
         try c.encode(latencyMilliseconds, forKey: .latencyMilliseconds)
+        try c.encodeIfPresent(promptVersion, forKey: .promptVersion)
     }
 
-    init(model: String, attempt: Int, rawOutput: String, usage: Usage, cost: Double?, violations: [String], latencyMilliseconds: Int) {
+    init(model: String, attempt: Int, rawOutput: String, usage: Usage, cost: Double?, violations: [String], latencyMilliseconds: Int,
+         promptVersion: String? = nil) {
         self.model = model; self.attempt = attempt; self.rawOutput = rawOutput; self.usage = usage
         self.cost = cost; self.violations = violations; self.latencyMilliseconds = latencyMilliseconds
+        self.promptVersion = promptVersion
     }
 }
 

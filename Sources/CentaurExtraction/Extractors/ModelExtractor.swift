@@ -31,6 +31,10 @@ public struct ModelExtractor: Extractor {
         self.readsImages = readsImages
     }
 
+    /// Bump when ``systemPrompt`` or the way the user turn is built changes: labelled data and error rates are
+    /// kept per prompt version (with the document type's version: `extract-v1/form-i9@1`).
+    public static let promptVersion = "extract-v1"
+
     static let systemPrompt = """
     You extract fields from one identity or financial document into JSON that follows the given schema.
     Rules:
@@ -111,7 +115,8 @@ public struct ModelExtractor: Extractor {
             attempts.append(ModelAttempt(
                 model: modelName, attempt: attempt, rawOutput: raw, usage: response.usage,
                 cost: prices.cost(of: response.usage, model: modelName), violations: violations,
-                latencyMilliseconds: Int(response.latency.components.seconds * 1000 + response.latency.components.attoseconds / 1_000_000_000_000_000)))
+                latencyMilliseconds: Int(response.latency.components.seconds * 1000 + response.latency.components.attoseconds / 1_000_000_000_000_000),
+                promptVersion: "\(Self.promptVersion)/\(type.id)@\(type.version)"))
             if violations.isEmpty { accepted = parsed; break }
             if attempt == 1 {
                 messages.append(.assistant(raw))

@@ -133,7 +133,8 @@ public enum Reconciler {
             text: text.isEmpty ? nil : text, notes: notes)
     }
 
-    static func agree(_ a: JSONValue, _ b: JSONValue, kind: DocumentType.FieldKind) -> Bool {
+    /// Whether two normalised values say the same (case, spaces and punctuation aside; a name agrees with its initial).
+    public static func agree(_ a: JSONValue, _ b: JSONValue, kind: DocumentType.FieldKind) -> Bool {
         switch (a, b) {
         case (.number(let x), .number(let y)): return abs(x - y) < 0.005
         case (.string(let x), .string(let y)):

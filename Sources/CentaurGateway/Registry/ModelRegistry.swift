@@ -22,6 +22,18 @@ public struct ResolvedModel: Sendable {
 
     /// The cost of a call in US dollars, or `nil` when the price is unknown.
     public func cost(of usage: Usage) -> Double? { price?.cost(of: usage) }
+
+    /// Whether the model reads images and PDFs itself (Anthropic, Bedrock, OpenAI proper); llama.cpp and other
+    /// OpenAI-compatible servers get the document's text instead.
+    public var readsImages: Bool {
+        switch provider.kind {
+        case .anthropic, .bedrock: return true
+        case .openai:
+            let flavor = provider.flavor ?? "openai"
+            return flavor != "llama_cpp" && flavor != "compatible"
+        default: return false
+        }
+    }
 }
 
 /// Builds every configured model once and resolves names to them.

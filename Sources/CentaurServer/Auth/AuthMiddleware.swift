@@ -4,8 +4,9 @@ import Hummingbird
 import HTTPTypes
 
 /// Authenticates `/v1/*` and `/api/*` requests by API key: `Authorization: Bearer KEY`, `x-api-key: KEY`
-/// (Anthropic's SDKs) or `api-key: KEY` (Azure-style). Admin routes (`/api/*`) need the admin scope.
-/// Failures answer in the shape of the API the path belongs to.
+/// (Anthropic's SDKs) or `api-key: KEY` (Azure-style). Review routes (`/api/review/*`) need the reviewer or admin
+/// scope, other `/api/*` routes the admin scope. Applicant routes (`/api/applications*`) are authorised by the
+/// application's own token in their handlers. Failures answer in the shape of the API the path belongs to.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = CentaurRequestContext
     let keys: APIKeyService
@@ -13,7 +14,9 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
+        if path == "/api/applications" || path.hasPrefix("/api/applications/") { return try await next(request, context) }
         let isAdmin = path.hasPrefix("/api/")
+        let isReview = path.hasPrefix("/api/review/")
         guard isAdmin || path.hasPrefix("/v1/") else { return try await next(request, context) }
         let anthropic = path.hasPrefix("/v1/messages")
         var context = context
@@ -27,7 +30,10 @@ struct AuthMiddleware: RouterMiddleware {
                 APIError(.authentication, "missing API key: send 'Authorization: Bearer KEY' or 'x-api-key: KEY' (create one with `centaur keys create`)"),
                 anthropic: anthropic)
         }
-        if isAdmin, context.key?.scope != .admin {
+        if isReview, context.key?.scope != .reviewer, context.key?.scope != .admin {
+            return ErrorResponses.response(APIError(.permission, "this endpoint needs a key with the reviewer or admin scope"), anthropic: false)
+        }
+        if isAdmin, !isReview, context.key?.scope != .admin {
             return ErrorResponses.response(APIError(.permission, "this endpoint needs a key with the admin scope"), anthropic: false)
         }
         return try await next(request, context)

@@ -5,6 +5,8 @@ public struct APIKeyRecord: Sendable, Hashable, Codable, Identifiable {
     public enum Scope: String, Sendable, Hashable, Codable, CaseIterable {
         /// May call the model endpoints.
         case gateway
+        /// May work the review queue: read applications in review, claim, correct and decide them.
+        case reviewer
         /// May also read traces and usage and manage keys.
         case admin
     }

@@ -79,6 +79,23 @@ public final class SQLiteStore: Sendable {
                 t.column("revoked_at", .datetime)
             }
         }
+        migrator.registerMigration("0003-api-key-reviewer-scope") { db in
+            // SQLite cannot change a CHECK constraint in place: rebuild the table with the new scope allowed.
+            try db.create(table: "api_key_new") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("team", .text)
+                t.column("scope", .text).notNull().check { ["gateway", "reviewer", "admin"].contains($0) }
+                t.column("hash", .text).notNull().unique()
+                t.column("prefix", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("revoked_at", .datetime)
+            }
+            try db.execute(sql: "INSERT INTO api_key_new SELECT id, name, team, scope, hash, prefix, created_at, revoked_at FROM api_key")
+            try db.drop(table: "api_key")
+            try db.rename(table: "api_key_new", to: "api_key")
+        }
+        registerWorkflowMigrations(&migrator)
         return migrator
     }
 }

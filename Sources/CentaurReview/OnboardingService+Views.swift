@@ -1,0 +1,128 @@
+import CentaurCore
+import CentaurExtraction
+import CentaurStore
+import Foundation
+
+/// What the applicant sees: state, documents, and the values to confirm (no internal review notes).
+public struct ApplicantView: Sendable, Encodable {
+    public struct Field: Sendable, Encodable {
+        public var name: String
+        public var value: JSONValue
+        public var sources: [String]
+        public var disagreement: Bool
+        public var adjusted: Bool
+    }
+    public struct Document: Sendable, Encodable {
+        public var type: String
+        public var fields: [Field]
+    }
+    public var id: String
+    public var state: String
+    public var documents: [DocumentRecord]
+    public var extracted: [Document]?
+    public var error: String?
+    public var extractionPending: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, documents, extracted, error, extractionPending = "extraction_pending"
+    }
+}
+
+/// One line of the review queue.
+public struct QueueItem: Sendable, Encodable {
+    public var id: String
+    public var risk: Int
+    public var reasons: [String]
+    public var createdAt: Date
+    public var assignee: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, risk, reasons, assignee, createdAt = "created_at"
+    }
+}
+
+/// Everything a reviewer needs to decide: the documents, the values and where each came from, the rule results,
+/// the applicant's adjustments, the decisions so far and the audit history.
+public struct ReviewDetail: Sendable, Encodable {
+    public var application: ApplicationRecord
+    public var reasons: [String]
+    public var documents: [DocumentRecord]
+    /// The extracted documents with the human changes applied; `provenance` and `disagreements` as extracted.
+    public var extracted: [ReconciledDocument]
+    public var adjustments: [AdjustmentRecord]
+    public var ruleResults: [RuleResult]
+    public var decisions: [DecisionRecord]
+    public var audit: [AuditEntry]
+
+    enum CodingKeys: String, CodingKey {
+        case application, reasons, documents, extracted, adjustments, decisions, audit, ruleResults = "rule_results"
+    }
+}
+
+extension OnboardingService {
+    public func applicantView(applicationID: String) async throws -> ApplicantView {
+        let application = try await load(applicationID)
+        let documents = try await store.documents(applicationID: applicationID).filter { !$0.superseded }
+        let jobs = try await store.jobs(applicationID: applicationID)
+        var extracted: [ApplicantView.Document]?
+        let shows = ![ApplicationState.created, .uploaded].contains(ApplicationState(rawValue: application.state) ?? .created)
+        if shows, let extraction = try await store.latestExtraction(applicationID: applicationID) {
+            let reconciled = try Self.decode([ReconciledDocument].self, extraction.documents)
+            let changes = try await currentChanges(applicationID: applicationID, extractionID: extraction.id, kind: "applicant")
+            extracted = Self.apply(changes, to: reconciled).map { document in
+                let type = try? DocumentType.named(document.documentType)
+                let names = type?.fields.map(\.name).filter { document.fields[$0] != nil } ?? document.fields.keys.sorted()
+                return ApplicantView.Document(type: document.documentType, fields: names.map { name in
+                    ApplicantView.Field(
+                        name: name, value: document.fields[name] ?? .null,
+                        sources: (document.provenance[name] ?? []).map(\.source),
+                        disagreement: document.disagreements.contains { $0.field == name },
+                        adjusted: changes.contains { $0.documentType == document.documentType && $0.field == name })
+                })
+            }
+        }
+        return ApplicantView(id: application.id, state: application.state, documents: documents, extracted: extracted,
+                             error: application.lastError,
+                             extractionPending: jobs.contains { $0.status == "queued" || $0.status == "running" })
+    }
+
+    /// Applications in review: highest risk first, then oldest.
+    public func queue(limit: Int = 200) async throws -> [QueueItem] {
+        let applications = try await store.applications(states: [ApplicationState.inReview.rawValue], limit: 10_000)
+        return try applications
+            .sorted { ($0.risk, $1.createdAt) > ($1.risk, $0.createdAt) }
+            .prefix(limit)
+            .map { QueueItem(id: $0.id, risk: $0.risk, reasons: try Self.decode([String].self, $0.reasons), createdAt: $0.createdAt, assignee: $0.assignee) }
+    }
+
+    public func detail(applicationID: String) async throws -> ReviewDetail {
+        let application = try await load(applicationID)
+        let documents = try await store.documents(applicationID: applicationID)
+        var extracted: [ReconciledDocument] = []
+        if let extraction = try await store.latestExtraction(applicationID: applicationID) {
+            let changes = try await currentChanges(applicationID: applicationID, extractionID: extraction.id, kind: nil)
+            extracted = Self.apply(changes, to: try Self.decode([ReconciledDocument].self, extraction.documents))
+        }
+        let results = try await store.latestCheck(applicationID: applicationID).map { try Self.decode([RuleResult].self, $0.results) } ?? []
+        return ReviewDetail(
+            application: application, reasons: try Self.decode([String].self, application.reasons), documents: documents,
+            extracted: extracted, adjustments: try await store.adjustments(applicationID: applicationID), ruleResults: results,
+            decisions: try await store.decisions(applicationID: applicationID),
+            audit: try await store.auditEntries(target: Self.target(applicationID)))
+    }
+
+    /// A stored document's bytes, if it belongs to the application.
+    public func documentData(applicationID: String, documentID: String) async throws -> (DocumentRecord, Data) {
+        guard let record = try await store.documents(applicationID: applicationID).first(where: { $0.id == documentID }) else {
+            throw WorkflowError(.notFound, "no document \(documentID) in application \(applicationID)")
+        }
+        return (record, try blobs.get(record.sha256))
+    }
+
+    func currentChanges(applicationID: String, extractionID: String, kind: String?) async throws -> [FieldAdjustment] {
+        try await store.adjustments(applicationID: applicationID)
+            .filter { $0.extractionID == extractionID && (kind == nil || $0.kind == kind) }
+            .map { FieldAdjustment(documentType: $0.documentType, field: $0.field, before: try JSONValue(parsing: $0.before),
+                                   after: try JSONValue(parsing: $0.after), highRisk: $0.highRisk) }
+    }
+}

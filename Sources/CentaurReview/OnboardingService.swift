@@ -1,0 +1,253 @@
+import CentaurCore
+import CentaurExtraction
+import CentaurStore
+import Crypto
+import Foundation
+import Logging
+
+/// The onboarding workflow over a store: every step checks the state machine, writes its rows and its audit
+/// entries in one transaction, and never loses an acknowledged human decision.
+///
+/// Steps: ``create(marketState:)`` → ``upload(applicationID:kind:name:data:)`` (queues extraction) →
+/// ``process(_:)`` (the worker extracts) → ``confirm(applicationID:values:)`` (the applicant; rules and the
+/// policy run) → ``claim(applicationID:reviewer:)`` / ``correct(applicationID:documentType:field:value:reason:reviewer:)``
+/// / ``decide(applicationID:decision:reason:reviewer:)`` (a reviewer).
+public struct OnboardingService: Sendable {
+    public let store: any WorkflowStore
+    public let blobs: BlobStore
+    public var ruleSet: RuleSet
+    public var policy: AutoApprovalPolicy
+    public var pipeline: DocumentPipeline
+    public var now: @Sendable () -> Date
+    public var logger: Logger
+    /// Extraction attempts before a job is marked failed.
+    public var maxJobAttempts = 4
+    /// How long a worker holds a job before another may take it over (a crashed worker's job runs again).
+    public var lease: TimeInterval = 120
+    /// Wakes the worker when a job is queued.
+    public var signal: JobSignal?
+    /// The minimum driver age the rules use.
+    public var minimumAge = 21
+
+    public init(store: any WorkflowStore, blobs: BlobStore, ruleSet: RuleSet, policy: AutoApprovalPolicy = AutoApprovalPolicy(),
+                pipeline: DocumentPipeline = DocumentPipeline(modelUse: .never), now: @escaping @Sendable () -> Date = Date.init,
+                signal: JobSignal? = nil, logger: Logger = Logger(label: "centaur.review")) {
+        self.store = store; self.blobs = blobs; self.ruleSet = ruleSet; self.policy = policy; self.pipeline = pipeline
+        self.now = now; self.signal = signal; self.logger = logger
+    }
+
+    // MARK: Applicant: create and upload
+
+    /// Opens an application and returns its applicant token (shown once; only its hash is kept).
+    public func create(marketState: String? = nil, actor: String = "applicant") async throws -> (application: ApplicationRecord, token: String) {
+        if let marketState, marketState.count != 2 || !marketState.allSatisfy({ $0.isASCII && $0.isUppercase }) {
+            throw WorkflowError(.invalid, "market_state must be a two-letter US state code such as IL (got \"\(marketState)\")")
+        }
+        let token = "cat_" + Self.randomToken()
+        let date = now()
+        let application = ApplicationRecord(
+            id: "app_" + Self.randomToken(bytes: 12), state: ApplicationState.created.rawValue, tokenHash: Self.sha256(Data(token.utf8)),
+            marketState: marketState, createdAt: date, updatedAt: date)
+        var change = WorkflowChange(application: application, expectedVersion: nil)
+        change.audit = [AuditDraft(actor: actor, action: "application.created", target: Self.target(application.id),
+                                   after: Self.json(["state": .string(application.state), "market_state": marketState.map(JSONValue.string) ?? .null]))]
+        try await store.commit(change)
+        return (application, token)
+    }
+
+    /// The application a token opens, or nil.
+    public func application(token: String) async throws -> ApplicationRecord? {
+        try await store.application(tokenHash: Self.sha256(Data(token.utf8)))
+    }
+
+    /// Stores a document and queues extraction; returns at once.
+    public func upload(applicationID: String, kind: DocumentKind, name: String, data: Data, actor: String = "applicant") async throws -> DocumentRecord {
+        let application = try await load(applicationID)
+        let state = try transition(application, .upload)
+        let document: Document
+        do { document = try Document(name: name, data: data) } catch {
+            throw WorkflowError(.unreadableDocument, error.description)
+        }
+        let sha = Self.sha256(data)
+        try blobs.put(data, sha256: sha)
+        let date = now()
+        let record = DocumentRecord(
+            id: "doc_" + Self.randomToken(bytes: 12), applicationID: applicationID, sha256: sha, kind: kind.rawValue, name: name,
+            mediaType: document.format.mediaType, size: data.count, uploadedAt: date)
+        var updated = application
+        updated.state = state.rawValue
+        updated.updatedAt = date
+        updated.lastError = nil
+        var change = WorkflowChange(application: updated, expectedVersion: application.version)
+        change.documents = [record]
+        if kind != .other {
+            change.supersede = try await store.documents(applicationID: applicationID)
+                .filter { !$0.superseded && $0.kind == kind.rawValue }.map(\.id)
+        }
+        let pending = try await store.jobs(applicationID: applicationID).contains { $0.status == "queued" }
+        if !pending {
+            change.jobs = [JobRecord(id: "job_" + Self.randomToken(bytes: 12), kind: "extract", applicationID: applicationID,
+                                     maxAttempts: maxJobAttempts, runAfter: date, createdAt: date, updatedAt: date)]
+        }
+        change.audit = [AuditDraft(
+            actor: actor, action: "document.uploaded", target: Self.target(applicationID),
+            before: Self.json(["state": .string(application.state)]),
+            after: Self.json(["state": .string(state.rawValue), "document": .string(record.id), "kind": .string(kind.rawValue),
+                              "sha256": .string(sha), "size": .number(Double(data.count))]))]
+        try await commit(change)
+        signal?.notify()
+        return record
+    }
+
+    // MARK: The extraction job
+
+    /// Runs one leased extraction job to its end: extracted values stored (and the application handed to the
+    /// applicant), or the failure recorded and the job retried with backoff or given up.
+    public func process(_ job: JobRecord) async {
+        do {
+            try await extract(job)
+        } catch is CancellationError {
+            // Shutting down mid-job: the lease runs out and a worker takes the job again.
+            return
+        } catch {
+            let date = now()
+            let permanent = error is WorkflowError || error is DocumentError || job.attempts >= job.maxAttempts
+            let message = String(describing: error)
+            logger.warning("extraction failed", metadata: ["application.id": "\(job.applicationID)", "job.id": "\(job.id)",
+                                                            "job.attempt": "\(job.attempts)", "error": "\(message)"])
+            let retryAt = permanent ? nil : date.addingTimeInterval(min(60, pow(2, Double(job.attempts))))
+            do {
+                try await store.failJob(id: job.id, error: message, retryAt: retryAt, now: date)
+                if permanent { try await recordExtractionFailure(job, message: message) }
+            } catch {
+                logger.error("cannot record a failed job", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    func extract(_ job: JobRecord) async throws {
+        let application = try await load(job.applicationID)
+        guard application.state == ApplicationState.uploaded.rawValue else {
+            // A later job already extracted the current documents, or the application moved on.
+            try await store.completeJob(id: job.id, now: now())
+            return
+        }
+        let documents = try await store.documents(applicationID: job.applicationID).filter { !$0.superseded }
+        var perDocument: [[Extraction]] = []
+        for record in documents {
+            let document = try Document(name: record.name, data: try blobs.get(record.sha256))
+            let kind = DocumentKind(rawValue: record.kind) ?? .other
+            perDocument.append(try await pipeline.extract(document, as: kind.documentType))
+        }
+        let reconciled = DocumentPipeline.reconcile(perDocument)
+        let date = now()
+        let extraction = ExtractionRecord(
+            id: "ext_" + Self.randomToken(bytes: 12), applicationID: job.applicationID, createdAt: date,
+            documents: try Self.encode(reconciled), documentIDs: try Self.encode(documents.map(\.id)))
+        var state = try transition(application, .extractionFinished)
+        state = try ApplicationMachine.next(state, on: .presentToApplicant)
+        var updated = application
+        updated.state = state.rawValue
+        updated.updatedAt = date
+        var change = WorkflowChange(application: updated, expectedVersion: application.version)
+        change.extraction = extraction
+        change.completesJob = job.id
+        let summary: [JSONValue] = reconciled.map { document in
+            ["type": .string(document.documentType), "fields": .number(Double(document.fields.count)),
+             "disagreements": .number(Double(document.disagreements.count))]
+        }
+        change.audit = [AuditDraft(
+            actor: "system:extraction", action: "extraction.finished", target: Self.target(job.applicationID),
+            before: Self.json(["state": .string(application.state)]),
+            after: Self.json(["state": .string(state.rawValue), "extraction": .string(extraction.id), "documents": .array(summary)]))]
+        do {
+            try await store.commit(change)
+        } catch is WorkflowConflict {
+            // A new upload arrived while reading: it queued another job, which reads the new set.
+            try await store.completeJob(id: job.id, now: now())
+        }
+    }
+
+    func recordExtractionFailure(_ job: JobRecord, message: String) async throws {
+        for _ in 0..<3 {
+            guard var application = try await store.application(id: job.applicationID) else { return }
+            let expected = application.version
+            application.lastError = "the documents could not be read: \(message)"
+            application.updatedAt = now()
+            var change = WorkflowChange(application: application, expectedVersion: expected)
+            change.audit = [AuditDraft(actor: "system:extraction", action: "extraction.failed", target: Self.target(job.applicationID),
+                                       after: Self.json(["job": .string(job.id), "error": .string(message)]))]
+            do { try await store.commit(change); return } catch is WorkflowConflict { continue }
+        }
+    }
+
+    // MARK: Shared helpers
+
+    func load(_ id: String) async throws -> ApplicationRecord {
+        guard let application = try await store.application(id: id) else { throw WorkflowError.notFound(id) }
+        return application
+    }
+
+    func transition(_ application: ApplicationRecord, _ event: ApplicationEvent) throws -> ApplicationState {
+        guard let state = ApplicationState(rawValue: application.state) else {
+            throw WorkflowError(.conflict, "application \(application.id) has an unknown state '\(application.state)'")
+        }
+        do { return try ApplicationMachine.next(state, on: event) } catch {
+            throw WorkflowError(.conflict, "application \(application.id): \(error.description)")
+        }
+    }
+
+    func commit(_ change: WorkflowChange) async throws {
+        do { try await store.commit(change) } catch let conflict as WorkflowConflict {
+            throw WorkflowError(.conflict, conflict.description)
+        }
+    }
+
+    static func target(_ applicationID: String) -> String { "application:\(applicationID)" }
+
+    static func json(_ object: [String: JSONValue]) -> String { JSONValue.object(object).jsonString() }
+
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    public static func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func randomToken(bytes: Int = 24) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let raw = (0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(raw).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Today's date in UTC, `yyyy-mm-dd`, for the rules.
+    func today() -> String {
+        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: now())
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    }
+}
+
+/// What an uploaded file is, as the applicant says.
+public enum DocumentKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case licenseFront = "license_front"
+    case licenseBack = "license_back"
+    case i9
+    case other
+
+    /// The document type extraction reads it as (nil: detected).
+    public var documentType: DocumentType? {
+        switch self {
+        case .licenseFront, .licenseBack: .driversLicense
+        case .i9: .formI9
+        case .other: nil
+        }
+    }
+}

@@ -1,0 +1,245 @@
+import CentaurCore
+import CentaurExtraction
+import CentaurReview
+import CentaurStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The onboarding API (docs/openapi.yaml):
+/// - applicant, by the application's link token (`Authorization: Bearer cat_…`): `POST /api/applications`,
+///   `GET /api/applications/{id}`, `POST /api/applications/{id}/documents?kind=…`, `GET …/documents/{documentID}`,
+///   `POST /api/applications/{id}/confirmation`;
+/// - reviewer (keys with the reviewer or admin scope): `/api/review/…`;
+/// - admin: `/api/admin/…`.
+/// Another application's token gets a 404, as if the application did not exist.
+struct OnboardingEndpoints: Sendable {
+    let service: OnboardingService
+    let settings: ServerSettings
+
+    func register(on router: Hummingbird.Router<CentaurRequestContext>) {
+        // Applicant
+        router.post("/api/applications") { request, _ in
+            await respond(status: .created) {
+                let body = try await json(request, optional: true)
+                let marketState = try body["market_state"].map { value -> String in
+                    guard let text = value.stringValue else { throw WorkflowError(.invalid, "market_state: expected a string") }
+                    return text
+                }
+                let (application, token) = try await service.create(marketState: marketState)
+                return ["id": .string(application.id), "token": .string(token), "state": .string(application.state)]
+            }
+        }
+        router.get("/api/applications/{id}") { request, context in
+            await respond {
+                let id = try await authorizeApplicant(request, context)
+                return try encode(try await service.applicantView(applicationID: id))
+            }
+        }
+        router.post("/api/applications/{id}/documents") { request, context in
+            await respond(status: .accepted) {
+                let id = try await authorizeApplicant(request, context)
+                let parameters = request.uri.queryParameters
+                let kindName = parameters["kind"].map(String.init) ?? "other"
+                guard let kind = DocumentKind(rawValue: kindName) else {
+                    throw WorkflowError(.invalid, "kind must be one of \(DocumentKind.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(kindName)\")")
+                }
+                let name = parameters["name"].map(String.init) ?? "\(kind.rawValue)-upload"
+                let data = try await body(request)
+                guard !data.isEmpty else { throw WorkflowError(.unreadableDocument, "the upload is empty: send the file's bytes as the request body") }
+                let document = try await service.upload(applicationID: id, kind: kind, name: name, data: data)
+                let view = try await service.applicantView(applicationID: id)
+                return ["document": try encode(document), "state": .string(view.state), "extraction_pending": .bool(view.extractionPending)]
+            }
+        }
+        router.get("/api/applications/{id}/documents/{documentID}") { request, context in
+            do {
+                let id = try await authorizeApplicant(request, context)
+                return try await documentResponse(id, context.parameters.get("documentID") ?? "")
+            } catch {
+                return Self.errorResponse(error)
+            }
+        }
+        router.post("/api/applications/{id}/confirmation") { request, context in
+            await respond {
+                let id = try await authorizeApplicant(request, context)
+                let body = try await json(request, optional: true)
+                var values: [String: [String: JSONValue]] = [:]
+                if let given = body["values"], given != .null {
+                    guard case .object(let types) = given else { throw WorkflowError(.invalid, "values: expected {\"document-type\": {\"field\": value}}") }
+                    for (type, fields) in types {
+                        guard case .object(let fieldValues) = fields else { throw WorkflowError(.invalid, "values.\(type): expected an object of field values") }
+                        values[type] = fieldValues
+                    }
+                }
+                let application = try await service.confirm(applicationID: id, values: values)
+                return ["id": .string(application.id), "state": .string(application.state)]
+            }
+        }
+
+        // Reviewer
+        router.get("/api/review/queue") { _, _ in
+            await respond { ["applications": try encode(try await service.queue())] }
+        }
+        router.get("/api/review/applications/{id}") { _, context in
+            await respond { try encode(try await service.detail(applicationID: context.parameters.get("id") ?? "")) }
+        }
+        router.get("/api/review/applications/{id}/documents/{documentID}") { _, context in
+            do {
+                return try await documentResponse(context.parameters.get("id") ?? "", context.parameters.get("documentID") ?? "")
+            } catch {
+                return Self.errorResponse(error)
+            }
+        }
+        router.post("/api/review/applications/{id}/claim") { _, context in
+            await respond {
+                let application = try await service.claim(applicationID: context.parameters.get("id") ?? "", reviewer: Self.actor(context))
+                return ["id": .string(application.id), "state": .string(application.state), "assignee": application.assignee.map(JSONValue.string) ?? .null]
+            }
+        }
+        router.post("/api/review/applications/{id}/corrections") { request, context in
+            await respond {
+                let body = try await json(request, optional: false)
+                let application = try await service.correct(
+                    applicationID: context.parameters.get("id") ?? "", documentType: try Self.string(body, "document_type"),
+                    field: try Self.string(body, "field"), value: body["value"] ?? .null, reason: try Self.string(body, "reason"),
+                    reviewer: Self.actor(context))
+                return ["id": .string(application.id), "state": .string(application.state)]
+            }
+        }
+        router.post("/api/review/applications/{id}/decision") { request, context in
+            await respond {
+                let body = try await json(request, optional: false)
+                let name = try Self.string(body, "decision")
+                guard let decision = ReviewDecision(rawValue: name) else {
+                    throw WorkflowError(.invalid, "decision must be one of \(ReviewDecision.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(name)\")")
+                }
+                let application = try await service.decide(applicationID: context.parameters.get("id") ?? "", decision: decision,
+                                                           reason: try Self.string(body, "reason"), reviewer: Self.actor(context))
+                return ["id": .string(application.id), "state": .string(application.state)]
+            }
+        }
+
+        // Admin
+        router.get("/api/admin/document-types") { _, _ in
+            await respond {
+                ["document_types": .array(DocumentType.builtIn.map { type in
+                    ["id": .string(type.id), "version": .number(Double(type.version)), "title": .string(type.title), "schema": type.schemaValue]
+                })]
+            }
+        }
+        router.get("/api/admin/rules") { _, _ in
+            await respond {
+                let rules = service.ruleSet
+                return ["id": .string(rules.id), "version": .number(Double(rules.version)), "description": .string(rules.description),
+                        "rules": .array(rules.rules.map { rule in
+                            ["id": .string(rule.id), "version": .number(Double(rule.version)), "severity": .string(rule.severity.rawValue),
+                             "description": .string(rule.description), "when": .string(rule.source)]
+                        })]
+            }
+        }
+        router.get("/api/admin/audit/verify") { _, _ in
+            await respond {
+                let entries = try await service.store.auditEntries(target: nil)
+                return try encode(AuditVerification.verify(entries, head: try await service.store.auditHead()))
+            }
+        }
+        router.get("/api/admin/dataset/stats") { _, _ in
+            await respond { ["fields": try encode(try await service.fieldErrorRates())] }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The application id in the path, if the bearer token is that application's; otherwise 404 (or 401 without a token).
+    private func authorizeApplicant(_ request: Request, _ context: CentaurRequestContext) async throws -> String {
+        let id = context.parameters.get("id") ?? ""
+        guard let token = AuthMiddleware.secret(from: request.headers) else {
+            throw EndpointError(status: .unauthorized, type: "authentication_error",
+                                message: "missing application token: send 'Authorization: Bearer TOKEN' (the token POST /api/applications returned)")
+        }
+        guard let application = try await service.application(token: token), application.id == id else {
+            throw WorkflowError(.notFound, "no application \(id)")
+        }
+        return id
+    }
+
+    private func documentResponse(_ applicationID: String, _ documentID: String) async throws -> Response {
+        let (record, data) = try await service.documentData(applicationID: applicationID, documentID: documentID)
+        return Response(status: .ok, headers: [.contentType: record.mediaType, .cacheControl: "private, no-store"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    private func body(_ request: Request) async throws -> Data {
+        var request = request
+        do {
+            return Data(buffer: try await request.collectBody(upTo: settings.maxBodyBytes))
+        } catch {
+            throw EndpointError(status: .contentTooLarge, type: "request_too_large",
+                                message: "the request body is larger than the limit of \(settings.maxBodyBytes) bytes")
+        }
+    }
+
+    private func json(_ request: Request, optional: Bool) async throws -> JSONValue {
+        let data = try await body(request)
+        if data.isEmpty, optional { return .object([:]) }
+        let value: JSONValue
+        do { value = try JSONValue(parsing: data) } catch {
+            throw WorkflowError(.invalid, "the body is not valid JSON: \(error)")
+        }
+        guard case .object = value else { throw WorkflowError(.invalid, "the body must be a JSON object") }
+        return value
+    }
+
+    private static func string(_ body: JSONValue, _ key: String) throws -> String {
+        guard let value = body[key], value != .null else { throw WorkflowError(.invalid, "\(key) is required") }
+        guard let text = value.stringValue else { throw WorkflowError(.invalid, "\(key): expected a string") }
+        return text
+    }
+
+    private static func actor(_ context: CentaurRequestContext) -> String {
+        context.key.map { "reviewer:\($0.name)" } ?? "reviewer:unknown"
+    }
+
+    private func encode(_ value: some Encodable) throws -> JSONValue {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return try JSONValue(parsing: try encoder.encode(value))
+    }
+
+    private func respond(status: HTTPResponse.Status = .ok, _ body: () async throws -> JSONValue) async -> Response {
+        do {
+            return ErrorResponses.json(try await body(), status: status)
+        } catch {
+            return Self.errorResponse(error)
+        }
+    }
+
+    /// `{"error": {"type", "message"}}` with the status the failure deserves.
+    static func errorResponse(_ error: any Error) -> Response {
+        let (status, type, message): (HTTPResponse.Status, String, String)
+        switch error {
+        case let error as WorkflowError:
+            switch error.kind {
+            case .notFound: (status, type) = (.notFound, "not_found")
+            case .invalid: (status, type) = (.badRequest, "invalid_request")
+            case .conflict: (status, type) = (.conflict, "conflict")
+            case .unreadableDocument: (status, type) = (.unprocessableContent, "unreadable_document")
+            }
+            message = error.description
+        case let error as EndpointError:
+            (status, type, message) = (error.status, error.type, error.message)
+        default:
+            (status, type, message) = (.internalServerError, "internal_error", "the request failed: \(error)")
+        }
+        return ErrorResponses.json(["error": ["type": .string(type), "message": .string(message)]], status: status)
+    }
+}
+
+struct EndpointError: Error {
+    let status: HTTPResponse.Status
+    let type: String
+    let message: String
+}

@@ -1,0 +1,171 @@
+import AsyncHTTPClient
+import CentaurCore
+import CentaurGateway
+import CentaurServer
+import CentaurStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The onboarding HTTP API in-process: who may reach what, and bad input.
+@Suite("Onboarding API", .enabled(if: Fixtures.samplesPresent || Fixtures.samplesRequired, "run scripts/generate-samples"))
+struct OnboardingAPITests {
+    struct Keys {
+        let admin: String
+        let reviewer: String
+        let gateway: String
+    }
+
+    static func withServer(maxBodyBytes: Int = 32 << 20, _ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents, Keys) async throws -> Void) async throws {
+        let yaml = """
+            providers:
+              nowhere: { kind: openai, api_key: k, base_url: "http://127.0.0.1:9/v1", flavor: compatible }
+            models:
+              unused: { provider: nowhere, id: unused }
+            default_model: unused
+            """
+        let configuration = try ConfigurationLoader(environment: [:]).parse(yaml, source: "test.yaml")
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let directory = Fixtures.temporaryDirectory().path
+        do {
+            let components = try CentaurServerComponents(
+                configuration: configuration, settings: ServerSettings(port: 0, maxBodyBytes: maxBodyBytes, workerPollInterval: .milliseconds(50)),
+                dataDirectory: directory, httpClient: client, logger: .init(label: "test"))
+            let keys = Keys(admin: try await components.keys.create(name: "root", team: nil, scope: .admin).secret,
+                            reviewer: try await components.keys.create(name: "ana", team: "ops", scope: .reviewer).secret,
+                            gateway: try await components.keys.create(name: "app", team: nil, scope: .gateway).secret)
+            let worker = Task { try await components.worker.run() }
+            defer { worker.cancel() }
+            try await Application(router: components.makeRouter()).test(.router) { client in
+                try await body(client, components, keys)
+            }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    static func call(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, bearer: String?,
+                     body: ByteBuffer? = nil) async throws -> (HTTPResponse.Status, JSONValue) {
+        var headers: HTTPFields = [:]
+        if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+        let response = try await client.execute(uri: path, method: method, headers: headers, body: body)
+        let data = Data(buffer: response.body ?? ByteBuffer())
+        return (response.status, (try? JSONValue(parsing: data)) ?? .string(String(decoding: data, as: UTF8.self)))
+    }
+
+    static func create(_ client: any TestClientProtocol) async throws -> (id: String, token: String) {
+        let (status, json) = try await call(client, .post, "/api/applications", bearer: nil, body: ByteBuffer(string: #"{"market_state":"IL"}"#))
+        #expect(status == .created)
+        return (try #require(json["id"]?.stringValue), try #require(json["token"]?.stringValue))
+    }
+
+    @Test("applicant A's token gets 404 for B's application and documents; no token gets 401")
+    func applicantIsolation() async throws {
+        try await Self.withServer { client, _, _ in
+            let a = try await Self.create(client)
+            let b = try await Self.create(client)
+            #expect(try await Self.call(client, .get, "/api/applications/\(a.id)", bearer: a.token).0 == .ok)
+            #expect(try await Self.call(client, .get, "/api/applications/\(b.id)", bearer: a.token).0 == .notFound)
+            #expect(try await Self.call(client, .get, "/api/applications/\(a.id)", bearer: nil).0 == .unauthorized)
+            #expect(try await Self.call(client, .get, "/api/applications/\(a.id)", bearer: "cat_made-up").0 == .notFound)
+
+            let back = ByteBuffer(bytes: try Fixtures.sample("person-01", "license-back.png"))
+            let (uploaded, json) = try await Self.call(client, .post, "/api/applications/\(b.id)/documents?kind=license_back&name=back.png", bearer: b.token, body: back)
+            #expect(uploaded == .accepted)
+            let documentID = try #require(json["document"]?["id"]?.stringValue)
+            #expect(try await Self.call(client, .get, "/api/applications/\(b.id)/documents/\(documentID)", bearer: b.token).0 == .ok)
+            #expect(try await Self.call(client, .get, "/api/applications/\(b.id)/documents/\(documentID)", bearer: a.token).0 == .notFound)
+            #expect(try await Self.call(client, .get, "/api/applications/\(a.id)/documents/\(documentID)", bearer: a.token).0 == .notFound)
+            #expect(try await Self.call(client, .post, "/api/applications/\(b.id)/documents?kind=license_back", bearer: a.token, body: back).0 == .notFound)
+        }
+    }
+
+    @Test("applicant tokens cannot reach reviewer endpoints; gateway keys cannot either; reviewer keys cannot reach admin endpoints")
+    func scopes() async throws {
+        try await Self.withServer { client, _, keys in
+            let a = try await Self.create(client)
+            #expect(try await Self.call(client, .get, "/api/review/queue", bearer: a.token).0 == .unauthorized)
+            #expect(try await Self.call(client, .get, "/api/review/applications/\(a.id)", bearer: a.token).0 == .unauthorized)
+            #expect(try await Self.call(client, .get, "/api/review/queue", bearer: keys.gateway).0 == .forbidden)
+            #expect(try await Self.call(client, .get, "/api/review/queue", bearer: keys.reviewer).0 == .ok)
+            #expect(try await Self.call(client, .get, "/api/review/queue", bearer: keys.admin).0 == .ok)
+            for path in ["/api/admin/rules", "/api/admin/document-types", "/api/admin/audit/verify", "/api/traces"] {
+                #expect(try await Self.call(client, .get, path, bearer: keys.reviewer).0 == .forbidden, "\(path)")
+                #expect(try await Self.call(client, .get, path, bearer: keys.admin).0 == .ok, "\(path)")
+            }
+            let (_, verify) = try await Self.call(client, .get, "/api/admin/audit/verify", bearer: keys.admin)
+            #expect(verify["valid"] == true && verify["entries"] == 1)
+        }
+    }
+
+    @Test("bad input: malformed JSON, unknown kinds, corrupt and oversized files, decisions out of turn")
+    func badInput() async throws {
+        try await Self.withServer(maxBodyBytes: 1 << 20) { client, _, keys in
+            let a = try await Self.create(client)
+            let (malformed, error) = try await Self.call(client, .post, "/api/applications/\(a.id)/confirmation", bearer: a.token, body: ByteBuffer(string: "{\"values\": "))
+            #expect(malformed == .badRequest)
+            #expect(error["error"]?["message"]?.stringValue?.contains("not valid JSON") == true)
+            #expect(try await Self.call(client, .post, "/api/applications", bearer: nil, body: ByteBuffer(string: #"{"market_state":"Illinois"}"#)).0 == .badRequest)
+            #expect(try await Self.call(client, .post, "/api/applications/\(a.id)/documents?kind=passport", bearer: a.token, body: ByteBuffer(string: "x")).0 == .badRequest)
+            let (corrupt, corruptError) = try await Self.call(client, .post, "/api/applications/\(a.id)/documents?kind=i9", bearer: a.token, body: ByteBuffer(string: "%PDF-1.7\nnot really"))
+            #expect(corrupt == .unprocessableContent)
+            #expect(corruptError["error"]?["type"] == "unreadable_document")
+            let big = ByteBuffer(bytes: [UInt8](repeating: 0x89, count: (1 << 20) + 1))
+            #expect(try await Self.call(client, .post, "/api/applications/\(a.id)/documents?kind=i9", bearer: a.token, body: big).0 == .contentTooLarge)
+            // Confirming before any extraction, deciding before review: conflicts that say why.
+            let (early, earlyError) = try await Self.call(client, .post, "/api/applications/\(a.id)/confirmation", bearer: a.token, body: ByteBuffer(string: "{}"))
+            #expect(early == .conflict)
+            #expect(earlyError["error"]?["message"]?.stringValue?.contains("cannot confirm") == true)
+            let decision = ByteBuffer(string: #"{"decision":"approve","reason":"looks fine"}"#)
+            #expect(try await Self.call(client, .post, "/api/review/applications/\(a.id)/decision", bearer: keys.reviewer, body: decision).0 == .conflict)
+            let (unknown, _) = try await Self.call(client, .post, "/api/review/applications/\(a.id)/decision", bearer: keys.reviewer,
+                                                   body: ByteBuffer(string: #"{"decision":"maybe","reason":"x"}"#))
+            #expect(unknown == .badRequest)
+            #expect(try await Self.call(client, .get, "/api/review/applications/app_nope", bearer: keys.reviewer).0 == .notFound)
+            // Nothing above changed the application.
+            let (_, view) = try await Self.call(client, .get, "/api/applications/\(a.id)", bearer: a.token)
+            #expect(view["state"] == "created")
+        }
+    }
+
+    @Test("the whole path over HTTP: upload, background extraction, confirmation, review queue, decision")
+    func overHTTP() async throws {
+        try await Self.withServer { client, _, keys in
+            let a = try await Self.create(client)
+            for (kind, file) in [("license_front", "license-front.png"), ("license_back", "license-back.png"), ("i9", "i9.pdf")] {
+                let body = ByteBuffer(bytes: try Fixtures.sample("person-06", file))
+                #expect(try await Self.call(client, .post, "/api/applications/\(a.id)/documents?kind=\(kind)&name=\(file)", bearer: a.token, body: body).0 == .accepted)
+            }
+            // The worker extracts in the background; poll as a client would.
+            var state = ""
+            for _ in 0..<600 {
+                state = try await Self.call(client, .get, "/api/applications/\(a.id)", bearer: a.token).1["state"]?.stringValue ?? ""
+                if state == "awaiting_applicant" { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(state == "awaiting_applicant")
+            let (_, view) = try await Self.call(client, .get, "/api/applications/\(a.id)", bearer: a.token)
+            let types = view["extracted"]?.arrayValue?.compactMap { $0["type"]?.stringValue } ?? []
+            #expect(Set(types) == ["us-drivers-license", "form-i9"])
+            let body = ByteBuffer(string: #"{"values":{"us-drivers-license":{"date_of_birth":"1970-01-01"}}}"#)
+            let (confirmed, result) = try await Self.call(client, .post, "/api/applications/\(a.id)/confirmation", bearer: a.token, body: body)
+            #expect(confirmed == .ok && result["state"] == "in_review")
+            let (_, queue) = try await Self.call(client, .get, "/api/review/queue", bearer: keys.reviewer)
+            #expect(queue["applications"]?.arrayValue?.first?["id"]?.stringValue == a.id)
+            let (_, detail) = try await Self.call(client, .get, "/api/review/applications/\(a.id)", bearer: keys.reviewer)
+            #expect(detail["adjustments"]?.arrayValue?.first?["field"] == "date_of_birth")
+            #expect(detail["rule_results"]?.arrayValue?.isEmpty == false)
+            let decision = ByteBuffer(string: #"{"decision":"reject","reason":"date of birth does not match the licence"}"#)
+            let (decided, final) = try await Self.call(client, .post, "/api/review/applications/\(a.id)/decision", bearer: keys.reviewer, body: decision)
+            #expect(decided == .ok && final["state"] == "rejected")
+            let (_, audit) = try await Self.call(client, .get, "/api/review/applications/\(a.id)", bearer: keys.reviewer)
+            let last = audit["audit"]?.arrayValue?.last
+            #expect(last?["action"] == "review.decided" && last?["actor"] == "reviewer:ana")
+        }
+    }
+}
