@@ -169,3 +169,38 @@ struct OnboardingAPITests {
         }
     }
 }
+
+@Suite("docs/openapi.yaml")
+struct OpenAPIDocumentTests {
+    /// `router.get("/api/…")` / `router.post("/api/…")` in the onboarding endpoints' source.
+    static func registeredRoutes() throws -> Set<String> {
+        let source = try String(contentsOf: Fixtures.repository.appendingPathComponent("Sources/CentaurServer/Routes/OnboardingEndpoints.swift"), encoding: .utf8)
+        let regex = try Regex(#"router\.(get|post|put|delete)\("(/api/[^"]+)"\)"#)
+        return Set(source.matches(of: regex).map { match in "\(match.output[1].substring!) \(match.output[2].substring!)" })
+    }
+
+    /// `  /api/…:` path keys with their `    get:` / `    post:` operations.
+    static func documentedRoutes() throws -> Set<String> {
+        let text = try String(contentsOf: Fixtures.repository.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        var routes = Set<String>()
+        var path: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /"), line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()); continue }
+            if !line.hasPrefix(" ") { path = nil }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if let path, line.hasPrefix("    "), !line.hasPrefix("     "), ["get:", "post:", "put:", "delete:"].contains(trimmed) {
+                routes.insert("\(trimmed.dropLast()) \(path)")
+            }
+        }
+        return routes
+    }
+
+    @Test("every onboarding route is documented, and every documented route exists")
+    func matches() throws {
+        let registered = try Self.registeredRoutes()
+        let documented = try Self.documentedRoutes()
+        #expect(registered.count >= 15)
+        #expect(registered.subtracting(documented).isEmpty, "undocumented: \(registered.subtracting(documented).sorted())")
+        #expect(documented.subtracting(registered).isEmpty, "documented but not served: \(documented.subtracting(registered).sorted())")
+    }
+}

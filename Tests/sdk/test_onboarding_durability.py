@@ -19,7 +19,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CENTAUR_BIN", str(ROOT / ".build" / "debug" / "centaur"))
 SAMPLE = ROOT / ".centaur" / "samples" / "person-01" / "license-back.png"
-APPLICATIONS = 30
+APPLICATIONS = 60
 
 pytestmark = pytest.mark.skipif(not SAMPLE.exists() and os.environ.get("CENTAUR_REQUIRE_SAMPLES") != "1",
                                 reason="run scripts/generate-samples")
@@ -123,8 +123,8 @@ def test_every_acknowledged_decision_survives_repeated_sigkill():
 
         client = threading.Thread(target=decide)
         client.start()
-        if kills < 6:
-            time.sleep(rng.uniform(0.02, 0.25))
+        if kills < 8:
+            time.sleep(rng.uniform(0.02, 0.12))
             server.kill()
             kills += 1
         client.join(timeout=120)
@@ -146,7 +146,7 @@ def test_every_acknowledged_decision_survives_repeated_sigkill():
         server.start()
 
     server.stop()
-    assert kills == 6
+    assert kills >= 4, f"only {kills} kills landed while decisions were being sent"
     assert len(acknowledged) >= 1
     # Unacknowledged ones that committed before the kill are approved too: nothing is half-written.
     out = server.cli("audit", "verify", "--json")
