@@ -55,7 +55,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Narrow store protocols (traces, API keys) with SQLite (GRDB) and in-memory implementations.
+        // Narrow store protocols (traces, API keys, the onboarding workflow and its audit log and jobs) with SQLite (GRDB).
         .target(
             name: "CentaurStore",
             dependencies: [
@@ -205,7 +205,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurStoreTests",
-            dependencies: ["CentaurStore", "CentaurTestSupport"],
+            dependencies: ["CentaurStore", "CentaurTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

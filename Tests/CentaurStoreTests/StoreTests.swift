@@ -1,3 +1,4 @@
+import GRDB
 import CentaurStore
 import Foundation
 import Testing
@@ -102,8 +103,33 @@ struct APIKeyStoreTests {
 struct SQLiteStoreTests {
     @Test func migrationsAreNamedAndReopeningAppliesNothingTwice() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/db.sqlite").path
-        #expect(try SQLiteStore(path: path).appliedMigrations() == ["0001-create-trace", "0002-create-api-key"])
-        #expect(try SQLiteStore(path: path).appliedMigrations() == ["0001-create-trace", "0002-create-api-key"])
+        let all = ["0001-create-trace", "0002-create-api-key", "0003-api-key-reviewer-scope", "0004-create-workflow"]
+        #expect(try SQLiteStore(path: path).appliedMigrations() == all)
+        #expect(try SQLiteStore(path: path).appliedMigrations() == all)
+    }
+
+    @Test("a database from before the reviewer scope keeps its keys and accepts reviewer keys after migrating")
+    func reviewerScopeMigration() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/db.sqlite").path
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // The schema as 0002 left it, with one admin key.
+        let old = try DatabaseQueue(path: path)
+        try await old.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('0001-create-trace'), ('0002-create-api-key');
+                CREATE TABLE trace (id TEXT PRIMARY KEY);
+                CREATE TABLE api_key (id TEXT PRIMARY KEY, name TEXT NOT NULL, team TEXT,
+                    scope TEXT NOT NULL CHECK (scope IN ('gateway', 'admin')), hash TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL, created_at DATETIME NOT NULL, revoked_at DATETIME);
+                INSERT INTO api_key VALUES ('k1', 'ops', NULL, 'admin', 'h1', 'ck_1', '2026-01-01 00:00:00.000', NULL);
+                """)
+        }
+        try old.close()
+        let store = try SQLiteStore(path: path)
+        #expect(try await store.key(hash: "h1")?.scope == .admin)
+        try await store.insert(APIKeyRecord(id: "k2", name: "ana", team: nil, scope: .reviewer, hash: "h2", prefix: "ck_2", createdAt: Date()))
+        #expect(try await store.keys().map(\.scope) == [.admin, .reviewer])
     }
 
     @Test func constraintsLiveInSQL() async throws {
