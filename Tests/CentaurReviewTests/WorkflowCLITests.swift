@@ -1,0 +1,69 @@
+import CentaurCore
+import Foundation
+import Testing
+@testable import CentaurExtraction
+
+/// `centaur onboard`, `review`, `audit` and `dataset` through the built binary, on one data directory.
+@Suite("Workflow commands", .enabled(if: Fixtures.samplesPresent || Fixtures.samplesRequired, "run scripts/generate-samples"))
+struct WorkflowCLITests {
+    static var binary: ExternalTool {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("centaur")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) {
+                return ExternalTool(name: "centaur", package: "this package", explicitPath: candidate.path)
+            }
+            directory = directory.deletingLastPathComponent()
+        }
+        return ExternalTool(name: "centaur", package: "this package", explicitPath: Fixtures.repository.path + "/.build/debug/centaur")
+    }
+
+    @Test("submit, confirm with an adjustment, queue, decide, verify the audit log, export the labelled data")
+    func roundTrip() async throws {
+        let data = Fixtures.temporaryDirectory().path
+        func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+            let output = try await Self.binary.run(arguments + ["--data-dir", data])
+            return (output.status, String(decoding: output.stdout, as: UTF8.self), output.stderrText)
+        }
+        func sample(_ file: String) -> String { Fixtures.samples.appendingPathComponent("person-01").appendingPathComponent(file).path }
+
+        let clean = try await run(["onboard", "submit", "--license-front", sample("license-front.png"), "--license-back", sample("license-back.png"),
+                                   "--i9", sample("i9.pdf"), "--market-state", "IL", "--confirm", "--json"])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        let cleanJSON = try JSONValue(parsing: clean.stdout)
+        #expect(cleanJSON["state"] == "auto_approved", "\(cleanJSON["reasons"] ?? .null)")
+        #expect(cleanJSON["token"]?.stringValue?.hasPrefix("cat_") == true)
+
+        let adjusted = try await run(["onboard", "submit", "--license-back", sample("license-back.png"), "--i9", sample("i9.pdf"),
+                                      "--market-state", "IL", "--set", "us-drivers-license.first_name=ROBIN", "--json"])
+        #expect(adjusted.status == 0, "\(adjusted.stderr)")
+        let id = try #require(try JSONValue(parsing: adjusted.stdout)["id"]?.stringValue)
+        #expect(try JSONValue(parsing: adjusted.stdout)["state"] == "in_review")
+
+        let queue = try JSONValue(parsing: try await run(["review", "queue", "--json"]).stdout)
+        #expect(queue.arrayValue?.map { $0["id"] } == [.string(id)])
+
+        let decided = try await run(["review", "decide", id, "--reject", "--reason", "name does not match", "--reviewer", "ana"])
+        #expect(decided.status == 0 && decided.stdout.contains("rejected"), "\(decided.stderr)")
+        let again = try await run(["review", "decide", id, "--approve", "--reason", "changed my mind"])
+        #expect(again.status == 1 && again.stderr.contains("cannot approve an application that is rejected"))
+        let noReason = try await run(["review", "decide", id, "--approve"])
+        #expect(noReason.status != 0 && noReason.stderr.contains("--reason"))
+
+        let verify = try await run(["audit", "verify", "--json"])
+        #expect(verify.status == 0)
+        let entries = try #require(try JSONValue(parsing: verify.stdout)["entries"]?.intValue)
+        let export = try await run(["audit", "export"])
+        #expect(export.stdout.split(separator: "\n").count == entries)
+        #expect(export.stdout.contains("\"actor\":\"reviewer:ana\""))
+
+        let dataset = try await run(["dataset", "export", "--type", "us-drivers-license"])
+        let lines = dataset.stdout.split(separator: "\n").map { try? JSONValue(parsing: String($0)) }
+        #expect(lines.count == 1)
+        #expect(lines.first??["human_value"] == "ROBIN" && lines.first??["chosen_source"] == "barcode")
+        let stats = try JSONValue(parsing: try await run(["dataset", "stats", "--json"]).stdout)
+        #expect(stats["examples"] == 1)
+        let firstName = stats["fields"]?.arrayValue?.first { $0["field"] == "first_name" && $0["source"] == "barcode" }
+        #expect(firstName?["errors"] == 1 && firstName?["observed"] == 2)
+    }
+}
