@@ -60,43 +60,53 @@ public struct OnboardingService: Sendable {
         try await store.application(tokenHash: Self.sha256(Data(token.utf8)))
     }
 
-    /// Stores a document and queues extraction; returns at once.
+    /// Stores a document and queues extraction; returns at once. Uploads to one application may run in
+    /// parallel (a licence's front and back): a step that lost the race is recomputed and committed again.
     public func upload(applicationID: String, kind: DocumentKind, name: String, data: Data, actor: String = "applicant") async throws -> DocumentRecord {
-        let application = try await load(applicationID)
-        let state = try transition(application, .upload)
-        let document: Document
-        do { document = try Document(name: name, data: data) } catch {
+        let format: Document.Format
+        do { format = try Document(name: name, data: data).format } catch {
             throw WorkflowError(.unreadableDocument, error.description)
         }
         let sha = Self.sha256(data)
-        try blobs.put(data, sha256: sha)
-        let date = now()
-        let record = DocumentRecord(
-            id: "doc_" + Self.randomToken(bytes: 12), applicationID: applicationID, sha256: sha, kind: kind.rawValue, name: name,
-            mediaType: document.format.mediaType, size: data.count, uploadedAt: date)
-        var updated = application
-        updated.state = state.rawValue
-        updated.updatedAt = date
-        updated.lastError = nil
-        var change = WorkflowChange(application: updated, expectedVersion: application.version)
-        change.documents = [record]
-        if kind != .other {
-            change.supersede = try await store.documents(applicationID: applicationID)
-                .filter { !$0.superseded && $0.kind == kind.rawValue }.map(\.id)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let application = try await load(applicationID)
+            let state = try transition(application, .upload)
+            try blobs.put(data, sha256: sha)
+            let date = now()
+            let record = DocumentRecord(
+                id: "doc_" + Self.randomToken(bytes: 12), applicationID: applicationID, sha256: sha, kind: kind.rawValue, name: name,
+                mediaType: format.mediaType, size: data.count, uploadedAt: date)
+            var updated = application
+            updated.state = state.rawValue
+            updated.updatedAt = date
+            updated.lastError = nil
+            var change = WorkflowChange(application: updated, expectedVersion: application.version)
+            change.documents = [record]
+            if kind != .other {
+                change.supersede = try await store.documents(applicationID: applicationID)
+                    .filter { !$0.superseded && $0.kind == kind.rawValue }.map(\.id)
+            }
+            let pending = try await store.jobs(applicationID: applicationID).contains { $0.status == "queued" }
+            if !pending {
+                change.jobs = [JobRecord(id: "job_" + Self.randomToken(bytes: 12), kind: "extract", applicationID: applicationID,
+                                         maxAttempts: maxJobAttempts, runAfter: date, createdAt: date, updatedAt: date)]
+            }
+            change.audit = [AuditDraft(
+                actor: actor, action: "document.uploaded", target: Self.target(applicationID),
+                before: Self.json(["state": .string(application.state)]),
+                after: Self.json(["state": .string(state.rawValue), "document": .string(record.id), "kind": .string(kind.rawValue),
+                                  "sha256": .string(sha), "size": .number(Double(data.count))]))]
+            do {
+                try await store.commit(change)
+            } catch let conflict as WorkflowConflict {
+                if attempt < 5 { continue }
+                throw WorkflowError(.conflict, conflict.description)
+            }
+            signal?.notify()
+            return record
         }
-        let pending = try await store.jobs(applicationID: applicationID).contains { $0.status == "queued" }
-        if !pending {
-            change.jobs = [JobRecord(id: "job_" + Self.randomToken(bytes: 12), kind: "extract", applicationID: applicationID,
-                                     maxAttempts: maxJobAttempts, runAfter: date, createdAt: date, updatedAt: date)]
-        }
-        change.audit = [AuditDraft(
-            actor: actor, action: "document.uploaded", target: Self.target(applicationID),
-            before: Self.json(["state": .string(application.state)]),
-            after: Self.json(["state": .string(state.rawValue), "document": .string(record.id), "kind": .string(kind.rawValue),
-                              "sha256": .string(sha), "size": .number(Double(data.count))]))]
-        try await commit(change)
-        signal?.notify()
-        return record
     }
 
     // MARK: The extraction job

@@ -128,3 +128,26 @@ struct WorkflowPathTests {
         #expect(try await service.detail(applicationID: application.id).reasons.contains("no form-i9 was read"))
     }
 }
+
+@Suite("Parallel uploads", .enabled(if: Fixtures.samplesPresent || Fixtures.samplesRequired, "run scripts/generate-samples"))
+struct ParallelUploadTests {
+    @Test("uploads to one application in parallel all land, and one extraction reads them all")
+    func parallel() async throws {
+        let (service, store) = try Fixtures.service()
+        let (application, _) = try await service.create(marketState: "IL")
+        let files: [(DocumentKind, String)] = [(.licenseFront, "license-front.png"), (.licenseBack, "license-back.png"), (.i9, "i9.pdf")]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (kind, file) in files {
+                let data = try Fixtures.sample("person-01", file)
+                group.addTask { _ = try await service.upload(applicationID: application.id, kind: kind, name: file, data: data) }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.documents(applicationID: application.id).count == 3)
+        try await ExtractionWorker(service: service, signal: JobSignal()).drain()
+        let view = try await service.applicantView(applicationID: application.id)
+        #expect(view.state == "awaiting_applicant")
+        #expect(Set(view.extracted?.map(\.type) ?? []) == ["us-drivers-license", "form-i9"])
+        #expect(try await store.jobs(applicationID: application.id).allSatisfy { $0.status == "done" })
+    }
+}
