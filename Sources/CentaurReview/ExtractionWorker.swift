@@ -58,7 +58,7 @@ public struct ExtractionWorker: Service {
         guard let job = try await service.store.claimJob(now: now, leaseUntil: now.addingTimeInterval(service.lease), worker: name) else {
             return false
         }
-        service.logger.info("extracting", metadata: ["application.id": "\(job.applicationID)", "job.id": "\(job.id)", "job.attempt": "\(job.attempts)"])
+        service.logger.debug("extracting", metadata: ["application.id": "\(job.applicationID)", "job.id": "\(job.id)", "job.attempt": "\(job.attempts)"])
         await service.process(job)
         return true
     }
