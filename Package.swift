@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "CentaurServer", targets: ["CentaurServer"]),
         .library(name: "CentaurExtraction", targets: ["CentaurExtraction"]),
         .library(name: "CentaurReview", targets: ["CentaurReview"]),
+        .library(name: "CentaurGuardrails", targets: ["CentaurGuardrails"]),
         .library(name: "CentaurTestSupport", targets: ["CentaurTestSupport"]),
     ],
     dependencies: [
@@ -97,6 +98,16 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // Guardrails: PII detection and redaction with our own recognisers and word lists.
+        .target(
+            name: "CentaurGuardrails",
+            dependencies: [
+                "CentaurCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         // The onboarding workflow: the application state machine, auto-approval policy, extraction jobs, review
         // decisions, the audit log and the labelled data humans produce.
         .target(
@@ -158,6 +169,7 @@ let package = Package(
                 "CentaurStore",
                 "CentaurExtraction",
                 "CentaurReview",
+                "CentaurGuardrails",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -201,6 +213,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CentaurGuardrailsTests",
+            dependencies: ["CentaurGuardrails", "CentaurCommands", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,95 @@
+import Foundation
+
+/// A text as Unicode scalars (offsets match Python `str` indices) with its word tokens.
+struct ScannedText {
+    struct Token {
+        enum Kind { case word, number, alphanumeric, punctuation }
+        var kind: Kind
+        var start: Int
+        var end: Int
+        var text: String
+        /// Lower-cased text, for list and context lookups.
+        var lower: String
+        /// Starts with an upper-case letter.
+        var capitalized: Bool
+        /// Every letter is upper-case (and there are at least two).
+        var allCaps: Bool
+        /// A line break or sentence end comes right before it.
+        var startsSentence: Bool
+        /// 0-based line number.
+        var line: Int = 0
+    }
+
+    let scalars: [Unicode.Scalar]
+    var tokens: [Token] = []
+
+    init(_ text: String) {
+        scalars = Array(text.unicodeScalars)
+        tokenize()
+    }
+
+    func text(_ start: Int, _ end: Int) -> String {
+        var s = String.UnicodeScalarView()
+        s.append(contentsOf: scalars[start..<end])
+        return String(s)
+    }
+
+    static func isLetter(_ s: Unicode.Scalar) -> Bool { s.properties.isAlphabetic }
+    static func isDigit(_ s: Unicode.Scalar) -> Bool { s.value >= 48 && s.value <= 57 }
+    static func isSpace(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace }
+
+    private mutating func tokenize() {
+        var i = 0
+        var sentenceStart = true
+        var line = 0
+        let n = scalars.count
+        while i < n {
+            let s = scalars[i]
+            if Self.isSpace(s) {
+                if s == "\n" { sentenceStart = true; line += 1 }
+                i += 1
+                continue
+            }
+            if Self.isLetter(s) || Self.isDigit(s) {
+                var j = i
+                var letters = false, digits = false
+                while j < n {
+                    let c = scalars[j]
+                    if Self.isLetter(c) || c.properties.generalCategory == .nonspacingMark { letters = true; j += 1; continue }
+                    if Self.isDigit(c) { digits = true; j += 1; continue }
+                    // An apostrophe or hyphen inside a word (O'Neil, Jean-Luc) belongs to it.
+                    if (c == "'" || c == "\u{2019}" || c == "-"), j + 1 < n, Self.isLetter(scalars[j + 1]), letters, !digits { j += 1; continue }
+                    break
+                }
+                let text = self.text(i, j)
+                let kind: Token.Kind = letters && digits ? .alphanumeric : (digits ? .number : .word)
+                let first = scalars[i]
+                let cased = text.unicodeScalars.filter { $0.properties.isAlphabetic }
+                let allCaps = cased.count >= 2 && cased.allSatisfy { $0.properties.isUppercase }
+                tokens.append(Token(kind: kind, start: i, end: j, text: text, lower: text.lowercased(),
+                                    capitalized: first.properties.isUppercase, allCaps: allCaps, startsSentence: sentenceStart, line: line))
+                sentenceStart = false
+                i = j
+                continue
+            }
+            tokens.append(Token(kind: .punctuation, start: i, end: i + 1, text: String(s), lower: String(s), capitalized: false,
+                                allCaps: false, startsSentence: sentenceStart, line: line))
+            sentenceStart = [".", "!", "?", ":", ">", "\"", "(", "[", "-", "*", "\u{201C}"].contains(String(s))
+                || (sentenceStart && s == "'")
+            i += 1
+        }
+    }
+
+    /// The lower-cased words within `window` tokens before `index` (and after, when `after` is set).
+    func context(around start: Int, _ end: Int, window: Int = 6, after: Bool = true) -> [String] {
+        var words: [String] = []
+        let before = tokens.lastIndex { $0.end <= start } ?? -1
+        if before >= 0 {
+            for t in tokens[max(0, before - window + 1)...before] where t.kind != .punctuation { words.append(t.lower) }
+        }
+        if after, let next = tokens.firstIndex(where: { $0.start >= end }) {
+            for t in tokens[next..<min(tokens.count, next + window)] where t.kind != .punctuation { words.append(t.lower) }
+        }
+        return words
+    }
+}

@@ -1,0 +1,36 @@
+import Testing
+@testable import CentaurGuardrails
+
+@Suite("PII detection")
+struct PIIDetectorTests {
+    let detector = PIIDetector()
+
+    func types(_ text: String) -> [String] { detector.findings(in: text).map { "\($0.type.rawValue):\($0.text)" } }
+
+    @Test("checksummed and validated identifiers")
+    func identifiers() {
+        #expect(types("My card 4111 1111 1111 1111 expired") == ["CREDIT_CARD:4111 1111 1111 1111"])
+        #expect(types("My card 4111 1111 1111 1112 expired").allSatisfy { !$0.hasPrefix("CREDIT_CARD") })
+        #expect(types("My IBAN is GB82 WEST 1234 5698 7654 32.") == ["IBAN_CODE:GB82 WEST 1234 5698 7654 32"])
+        #expect(types("Here's my SSN: 536-22-1947") == ["US_SSN:536-22-1947"])
+        #expect(types("Here's my SSN: 666-22-1947").isEmpty, "area 666 is never issued")
+        #expect(types("write to jane.roe@example.com now") == ["EMAIL_ADDRESS:jane.roe@example.com"])
+        #expect(types("client_ip = 10.2.33.4 and 2001:db8::8a2e:370:7334") == ["IP_ADDRESS:10.2.33.4", "IP_ADDRESS:2001:db8::8a2e:370:7334"])
+        #expect(types("call me at (312) 555-0183") == ["PHONE_NUMBER:(312) 555-0183"])
+        #expect(types("routing number 021000021") == ["ABA_ROUTING_NUMBER:021000021"])
+    }
+
+    @Test("offsets are Unicode scalar offsets")
+    func offsets() throws {
+        let text = "Ωmega café: SSN 536-22-1947"
+        let finding = try #require(detector.findings(in: text).first)
+        #expect(finding.start == 16 && finding.end == 27)
+        #expect(String(String.UnicodeScalarView(Array(text.unicodeScalars)[finding.start..<finding.end])) == "536-22-1947")
+    }
+
+    @Test("a driver licence number needs its context; ordinary words never are one")
+    func licences() {
+        #expect(types("My driver's license number is F162823540116") == ["US_DRIVER_LICENSE:F162823540116"])
+        #expect(types("This INTRODUCTORY offer is for drivers with a license").isEmpty)
+    }
+}
