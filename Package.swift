@@ -74,6 +74,7 @@ let package = Package(
             name: "CentaurGateway",
             dependencies: [
                 "CentaurCore",
+                "CentaurGuardrails",
                 "CentaurProviders",
                 "CentaurStore",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -217,7 +218,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurGuardrailsTests",
-            dependencies: ["CentaurGuardrails", "CentaurCommands", "CentaurTestSupport"],
+            dependencies: [
+                "CentaurGuardrails", "CentaurCommands", "CentaurServer", "CentaurTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -44,7 +44,11 @@ public struct CentaurServerComponents: Sendable {
             TraceRecorder(writer: writer, capture: configuration.capture),
             MetricsRecorder(factory: PrometheusMetricsFactory(registry: metrics)),
         ])
-        gateway = Gateway(middleware: [RecordingMiddleware(recorder: recorder)], terminal: router.handle, terminalResponder: router.respond)
+        // Recording sees the client's request and answer; the data policy redacts between it and the router.
+        let dataPolicy = DataPolicy(configuration: configuration)
+        var middleware: [any GatewayMiddleware] = [RecordingMiddleware(recorder: recorder)]
+        if dataPolicy.restrictsAny { middleware.append(DataPolicyMiddleware(policy: dataPolicy)) }
+        gateway = Gateway(middleware: middleware, terminal: router.handle, terminalResponder: router.respond)
         let ruleSet: RuleSet
         do { ruleSet = try RuleSet.load(settings.rules) } catch { throw StoreError("--rules \(settings.rules): \(error)") }
         var pipeline = DocumentPipeline(modelUse: .never, logger: logger)

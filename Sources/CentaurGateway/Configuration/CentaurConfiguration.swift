@@ -74,6 +74,8 @@ public struct ProviderConfiguration: Sendable, Hashable {
     public var recordFrom: String?
     /// The most seconds to wait for an answer to start.
     public var timeoutSeconds: Double?
+    /// Which personal data this provider may receive (`pii:` in the file); nil: the kind's default.
+    public var pii: PIIPolicy?
     /// `${VAR}`s this provider's settings name that are not set, with the key that names each.
     public var missingEnvironment: [String]
     /// The line of the provider's entry in the file.
@@ -94,6 +96,8 @@ public struct ModelConfiguration: Sendable, Hashable {
     public var id: String
     /// Overrides the built-in price for this model.
     public var price: ModelPrice?
+    /// Overrides the provider's `pii` policy for this model.
+    public var pii: PIIPolicy?
     public var line: Int?
 
     public init(name: String, provider: String, id: String, price: ModelPrice? = nil, line: Int? = nil) {
@@ -102,5 +106,24 @@ public struct ModelConfiguration: Sendable, Hashable {
         self.id = id
         self.price = price
         self.line = line
+    }
+}
+
+/// Which types of personal data a provider or model may receive; everything else is replaced by
+/// placeholders before a request leaves Centaur (and put back into the answer).
+public enum PIIPolicy: Sendable, Hashable {
+    /// Every type (a model in your own account or on this machine).
+    case all
+    /// No type: every finding is redacted (a third-party API with no data agreement).
+    case none
+    /// Only these Presidio type names.
+    case only(Set<String>)
+
+    /// The default: the local model and replay cassettes may see everything; hosted APIs nothing.
+    public static func defaultPolicy(for kind: ProviderConfiguration.Kind) -> PIIPolicy {
+        switch kind {
+        case .local, .replay: .all
+        case .anthropic, .bedrock, .openai: .none
+        }
     }
 }

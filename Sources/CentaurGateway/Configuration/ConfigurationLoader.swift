@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurGuardrails
 import Foundation
 import Yams
 
@@ -155,6 +156,25 @@ private struct Reader {
         return text
     }
 
+    /// `all`, `none`, or a list of Presidio type names.
+    mutating func piiPolicy(_ node: Node, key: String) throws -> PIIPolicy {
+        let known = PIIType.allCases.map(\.rawValue)
+        if case .sequence(let items) = node {
+            var types: Set<String> = []
+            for item in items {
+                let name = try string(item, key: key)
+                guard known.contains(name) else { throw fail(key, item, "unknown type '\(name)'; expected \(known.joined(separator: ", "))") }
+                types.insert(name)
+            }
+            return .only(types)
+        }
+        switch try string(node, key: key) {
+        case "all": return .all
+        case "none": return .none
+        case let other: throw fail(key, node, "expected all, none or a list of types such as [EMAIL_ADDRESS, PERSON] (got '\(other)')")
+        }
+    }
+
     mutating func number(_ node: Node, key: String) throws -> Double {
         let text = try string(node, key: key)
         guard let value = Double(text) else { throw fail(key, node, "expected a number, got '\(text)'") }
@@ -178,7 +198,7 @@ private struct Reader {
         for (name, node) in try mapping(modelsNode, key: "models") {
             let key = "models.\(name)"
             let pairs = try mapping(node, key: key)
-            try checkKeys(pairs, allowed: ["provider", "id", "price"], key: key)
+            try checkKeys(pairs, allowed: ["provider", "id", "price", "pii"], key: key)
             let dict = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
             guard let providerNode = dict["provider"] else { throw fail(key, node, "missing 'provider'") }
             let providerName = try string(providerNode, key: "\(key).provider")
@@ -187,6 +207,7 @@ private struct Reader {
             }
             guard let idNode = dict["id"] else { throw fail(key, node, "missing 'id' (the upstream model id)") }
             var model = ModelConfiguration(name: name, provider: providerName, id: try string(idNode, key: "\(key).id"), line: node.mark?.line)
+            model.pii = try dict["pii"].map { try piiPolicy($0, key: "\(key).pii") }
             if let priceNode = dict["price"] {
                 let pricePairs = try mapping(priceNode, key: "\(key).price")
                 try checkKeys(pricePairs, allowed: ["input", "output", "cache_read", "cache_write"], key: "\(key).price")
@@ -292,11 +313,11 @@ private struct Reader {
         }
         let allowed: [String] =
             switch kind {
-            case .anthropic: ["kind", "api_key", "base_url", "timeout"]
-            case .bedrock: ["kind", "region", "endpoint", "timeout"]
-            case .openai: ["kind", "base_url", "api_key", "flavor", "deployment", "api_version", "timeout"]
-            case .local: ["kind", "home", "port", "base_url", "timeout"]
-            case .replay: ["kind", "cassette", "mode", "record_from"]
+            case .anthropic: ["kind", "api_key", "base_url", "timeout", "pii"]
+            case .bedrock: ["kind", "region", "endpoint", "timeout", "pii"]
+            case .openai: ["kind", "base_url", "api_key", "flavor", "deployment", "api_version", "timeout", "pii"]
+            case .local: ["kind", "home", "port", "base_url", "timeout", "pii"]
+            case .replay: ["kind", "cassette", "mode", "record_from", "pii"]
             }
         try checkKeys(pairs, allowed: allowed, key: key)
         let missingBefore = missing.count
@@ -314,6 +335,7 @@ private struct Reader {
         provider.mode = try dict["mode"].map { try string($0, key: "\(key).mode") }
         provider.recordFrom = try dict["record_from"].map { try string($0, key: "\(key).record_from") }
         provider.timeoutSeconds = try dict["timeout"].map { try number($0, key: "\(key).timeout") }
+        provider.pii = try dict["pii"].map { try piiPolicy($0, key: "\(key).pii") }
         if let portNode = dict["port"] {
             let port = try number(portNode, key: "\(key).port")
             guard port >= 0, port < 65536, port.rounded() == port else { throw fail("\(key).port", portNode, "expected a port number from 0 to 65535") }

@@ -83,7 +83,7 @@ public struct RecordingMiddleware: GatewayMiddleware {
     private func record(_ request: ModelRequest, context: GatewayContext, startedAt: Date, response: ModelResponse?, error: ModelError?) {
         recorder.record(CompletedCall(
             requestID: context.requestID, caller: context.caller, route: context.route, surface: context.surface,
-            tags: context.tags, startedAt: startedAt, endedAt: now(), request: request, response: response,
+            tags: context.tags.merging(context.notes.all) { _, note in note }, startedAt: startedAt, endedAt: now(), request: request, response: response,
             error: error, attempts: context.attempts.all))
     }
 

@@ -59,6 +59,8 @@ public struct GatewayContext: Sendable {
     /// which gives exact usage from servers that report none while streaming.
     public var streaming = true
     public let attempts: AttemptLog
+    /// Facts inner steps add for the trace (as tags), such as what was redacted: `pii_redacted: PERSON:2`.
+    public let notes: CallNotes
 
     public init(requestID: String = UUID().uuidString.lowercased(), caller: CallerIdentity? = nil, tags: [String: String] = [:], route: String, surface: String = "library") {
         self.requestID = requestID
@@ -67,6 +69,7 @@ public struct GatewayContext: Sendable {
         self.route = route
         self.surface = surface
         self.attempts = AttemptLog()
+        self.notes = CallNotes()
     }
 }
 
@@ -82,4 +85,14 @@ public final class AttemptLog: Sendable {
     public var nextNumber: Int { box.withLockedValue { $0.count + 1 } }
     /// The cost of every attempt, retries and fallbacks included.
     public var totalCostUSD: Double { all.compactMap(\.costUSD).reduce(0, +) }
+}
+
+/// Trace tags added by inner pipeline steps.
+public final class CallNotes: Sendable {
+    private let box = NIOLockedValueBox<[String: String]>([:])
+
+    public init() {}
+
+    public func set(_ name: String, _ value: String) { box.withLockedValue { $0[name] = value } }
+    public var all: [String: String] { box.withLockedValue { $0 } }
 }

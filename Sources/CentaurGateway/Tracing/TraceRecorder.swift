@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurGuardrails
 import CentaurStore
 import Foundation
 
@@ -17,7 +18,10 @@ public struct TraceRecorder: CallRecorder {
     /// Applied to captured bodies before they are stored (for example a PII redactor).
     public let redact: @Sendable (String) -> String
 
-    public init(writer: TraceWriter, capture: BodyCapture = .none, redact: @escaping @Sendable (String) -> String = { $0 }) {
+    /// By default captured bodies are stored with personal data replaced by its type (`<US_SSN>`): raw PII
+    /// never reaches a trace.
+    public init(writer: TraceWriter, capture: BodyCapture = .none,
+                redact: @escaping @Sendable (String) -> String = { Redactor(mode: .type).redact($0).text }) {
         self.writer = writer
         self.capture = capture
         self.redact = redact

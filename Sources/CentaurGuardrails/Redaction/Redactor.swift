@@ -67,11 +67,18 @@ public final class TokenVault: Sendable {
 /// text that could be the start of a placeholder is held back until it is complete or cannot be one.
 public struct StreamingRestorer: Sendable {
     public let vault: TokenVault
+    /// Whether the text is JSON (values are then escaped as JSON string contents).
+    public let inJSON: Bool
     private var pending = ""
     /// The longest placeholder held back before giving up on it.
     static let longest = 40
 
-    public init(vault: TokenVault) { self.vault = vault }
+    public init(vault: TokenVault, inJSON: Bool = false) {
+        self.vault = vault
+        self.inJSON = inJSON
+    }
+
+    private func restored(_ text: String) -> String { inJSON ? vault.restoreInJSON(text) : vault.restore(text) }
 
     /// The restored text that is safe to emit now.
     public mutating func feed(_ chunk: String) -> String {
@@ -81,13 +88,13 @@ public struct StreamingRestorer: Sendable {
         if tail.contains(">") || tail.count > Self.longest || !Self.couldBePlaceholder(tail) { return flush() }
         let ready = String(pending[..<open])
         pending = String(tail)
-        return vault.restore(ready)
+        return restored(ready)
     }
 
     /// Everything held back, at the end of the stream.
     public mutating func flush() -> String {
         defer { pending = "" }
-        return vault.restore(pending)
+        return restored(pending)
     }
 
     static func couldBePlaceholder(_ tail: Substring) -> Bool {
