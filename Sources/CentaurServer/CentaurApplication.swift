@@ -48,6 +48,10 @@ public struct CentaurServerComponents: Sendable {
         let dataPolicy = DataPolicy(configuration: configuration)
         var middleware: [any GatewayMiddleware] = [RecordingMiddleware(recorder: recorder)]
         if dataPolicy.restrictsAny { middleware.append(DataPolicyMiddleware(policy: dataPolicy)) }
+        // The cache sees the redacted request, so cached answers hold placeholders, never personal data.
+        if configuration.cache.enabled {
+            middleware.append(CacheMiddleware(cache: ResponseCache(store: store, ttl: configuration.cache.ttlSeconds, capacity: configuration.cache.capacity)))
+        }
         gateway = Gateway(middleware: middleware, terminal: router.handle, terminalResponder: router.respond)
         let ruleSet: RuleSet
         do { ruleSet = try RuleSet.load(settings.rules) } catch { throw StoreError("--rules \(settings.rules): \(error)") }

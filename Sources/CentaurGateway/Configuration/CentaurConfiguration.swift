@@ -18,6 +18,8 @@ public struct CentaurConfiguration: Sendable, Hashable {
     public var routing = RoutingPolicy()
     /// What traces keep of requests and answers.
     public var capture: BodyCapture = .none
+    /// The exact response cache (`cache:` in the file).
+    public var cache = CacheSettings()
 
     public init(providers: [String: ProviderConfiguration], models: [ModelConfiguration], defaultModel: String, source: String) {
         self.providers = providers
@@ -126,4 +128,14 @@ public enum PIIPolicy: Sendable, Hashable {
         case .anthropic, .bedrock, .openai: .none
         }
     }
+}
+
+/// `cache: { enabled: true, ttl_s: 3600, capacity: 10000 }`.
+public struct CacheSettings: Sendable, Hashable {
+    public var enabled = true
+    public var ttlSeconds: Double = 3600
+    /// Entries kept in memory in front of the store.
+    public var capacity = 10_000
+
+    public init() {}
 }

@@ -183,7 +183,7 @@ private struct Reader {
 
     mutating func configuration(_ root: Node) throws -> CentaurConfiguration {
         let top = try mapping(root, key: "(top level)")
-        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces"], key: "(top level)")
+        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces", "cache"], key: "(top level)")
         let topDict = Dictionary(top, uniquingKeysWith: { first, _ in first })
         guard let providersNode = topDict["providers"] else { throw fail("providers", root, "missing; list at least one provider") }
         guard let modelsNode = topDict["models"] else { throw fail("models", root, "missing; map at least one model name to a provider") }
@@ -285,6 +285,26 @@ private struct Reader {
                 }
             }
             configuration.routing = policy
+        }
+        if let cacheNode = topDict["cache"] {
+            let pairs = try mapping(cacheNode, key: "cache")
+            try checkKeys(pairs, allowed: ["enabled", "ttl_s", "capacity"], key: "cache")
+            for (name, node) in pairs {
+                switch name {
+                case "enabled":
+                    let text = try string(node, key: "cache.enabled")
+                    guard let value = Bool(text) else { throw fail("cache.enabled", node, "expected true or false") }
+                    configuration.cache.enabled = value
+                case "ttl_s":
+                    let value = try number(node, key: "cache.ttl_s")
+                    guard value > 0 else { throw fail("cache.ttl_s", node, "must be positive") }
+                    configuration.cache.ttlSeconds = value
+                default:
+                    let value = try number(node, key: "cache.capacity")
+                    guard value >= 1 else { throw fail("cache.capacity", node, "must be at least 1") }
+                    configuration.cache.capacity = Int(value)
+                }
+            }
         }
         if let tracesNode = topDict["traces"] {
             let pairs = try mapping(tracesNode, key: "traces")

@@ -59,6 +59,10 @@ public struct GatewayContext: Sendable {
     /// which gives exact usage from servers that report none while streaming.
     public var streaming = true
     public let attempts: AttemptLog
+    /// When the gateway received the request.
+    public let startedAt: Date
+    /// What the client asked of the response cache.
+    public var cacheControl: CacheControl = .automatic
     /// Facts inner steps add for the trace (as tags), such as what was redacted: `pii_redacted: PERSON:2`.
     public let notes: CallNotes
 
@@ -70,6 +74,7 @@ public struct GatewayContext: Sendable {
         self.surface = surface
         self.attempts = AttemptLog()
         self.notes = CallNotes()
+        self.startedAt = Date()
     }
 }
 

@@ -39,7 +39,7 @@ public struct TraceRecorder: CallRecorder {
         guard !call.attempts.isEmpty else {
             return [TraceRecord(
                 requestID: call.requestID, startedAt: call.startedAt, endedAt: call.endedAt, keyID: call.caller?.keyID, team: call.caller?.team,
-                route: call.route, surface: call.surface, model: call.route, provider: "-", upstreamModel: "-", attempt: 1,
+                route: call.route, surface: call.surface, model: call.route, provider: tags["cache"] == "hit" ? "cache" : "-", upstreamModel: "-", attempt: 1,
                 status: call.error == nil ? "ok" : "error", errorClass: call.error?.kind.description, errorMessage: call.error?.message,
                 httpStatus: call.error?.status, tags: tags, requestBody: requestBody, responseBody: responseBody)]
         }

@@ -47,17 +47,22 @@ struct ModelEndpoints: Sendable {
                 caller: context.key.map { CallerIdentity(keyID: $0.id, keyName: $0.name, team: $0.team) },
                 tags: Self.tags(from: request.headers), route: modelRequest.model, surface: anthropic ? "anthropic" : "openai")
             if let team = context.key?.team { gatewayContext.tags["team"] = team }
-            let id = (anthropic ? "msg_" : "chatcmpl-") + gatewayContext.requestID.replacingOccurrences(of: "-", with: "")
+            gatewayContext.cacheControl = Self.cacheControl(request.headers)
             if stream {
                 let events = try await gateway.stream(modelRequest, context: gatewayContext)
-                return try await streamResponse(events, id: id, model: modelRequest.model, anthropic: anthropic, includeUsage: includeUsage, requestID: gatewayContext.requestID)
+                let (id, created) = Self.identity(gatewayContext, anthropic: anthropic)
+                var reply = try await streamResponse(events, id: id, created: created, model: modelRequest.model, anthropic: anthropic, includeUsage: includeUsage, requestID: gatewayContext.requestID)
+                if let cache = gatewayContext.notes.all["cache"] { reply.headers[HTTPField.Name("x-centaur-cache")!] = cache }
+                return reply
             }
             let response = try await gateway.respond(to: modelRequest, context: gatewayContext)
+            let (id, created) = Self.identity(gatewayContext, anthropic: anthropic)
             let json = anthropic
                 ? AnthropicMessagesTranslation.response(response, id: id, model: modelRequest.model)
-                : OpenAIChatTranslation.response(response, id: id, model: modelRequest.model, created: Int(Date().timeIntervalSince1970))
+                : OpenAIChatTranslation.response(response, id: id, model: modelRequest.model, created: created)
             var reply = ErrorResponses.json(json)
             reply.headers[HTTPField.Name("x-request-id")!] = gatewayContext.requestID
+            if let cache = gatewayContext.notes.all["cache"] { reply.headers[HTTPField.Name("x-centaur-cache")!] = cache }
             return reply
         } catch let error as APIError {
             return ErrorResponses.response(error, anthropic: anthropic)
@@ -70,12 +75,31 @@ struct ModelEndpoints: Sendable {
 
     /// Streams server-sent events. The first event is awaited before answering, so a request that fails
     /// before its first token gets a real error status (a 429 stays a 429 for the SDK).
+    /// The response id and creation time: the request's own, or on a cache hit the answer's first request's, so
+    /// the body is byte-identical to the one first returned.
+    static func identity(_ context: GatewayContext, anthropic: Bool) -> (id: String, created: Int) {
+        let notes = context.notes.all
+        let requestID = notes["cache_origin_request_id"] ?? context.requestID
+        let time = notes["cache_origin_time"].flatMap(Double.init) ?? context.startedAt.timeIntervalSince1970
+        return ((anthropic ? "msg_" : "chatcmpl-") + requestID.replacingOccurrences(of: "-", with: ""), Int(time))
+    }
+
+    /// `x-centaur-cache-control: no-cache | only-if-cached | force`, or the standard `Cache-Control` directives.
+    static func cacheControl(_ headers: HTTPFields) -> CentaurGateway.CacheControl {
+        if let value = headers[HTTPField.Name("x-centaur-cache-control")!], let control = CentaurGateway.CacheControl(rawValue: value.trimmingCharacters(in: .whitespaces).lowercased()) {
+            return control
+        }
+        let directives = (headers[.cacheControl] ?? "").lowercased()
+        if directives.contains("only-if-cached") { return .onlyIfCached }
+        if directives.contains("no-cache") || directives.contains("no-store") { return .noCache }
+        return .automatic
+    }
+
     private func streamResponse(
-        _ events: ModelStream, id: String, model: String, anthropic: Bool, includeUsage: Bool, requestID: String
+        _ events: ModelStream, id: String, created: Int, model: String, anthropic: Bool, includeUsage: Bool, requestID: String
     ) async throws -> Response {
         let iterator = StreamIterator(events.makeAsyncIterator())
         let first = try await iterator.next()
-        let created = Int(Date().timeIntervalSince1970)
         let body = ResponseBody { writer in
             var openAI = OpenAIChatTranslation.ChunkEncoder(id: id, model: model, created: created, includeUsage: includeUsage)
             var messages = AnthropicMessagesTranslation.EventEncoder(id: id, model: model)

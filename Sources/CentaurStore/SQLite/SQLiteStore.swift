@@ -96,6 +96,7 @@ public final class SQLiteStore: Sendable {
             try db.rename(table: "api_key_new", to: "api_key")
         }
         registerWorkflowMigrations(&migrator)
+        registerCacheMigrations(&migrator)
         return migrator
     }
 }
