@@ -17,15 +17,22 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(name: .long, help: "A name that says who or what uses the key.") var name: String
         @Option(name: .long, help: "The team its usage is attributed to.") var team: String?
         @Option(name: .long, help: "gateway (model endpoints), reviewer (also the review queue) or admin (everything: traces, usage, admin API).") var scope: String = "gateway"
+        @Option(name: .long, help: "Requests per minute this key may make.") var rpm: Int?
+        @Option(name: .long, help: "Tokens (input + output) per minute this key may use.") var tpm: Int?
+        @Option(name: .long, help: "Spend per calendar month (UTC) in USD.") var monthlyUsd: Double?
         @Flag(name: .long, help: "Print one JSON object.") var json = false
 
         func run() async throws {
+            if [rpm.map(Double.init), tpm.map(Double.init), monthlyUsd].contains(where: { ($0 ?? 1) <= 0 }) {
+                throw Self.fail(CLIFailure(message: "--rpm, --tpm and --monthly-usd must be positive"))
+            }
             guard let scope = APIKeyRecord.Scope(rawValue: scope) else {
                 throw Self.fail(CLIFailure(message: "unknown scope '\(scope)'; use gateway, reviewer or admin"))
             }
             do {
                 let service = APIKeyService(store: try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite"))
-                let (secret, record) = try await service.create(name: name, team: team, scope: scope)
+                let (secret, record) = try await service.create(name: name, team: team, scope: scope,
+                                                                 limits: Limits(rpm: rpm, tpm: tpm, monthlyUSD: monthlyUsd))
                 if json {
                     let object: JSONValue = [
                         "id": .string(record.id), "name": .string(record.name), "team": record.team.map(JSONValue.string) ?? .null,

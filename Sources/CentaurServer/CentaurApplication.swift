@@ -23,6 +23,8 @@ public struct CentaurServerComponents: Sendable {
     public let keys: APIKeyService
     /// The metrics served at `/metrics`.
     public let metrics: PrometheusCollectorRegistry
+    /// Budgets per key and team.
+    public let ledger: BudgetLedger
     /// The onboarding workflow and its extraction worker.
     public let onboarding: OnboardingService
     public let worker: ExtractionWorker
@@ -46,7 +48,14 @@ public struct CentaurServerComponents: Sendable {
         ])
         // Recording sees the client's request and answer; the data policy redacts between it and the router.
         let dataPolicy = DataPolicy(configuration: configuration)
-        var middleware: [any GatewayMiddleware] = [RecordingMiddleware(recorder: recorder)]
+        // Budgets start from this month's spend in the traces.
+        var spent: [String: Double] = [:]
+        for row in try store.spendNow(since: BudgetLedger.monthStart(of: Date())) {
+            if let key = row.keyID { spent["key:\(key)", default: 0] += row.costUSD }
+            if let team = row.team { spent["team:\(team)", default: 0] += row.costUSD }
+        }
+        ledger = BudgetLedger(spent: spent)
+        var middleware: [any GatewayMiddleware] = [RecordingMiddleware(recorder: recorder), BudgetMiddleware(ledger: ledger, teams: configuration.teamLimits)]
         if dataPolicy.restrictsAny { middleware.append(DataPolicyMiddleware(policy: dataPolicy)) }
         // The cache sees the redacted request, so cached answers hold placeholders, never personal data.
         if configuration.cache.enabled {

@@ -20,6 +20,8 @@ public struct CentaurConfiguration: Sendable, Hashable {
     public var capture: BodyCapture = .none
     /// The exact response cache (`cache:` in the file).
     public var cache = CacheSettings()
+    /// Per-team budgets (`budgets: { teams: { NAME: { rpm, tpm, monthly_usd } } }`); keys carry their own.
+    public var teamLimits: [String: Limits] = [:]
 
     public init(providers: [String: ProviderConfiguration], models: [ModelConfiguration], defaultModel: String, source: String) {
         self.providers = providers

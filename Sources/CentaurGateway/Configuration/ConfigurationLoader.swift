@@ -183,7 +183,7 @@ private struct Reader {
 
     mutating func configuration(_ root: Node) throws -> CentaurConfiguration {
         let top = try mapping(root, key: "(top level)")
-        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces", "cache"], key: "(top level)")
+        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces", "cache", "budgets"], key: "(top level)")
         let topDict = Dictionary(top, uniquingKeysWith: { first, _ in first })
         guard let providersNode = topDict["providers"] else { throw fail("providers", root, "missing; list at least one provider") }
         guard let modelsNode = topDict["models"] else { throw fail("models", root, "missing; map at least one model name to a provider") }
@@ -303,6 +303,28 @@ private struct Reader {
                     let value = try number(node, key: "cache.capacity")
                     guard value >= 1 else { throw fail("cache.capacity", node, "must be at least 1") }
                     configuration.cache.capacity = Int(value)
+                }
+            }
+        }
+        if let budgetsNode = topDict["budgets"] {
+            let pairs = try mapping(budgetsNode, key: "budgets")
+            try checkKeys(pairs, allowed: ["teams"], key: "budgets")
+            if let teamsNode = Dictionary(pairs, uniquingKeysWith: { a, _ in a })["teams"] {
+                for (team, node) in try mapping(teamsNode, key: "budgets.teams") {
+                    let key = "budgets.teams.\(team)"
+                    let fields = try mapping(node, key: key)
+                    try checkKeys(fields, allowed: ["rpm", "tpm", "monthly_usd"], key: key)
+                    var limits = Limits()
+                    for (name, valueNode) in fields {
+                        let value = try number(valueNode, key: "\(key).\(name)")
+                        guard value > 0 else { throw fail("\(key).\(name)", valueNode, "must be positive") }
+                        switch name {
+                        case "rpm": limits.rpm = Int(value)
+                        case "tpm": limits.tpm = Int(value)
+                        default: limits.monthlyUSD = value
+                        }
+                    }
+                    configuration.teamLimits[team] = limits
                 }
             }
         }

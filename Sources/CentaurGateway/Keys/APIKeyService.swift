@@ -18,13 +18,16 @@ public final class APIKeyService: Sendable {
     }
 
     /// Makes a key; returns the secret (to show once) and the stored record.
-    public func create(name: String, team: String?, scope: APIKeyRecord.Scope) async throws -> (secret: String, record: APIKeyRecord) {
+    public func create(name: String, team: String?, scope: APIKeyRecord.Scope, limits: Limits = Limits()) async throws -> (secret: String, record: APIKeyRecord) {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         var generator = SystemRandomNumberGenerator()
         let secret = "ctr_" + String((0..<40).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
-        let record = APIKeyRecord(
+        var record = APIKeyRecord(
             id: "key_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16),
             name: name, team: team, scope: scope, hash: Self.hash(secret), prefix: String(secret.prefix(8)), createdAt: now())
+        record.rpm = limits.rpm
+        record.tpm = limits.tpm
+        record.monthlyUSD = limits.monthlyUSD
         try await store.insert(record)
         return (secret, record)
     }

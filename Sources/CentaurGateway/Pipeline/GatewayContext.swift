@@ -3,15 +3,18 @@ import Foundation
 import NIOConcurrencyHelpers
 
 /// Who is calling: the API key's identity, never the key itself.
-public struct CallerIdentity: Sendable, Hashable, Codable {
+public struct CallerIdentity: Sendable, Hashable {
     public var keyID: String
     public var keyName: String
     public var team: String?
+    /// The key's own budget, if it has one.
+    public var limits: Limits?
 
-    public init(keyID: String, keyName: String, team: String? = nil) {
+    public init(keyID: String, keyName: String, team: String? = nil, limits: Limits? = nil) {
         self.keyID = keyID
         self.keyName = keyName
         self.team = team
+        self.limits = limits
     }
 }
 

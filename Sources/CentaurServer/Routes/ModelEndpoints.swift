@@ -44,7 +44,8 @@ struct ModelEndpoints: Sendable {
                 (modelRequest, stream, includeUsage) = (parsed.request, parsed.stream, parsed.includeUsage)
             }
             var gatewayContext = GatewayContext(
-                caller: context.key.map { CallerIdentity(keyID: $0.id, keyName: $0.name, team: $0.team) },
+                caller: context.key.map { CallerIdentity(keyID: $0.id, keyName: $0.name, team: $0.team,
+                                                         limits: Limits(rpm: $0.rpm, tpm: $0.tpm, monthlyUSD: $0.monthlyUSD)) },
                 tags: Self.tags(from: request.headers), route: modelRequest.model, surface: anthropic ? "anthropic" : "openai")
             if let team = context.key?.team { gatewayContext.tags["team"] = team }
             gatewayContext.cacheControl = Self.cacheControl(request.headers)

@@ -21,11 +21,16 @@ public struct APIKeyRecord: Sendable, Hashable, Codable, Identifiable {
     public var prefix: String
     public var createdAt: Date
     public var revokedAt: Date?
+    /// Requests and tokens per minute and spend per calendar month (UTC) this key may use; nil: unlimited.
+    public var rpm: Int?
+    public var tpm: Int?
+    public var monthlyUSD: Double?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, team, scope, hash, prefix
+        case id, name, team, scope, hash, prefix, rpm, tpm
         case createdAt = "created_at"
         case revokedAt = "revoked_at"
+        case monthlyUSD = "monthly_usd"
     }
 
     public init(id: String, name: String, team: String?, scope: Scope, hash: String, prefix: String, createdAt: Date, revokedAt: Date? = nil) {

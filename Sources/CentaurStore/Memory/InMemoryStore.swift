@@ -29,6 +29,15 @@ public final class InMemoryStore: TraceStore, APIKeyStore {
         traceBox.withLockedValue { $0.first { $0.id == id } }
     }
 
+    public func spend(since: Date) async throws -> [SpendRow] {
+        var totals: [String: SpendRow] = [:]
+        for trace in traceBox.withLockedValue({ $0 }) where trace.startedAt >= since {
+            let key = "\(trace.keyID ?? "")\u{0}\(trace.team ?? "")"
+            totals[key, default: SpendRow(keyID: trace.keyID, team: trace.team, costUSD: 0)].costUSD += trace.costUSD ?? 0
+        }
+        return Array(totals.values)
+    }
+
     public func usage(from: Date?, to: Date?) async throws -> [UsageRow] {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd"

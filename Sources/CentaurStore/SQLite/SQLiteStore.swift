@@ -97,6 +97,13 @@ public final class SQLiteStore: Sendable {
         }
         registerWorkflowMigrations(&migrator)
         registerCacheMigrations(&migrator)
+        migrator.registerMigration("0006-api-key-limits") { db in
+            try db.alter(table: "api_key") { t in
+                t.add(column: "rpm", .integer).check { $0 == nil || $0 > 0 }
+                t.add(column: "tpm", .integer).check { $0 == nil || $0 > 0 }
+                t.add(column: "monthly_usd", .double).check { $0 == nil || $0 >= 0 }
+            }
+        }
         return migrator
     }
 }
@@ -192,6 +199,21 @@ extension SQLiteStore: TraceStore {
                     cacheWriteTokens: row["cache_write_tokens"], costUSD: row["cost_usd"])
             }
         }
+    }
+
+    public func spend(since: Date) async throws -> [SpendRow] {
+        try await pool.read { db in try Self.spend(db, since: since) }
+    }
+
+    /// ``spend(since:)`` without suspending, for start-up.
+    public func spendNow(since: Date) throws -> [SpendRow] {
+        try pool.read { db in try Self.spend(db, since: since) }
+    }
+
+    static func spend(_ db: Database, since: Date) throws -> [SpendRow] {
+        try Row.fetchAll(db, sql: """
+            SELECT key_id, team, COALESCE(SUM(cost_usd), 0) AS cost FROM trace WHERE started_at >= ? GROUP BY key_id, team
+            """, arguments: [since]).map { SpendRow(keyID: $0["key_id"], team: $0["team"], costUSD: $0["cost"]) }
     }
 
     public func requestCount() async throws -> Int {

@@ -182,6 +182,8 @@ public protocol TraceStore: Sendable {
     func traces(_ query: TraceQuery) async throws -> TracePage
     func trace(id: String) async throws -> TraceRecord?
     func usage(from: Date?, to: Date?) async throws -> [UsageRow]
+    /// Cost per key and team since a date (budgets start from it).
+    func spend(since: Date) async throws -> [SpendRow]
     /// How many distinct requests have traces.
     func requestCount() async throws -> Int
 }
@@ -205,4 +207,15 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, LocalizedErr
     public let description: String
     public init(_ description: String) { self.description = description }
     public var errorDescription: String? { description }
+}
+
+/// What one key (in one team) has spent.
+public struct SpendRow: Sendable, Hashable {
+    public var keyID: String?
+    public var team: String?
+    public var costUSD: Double
+
+    public init(keyID: String?, team: String?, costUSD: Double) {
+        self.keyID = keyID; self.team = team; self.costUSD = costUSD
+    }
 }
