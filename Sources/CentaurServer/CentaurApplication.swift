@@ -55,7 +55,11 @@ public struct CentaurServerComponents: Sendable {
             if let team = row.team { spent["team:\(team)", default: 0] += row.costUSD }
         }
         ledger = BudgetLedger(spent: spent)
-        var middleware: [any GatewayMiddleware] = [RecordingMiddleware(recorder: recorder), BudgetMiddleware(ledger: ledger, teams: configuration.teamLimits)]
+        // Order: record → budgets → guards (on what the client sent and will see) → data policy → cache → router.
+        var middleware: [any GatewayMiddleware] = [
+            RecordingMiddleware(recorder: recorder), BudgetMiddleware(ledger: ledger, teams: configuration.teamLimits),
+            GuardrailMiddleware(settings: configuration.guardrails),
+        ]
         if dataPolicy.restrictsAny { middleware.append(DataPolicyMiddleware(policy: dataPolicy)) }
         // The cache sees the redacted request, so cached answers hold placeholders, never personal data.
         if configuration.cache.enabled {

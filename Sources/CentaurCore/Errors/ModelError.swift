@@ -28,6 +28,7 @@ public struct ModelError: Error, Sendable, Hashable {
             case malformedResponse = "malformed_response"
             case connection
             case upstream
+            case guardrail
         }
         fileprivate let code: Code
 
@@ -59,6 +60,8 @@ public struct ModelError: Error, Sendable, Hashable {
         public static let connection = Kind(code: .connection)
         /// Any other upstream error status.
         public static let upstream = Kind(code: .upstream)
+        /// A guardrail refused the request or the answer (deny list, size limit, PII leak, injection, schema).
+        public static let guardrail = Kind(code: .guardrail)
 
         /// A stable snake_case name for logs, metrics and API error bodies.
         public var description: String { code.rawValue }

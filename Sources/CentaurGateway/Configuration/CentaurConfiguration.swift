@@ -22,6 +22,8 @@ public struct CentaurConfiguration: Sendable, Hashable {
     public var cache = CacheSettings()
     /// Per-team budgets (`budgets: { teams: { NAME: { rpm, tpm, monthly_usd } } }`); keys carry their own.
     public var teamLimits: [String: Limits] = [:]
+    /// Input and output guards (`guardrails:` in the file).
+    public var guardrails = GuardrailSettings()
 
     public init(providers: [String: ProviderConfiguration], models: [ModelConfiguration], defaultModel: String, source: String) {
         self.providers = providers

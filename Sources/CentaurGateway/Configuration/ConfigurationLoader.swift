@@ -183,7 +183,7 @@ private struct Reader {
 
     mutating func configuration(_ root: Node) throws -> CentaurConfiguration {
         let top = try mapping(root, key: "(top level)")
-        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces", "cache", "budgets"], key: "(top level)")
+        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces", "cache", "budgets", "guardrails"], key: "(top level)")
         let topDict = Dictionary(top, uniquingKeysWith: { first, _ in first })
         guard let providersNode = topDict["providers"] else { throw fail("providers", root, "missing; list at least one provider") }
         guard let modelsNode = topDict["models"] else { throw fail("models", root, "missing; map at least one model name to a provider") }
@@ -305,6 +305,31 @@ private struct Reader {
                     configuration.cache.capacity = Int(value)
                 }
             }
+        }
+        if let guardNode = topDict["guardrails"] {
+            let pairs = try mapping(guardNode, key: "guardrails")
+            try checkKeys(pairs, allowed: ["deny", "max_input_chars", "max_output_chars", "pii_leak", "injection", "schema_repair"], key: "guardrails")
+            var settings = GuardrailSettings()
+            for (name, node) in pairs {
+                let key = "guardrails.\(name)"
+                switch name {
+                case "deny":
+                    guard case .sequence(let items) = node else { throw fail(key, node, "expected a list of terms") }
+                    settings.deny = try items.map { try string($0, key: key) }.filter { !$0.isEmpty }
+                case "max_input_chars", "max_output_chars":
+                    let value = try number(node, key: key)
+                    guard value >= 1 else { throw fail(key, node, "must be at least 1") }
+                    if name == "max_input_chars" { settings.maxInputCharacters = Int(value) } else { settings.maxOutputCharacters = Int(value) }
+                case "pii_leak", "injection":
+                    let text = try string(node, key: key)
+                    guard let action = GuardrailSettings.Action(rawValue: text) else { throw fail(key, node, "expected off, flag or block") }
+                    if name == "pii_leak" { settings.piiLeak = action } else { settings.injection = action }
+                default:
+                    guard let value = Bool(try string(node, key: key)) else { throw fail(key, node, "expected true or false") }
+                    settings.schemaRepair = value
+                }
+            }
+            configuration.guardrails = settings
         }
         if let budgetsNode = topDict["budgets"] {
             let pairs = try mapping(budgetsNode, key: "budgets")

@@ -12,6 +12,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     /// The JSON path of the offending field, for invalid requests.
     public var param: String?
     public var retryAfter: Duration?
+    /// A specific OpenAI `code` (such as `guardrail_violation`), overriding the kind's.
+    public var code: String?
 
     public init(_ kind: Kind, _ message: String, param: String? = nil, retryAfter: Duration? = nil) {
         self.kind = kind
@@ -36,10 +38,11 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             case .timeout: .timeout
             case .authentication, .permissionDenied: .unavailable  // the gateway's upstream credentials, not the caller's
             case .notFound: .notFound
-            case .contextTooLong, .invalidRequest, .schemaViolation, .refused: .invalidRequest
+            case .contextTooLong, .invalidRequest, .schemaViolation, .refused, .guardrail: .invalidRequest
             default: .internalError
             }
         self.init(kind, error.message, retryAfter: error.retryAfter)
+        if error.kind == .guardrail { code = "guardrail_violation" }
     }
 
     /// The HTTP status both APIs use for this kind.
@@ -73,7 +76,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             case .timeout: ("server_error", "timeout")
             case .internalError: ("server_error", nil)
             }
-        return ["error": ["message": .string(message), "type": .string(type), "param": param.map(JSONValue.string) ?? .null, "code": code.map(JSONValue.string) ?? .null]]
+        let specific = self.code ?? code
+        return ["error": ["message": .string(message), "type": .string(type), "param": param.map(JSONValue.string) ?? .null, "code": specific.map(JSONValue.string) ?? .null]]
     }
 
     /// `{"type": "error", "error": {"type", "message"}}`, as Anthropic answers.
