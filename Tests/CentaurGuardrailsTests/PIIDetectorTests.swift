@@ -34,3 +34,40 @@ struct PIIDetectorTests {
         #expect(types("This INTRODUCTORY offer is for drivers with a license").isEmpty)
     }
 }
+
+@Suite("Redaction")
+struct RedactionTests {
+    @Test("modes: mask, type, hash and reversible tokens")
+    func modes() {
+        let text = "Jane Roe, SSN 536-22-1947"
+        #expect(Redactor(mode: .type).redact(text).text == "<PERSON>, SSN <US_SSN>")
+        #expect(Redactor(mode: .mask).redact(text).text == "********, SSN ***********")
+        let hashed = Redactor(mode: .hash).redact(text).text
+        #expect(hashed.hasPrefix("<PERSON:") && hashed.contains(", SSN <US_SSN:"))
+        let vault = TokenVault()
+        let (tokens, findings) = Redactor(mode: .tokenize).redact(text + " — again: 536-22-1947", vault: vault)
+        #expect(tokens == "<PERSON_1>, SSN <US_SSN_1> — again: <US_SSN_1>")
+        #expect(findings.count == 3)
+        #expect(vault.restore("Dear <PERSON_1>, we checked <US_SSN_1>.") == "Dear Jane Roe, we checked 536-22-1947.")
+    }
+
+    @Test("allowed types pass through")
+    func allowed() {
+        #expect(Redactor(mode: .type, allowed: [.person]).redact("Jane Roe, SSN 536-22-1947").text == "Jane Roe, SSN <US_SSN>")
+    }
+
+    @Test("a streamed answer is restored even when a placeholder is split across chunks")
+    func streaming() {
+        let vault = TokenVault()
+        _ = vault.placeholder(for: "Jane Roe", type: .person)
+        var restorer = StreamingRestorer(vault: vault)
+        var out = ""
+        for chunk in ["Hello <PER", "SON_", "1>, your <b>", "file is ready <", "3"] { out += restorer.feed(chunk) }
+        out += restorer.flush()
+        #expect(out == "Hello Jane Roe, your <b>file is ready <3")
+        var json = StreamingRestorer(vault: vault, inJSON: true)
+        _ = vault.placeholder(for: "12 \"Oak\" St", type: .streetAddress)
+        let restored = json.feed(#"{"to": "<STREET_ADD"#) + json.feed(#"RESS_1>"}"#) + json.flush()
+        #expect(restored == #"{"to": "12 \"Oak\" St"}"#)
+    }
+}

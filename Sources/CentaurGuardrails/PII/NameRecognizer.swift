@@ -264,7 +264,9 @@ struct NameRecognizer {
             // Leading ordinary words ("Unlike", "The") are not part of a name.
             var first = i
             while first <= last, tokens[first].kind == .word, isOrdinary(tokens[first].lower), !isFirstName(tokens[first].lower) { first += 1 }
-            while last > first, tokens[last].kind == .word, isOrdinary(tokens[last].lower), !isFirstName(tokens[last].lower) { last -= 1 }
+            // A trailing ordinary word stays when it is a surname after a first name ("Jane Roe", "Fletcher Hill").
+            while last > first, tokens[last].kind == .word, isOrdinary(tokens[last].lower), !isFirstName(tokens[last].lower),
+                  !(isSurname(tokens[last].lower) && isFirstName(tokens[last - 1].lower)) { last -= 1 }
             if first > last { i = last + 1 > i ? last + 1 : i + 1; continue }
             let words = tokens[first...last].filter { $0.kind == .word && $0.text.count > 1 }
             let score = personScore(t, first: first, last: last, words: words)
