@@ -1,3 +1,4 @@
+import CentaurCore
 import Foundation
 
 /// Recognisers for structured identifiers: checksums and validity rules first, context words to confirm
@@ -236,8 +237,8 @@ enum PatternRecognizers {
                 continue
             }
             let dashed324 = run.groups.map(\.count) == [3, 2, 4] && Set(run.separators).count == 1 && ["-", " ", "."].contains(run.separators[0])
-            if hasAny(before, licenseContext), n >= 6, n <= 16 {
-                add(.usDriverLicense, 0.8)
+            if hasAny(before, licenseContext), !USDriverLicenseFormats.jurisdictions(matching: digits).isEmpty {
+                add(.usDriverLicense, n >= 6 ? 0.8 : 0.6)
                 continue
             }
             if n >= 12, n <= 19, luhn(digits), !run.plus, run.groups.allSatisfy({ $0.count >= 4 }) || run.groups.count == 1 {
@@ -288,8 +289,9 @@ enum PatternRecognizers {
             let upper = token.text.uppercased()
             let letters = upper.filter(\.isLetter).count
             let digits = upper.filter(\.isNumber).count
-            if token.kind == .alphanumeric, hasAny(before, licenseContext), digits >= 4, letters <= 3, upper.count >= 6, upper.count <= 16 {
-                out.append(PIIFinding(type: .usDriverLicense, start: token.start, end: token.end, score: 0.8, text: token.text))
+            if token.kind == .alphanumeric, hasAny(before, licenseContext), digits >= 4, letters <= 3,
+               !USDriverLicenseFormats.jurisdictions(matching: upper).isEmpty {
+                out.append(PIIFinding(type: .usDriverLicense, start: token.start, end: token.end, score: 0.85, text: token.text))
             } else if token.kind == .alphanumeric, hasAny(before, passportContext), upper.count == 9, letters == 1, upper.first!.isLetter {
                 out.append(PIIFinding(type: .usPassport, start: token.start, end: token.end, score: 0.85, text: token.text))
             } else if upper.first == "A", letters == 1, digits == 8 || digits == 9, token.kind == .alphanumeric {
