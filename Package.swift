@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "CentaurExtraction", targets: ["CentaurExtraction"]),
         .library(name: "CentaurReview", targets: ["CentaurReview"]),
         .library(name: "CentaurGuardrails", targets: ["CentaurGuardrails"]),
+        .library(name: "CentaurEvals", targets: ["CentaurEvals"]),
         .library(name: "CentaurTestSupport", targets: ["CentaurTestSupport"]),
     ],
     dependencies: [
@@ -109,6 +110,21 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // Evals: promptfoo-format suites, assertions, a concurrent resumable runner, reports (table, JSON, JUnit, HTML).
+        .target(
+            name: "CentaurEvals",
+            dependencies: [
+                "CentaurCore",
+                "CentaurProviders",
+                "CentaurGateway",
+                "CentaurExtraction",
+                "CentaurStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The onboarding workflow: the application state machine, auto-approval policy, extraction jobs, review
         // decisions, the audit log and the labelled data humans produce.
         .target(
@@ -171,6 +187,7 @@ let package = Package(
                 "CentaurExtraction",
                 "CentaurReview",
                 "CentaurGuardrails",
+                "CentaurEvals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -223,6 +240,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CentaurEvalsTests",
+            dependencies: ["CentaurEvals", "CentaurCommands", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -104,6 +104,7 @@ public final class SQLiteStore: Sendable {
                 t.add(column: "monthly_usd", .double).check { $0 == nil || $0 >= 0 }
             }
         }
+        registerEvalMigrations(&migrator)
         return migrator
     }
 }

@@ -1,0 +1,58 @@
+import AsyncHTTPClient
+import CentaurCore
+import CentaurGateway
+import CentaurProviders
+import Foundation
+
+/// Turns the provider ids of a suite into providers:
+/// - `openai:chat:MODEL` (`config.apiBaseUrl`, default `https://api.openai.com/v1`; `config.apiKey` or `OPENAI_API_KEY`),
+/// - `anthropic:messages:MODEL` (`config.apiBaseUrl`, `config.apiKey` or `ANTHROPIC_API_KEY`),
+/// - `centaur:ALIAS` (a model in centaur.yaml), `centaur:extract` (the offline extractors), `echo`.
+public struct EvalProviderFactory: Sendable {
+    public let registry: ModelRegistry?
+    public let httpClient: HTTPClient
+    public let environment: [String: String]
+
+    public init(registry: ModelRegistry?, httpClient: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.registry = registry
+        self.httpClient = httpClient
+        self.environment = environment
+    }
+
+    public func make(_ spec: EvalSuite.ProviderSpec) throws -> any EvalProvider {
+        let id = spec.id
+        let config = spec.config
+        if id == "echo" { return EchoProvider() }
+        if id == "centaur:extract" { return ExtractorProvider() }
+        if id.hasPrefix("openai:chat:") || id.hasPrefix("openai:") {
+            let model = id.hasPrefix("openai:chat:") ? String(id.dropFirst("openai:chat:".count)) : String(id.dropFirst("openai:".count))
+            let key = config["apiKey"]?.stringValue ?? environment["OPENAI_API_KEY"]
+            let base = config["apiBaseUrl"]?.stringValue ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1"
+            guard key != nil || base.contains("127.0.0.1") || base.contains("localhost") else {
+                throw EvalSuiteError("\(id): set OPENAI_API_KEY or config.apiKey")
+            }
+            let flavor: OpenAICompatibleModel.Flavor = base.contains("api.openai.com") ? .openai : .compatible
+            let llm = OpenAICompatibleModel(configuration: .init(baseURL: base, apiKey: key, modelID: model, flavor: flavor), httpClient: httpClient)
+            return ModelProvider(model: llm, modelName: model, prices: registry?.prices ?? .builtIn,
+                                 temperature: config["temperature"]?.doubleValue ?? 0, maxTokens: config["max_tokens"]?.intValue ?? 1024)
+        }
+        if id.hasPrefix("anthropic:messages:") {
+            let model = String(id.dropFirst("anthropic:messages:".count))
+            guard let key = config["apiKey"]?.stringValue ?? environment["ANTHROPIC_API_KEY"] else {
+                throw EvalSuiteError("\(id): set ANTHROPIC_API_KEY or config.apiKey")
+            }
+            let base = config["apiBaseUrl"]?.stringValue ?? environment["ANTHROPIC_BASE_URL"] ?? "https://api.anthropic.com"
+            let llm = AnthropicModel(configuration: .init(baseURL: base, apiKey: key, modelID: model), httpClient: httpClient)
+            return ModelProvider(model: llm, modelName: model, prices: registry?.prices ?? .builtIn,
+                                 temperature: config["temperature"]?.doubleValue ?? 0, maxTokens: config["max_tokens"]?.intValue ?? 1024)
+        }
+        if id.hasPrefix("centaur:") {
+            let alias = String(id.dropFirst("centaur:".count))
+            guard let registry else { throw EvalSuiteError("\(id) needs a Centaur configuration") }
+            let resolved = try registry.resolve(alias)
+            return ModelProvider(model: resolved.model, modelName: alias, prices: registry.prices,
+                                 temperature: config["temperature"]?.doubleValue ?? 0, maxTokens: config["max_tokens"]?.intValue ?? 1024)
+        }
+        throw EvalSuiteError("unknown provider '\(id)': use openai:chat:MODEL, anthropic:messages:MODEL, centaur:ALIAS, centaur:extract or echo")
+    }
+}
