@@ -298,6 +298,12 @@ final class DocumentCache: Sendable {
                 }
                 resolved[name] = fragment.map { whole[$0] ?? .null } ?? whole
             default:
+                // A file without a known extension (a content-addressed blob) is a document when its bytes say so.
+                if let document = try? Document(contentsOf: url) {
+                    files.append(document)
+                    resolved[name] = .string(document.name)
+                    continue
+                }
                 guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw EvalSuiteError("cannot read \(url.path)") }
                 resolved[name] = .string(text)
             }

@@ -42,6 +42,10 @@ public struct EvalSuite: Sendable {
         public var id: String
         public var label: String
         public var config: [String: JSONValue]
+
+        public init(id: String, label: String, config: [String: JSONValue]) {
+            self.id = id; self.label = label; self.config = config
+        }
     }
 
     public struct TestCase: Sendable {
@@ -51,6 +55,10 @@ public struct EvalSuite: Sendable {
         /// Pass when the weighted score reaches it (else every assertion must pass).
         public var threshold: Double?
         public var repeatCount: Int?
+
+        public init(description: String?, vars: [String: JSONValue], assertions: [AssertionSpec], threshold: Double?, repeatCount: Int?) {
+            self.description = description; self.vars = vars; self.assertions = assertions; self.threshold = threshold; self.repeatCount = repeatCount
+        }
     }
 
     public struct AssertionSpec: Sendable, Hashable {

@@ -255,6 +255,13 @@ extension SQLiteStore: WorkflowStore {
         }
     }
 
+    /// ``examples(documentType:)`` without suspending (for loading eval suites).
+    public func examplesNow(documentType: String) throws -> [LabelledExampleRecord] {
+        try pool.read { db in
+            try LabelledExampleRecord.fetchAll(db, sql: "SELECT * FROM labelled_example WHERE document_type = ? ORDER BY created_at, rowid", arguments: [documentType])
+        }
+    }
+
     public func auditEntries(target: String?) async throws -> [AuditEntry] {
         try await pool.read { db in
             if let target {

@@ -1,0 +1,255 @@
+import ArgumentParser
+import AsyncHTTPClient
+import CentaurCore
+import CentaurEvals
+import CentaurGateway
+import CentaurStore
+import Foundation
+import Logging
+
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Run eval suites (promptfoo's format), compare runs, measure the runner.",
+        subcommands: [Run.self, Compare.self, List.self, Bench.self])
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a suite against its providers and write reports.",
+            discussion: """
+                Providers: openai:chat:MODEL, anthropic:messages:MODEL (keys from OPENAI_API_KEY / ANTHROPIC_API_KEY or \
+                config.apiKey; config.apiBaseUrl for other servers), centaur:ALIAS (a model in centaur.yaml), \
+                centaur:extract (the offline document extractors), echo. Each --output's extension picks its format: \
+                .json (promptfoo's results shape), .xml (JUnit), .html (a self-contained report with charts). \
+                Exit status: 0 when every case passed, 100 when some failed (as promptfoo), 1 on errors. \
+                Ctrl-C stops the run and keeps what finished: continue with --resume RUN_ID.
+                """)
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The suite file (YAML).") var suite: String
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write a report; repeatable (.json, .xml, .html).", valueName: "file")) var output: [String] = []
+        @Option(name: .long, help: "Concurrent cases per provider.") var concurrency: Int = 8
+        @Option(name: .long, help: "Concurrent cases in all.") var maxConcurrency: Int = 32
+        @Option(name: .long, help: "Run every case this many times (overrides the suite's repeat).") var `repeat`: Int?
+        @Flag(name: .long, help: "Ask every provider again instead of reusing cached answers.") var noCache = false
+        @Option(name: .long, help: ArgumentHelp("Continue a run, skipping its finished cases.", valueName: "run-id")) var resume: String?
+        @Option(name: .long, help: ArgumentHelp("Provider that grades llm-rubric assertions naming none.", valueName: "id")) var grader: String?
+        @Flag(name: .long, help: "No progress output.") var quiet = false
+
+        func run() async throws {
+            var mutableLogger = options.bootstrapLogging()
+            mutableLogger.logLevel = .warning
+            let logger = mutableLogger
+            let dataDir = options.dataDir
+            do {
+                let store = try SQLiteStore(path: "\(dataDir)/centaur.sqlite")
+                var suiteValue = try EvalSuite.load(path: suite) { type in try Self.datasetTests(type: type, dataDir: dataDir) }
+                if let count = `repeat` { suiteValue.repeatCount = max(1, count); suiteValue.tests = suiteValue.tests.map { var t = $0; t.repeatCount = nil; return t } }
+                let configured = suiteValue
+                let configuration = try ConfigurationLoader().load(path: options.config)
+                let quiet = quiet
+                let outputs = output
+                let (concurrency, maxConcurrency, noCache, resume, grader) = (concurrency, maxConcurrency, noCache, resume, grader)
+                let suitePath = suite
+                let status: Int32 = try await withHTTPClient { client in
+                    let registry = ModelRegistry(configuration: configuration, httpClient: client, logger: logger)
+                    let factory = EvalProviderFactory(registry: registry, httpClient: client)
+                    var providers: [String: any EvalProvider] = [:]
+                    for spec in configured.providers { providers[spec.id] = try factory.make(spec) }
+                    var graders: [String: any EvalProvider] = [:]
+                    for id in Set(configured.tests.flatMap { $0.assertions.compactMap(\.provider) } + [grader].compactMap { $0 }) {
+                        graders[id] = try factory.make(EvalSuite.ProviderSpec(id: id, label: id, config: [:]))
+                    }
+                    var runner = EvalRunner(providers: providers, store: store)
+                    runner.graders = graders
+                    runner.defaultGrader = grader ?? (configured.tests.contains { $0.assertions.contains { $0.type == "llm-rubric" && $0.provider == nil } } ? "centaur:\(configuration.defaultModel)" : nil)
+                    if let fallback = runner.defaultGrader, graders[fallback] == nil, providers[fallback] == nil {
+                        runner.graders[fallback] = try factory.make(EvalSuite.ProviderSpec(id: fallback, label: fallback, config: [:]))
+                    }
+                    runner.concurrencyPerProvider = max(1, concurrency)
+                    runner.maxConcurrency = max(1, maxConcurrency)
+                    runner.useCache = !noCache
+                    let bar = ProgressBar(enabled: !quiet)
+                    runner.progress = { done, total in bar.update(done, total) }
+                    // Local models named by the suite (or the grader) run for the whole evaluation.
+                    let localNames = (configured.providers.map(\.id) + Array(runner.graders.keys)).filter { $0.hasPrefix("centaur:") }
+                        .map { String($0.dropFirst(8)) }.filter { registry.localServer(for: $0) != nil }
+                    let configuredRunner = runner
+                    let run = try await Self.withLocalModels(registry, Array(Set(localNames))) {
+                        try await Self.cancellable { try await configuredRunner.run(configured, suitePath: suitePath, runID: resume, resume: resume != nil) }
+                    }
+                    bar.finish()
+                    print(EvalReports.table(run))
+                    for path in outputs { try Self.write(run, to: path) }
+                    let failures = run.results.filter { !$0.success }.count
+                    FileHandle.standardError.write(Data("run \(run.id): \(run.results.count - failures)/\(run.results.count) passed (\(run.status))\(run.status == "cancelled" ? "; continue with --resume \(run.id)" : "")\n".utf8))
+                    return failures == 0 ? 0 : 100
+                }
+                if status != 0 { throw ExitCode(status) }
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw Self.fail(error)
+            }
+        }
+
+        static func withLocalModels<T: Sendable>(_ registry: ModelRegistry, _ names: [String], _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+            guard let first = names.first else { return try await body() }
+            return try await registry.withServices(for: first) { try await withLocalModels(registry, Array(names.dropFirst()), body) }
+        }
+
+        /// Runs `body` in a task that Ctrl-C cancels.
+        static func cancellable<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+            let task = Task { try await body() }
+            signal(SIGINT, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("\nstopping: finishing the cases in flight…\n".utf8))
+                task.cancel()
+            }
+            source.resume()
+            defer { source.cancel(); signal(SIGINT, SIG_DFL) }
+            return try await task.value
+        }
+
+        static func write(_ run: EvalRun, to path: String) throws {
+            let url = URL(fileURLWithPath: path)
+            let text: String
+            switch url.pathExtension.lowercased() {
+            case "json": text = EvalReports.json(run).jsonString(pretty: true)
+            case "xml": text = EvalReports.junit(run)
+            case "html", "htm": text = HTMLReport.render(run)
+            default: throw CLIFailure(message: "--output \(path): use .json, .xml or .html")
+            }
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url, options: .atomic)
+            FileHandle.standardError.write(Data("wrote \(path)\n".utf8))
+        }
+
+        /// `tests: centaur:dataset:TYPE`: each labelled correction becomes a case whose truth is the human's value.
+        static func datasetTests(type: String, dataDir: String) throws -> [EvalSuite.TestCase] {
+            let store = try SQLiteStore(path: "\(dataDir)/centaur.sqlite")
+            let blobs = URL(fileURLWithPath: dataDir).appendingPathComponent("blobs")
+            return try store.examplesNow(documentType: type).compactMap { example -> EvalSuite.TestCase? in
+                let documents = (try? JSONValue(parsing: example.documents))?.arrayValue ?? []
+                guard let sha = documents.first?["sha256"]?.stringValue else { return nil }
+                let path = blobs.appendingPathComponent(String(sha.prefix(2))).appendingPathComponent(sha).path
+                let human = (try? JSONValue(parsing: example.humanValue)) ?? .null
+                return EvalSuite.TestCase(
+                    description: "\(example.documentType).\(example.field) corrected by \(example.actor)",
+                    vars: ["document": .string("file://\(path)"), "field": .string(example.field), "expected": [example.field: human]],
+                    assertions: [EvalSuite.AssertionSpec(type: "fields", value: "{{expected}}")], threshold: nil, repeatCount: nil)
+            }
+        }
+    }
+
+    struct Compare: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare two runs: pass rates per provider and the cases that regressed; exit 1 when the pass rate drops too far.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The baseline run id.") var baseline: String
+        @Argument(help: "The new run id.") var candidate: String
+        @Option(name: .long, help: "Largest allowed drop in pass rate, 0 to 1 (default 0: any drop fails).") var maxDrop: Double = 0
+
+        func run() async throws {
+            let report: EvalComparison
+            do {
+                let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
+                report = try await EvalComparison.compare(store: store, baseline: baseline, candidate: candidate)
+            } catch { throw Self.fail(error) }
+            print(report.text)
+            if report.passRateDrop > maxDrop {
+                FileHandle.standardError.write(Data(String(format: "pass rate dropped by %.1f points (allowed %.1f)\n", report.passRateDrop * 100, maxDrop * 100).utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recent runs.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            do {
+                let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
+                for run in try await store.runs(limit: 50) {
+                    print("\(run.id)  \(ISO8601DateFormatter().string(from: run.startedAt))  \(run.status)  \(run.description)")
+                }
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure the runner: cases × models against fake models with a fixed latency; prints wall time against the ideal and peak memory.")
+        @Option(name: .long, help: "Cases.") var cases: Int = 1000
+        @Option(name: .long, help: "Models.") var models: Int = 3
+        @Option(name: .long, help: "Each fake call's latency in milliseconds.") var latencyMs: Int = 20
+        @Option(name: .long, help: "Concurrent cases in all.") var concurrency: Int = 32
+        @Option(name: .long, help: ArgumentHelp("Store results in this data directory (default: a temporary one).", valueName: "dir")) var dataDir: String?
+
+        func run() async throws {
+            let directory = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("centaur-eval-bench-\(UUID().uuidString)").path
+            let store = try SQLiteStore(path: "\(directory)/centaur.sqlite")
+            var yaml = "description: runner benchmark\nprompts: ['Echo {{n}}']\nproviders: [\((0..<models).map { "fake-\($0)" }.joined(separator: ", "))]\ntests:\n"
+            for n in 0..<cases { yaml += "  - vars: { n: \(n) }\n    assert: [{ type: contains, value: '\(n)' }]\n" }
+            let suite = try EvalSuite(yaml: yaml, baseDirectory: URL(fileURLWithPath: directory))
+            var providers: [String: any EvalProvider] = [:]
+            for m in 0..<models { providers["fake-\(m)"] = FakeLatencyProvider(latency: .milliseconds(latencyMs)) }
+            var runner = EvalRunner(providers: providers, store: store)
+            runner.concurrencyPerProvider = concurrency
+            runner.maxConcurrency = concurrency
+            runner.useCache = false
+            let start = ContinuousClock.now
+            let run = try await runner.run(suite, suitePath: "bench")
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let ideal = Double(cases * models * latencyMs) / 1000 / Double(concurrency)
+            var usage = rusage()
+            #if os(Linux)
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+            #else
+            getrusage(RUSAGE_SELF, &usage)
+            #endif
+            let result: JSONValue = [
+                "cases": .number(Double(cases)), "models": .number(Double(models)), "latency_ms": .number(Double(latencyMs)),
+                "concurrency": .number(Double(concurrency)), "results": .number(Double(run.results.count)),
+                "passed": .number(Double(run.results.filter(\.success).count)), "wall_seconds": .number(seconds),
+                "ideal_seconds": .number(ideal), "ratio_to_ideal": .number(seconds / ideal),
+                "peak_rss_mb": .number(Double(usage.ru_maxrss) / 1024), "stored": .number(Double(try await store.results(runID: run.id).count)),
+            ]
+            print(result.jsonString())
+        }
+    }
+}
+
+/// A progress bar on a terminal (one updating line), plain lines every 10% otherwise.
+final class ProgressBar: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private let enabled: Bool
+    private let terminal = isatty(STDERR_FILENO) == 1
+    private var lastDecile = -1
+    private var lastDraw = Date.distantPast
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ done: Int, _ total: Int) {
+        guard enabled, total > 0 else { return }
+        lock.lock(); defer { lock.unlock() }
+        if terminal {
+            guard Date().timeIntervalSince(lastDraw) > 0.1 || done == total else { return }
+            lastDraw = Date()
+            let width = 30
+            let filled = width * done / total
+            FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) cases".utf8))
+        } else {
+            let decile = done * 10 / total
+            if decile != lastDecile { lastDecile = decile; FileHandle.standardError.write(Data("\(done)/\(total) cases\n".utf8)) }
+        }
+    }
+
+    func finish() {
+        if enabled, terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
