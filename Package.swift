@@ -244,7 +244,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurEvalsTests",
-            dependencies: ["CentaurEvals", "CentaurCommands", "CentaurTestSupport"],
+            dependencies: ["CentaurEvals", "CentaurExtraction", "CentaurCommands", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -104,7 +104,10 @@ public enum AssertionRegistry {
         }
         func strings() -> [String] {
             switch value {
-            case .array(let items)?: return items.map { $0.stringValue ?? $0.jsonString() }
+            // Items may be objects with the text in `value`, `text` or `entity_value` (labelled spans).
+            case .array(let items)?: return items.map { item in
+                item.stringValue ?? (item["value"] ?? item["text"] ?? item["entity_value"])?.stringValue ?? item.jsonString()
+            }
             case .string(let s)?: return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             default: return []
             }

@@ -57,7 +57,7 @@ public enum HTMLReport {
 
     /// Pass rate (y) against cost per case (x), one point per provider.
     static func scatter(_ summaries: [EvalSummary]) -> String {
-        let w = 360.0, h = 260.0, left = 50.0, bottom = 36.0, top = 12.0, right = 16.0
+        let w = 360.0, h = 260.0, left = 50.0, bottom = 36.0, top = 30.0, right = 90.0
         let maxCost = max(summaries.map(\.costPerCaseUSD).max() ?? 0, 1e-9) * 1.15
         var svg = "<figure><figcaption>Pass rate against cost per case</figcaption><svg role=img aria-label=\"pass rate against cost per case\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">"
         svg += axes(w: w, h: h, left: left, bottom: bottom, top: top, right: right, yLabel: "pass rate", xLabel: String(format: "cost per case (max $%.6f)", maxCost))
