@@ -1,0 +1,94 @@
+import CentaurCore
+import Foundation
+import Testing
+@testable import CentaurExtraction
+
+/// `centaur eval` through the built binary: exit statuses, compare, and a Centaur dataset as the test source.
+@Suite("centaur eval")
+struct EvalCLITests {
+    static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let output = try await Repository.binary.run(arguments)
+        return (output.status, String(decoding: output.stdout, as: UTF8.self), output.stderrText)
+    }
+
+    static func suite(_ directory: URL, name: String, expect: String) throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        try """
+            description: echo \(name)
+            providers: [echo]
+            prompts: ["The answer is {{word}}"]
+            tests:
+              - vars: { word: yes }
+                assert: [{ type: contains, value: \(expect) }]
+              - vars: { word: maybe }
+                assert: [{ type: contains, value: maybe }]
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("run exits 0 when all pass and 100 when some fail; compare lists regressions and fails past --max-drop")
+    func runAndCompare() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-eval-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let data = directory.appendingPathComponent("data").path
+        let good = try await Self.run(["eval", "run", try Self.suite(directory, name: "good.yaml", expect: "yes"), "--data-dir", data, "--quiet"])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("100.0%"))
+        let bad = try await Self.run(["eval", "run", try Self.suite(directory, name: "bad.yaml", expect: "no"), "--data-dir", data, "--quiet",
+                                      "--output", directory.appendingPathComponent("bad.json").path])
+        #expect(bad.status == 100)
+        let ids = bad.stderr.split(separator: "\n").compactMap { line in line.hasPrefix("run ") ? line.split(separator: " ")[1].dropLast() : nil }
+        let goodID = try #require(good.stderr.split(separator: "\n").first { $0.hasPrefix("run ") }?.split(separator: " ")[1].dropLast())
+        let badID = try #require(ids.first)
+        let compare = try await Self.run(["eval", "compare", String(goodID), String(badID), "--data-dir", data])
+        #expect(compare.status == 1)
+        #expect(compare.stdout.contains("1 regressed") && compare.stdout.contains("regressed: t0-p0-m0-r0"))
+        let tolerant = try await Self.run(["eval", "compare", String(goodID), String(badID), "--data-dir", data, "--max-drop", "0.6"])
+        #expect(tolerant.status == 0)
+        let missing = try await Self.run(["eval", "compare", "nope", String(badID), "--data-dir", data])
+        #expect(missing.status == 1 && missing.stderr.contains("no run nope"))
+        let report = try JSONValue(parsing: Data(contentsOf: directory.appendingPathComponent("bad.json")))
+        #expect(report["results"]?["stats"]?["successes"] == 1 && report["results"]?["stats"]?["failures"] == 1)
+    }
+
+    @Test("a suite file with a mistake is a clear error")
+    func badSuite() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-eval-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("s.yaml").path
+        try "providers: [echo]\ntests: [{assert: [{type: smells-right}]}]".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try await Self.run(["eval", "run", path, "--data-dir", directory.path])
+        #expect(result.status == 1 && result.stderr.contains("unknown assertion type 'smells-right'"))
+        let unknownProvider = directory.appendingPathComponent("p.yaml").path
+        try "providers: [acme:chat:x]".write(toFile: unknownProvider, atomically: true, encoding: .utf8)
+        let provider = try await Self.run(["eval", "run", unknownProvider, "--data-dir", directory.path])
+        #expect(provider.status == 1 && provider.stderr.contains("unknown provider 'acme:chat:x'"))
+    }
+
+    @Test("human corrections from review are a test source: the extractors are scored against what the human said",
+          .enabled(if: Repository.samplesPresent || ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_SAMPLES"] == "1"))
+    func dataset() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-eval-dataset-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let data = directory.appendingPathComponent("data").path
+        let back = Repository.root.appendingPathComponent(".centaur/samples/person-01/license-back.png").path
+        let submit = try await Self.run(["onboard", "submit", "--license-back", back, "--market-state", "IL",
+                                         "--set", "us-drivers-license.first_name=ROBIN", "--json", "--data-dir", data])
+        #expect(submit.status == 0, "\(submit.stderr)")
+        let suite = directory.appendingPathComponent("flywheel.yaml").path
+        try """
+            description: Corrections from review
+            schema: us-drivers-license
+            providers: [centaur:extract]
+            prompts: ["Read the licence."]
+            tests: centaur:dataset:us-drivers-license
+            """.write(toFile: suite, atomically: true, encoding: .utf8)
+        let json = directory.appendingPathComponent("r.json").path
+        let run = try await Self.run(["eval", "run", suite, "--data-dir", data, "--quiet", "--output", json])
+        #expect(run.status == 100, "the barcode says JANE; the human said ROBIN")
+        let report = try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: json)))
+        let result = try #require(report["results"]?["results"]?[0])
+        #expect(result["vars"]?["expected"]?["first_name"] == "ROBIN")
+        #expect(result["gradingResult"]?["reason"]?.stringValue?.contains("first_name: expected \"ROBIN\", got \"JANE\"") == true)
+    }
+}
