@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Exact-cache hit latency against calling the upstream directly, in one run: the shared fast mock upstream
 # (../shared/bench/litellm/mock_upstream.py) measured directly and through `centaur serve` answering from its
-# cache (same temperature-0 body), with wrk at 1 and 16 connections.
+# cache (same temperature-0 body), with wrk at 1 and 16 connections, for each upstream delay in DELAYS (ms):
+# 0 is a mock that answers at once (no real model does), 50 a fast hosted model.
 #
-#   bash bench/cache/run.sh            # DUR=10 CONNS="1 16"; writes $WORK/cache-results.md
+#   bash bench/cache/run.sh            # DUR=10 CONNS="1 16" DELAYS="0 50"; writes $WORK/cache-results.md
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SHARED="${SHARED:-$REPO/../shared}/bench/litellm"
 WORK="${WORK:-/tmp/centaur-bench}"
 DUR="${DUR:-10}"
 CONNS="${CONNS:-1 16}"
+DELAYS="${DELAYS:-0 50}"
 MOCK_PORT="${MOCK_PORT:-18081}"
 CENTAUR_PORT="${CENTAUR_PORT:-18091}"
 HOST=127.0.0.1
@@ -30,8 +32,13 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-"$WORK/mockvenv/bin/python" "$SHARED/mock_upstream.py" --host "$HOST" --port "$MOCK_PORT" >"$WORK/cache-mock.log" 2>&1 &
-PIDS+=($!)
+start_mock() {
+  [ -n "${MOCK_PID:-}" ] && kill -TERM "$MOCK_PID" 2>/dev/null && wait "$MOCK_PID" 2>/dev/null || true
+  "$WORK/mockvenv/bin/python" "$SHARED/mock_upstream.py" --host "$HOST" --port "$MOCK_PORT" --delay-ms "$1" >"$WORK/cache-mock.log" 2>&1 &
+  MOCK_PID=$!; PIDS+=($MOCK_PID)
+  for _ in $(seq 50); do curl -sf "http://$HOST:$MOCK_PORT/health" >/dev/null 2>&1 && break; sleep 0.1; done
+}
+start_mock 0
 DATA="$WORK/cache-data"; rm -rf "$DATA"; mkdir -p "$DATA"
 cat >"$WORK/cache.yaml" <<YAML
 providers:
@@ -55,13 +62,16 @@ run() {  # label url
   echo "$out"
 }
 {
-  echo "| connections | direct p50 ms | cache hit p50 ms | hit / direct | direct RPS | cache RPS |"
-  echo "|---:|---:|---:|---:|---:|---:|"
+  echo "| upstream delay ms | connections | direct p50 ms | cache hit p50 ms | hit / direct | direct RPS | cache RPS |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|"
+  for delay in $DELAYS; do
+  start_mock "$delay"
   for c in $CONNS; do
     d=$(run direct "http://$HOST:$MOCK_PORT" "$c"); h=$(run cache "http://$HOST:$CENTAUR_PORT" "$c")
     dp=$(echo "$d" | sed -E 's/.*p50_ms=([0-9.]+).*/\1/'); hp=$(echo "$h" | sed -E 's/.*p50_ms=([0-9.]+).*/\1/')
     dr=$(echo "$d" | sed -E 's/.* rps=([0-9.]+).*/\1/'); hr=$(echo "$h" | sed -E 's/.* rps=([0-9.]+).*/\1/')
-    echo "| $c | $dp | $hp | $(python3 -c "print(f'{$hp/$dp:.2f}')") | $dr | $hr |"
+    echo "| $delay | $c | $dp | $hp | $(python3 -c "print(f'{$hp/$dp:.2f}')") | $dr | $hr |"
+  done
   done
 } | tee "$WORK/cache-results.md"
 hits=$(curl -s "http://$HOST:$CENTAUR_PORT/metrics" | grep -c . || true)
