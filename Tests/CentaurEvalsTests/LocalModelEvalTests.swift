@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurTestSupport
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -16,15 +17,7 @@ enum Repository {
     static var required: Bool { ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_LOCAL_MODEL"] == "1" }
 
     static var binary: ExternalTool {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("centaur")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) {
-                return ExternalTool(name: "centaur", package: "this package", explicitPath: candidate.path)
-            }
-            directory = directory.deletingLastPathComponent()
-        }
-        return ExternalTool(name: "centaur", package: "this package", explicitPath: root.path + "/.build/debug/centaur")
+        ExternalTool(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: root))
     }
 }
 

@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurTestSupport
 import Foundation
 import Testing
 @testable import CentaurExtraction
@@ -7,15 +8,7 @@ import Testing
 @Suite("centaur extract and centaur rules")
 struct DocumentCLITests {
     static var binary: ExternalTool {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("centaur")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) {
-                return ExternalTool(name: "centaur", package: "this package", explicitPath: candidate.path)
-            }
-            directory = directory.deletingLastPathComponent()
-        }
-        return ExternalTool(name: "centaur", package: "this package", explicitPath: SharedData.repository.path + "/.build/debug/centaur")
+        ExternalTool(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: SharedData.repository))
     }
 
     static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {

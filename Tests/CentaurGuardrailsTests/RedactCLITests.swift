@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurTestSupport
 import Foundation
 import Testing
 
@@ -6,14 +7,7 @@ import Testing
 @Suite("centaur redact")
 struct RedactCLITests {
     static var binary: URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("centaur")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/centaur")
+        URL(fileURLWithPath: CentaurBinary.path(repository: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()))
     }
 
     /// Runs the binary on its own thread (never blocking the test's executor).

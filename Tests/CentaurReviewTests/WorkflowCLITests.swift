@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurTestSupport
 import Foundation
 import Testing
 @testable import CentaurExtraction
@@ -7,15 +8,7 @@ import Testing
 @Suite("Workflow commands", .enabled(if: Fixtures.samplesPresent || Fixtures.samplesRequired, "run scripts/generate-samples"))
 struct WorkflowCLITests {
     static var binary: ExternalTool {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("centaur")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) {
-                return ExternalTool(name: "centaur", package: "this package", explicitPath: candidate.path)
-            }
-            directory = directory.deletingLastPathComponent()
-        }
-        return ExternalTool(name: "centaur", package: "this package", explicitPath: Fixtures.repository.path + "/.build/debug/centaur")
+        ExternalTool(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: Fixtures.repository))
     }
 
     @Test("submit, confirm with an adjustment, queue, decide, verify the audit log, export the labelled data")

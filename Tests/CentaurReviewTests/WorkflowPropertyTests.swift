@@ -1,6 +1,7 @@
 import CentaurCore
 import CentaurReview
 import CentaurStore
+import CentaurTestSupport
 import Foundation
 import Testing
 

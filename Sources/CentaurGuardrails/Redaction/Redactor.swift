@@ -45,14 +45,17 @@ public final class TokenVault: Sendable {
     public func value(of placeholder: String) -> String? { state.withLock { $0.byPlaceholder[placeholder] } }
 
     /// The text with every known placeholder replaced by its value.
-    public func restore(_ text: String) -> String {
+    public func restore(_ text: String) -> String { restore(text) { $0 } }
+
+    /// Replaces known placeholders with `render(value)`; anything else is left as it is.
+    func restore(_ text: String, render: (String) -> String) -> String {
         guard text.contains("<") else { return text }
         var result = ""
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "<") {
             result += rest[..<open]
             if let close = rest[open...].firstIndex(of: ">"), let value = value(of: String(rest[open...close])) {
-                result += value
+                result += render(value)
                 rest = rest[rest.index(after: close)...]
             } else {
                 result.append("<")

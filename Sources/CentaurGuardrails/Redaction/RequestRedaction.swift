@@ -92,20 +92,7 @@ extension TokenVault {
 
     /// Restores inside JSON text (a streamed tool-call input): values are escaped as JSON string contents.
     public func restoreInJSON(_ text: String) -> String {
-        guard text.contains("<") else { return text }
-        var result = ""
-        var rest = Substring(text)
-        while let open = rest.firstIndex(of: "<") {
-            result += rest[..<open]
-            if let close = rest[open...].firstIndex(of: ">"), let value = value(of: String(rest[open...close])) {
-                result += String(JSONValue.string(value).jsonString().dropFirst().dropLast())
-                rest = rest[rest.index(after: close)...]
-            } else {
-                result.append("<")
-                rest = rest[rest.index(after: open)...]
-            }
-        }
-        return result + rest
+        restore(text) { String(JSONValue.string($0).jsonString().dropFirst().dropLast()) }
     }
 }
 
