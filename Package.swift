@@ -244,7 +244,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurEvalsTests",
-            dependencies: ["CentaurEvals", "CentaurExtraction", "CentaurCommands", "CentaurTestSupport"],
+            dependencies: [
+                "CentaurEvals", "CentaurExtraction", "CentaurCommands", "CentaurTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -7,16 +7,20 @@ import Foundation
 /// Turns the provider ids of a suite into providers:
 /// - `openai:chat:MODEL` (`config.apiBaseUrl`, default `https://api.openai.com/v1`; `config.apiKey` or `OPENAI_API_KEY`),
 /// - `anthropic:messages:MODEL` (`config.apiBaseUrl`, `config.apiKey` or `ANTHROPIC_API_KEY`),
-/// - `centaur:ALIAS` (a model in centaur.yaml), `centaur:extract` (the offline extractors), `echo`.
+/// - `centaur:NAME` (a model or route in centaur.yaml, through routing and the data-processing policy),
+///   `centaur:extract` (the offline extractors), `echo`.
 public struct EvalProviderFactory: Sendable {
     public let registry: ModelRegistry?
     public let httpClient: HTTPClient
     public let environment: [String: String]
+    /// `centaur:NAME` calls go through routing and the data-processing policy, as gateway requests do.
+    let pipeline: GatewayModel?
 
     public init(registry: ModelRegistry?, httpClient: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.registry = registry
         self.httpClient = httpClient
         self.environment = environment
+        pipeline = registry.map { GatewayModel(registry: $0, configuration: $0.configuration, surface: "evals") }
     }
 
     public func make(_ spec: EvalSuite.ProviderSpec) throws -> any EvalProvider {
@@ -48,9 +52,11 @@ public struct EvalProviderFactory: Sendable {
         }
         if id.hasPrefix("centaur:") {
             let alias = String(id.dropFirst("centaur:".count))
-            guard let registry else { throw EvalSuiteError("\(id) needs a Centaur configuration") }
-            let resolved = try registry.resolve(alias)
-            return ModelProvider(model: resolved.model, modelName: alias, prices: registry.prices,
+            guard let registry, let pipeline else { throw EvalSuiteError("\(id) needs a Centaur configuration") }
+            guard registry.configuration.models.contains(where: { $0.name == alias }) || registry.configuration.routes.contains(where: { $0.name == alias }) else {
+                throw EvalSuiteError("\(id): no model or route named '\(alias)' in \(registry.configuration.source)")
+            }
+            return ModelProvider(model: pipeline, modelName: alias, prices: registry.prices,
                                  temperature: config["temperature"]?.doubleValue ?? 0, maxTokens: config["max_tokens"]?.intValue ?? 1024)
         }
         throw EvalSuiteError("unknown provider '\(id)': use openai:chat:MODEL, anthropic:messages:MODEL, centaur:ALIAS, centaur:extract or echo")
