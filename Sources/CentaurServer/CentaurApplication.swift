@@ -7,6 +7,7 @@ import CentaurStore
 import Foundation
 import Hummingbird
 import Logging
+import Mustache
 import NIOCore
 import Prometheus
 import ServiceLifecycle
@@ -23,6 +24,9 @@ public struct CentaurServerComponents: Sendable {
     public let keys: APIKeyService
     /// The metrics served at `/metrics`.
     public let metrics: PrometheusCollectorRegistry
+    /// Web sign-in and sessions; the page templates.
+    public let sessions: WebSessions
+    let templates: Mustache.MustacheLibrary
     /// Budgets per key and team.
     public let ledger: BudgetLedger
     /// The onboarding workflow and its extraction worker.
@@ -79,6 +83,8 @@ public struct CentaurServerComponents: Sendable {
             store: store, blobs: BlobStore(root: URL(fileURLWithPath: dataDirectory).appendingPathComponent("blobs")), ruleSet: ruleSet,
             pipeline: pipeline, signal: signal, logger: logger)
         worker = ExtractionWorker(service: onboarding, signal: signal, pollInterval: settings.workerPollInterval)
+        sessions = WebSessions(store: store)
+        templates = try WebPages.loadTemplates()
     }
 
     /// The Hummingbird router with every endpoint.
@@ -89,6 +95,7 @@ public struct CentaurServerComponents: Sendable {
         AdminEndpoints(store: store, writer: writer).register(on: router)
         MetricsEndpoint(registry: metrics, writer: writer).register(on: router)
         OnboardingEndpoints(service: onboarding, settings: settings).register(on: router)
+        WebPages(sessions: sessions, onboarding: onboarding, store: store, templates: templates).register(on: router)
         return router
     }
 

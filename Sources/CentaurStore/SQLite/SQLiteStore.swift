@@ -105,6 +105,7 @@ public final class SQLiteStore: Sendable {
             }
         }
         registerEvalMigrations(&migrator)
+        registerUserMigrations(&migrator)
         return migrator
     }
 }

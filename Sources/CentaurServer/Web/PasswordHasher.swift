@@ -1,0 +1,36 @@
+import Crypto
+import Foundation
+import NIOPosix
+import _CryptoExtras
+
+/// scrypt password hashes (`scrypt$N$r$p$salt$hash`, base64), derived off the concurrency pool: scrypt is
+/// deliberately slow and memory-hard, and must never block the server's tasks.
+public enum PasswordHasher {
+    static let rounds = 1 << 15, blockSize = 8, parallelism = 1
+
+    public static func hash(_ password: String) async throws -> String {
+        var salt = [UInt8](repeating: 0, count: 16)
+        var generator = SystemRandomNumberGenerator()
+        for i in salt.indices { salt[i] = UInt8.random(in: .min ... .max, using: &generator) }
+        let key = try await derive(password, salt: salt, rounds: rounds, blockSize: blockSize, parallelism: parallelism)
+        return "scrypt$\(rounds)$\(blockSize)$\(parallelism)$\(Data(salt).base64EncodedString())$\(key.base64EncodedString())"
+    }
+
+    public static func verify(_ password: String, hash: String) async throws -> Bool {
+        let parts = hash.split(separator: "$").map(String.init)
+        guard parts.count == 6, parts[0] == "scrypt", let n = Int(parts[1]), let r = Int(parts[2]), let p = Int(parts[3]),
+              let salt = Data(base64Encoded: parts[4]), let expected = Data(base64Encoded: parts[5]) else { return false }
+        let key = try await derive(password, salt: Array(salt), rounds: n, blockSize: r, parallelism: p)
+        // Constant-time comparison.
+        guard key.count == expected.count else { return false }
+        return zip(key, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static func derive(_ password: String, salt: [UInt8], rounds: Int, blockSize: Int, parallelism: Int) async throws -> Data {
+        try await NIOThreadPool.singleton.runIfActive {
+            let key = try KDF.Scrypt.deriveKey(from: Array(password.utf8), salt: salt, outputByteCount: 32, rounds: rounds,
+                                               blockSize: blockSize, parallelism: parallelism)
+            return key.withUnsafeBytes { Data($0) }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+import CentaurCore
+import CentaurExtraction
+import CentaurReview
+import CentaurStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+
+/// The server-rendered pages: sign-in, the review queue, an application's review page and the operations page.
+/// Every form carries the session's CSRF token; `/review/*` needs a signed-in reviewer or admin (others are sent
+/// to `/review/login`), `/ops` an admin.
+struct WebPages: Sendable {
+    let sessions: WebSessions
+    let onboarding: OnboardingService
+    let store: SQLiteStore
+    let templates: MustacheLibrary
+
+    /// The templates shipped with the server (`Resources/templates/*.mustache`).
+    static func loadTemplates() throws -> MustacheLibrary {
+        var library = MustacheLibrary()
+        guard let directory = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources")
+            ?? Bundle.module.url(forResource: "templates", withExtension: nil) else {
+            throw StoreError("the web templates are missing from the server's resources")
+        }
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".mustache") {
+            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            try library.register(text, named: String(file.dropLast(".mustache".count)))
+        }
+        return library
+    }
+
+    func register(on router: Hummingbird.Router<CentaurRequestContext>) {
+        router.get("/review/login") { request, _ in
+            page("login", ["title": "Sign in", "next": request.uri.queryParameters["next"].map(String.init) ?? "/review"])
+        }
+        router.post("/review/login") { request, _ in
+            let form = try await Self.form(request)
+            let username = form["username"] ?? "", password = form["password"] ?? ""
+            let next = Self.safeNext(form["next"])
+            let address = request.headers[HTTPField.Name("x-forwarded-for")!] ?? "direct"
+            switch try await sessions.login(username: username, password: password, address: address) {
+            case .signedIn(let secret, _):
+                var response = Self.redirect(next)
+                response.headers[.setCookie] = sessions.setCookie(secret)
+                return response
+            case .wrongCredentials:
+                return page("login", ["title": "Sign in", "error": "Wrong username or password.", "username": username, "next": next], status: .unauthorized)
+            case .throttled(let seconds):
+                var response = page("login", ["title": "Sign in", "error": "Too many failed attempts: try again in \(seconds) seconds.", "username": username, "next": next],
+                                    status: .tooManyRequests)
+                response.headers[.retryAfter] = "\(seconds)"
+                return response
+            }
+        }
+        router.post("/review/logout") { request, _ in
+            try await signedIn(request, form: try await Self.form(request)) { _, _ in
+                try await sessions.logout(cookieHeader: request.headers[.cookie])
+                var response = Self.redirect("/review/login")
+                response.headers[.setCookie] = WebSessions.clearCookie
+                return response
+            }
+        }
+        router.get("/review") { request, _ in
+            try await signedIn(request) { signed, _ in
+                let items = try await onboarding.queue()
+                let rows: [[String: Any]] = items.enumerated().map { index, item in
+                    var row: [String: Any] = ["id": item.id, "risk": item.risk, "created": Self.time(item.createdAt), "reasons": item.reasons, "first": index == 0]
+                    if let assignee = item.assignee { row["assignee"] = assignee }
+                    return row
+                }
+                return page("queue", base(signed, title: "Review queue").merging(["items": rows]) { $1 })
+            }
+        }
+        router.get("/review/applications/{id}") { request, context in
+            try await signedIn(request) { signed, _ in
+                try await applicationPage(context.parameters.get("id") ?? "", signed: signed,
+                                          message: request.uri.queryParameters["done"].map(String.init))
+            }
+        }
+        router.get("/review/applications/{id}/documents/{documentID}") { request, context in
+            try await signedIn(request) { _, _ in
+                let (record, data) = try await onboarding.documentData(applicationID: context.parameters.get("id") ?? "",
+                                                                       documentID: context.parameters.get("documentID") ?? "")
+                return Response(status: .ok, headers: [.contentType: record.mediaType, .cacheControl: "private, no-store"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            }
+        }
+        router.post("/review/applications/{id}/decision") { request, context in
+            let form = try await Self.form(request)
+            return try await signedIn(request, form: form) { signed, reviewer in
+                let id = context.parameters.get("id") ?? ""
+                guard let decision = ReviewDecision(rawValue: form["decision"] ?? "") else {
+                    return try await applicationPage(id, signed: signed, error: "Choose approve, reject or ask for new documents.", status: .badRequest)
+                }
+                do {
+                    _ = try await onboarding.decide(applicationID: id, decision: decision, reason: form["reason"] ?? "", reviewer: reviewer)
+                } catch let error as WorkflowError {
+                    return try await applicationPage(id, signed: signed, error: error.description, status: error.kind == .invalid ? .badRequest : .conflict)
+                }
+                return Self.redirect("/review/applications/\(id)?done=Decision+recorded")
+            }
+        }
+        router.post("/review/applications/{id}/corrections") { request, context in
+            let form = try await Self.form(request)
+            return try await signedIn(request, form: form) { signed, reviewer in
+                let id = context.parameters.get("id") ?? ""
+                let parts = (form["field"] ?? "").split(separator: ".", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { return try await applicationPage(id, signed: signed, error: "Choose a field.", status: .badRequest) }
+                do {
+                    _ = try await onboarding.correct(applicationID: id, documentType: parts[0], field: parts[1], value: .string(form["value"] ?? ""),
+                                                     reason: form["reason"] ?? "", reviewer: reviewer)
+                } catch let error as WorkflowError {
+                    return try await applicationPage(id, signed: signed, error: error.description, status: error.kind == .invalid ? .badRequest : .conflict)
+                }
+                return Self.redirect("/review/applications/\(id)?done=Correction+saved")
+            }
+        }
+        router.get("/ops") { request, _ in
+            try await signedIn(request, role: .admin) { signed, _ in
+                let parameters = request.uri.queryParameters
+                let model = parameters["model"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+                let status = parameters["status"].map(String.init).flatMap { ["ok", "error"].contains($0) ? $0 : nil }
+                let traces = try await store.traces(TraceQuery(model: model, status: status, limit: 50)).traces.map { t -> [String: Any] in
+                    ["at": Self.time(t.startedAt), "route": t.route, "provider": t.provider, "status": t.status, "input": t.inputTokens,
+                     "output": t.outputTokens, "cost": t.costUSD.map { String(format: "$%.6f", $0) } ?? "–", "latency": Int(t.latencyMS),
+                     "tags": t.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
+                }
+                let runs = try await store.runs(limit: 20).map { ["id": $0.id, "description": $0.description, "status": $0.status, "started": Self.time($0.startedAt)] }
+                let rates = try await onboarding.fieldErrorRates().filter { $0.errors > 0 }.map {
+                    ["documentType": $0.documentType, "field": $0.field, "source": $0.source, "observed": $0.observed, "errors": $0.errors] as [String: Any]
+                }
+                return page("ops", base(signed, title: "Operations").merging([
+                    "traces": traces, "runs": runs, "rates": rates, "model": model ?? "", "statusOK": status == "ok", "statusError": status == "error",
+                ]) { $1 })
+            }
+        }
+    }
+
+    // MARK: Pages
+
+    func applicationPage(_ id: String, signed: WebSessions.Signed, message: String? = nil, error: String? = nil,
+                         status: HTTPResponse.Status = .ok) async throws -> Response {
+        let detail: ReviewDetail
+        do { detail = try await onboarding.detail(applicationID: id) } catch let error as WorkflowError where error.kind == .notFound {
+            return page("message", base(signed, title: "Not found").merging(["heading": "Not found", "text": error.description]) { $1 }, status: .notFound)
+        }
+        let extracted: [[String: Any]] = detail.extracted.map { document in
+            let type = try? DocumentType.named(document.documentType)
+            let names = type?.fields.map(\.name).filter { document.fields[$0] != nil } ?? document.fields.keys.sorted()
+            let fields: [[String: Any]] = names.map { name in
+                let disagreement = document.disagreements.first { $0.field == name }
+                let sources: [[String: Any]] = (document.provenance[name] ?? []).map { provenance in
+                    let value = disagreement?.values.first { $0.source == provenance.source && $0.document == provenance.document }?.value ?? document.fields[name] ?? .null
+                    return ["source": provenance.source, "value": Self.text(value)]
+                }
+                return ["name": name, "type": document.documentType, "value": Self.text(document.fields[name] ?? .null), "sources": sources,
+                        "disagreement": disagreement != nil, "highRisk": type?.field(name)?.highRisk ?? false,
+                        "adjusted": detail.adjustments.contains { $0.documentType == document.documentType && $0.field == name }]
+            }
+            return ["type": document.documentType, "fields": fields]
+        }
+        let fieldOptions = detail.extracted.flatMap { document in
+            ((try? DocumentType.named(document.documentType))?.fields.map(\.name) ?? []).map { "\(document.documentType).\($0)" }
+        }
+        var values: [String: Any] = [
+            "id": detail.application.id, "state": detail.application.state, "risk": detail.application.risk, "reasons": detail.reasons,
+            "documents": detail.documents.map { ["id": $0.id, "application": $0.applicationID, "kind": $0.kind, "name": $0.name,
+                                                 "image": $0.mediaType.hasPrefix("image/"), "superseded": $0.superseded] as [String: Any] },
+            "extracted": extracted,
+            "rules": detail.ruleResults.filter { $0.outcome == .fired }.map { ["severity": $0.severity.rawValue, "rule": $0.rule, "description": $0.description] },
+            "adjustments": detail.adjustments.map { adjustment -> [String: Any] in
+                var row: [String: Any] = ["actor": adjustment.actor, "documentType": adjustment.documentType, "field": adjustment.field,
+                                          "before": adjustment.before, "after": adjustment.after]
+                if let reason = adjustment.reason, !reason.isEmpty { row["reason"] = reason }
+                return row
+            },
+            "inReview": detail.application.state == "in_review", "fieldOptions": fieldOptions,
+            "audit": detail.audit.map { ["seq": $0.seq, "at": $0.at, "actor": $0.actor, "action": $0.action, "after": $0.after ?? ""] as [String: Any] },
+        ]
+        // Mustache shows a section for any present value, even an empty string: leave absent what is not there.
+        if let assignee = detail.application.assignee { values["assignee"] = assignee }
+        if let message, !message.isEmpty { values["message"] = message }
+        if let error, !error.isEmpty { values["error"] = error }
+        return page("application", base(signed, title: "Application \(id)").merging(values) { $1 }, status: status)
+    }
+
+    func base(_ signed: WebSessions.Signed, title: String) -> [String: Any] {
+        ["title": title, "user": ["username": signed.user.username, "role": signed.user.role.rawValue, "admin": signed.user.role == .admin,
+                                  "csrf": signed.session.csrfToken] as [String: Any],
+         "csrf": signed.session.csrfToken]
+    }
+
+    func page(_ template: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let html = templates.render(values, withTemplate: template) ?? "<!doctype html><title>Error</title><p>Template \(template) is missing."
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                                                  HTTPField.Name("x-frame-options")!: "DENY"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Runs `body` for a signed-in user with the role; otherwise a redirect to sign in (or 403). With `form`, the
+    /// form's `_csrf` must be the session's token.
+    func signedIn(_ request: Request, form: [String: String]? = nil, role: UserRecord.Role = .reviewer,
+                  _ body: (WebSessions.Signed, String) async throws -> Response) async throws -> Response {
+        guard let signed = try await sessions.current(cookieHeader: request.headers[.cookie]) else {
+            return Self.redirect("/review/login?next=\(request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/review")")
+        }
+        if role == .admin, signed.user.role != .admin {
+            return page("message", base(signed, title: "Not allowed").merging(["heading": "Not allowed", "text": "This page is for admins."]) { $1 }, status: .forbidden)
+        }
+        if let form, !WebSessions.same(form["_csrf"] ?? "", signed.session.csrfToken) {
+            return page("message", base(signed, title: "Form expired").merging(["heading": "Form expired",
+                "text": "The form was missing its security token (CSRF). Reload the page and try again."]) { $1 }, status: .forbidden)
+        }
+        return try await body(signed, "reviewer:\(signed.user.username)")
+    }
+
+    // MARK: Helpers
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    /// Only local paths: never redirect off the site after sign-in.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//") else { return "/review" }
+        return next
+    }
+
+    static func form(_ request: Request) async throws -> [String: String] {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 1 << 20)
+        return parseForm(String(buffer: buffer))
+    }
+
+    static func parseForm(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+            if let name = parts.first { fields[name] = parts.count > 1 ? parts[1] : "" }
+        }
+        return fields
+    }
+
+    static func text(_ value: JSONValue) -> String { value.stringValue ?? (value == .null ? "—" : value.jsonString()) }
+
+    static func time(_ date: Date) -> String { AuditEntry.timestamp(date).replacingOccurrences(of: "T", with: " ").prefix(16) + " UTC" }
+}

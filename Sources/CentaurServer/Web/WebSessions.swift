@@ -1,0 +1,109 @@
+import CentaurStore
+import Crypto
+import Foundation
+import Synchronization
+
+/// Sign-in, sessions and CSRF tokens for the web pages.
+public struct WebSessions: Sendable {
+    public let store: any UserStore
+    public var lifetime: TimeInterval = 12 * 3600
+    let limiter = LoginLimiter()
+    public static let cookieName = "centaur_session"
+
+    public init(store: any UserStore) { self.store = store }
+
+    public struct Signed: Sendable {
+        public var user: UserRecord
+        public var session: SessionRecord
+    }
+
+    public enum LoginResult: Sendable {
+        case signedIn(secret: String, Signed)
+        case wrongCredentials
+        /// Too many failures for this name and address: wait this long.
+        case throttled(seconds: Int)
+    }
+
+    /// Checks the password; a success opens a session whose secret goes into the cookie.
+    public func login(username: String, password: String, address: String, now: Date = Date()) async throws -> LoginResult {
+        let key = "\(username.lowercased())|\(address)"
+        if let wait = limiter.wait(key, now: now) { return .throttled(seconds: wait) }
+        guard let user = try await store.user(username: username), try await PasswordHasher.verify(password, hash: user.passwordHash) else {
+            limiter.fail(key, now: now)
+            return .wrongCredentials
+        }
+        limiter.reset(key)
+        let secret = Self.random(32)
+        let session = SessionRecord(idHash: Self.sha256(secret), userID: user.id, csrfToken: Self.random(24), createdAt: now,
+                                    expiresAt: now.addingTimeInterval(lifetime))
+        try await store.insert(session)
+        return .signedIn(secret: secret, Signed(user: user, session: session))
+    }
+
+    /// The signed-in user of a request's cookie header, if any.
+    public func current(cookieHeader: String?, now: Date = Date()) async throws -> Signed? {
+        guard let secret = Self.cookie(Self.cookieName, in: cookieHeader),
+              let session = try await store.session(idHash: Self.sha256(secret), now: now),
+              let user = try await store.user(id: session.userID) else { return nil }
+        return Signed(user: user, session: session)
+    }
+
+    public func logout(cookieHeader: String?) async throws {
+        guard let secret = Self.cookie(Self.cookieName, in: cookieHeader) else { return }
+        try await store.deleteSession(idHash: Self.sha256(secret))
+    }
+
+    /// `Set-Cookie` for a new session: not readable by scripts, sent only to this site, and over HTTPS (browsers
+    /// treat http://localhost as secure).
+    public func setCookie(_ secret: String) -> String {
+        "\(Self.cookieName)=\(secret); Path=/; Max-Age=\(Int(lifetime)); HttpOnly; Secure; SameSite=Strict"
+    }
+
+    public static let clearCookie = "\(cookieName)=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
+
+    static func cookie(_ name: String, in header: String?) -> String? {
+        guard let header else { return nil }
+        for part in header.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0] == name { return String(pair[1]) }
+        }
+        return nil
+    }
+
+    static func random(_ bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let raw = (0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(raw).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Constant-time equality for CSRF tokens.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// At most 5 failed sign-ins per name and address in 15 minutes.
+final class LoginLimiter: Sendable {
+    private let failures = Mutex<[String: [Date]]>([:])
+    let limit = 5
+    let window: TimeInterval = 900
+
+    func wait(_ key: String, now: Date) -> Int? {
+        failures.withLock { table in
+            let recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < window }
+            table[key] = recent
+            guard recent.count >= limit, let oldest = recent.first else { return nil }
+            return max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up)))
+        }
+    }
+
+    func fail(_ key: String, now: Date) { failures.withLock { $0[key, default: []].append(now) } }
+    func reset(_ key: String) { failures.withLock { $0[key] = nil } }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+
+/// A person who signs in to the web pages: a reviewer or an admin. Only a bcrypt hash of the password is kept.
+public struct UserRecord: Sendable, Hashable, Codable {
+    public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The review queue and application pages.
+        case reviewer
+        /// Also the operations pages (traces, usage, evals, dataset statistics).
+        case admin
+    }
+
+    public var id: String
+    public var username: String
+    public var passwordHash: String
+    public var role: Role
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, username, role
+        case passwordHash = "password_hash", createdAt = "created_at"
+    }
+
+    public init(id: String, username: String, passwordHash: String, role: Role, createdAt: Date) {
+        self.id = id; self.username = username; self.passwordHash = passwordHash; self.role = role; self.createdAt = createdAt
+    }
+}
+
+/// A signed-in browser: the cookie holds the secret, the store its SHA-256; each session has its own CSRF token.
+public struct SessionRecord: Sendable, Hashable, Codable {
+    public var idHash: String
+    public var userID: String
+    public var csrfToken: String
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case idHash = "id_hash", userID = "user_id", csrfToken = "csrf_token", createdAt = "created_at", expiresAt = "expires_at"
+    }
+
+    public init(idHash: String, userID: String, csrfToken: String, createdAt: Date, expiresAt: Date) {
+        self.idHash = idHash; self.userID = userID; self.csrfToken = csrfToken; self.createdAt = createdAt; self.expiresAt = expiresAt
+    }
+}
+
+/// Users and their sessions.
+public protocol UserStore: Sendable {
+    func insert(_ user: UserRecord) async throws
+    func user(username: String) async throws -> UserRecord?
+    func user(id: String) async throws -> UserRecord?
+    func insert(_ session: SessionRecord) async throws
+    /// The unexpired session with this hash.
+    func session(idHash: String, now: Date) async throws -> SessionRecord?
+    func deleteSession(idHash: String) async throws
+}
+
+extension UserRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "web_user" }
+extension SessionRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "web_session" }
+
+extension SQLiteStore: UserStore {
+    static func registerUserMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("0008-create-web-users") { db in
+            try db.create(table: "web_user") { t in
+                t.primaryKey("id", .text)
+                t.column("username", .text).notNull().unique()
+                t.column("password_hash", .text).notNull()
+                t.column("role", .text).notNull().check { ["reviewer", "admin"].contains($0) }
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "web_session") { t in
+                t.primaryKey("id_hash", .text)
+                t.column("user_id", .text).notNull().references("web_user", onDelete: .cascade)
+                t.column("csrf_token", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("expires_at", .datetime).notNull().indexed()
+            }
+        }
+    }
+
+    public func insert(_ user: UserRecord) async throws {
+        do { try await pool.write { db in try user.insert(db) } } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError("a user named \(user.username) already exists")
+        }
+    }
+
+    public func user(username: String) async throws -> UserRecord? {
+        try await pool.read { db in try UserRecord.fetchOne(db, sql: "SELECT * FROM web_user WHERE username = ?", arguments: [username]) }
+    }
+
+    public func user(id: String) async throws -> UserRecord? {
+        try await pool.read { db in try UserRecord.fetchOne(db, key: id) }
+    }
+
+    public func insert(_ session: SessionRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM web_session WHERE expires_at <= ?", arguments: [session.createdAt])
+            try session.insert(db)
+        }
+    }
+
+    public func session(idHash: String, now: Date) async throws -> SessionRecord? {
+        try await pool.read { db in
+            try SessionRecord.fetchOne(db, sql: "SELECT * FROM web_session WHERE id_hash = ? AND expires_at > ?", arguments: [idHash, now])
+        }
+    }
+
+    public func deleteSession(idHash: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM web_session WHERE id_hash = ?", arguments: [idHash]) }
+    }
+}

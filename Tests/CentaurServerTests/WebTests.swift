@@ -1,0 +1,154 @@
+import AsyncHTTPClient
+import CentaurCore
+import CentaurGateway
+import CentaurReview
+@testable import CentaurServer
+import CentaurStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("Web pages")
+struct WebTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    /// Renders a template with fixed values and compares it with its golden file byte for byte
+    /// (CENTAUR_RECORD_GOLDEN=1 rewrites the files).
+    static func check(_ template: String, _ values: [String: Any]) throws {
+        let html = try #require(try WebPages.loadTemplates().render(values, withTemplate: template))
+        let file = golden.appendingPathComponent("\(template).html")
+        if ProcessInfo.processInfo.environment["CENTAUR_RECORD_GOLDEN"] == "1" {
+            try html.write(to: file, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: file, encoding: .utf8)
+        #expect(html == expected, "\(template) differs from Golden/\(template).html")
+    }
+
+    static var user: [String: Any] { ["username": "ana", "role": "reviewer", "admin": false, "csrf": "CSRF123"] }
+
+    @Test("golden HTML of the sign-in, queue and application pages")
+    func goldens() throws {
+        try Self.check("login", ["title": "Sign in", "next": "/review", "error": "Wrong username or password.", "username": "ana"])
+        try Self.check("queue", ["title": "Review queue", "user": Self.user, "csrf": "CSRF123", "items": [
+            ["id": "app_1", "risk": 105, "created": "2026-11-23 10:00 UTC", "reasons": ["block: license_expired — The driver licence has expired."], "first": true],
+            ["id": "app_2", "risk": 3, "created": "2026-11-23 11:00 UTC", "reasons": ["sources disagree on form-i9.ssn"], "assignee": "reviewer:bo", "first": false],
+        ]])
+        try Self.check("application", [
+            "title": "Application app_1", "user": Self.user, "csrf": "CSRF123", "id": "app_1", "state": "in_review", "risk": 13,
+            "reasons": ["sources disagree on form-i9.ssn: form_fields=\"123456789\", layout_text=\"123456780\""],
+            "documents": [["id": "doc_1", "application": "app_1", "kind": "license_back", "name": "back.png", "image": true, "superseded": false]],
+            "extracted": [["type": "form-i9", "fields": [
+                ["name": "ssn", "type": "form-i9", "value": "123456789", "disagreement": true, "highRisk": true, "adjusted": false,
+                 "sources": [["source": "form_fields", "value": "123456789"], ["source": "layout_text", "value": "123456780"]]],
+                ["name": "last_name", "type": "form-i9", "value": "ROE", "disagreement": false, "highRisk": false, "adjusted": true,
+                 "sources": [["source": "form_fields", "value": "ROE"]]],
+            ]]],
+            "rules": [["severity": "review", "rule": "ssn_invalid_area", "description": "The SSN's area number is never issued."]],
+            "adjustments": [["actor": "applicant", "documentType": "form-i9", "field": "last_name", "before": "\"RAE\"", "after": "\"ROE\""]],
+            "inReview": true, "fieldOptions": ["form-i9.ssn", "form-i9.last_name"],
+            "audit": [["seq": 1, "at": "2026-11-23T10:00:00.000Z", "actor": "applicant", "action": "application.created", "after": "{\"state\":\"created\"}"]],
+        ])
+    }
+
+    static func withServer(_ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents) async throws -> Void) async throws {
+        let configuration = try ConfigurationLoader(environment: [:]).parse("""
+            providers:
+              nowhere: { kind: openai, api_key: k, base_url: "http://127.0.0.1:9/v1", flavor: compatible }
+            models:
+              unused: { provider: nowhere, id: unused }
+            default_model: unused
+            """, source: "test.yaml")
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-web-\(UUID().uuidString)").path
+        do {
+            let components = try CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0), dataDirectory: directory,
+                                                         httpClient: client, logger: .init(label: "test"))
+            for (name, role) in [("ana", UserRecord.Role.reviewer), ("root", .admin)] {
+                try await components.store.insert(UserRecord(id: "usr_\(name)", username: name, passwordHash: try await PasswordHasher.hash("correct horse \(name)"),
+                                                             role: role, createdAt: Date()))
+            }
+            try await Application(router: components.makeRouter()).test(.router) { http in try await body(http, components) }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    static func login(_ http: any TestClientProtocol, _ name: String, password: String? = nil) async throws -> TestResponse {
+        try await http.execute(uri: "/review/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                               body: ByteBuffer(string: "username=\(name)&password=\((password ?? "correct horse \(name)").replacingOccurrences(of: " ", with: "+"))&next=%2Freview"))
+    }
+
+    static func cookie(_ response: TestResponse) -> String {
+        String((response.headers[.setCookie] ?? "").split(separator: ";").first ?? "")
+    }
+
+    @Test("sign-in: wrong passwords fail and are rate-limited; the session cookie is HttpOnly, Secure and SameSite")
+    func signIn() async throws {
+        try await Self.withServer { http, _ in
+            let anonymous = try await http.execute(uri: "/review", method: .get)
+            #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/review/login?next=/review")
+            #expect(try await http.execute(uri: "/ops", method: .get).status == .seeOther)
+            let form = try await http.execute(uri: "/review/login", method: .get)
+            #expect(String(buffer: form.body).contains("<label for=\"password\">Password</label>"))
+            for _ in 0..<5 { #expect(try await Self.login(http, "ana", password: "wrong password").status == .unauthorized) }
+            let throttled = try await Self.login(http, "ana")
+            #expect(throttled.status == .tooManyRequests && throttled.headers[.retryAfter] != nil)
+            let ok = try await Self.login(http, "root")
+            #expect(ok.status == .seeOther && ok.headers[.location] == "/review")
+            let setCookie = ok.headers[.setCookie] ?? ""
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("SameSite=Strict"))
+            let queue = try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(ok)])
+            #expect(queue.status == .ok && String(buffer: queue.body).contains("Review queue"))
+        }
+    }
+
+    @Test("roles and CSRF: reviewers cannot open /ops; a form without its token is refused; an applicant's token opens nothing")
+    func access() async throws {
+        try await Self.withServer { http, components in
+            let samples = Self.repository.appendingPathComponent(".centaur/samples/person-01/license-back.png")
+            guard let back = FileManager.default.contents(atPath: samples.path) else {
+                Issue.record("run scripts/generate-samples")
+                return
+            }
+            let (application, token) = try await components.onboarding.create(marketState: "IL")
+            _ = try await components.onboarding.upload(applicationID: application.id, kind: .licenseBack, name: "back.png", data: back)
+            try await ExtractionWorker(service: components.onboarding, signal: JobSignal()).drain()
+            _ = try await components.onboarding.confirm(applicationID: application.id, values: [:])
+
+            let reviewer = Self.cookie(try await Self.login(http, "ana"))
+            #expect(try await http.execute(uri: "/ops", method: .get, headers: [.cookie: reviewer]).status == .forbidden)
+            let admin = Self.cookie(try await Self.login(http, "root"))
+            let ops = try await http.execute(uri: "/ops", method: .get, headers: [.cookie: admin])
+            #expect(ops.status == .ok && String(buffer: ops.body).contains("Recent model calls"))
+
+            // The applicant's link token is not a web session.
+            let applicant = try await http.execute(uri: "/review/applications/\(application.id)", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect(applicant.status == .seeOther)
+
+            let page = try await http.execute(uri: "/review/applications/\(application.id)", method: .get, headers: [.cookie: reviewer])
+            let html = String(buffer: page.body)
+            #expect(page.status == .ok && html.contains("no form-i9 was read"))
+            let csrf = try #require(html.range(of: #"name="_csrf" value="([^"]+)""#, options: .regularExpression).map { String(html[$0]).split(separator: "\"")[3] })
+            let form: HTTPFields = [.cookie: reviewer, .contentType: "application/x-www-form-urlencoded"]
+            let forged = try await http.execute(uri: "/review/applications/\(application.id)/decision", method: .post, headers: form,
+                                                body: ByteBuffer(string: "decision=approve&reason=looks+fine"))
+            #expect(forged.status == .forbidden && String(buffer: forged.body).contains("CSRF"))
+            let wrongToken = try await http.execute(uri: "/review/applications/\(application.id)/decision", method: .post, headers: form,
+                                                    body: ByteBuffer(string: "_csrf=nope&decision=approve&reason=looks+fine"))
+            #expect(wrongToken.status == .forbidden)
+            #expect(try await components.store.decisions(applicationID: application.id).isEmpty)
+            let decided = try await http.execute(uri: "/review/applications/\(application.id)/decision", method: .post, headers: form,
+                                                 body: ByteBuffer(string: "_csrf=\(csrf)&decision=reject&reason=no+I-9+was+sent"))
+            #expect(decided.status == .seeOther)
+            #expect(try await components.store.decisions(applicationID: application.id).map(\.actor) == ["reviewer:ana"])
+            let after = String(buffer: try await http.execute(uri: "/review/applications/\(application.id)", method: .get, headers: [.cookie: reviewer]).body)
+            #expect(after.contains("review.decided") && after.contains("rejected"))
+        }
+    }
+}
