@@ -117,6 +117,7 @@ struct WebPages: Sendable {
                 return Self.redirect("/review/applications/\(id)?done=Correction+saved")
             }
         }
+        registerApplicant(on: router)
         router.get("/ops") { request, _ in
             try await signedIn(request, role: .admin) { signed, _ in
                 let parameters = request.uri.queryParameters
@@ -151,8 +152,11 @@ struct WebPages: Sendable {
             let names = type?.fields.map(\.name).filter { document.fields[$0] != nil } ?? document.fields.keys.sorted()
             let fields: [[String: Any]] = names.map { name in
                 let disagreement = document.disagreements.first { $0.field == name }
+                // The machine's value: before the first human change, else what was extracted.
+                let machine = detail.adjustments.first { $0.documentType == document.documentType && $0.field == name }
+                    .flatMap { try? JSONValue(parsing: $0.before) } ?? document.fields[name] ?? .null
                 let sources: [[String: Any]] = (document.provenance[name] ?? []).map { provenance in
-                    let value = disagreement?.values.first { $0.source == provenance.source && $0.document == provenance.document }?.value ?? document.fields[name] ?? .null
+                    let value = disagreement?.values.first { $0.source == provenance.source && $0.document == provenance.document }?.value ?? machine
                     return ["source": provenance.source, "value": Self.text(value)]
                 }
                 return ["name": name, "type": document.documentType, "value": Self.text(document.fields[name] ?? .null), "sources": sources,

@@ -1,0 +1,93 @@
+import CentaurCore
+import CentaurExtraction
+import CentaurReview
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The applicant's page, reached through the link token (`/apply/{token}`): upload with progress, the extracted
+/// values beside the documents to correct and confirm, then the status. Its form's CSRF token is derived from the
+/// link token, which only the applicant has.
+extension WebPages {
+    func registerApplicant(on router: Hummingbird.Router<CentaurRequestContext>) {
+        router.get("/apply/{token}") { _, context in
+            try await applicantPage(context.parameters.get("token") ?? "")
+        }
+        router.get("/apply/{token}/documents/{documentID}") { _, context in
+            guard let application = try await onboarding.application(token: context.parameters.get("token") ?? "") else { return notFound() }
+            let (record, data) = try await onboarding.documentData(applicationID: application.id, documentID: context.parameters.get("documentID") ?? "")
+            return Response(status: .ok, headers: [.contentType: record.mediaType, .cacheControl: "private, no-store"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.post("/apply/{token}/confirm") { request, context in
+            let token = context.parameters.get("token") ?? ""
+            guard let application = try await onboarding.application(token: token) else { return notFound() }
+            let form = try await Self.form(request)
+            guard WebSessions.same(form["_csrf"] ?? "", Self.applicantCSRF(token)) else {
+                return page("message", ["title": "Form expired", "heading": "Form expired",
+                                        "text": "The form was missing its security token (CSRF). Reload the page and try again."], status: .forbidden)
+            }
+            // Only the values the applicant changed are adjustments.
+            let view = try await onboarding.applicantView(applicationID: application.id)
+            var values: [String: [String: JSONValue]] = [:]
+            for document in view.extracted ?? [] {
+                for field in document.fields {
+                    let key = "\(document.type).\(field.name)"
+                    guard let submitted = form[key] else { continue }
+                    if submitted != Self.text(field.value).replacingOccurrences(of: "—", with: "") {
+                        values[document.type, default: [:]][field.name] = submitted.isEmpty ? .null : .string(submitted)
+                    }
+                }
+            }
+            do {
+                _ = try await onboarding.confirm(applicationID: application.id, values: values)
+            } catch let error as WorkflowError {
+                return try await applicantPage(token, error: error.description, status: error.kind == .invalid ? .badRequest : .conflict)
+            }
+            return Self.redirect("/apply/\(token)")
+        }
+    }
+
+    static func applicantCSRF(_ token: String) -> String {
+        SHA256.hash(data: Data("centaur-applicant-csrf:\(token)".utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func notFound() -> Response {
+        page("message", ["title": "Not found", "heading": "Not found", "text": "This link does not open an application."], status: .notFound)
+    }
+
+    func applicantPage(_ token: String, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let application = try await onboarding.application(token: token) else { return notFound() }
+        let view = try await onboarding.applicantView(applicationID: application.id)
+        let state = ApplicationState(rawValue: view.state) ?? .created
+        let stateTexts: [ApplicationState: String] = [
+            .created: "waiting for your documents", .uploaded: "reading your documents", .extracted: "reading your documents",
+            .awaitingApplicant: "please check the values we read", .confirmed: "checking", .checked: "checking",
+            .autoApproved: "approved", .inReview: "being reviewed by our team", .approved: "approved", .rejected: "not approved",
+            .resubmissionRequested: "please upload new documents",
+        ]
+        var values: [String: Any] = ["title": "Your application", "id": application.id, "token": token, "stateText": stateTexts[state] ?? view.state,
+                                     "csrf": Self.applicantCSRF(token)]
+        if let error { values["error"] = error } else if let failure = view.error { values["error"] = failure }
+        if [.created, .uploaded, .awaitingApplicant, .resubmissionRequested].contains(state) { values["canUpload"] = true }
+        if view.extractionPending || state == .uploaded { values["refresh"] = true }
+        if state == .awaitingApplicant {
+            values["confirm"] = true
+            values["documents"] = view.documents.map { ["id": $0.id, "name": $0.name, "image": $0.mediaType.hasPrefix("image/")] as [String: Any] }
+            values["extracted"] = (view.extracted ?? []).map { document -> [String: Any] in
+                let type = try? DocumentType.named(document.type)
+                return ["title": type?.title ?? document.type, "fields": document.fields.map { field -> [String: Any] in
+                    ["key": "\(document.type).\(field.name)", "name": field.name.replacingOccurrences(of: "_", with: " "),
+                     "value": field.value.stringValue ?? (field.value == .null ? "" : field.value.jsonString())]
+                }]
+            }
+        }
+        if [.autoApproved, .inReview, .approved, .rejected].contains(state) {
+            values["done"] = true
+            values["doneText"] = state == .inReview ? "A member of our team is checking your documents." : "We have decided on your application."
+        }
+        return page("apply", values, status: status)
+    }
+}

@@ -1,0 +1,178 @@
+"""The whole human path in a real browser: headless Chromium (Debian's package) driven through the DevTools
+protocol. An applicant uploads sample documents, corrects a field and confirms; a reviewer signs in, opens the
+application from the queue, sees the correction highlighted, approves; the decision is in the audit history.
+Screenshots of each step are kept in .build/artifacts/browser/."""
+import base64
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+import websocket
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("CENTAUR_BIN", str(ROOT / ".build" / "debug" / "centaur"))
+SAMPLES = ROOT / ".centaur" / "samples" / "person-02"
+ARTIFACTS = ROOT / ".build" / "artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = pytest.mark.skipif(
+    (CHROMIUM is None or not SAMPLES.exists()) and os.environ.get("CENTAUR_REQUIRE_SAMPLES") != "1",
+    reason="needs chromium (scripts/setup-system) and the samples (scripts/generate-samples)")
+
+
+class Browser:
+    """A page in headless Chromium over the DevTools protocol."""
+
+    def __init__(self, work):
+        self.process = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0", f"--user-data-dir={work}/profile",
+             "--window-size=1200,1600", "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        port = None
+        deadline = time.time() + 30
+        while time.time() < deadline and port is None:
+            line = self.process.stderr.readline()
+            match = re.search(r"DevTools listening on ws://127\.0\.0\.1:(\d+)/", line)
+            if match:
+                port = int(match.group(1))
+        assert port, "chromium did not start"
+        targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
+        page = next(t for t in targets if t["type"] == "page")
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True)
+        self.next_id = 0
+        self.call("Page.enable")
+        self.call("DOM.enable")
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next_id:
+                assert "error" not in message, f"{method}: {message['error']}"
+                return message.get("result", {})
+
+    def go(self, url):
+        self.call("Page.navigate", url=url)
+        self.wait("document.readyState === 'complete'")
+
+    def js(self, expression):
+        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+        assert "exceptionDetails" not in result, result
+        return result["result"].get("value")
+
+    def wait(self, expression, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if self.js(expression):
+                    return
+            except AssertionError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {expression}; page text: {self.text()[:500]}")
+
+    def text(self):
+        return self.js("document.body ? document.body.innerText : ''") or ""
+
+    def set_file(self, selector, path):
+        root = self.call("DOM.getDocument")["root"]["nodeId"]
+        node = self.call("DOM.querySelector", nodeId=root, selector=selector)["nodeId"]
+        self.call("DOM.setFileInputFiles", nodeId=node, files=[str(path)])
+
+    def screenshot(self, name):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
+        path = ARTIFACTS / f"{name}.png"
+        path.write_bytes(base64.b64decode(data))
+        return path
+
+    def close(self):
+        self.ws.close()
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+def test_applicant_and_reviewer_in_a_real_browser():
+    work = pathlib.Path(tempfile.mkdtemp(prefix="centaur-browser-"))
+    data = work / "data"
+    config = work / "centaur.yaml"
+    config.write_text("""
+providers:
+  nowhere: { kind: openai, api_key: k, base_url: "http://127.0.0.1:9/v1", flavor: compatible }
+models:
+  unused: { provider: nowhere, id: unused }
+default_model: unused
+""")
+    created = subprocess.run([BIN, "users", "create", "--username", "ana", "--role", "reviewer", "--data-dir", str(data)],
+                             input="correct horse battery", capture_output=True, text=True)
+    assert created.returncode == 0, created.stderr
+    server = subprocess.Popen([BIN, "serve", "--config", str(config), "--data-dir", str(data), "--port", "0", "--extraction-model", "none"],
+                              stdout=subprocess.PIPE, stderr=open(work / "serve.log", "w"), text=True)
+    url = None
+    while url is None:
+        line = server.stdout.readline()
+        assert line, "centaur serve did not start"
+        if line.startswith("centaur listening on "):
+            url = line.split()[-1].strip()
+    browser = Browser(work)
+    try:
+        request = urllib.request.Request(url + "/api/applications", data=b'{"market_state":"IL"}', method="POST")
+        application = json.loads(urllib.request.urlopen(request).read())
+        token = application["token"]
+
+        # The applicant uploads the licence back and the I-9, with a progress bar.
+        browser.go(f"{url}/apply/{token}")
+        assert "waiting for your documents" in browser.text()
+        browser.set_file("#license_back", SAMPLES / "license-back.png")
+        browser.set_file("#i9", SAMPLES / "i9.pdf")
+        browser.screenshot("1-applicant-upload")
+        browser.js("document.getElementById('upload-button').click()")
+        browser.wait("document.getElementById('confirm') !== null", timeout=120)
+        browser.screenshot("2-applicant-values")
+
+        # The applicant corrects the licence's first name and confirms.
+        original = browser.js("document.getElementById('us-drivers-license.first_name').value")
+        assert original
+        browser.js("var i = document.getElementById('us-drivers-license.first_name'); i.value = 'ROBERTA'; "
+                   "i.dispatchEvent(new Event('input')); i.classList.contains('adjusted')")
+        browser.js("document.getElementById('confirm').submit()")
+        browser.wait("document.getElementById('state') && document.getElementById('state').innerText.includes('reviewed')")
+        browser.screenshot("3-applicant-status")
+
+        # A reviewer signs in, opens the application from the queue and sees the change highlighted.
+        browser.go(f"{url}/review")
+        assert "Sign in" in browser.text()
+        browser.js("document.getElementById('username').value = 'ana'; document.getElementById('password').value = 'correct horse battery'; "
+                   "document.querySelector('form[action=\"/review/login\"]').submit()")
+        browser.wait("document.title.startsWith('Review queue')")
+        assert application["id"] in browser.text()
+        browser.screenshot("4-review-queue")
+        browser.js("document.getElementById('next').click()")
+        browser.wait("document.getElementById('audit') !== null")
+        highlighted = browser.js("Array.from(document.querySelectorAll('tr.adjusted')).map(r => r.dataset.field)")
+        assert "us-drivers-license.first_name" in highlighted
+        assert "ROBERTA" in browser.text()
+        # Each source still shows what it read: the barcode said the original name.
+        sources = browser.js("document.querySelector('tr[data-field=\"us-drivers-license.first_name\"] td:last-child').innerText")
+        assert f"barcode: {original}" in sources, sources
+        browser.screenshot("5-review-application")
+
+        # The reviewer approves with the keyboard shortcut and a reason; the decision is in the audit history.
+        browser.js("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'a', bubbles: true}))")
+        assert browser.js("document.getElementById('decision').value") == "approve"
+        browser.js("document.getElementById('reason').value = 'Name checked against the licence photo'; document.getElementById('decide').submit()")
+        browser.wait("document.getElementById('state') && document.getElementById('state').innerText === 'approved'")
+        audit = browser.js("document.getElementById('audit').innerText")
+        assert "review.decided" in audit and "reviewer:ana" in audit
+        browser.screenshot("6-review-decided")
+    finally:
+        browser.close()
+        server.terminate()
+        server.wait(timeout=30)
