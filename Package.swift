@@ -149,6 +149,7 @@ let package = Package(
                 "CentaurStore",
                 "CentaurExtraction",
                 "CentaurReview",
+                "CentaurEvals",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -218,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "CentaurServerTests",
             dependencies: [
-                "CentaurServer", "CentaurTestSupport",
+                "CentaurServer", "CentaurEvals", "CentaurTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

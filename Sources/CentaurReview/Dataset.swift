@@ -49,9 +49,11 @@ public struct FieldErrorRate: Sendable, Encodable, Hashable {
     /// Of those, how many a human changed.
     public var errors: Int
     public var errorRate: Double
+    /// The week the applications were opened (`2026-11-16`, a Monday), when rates are grouped by week.
+    public var week: String?
 
     enum CodingKeys: String, CodingKey {
-        case field, source, observed, errors
+        case field, source, observed, errors, week
         case documentType = "document_type", promptVersion = "prompt_version", errorRate = "error_rate"
     }
 }
@@ -63,7 +65,7 @@ extension OnboardingService {
 
     /// Per document type, field, source and prompt version: values given on confirmed applications and how many
     /// a human changed (applicant adjustments and reviewer corrections; the last human value counts).
-    public func fieldErrorRates() async throws -> [FieldErrorRate] {
+    public func fieldErrorRates(byWeek: Bool = false) async throws -> [FieldErrorRate] {
         let confirmed: [ApplicationState] = [.checked, .autoApproved, .inReview, .approved, .rejected, .resubmissionRequested]
         var counts: [FieldErrorRate: (Int, Int)] = [:]
         for application in try await store.applications(states: confirmed.map(\.rawValue), limit: 1_000_000) {
@@ -79,7 +81,8 @@ extension OnboardingService {
                         let prompt = source.hasPrefix("model:")
                             ? document.attempts.first { $0.model == String(source.dropFirst(6)) }?.promptVersion : nil
                         let key = FieldErrorRate(documentType: document.documentType, field: field.name, source: source,
-                                                 promptVersion: prompt, observed: 0, errors: 0, errorRate: 0)
+                                                 promptVersion: prompt, observed: 0, errors: 0, errorRate: 0,
+                                                 week: byWeek ? Self.week(of: application.createdAt) : nil)
                         let wrong = !Reconciler.agree(value, truth, kind: field.kind)
                         let (observed, errors) = counts[key] ?? (0, 0)
                         counts[key] = (observed + 1, errors + (wrong ? 1 : 0))
@@ -94,6 +97,14 @@ extension OnboardingService {
             row.errorRate = value.0 == 0 ? 0 : Double(value.1) / Double(value.0)
             return row
         }
-        .sorted { ($0.documentType, $0.field, $0.source) < ($1.documentType, $1.field, $1.source) }
+        .sorted { ($0.week ?? "", $0.documentType, $0.field, $0.source) < ($1.week ?? "", $1.documentType, $1.field, $1.source) }
+    }
+
+    /// The Monday (UTC) of the week a date falls in.
+    static func week(of date: Date) -> String {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let monday = calendar.date(from: calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: date)) ?? date
+        return String(AuditEntry.timestamp(monday).prefix(10))
     }
 }

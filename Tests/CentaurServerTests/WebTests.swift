@@ -3,6 +3,7 @@ import CentaurCore
 import CentaurGateway
 import CentaurReview
 @testable import CentaurServer
+import CentaurEvals
 import CentaurStore
 import Foundation
 import HTTPTypes
@@ -149,6 +150,43 @@ struct WebTests {
             #expect(try await components.store.decisions(applicationID: application.id).map(\.actor) == ["reviewer:ana"])
             let after = String(buffer: try await http.execute(uri: "/review/applications/\(application.id)", method: .get, headers: [.cookie: reviewer]).body)
             #expect(after.contains("review.decided") && after.contains("rejected"))
+        }
+    }
+}
+
+@Suite("Operations pages")
+struct OpsPageTests {
+    @Test("admins see recent calls with usage charts, one call's attempts (redacted bodies), and eval reports")
+    func ops() async throws {
+        try await WebTests.withServer { http, components in
+            let now = Date()
+            try await components.store.insert([
+                TraceRecord(id: "t1", requestID: "req-1", startedAt: now, endedAt: now, route: "smart", surface: "openai", model: "claude-primary",
+                            provider: "anthropic", upstreamModel: "claude-sonnet-4-5", attempt: 1, status: "error", errorClass: "rate_limited",
+                            errorMessage: "slow down", costUSD: 0.001, latencyMS: 12),
+                TraceRecord(id: "t2", requestID: "req-1", startedAt: now, endedAt: now, route: "smart", surface: "openai", model: "claude-backup",
+                            provider: "anthropic", upstreamModel: "claude-sonnet-4-5", attempt: 2, status: "ok", inputTokens: 12, outputTokens: 4,
+                            costUSD: 0.0042, latencyMS: 30, tags: ["pii_redacted": "US_SSN:1"], requestBody: "user: my SSN is <US_SSN_1>",
+                            responseBody: "Noted."),
+            ])
+            let suite = try EvalSuite(yaml: "description: ops check\nproviders: [echo]\nprompts: ['{{x}}']\ntests: [{vars: {x: hi}, assert: [{type: equals, value: hi}]}]",
+                                      baseDirectory: FileManager.default.temporaryDirectory)
+            let run = try await EvalRunner(providers: ["echo": EchoProvider()], store: components.store).run(suite, suitePath: "ops.yaml")
+
+            let admin = WebTests.cookie(try await WebTests.login(http, "root"))
+            let ops = String(buffer: try await http.execute(uri: "/ops", method: .get, headers: [.cookie: admin]).body)
+            #expect(ops.contains("Usage, last 14 days") && ops.contains("<svg role=\"img\" aria-label=\"Cost (USD) per day\""))
+            #expect(ops.contains("/ops/traces/t2") && ops.contains(run.id))
+            let filtered = String(buffer: try await http.execute(uri: "/ops?status=error", method: .get, headers: [.cookie: admin]).body)
+            #expect(filtered.contains("/ops/traces/t1") && !filtered.contains("/ops/traces/t2"))
+            let detail = String(buffer: try await http.execute(uri: "/ops/traces/t2", method: .get, headers: [.cookie: admin]).body)
+            #expect(detail.contains("rate_limited: slow down") && detail.contains("claude-backup"))
+            #expect(detail.contains("my SSN is &lt;US_SSN_1&gt;") && detail.contains("$0.004200"))
+            let report = try await http.execute(uri: "/ops/evals/\(run.id)", method: .get, headers: [.cookie: admin])
+            #expect(report.status == .ok && String(buffer: report.body).contains("ops check"))
+            let reviewer = WebTests.cookie(try await WebTests.login(http, "ana"))
+            #expect(try await http.execute(uri: "/ops/traces/t2", method: .get, headers: [.cookie: reviewer]).status == .forbidden)
+            #expect(try await http.execute(uri: "/ops/evals/\(run.id)", method: .get, headers: [.cookie: reviewer]).status == .forbidden)
         }
     }
 }

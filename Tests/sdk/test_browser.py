@@ -113,6 +113,9 @@ default_model: unused
     created = subprocess.run([BIN, "users", "create", "--username", "ana", "--role", "reviewer", "--data-dir", str(data)],
                              input="correct horse battery", capture_output=True, text=True)
     assert created.returncode == 0, created.stderr
+    created = subprocess.run([BIN, "users", "create", "--username", "root", "--role", "admin", "--data-dir", str(data)],
+                             input="another long passphrase", capture_output=True, text=True)
+    assert created.returncode == 0, created.stderr
     server = subprocess.Popen([BIN, "serve", "--config", str(config), "--data-dir", str(data), "--port", "0", "--extraction-model", "none"],
                               stdout=subprocess.PIPE, stderr=open(work / "serve.log", "w"), text=True)
     url = None
@@ -172,6 +175,18 @@ default_model: unused
         audit = browser.js("document.getElementById('audit').innerText")
         assert "review.decided" in audit and "reviewer:ana" in audit
         browser.screenshot("6-review-decided")
+
+        # A reviewer is refused the operations page; an admin sees it.
+        browser.go(f"{url}/ops")
+        assert "This page is for admins." in browser.text()
+        browser.js("document.querySelector('form[action=\"/review/logout\"]').submit()")
+        browser.wait("document.title.startsWith('Sign in')")
+        browser.go(f"{url}/review/login?next=/ops")
+        browser.js("document.getElementById('username').value = 'root'; document.getElementById('password').value = 'another long passphrase'; "
+                   "document.querySelector('form[action=\"/review/login\"]').submit()")
+        browser.wait("document.title.startsWith('Operations')")
+        assert "Field error rates by week" in browser.text() and "first_name" in browser.text()
+        browser.screenshot("7-ops")
     finally:
         browser.close()
         server.terminate()

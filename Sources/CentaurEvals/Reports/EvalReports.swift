@@ -97,7 +97,8 @@ public enum EvalReports {
         return xml + "</testsuites>\n"
     }
 
-    static func escape(_ text: String) -> String {
+    /// Text made safe inside HTML and XML (characters XML 1.0 forbids are dropped).
+    public static func escape(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {

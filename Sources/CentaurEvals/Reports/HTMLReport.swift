@@ -4,7 +4,7 @@ import Foundation
 /// One self-contained HTML page (no scripts, no external files): the summary table, three inline-SVG charts —
 /// pass rate against cost per case, the latency distribution, per-field accuracy — and every case.
 public enum HTMLReport {
-    static let palette = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4d7c0f", "#be185d"]
+    public static let palette = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4d7c0f", "#be185d"]
 
     public static func render(_ run: EvalRun) -> String {
         let summaries = EvalSummary.perProvider(run.results)

@@ -45,6 +45,11 @@ public struct EvalRun: Sendable {
     public var endedAt: Date
     public var status: String
     public var results: [CaseResult]
+
+    public init(id: String, suite: String, description: String, startedAt: Date, endedAt: Date, status: String, results: [CaseResult]) {
+        self.id = id; self.suite = suite; self.description = description; self.startedAt = startedAt; self.endedAt = endedAt
+        self.status = status; self.results = results
+    }
 }
 
 /// Runs a suite: every test × prompt × provider × repeat, with bounded concurrency per provider and overall,

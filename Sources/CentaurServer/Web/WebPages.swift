@@ -118,22 +118,25 @@ struct WebPages: Sendable {
             }
         }
         registerApplicant(on: router)
+        registerOps(on: router)
         router.get("/ops") { request, _ in
             try await signedIn(request, role: .admin) { signed, _ in
                 let parameters = request.uri.queryParameters
                 let model = parameters["model"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
                 let status = parameters["status"].map(String.init).flatMap { ["ok", "error"].contains($0) ? $0 : nil }
                 let traces = try await store.traces(TraceQuery(model: model, status: status, limit: 50)).traces.map { t -> [String: Any] in
-                    ["at": Self.time(t.startedAt), "route": t.route, "provider": t.provider, "status": t.status, "input": t.inputTokens,
+                    ["id": t.id, "at": Self.time(t.startedAt), "route": t.route, "provider": t.provider, "status": t.status, "input": t.inputTokens,
                      "output": t.outputTokens, "cost": t.costUSD.map { String(format: "$%.6f", $0) } ?? "–", "latency": Int(t.latencyMS),
                      "tags": t.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
                 }
                 let runs = try await store.runs(limit: 20).map { ["id": $0.id, "description": $0.description, "status": $0.status, "started": Self.time($0.startedAt)] }
-                let rates = try await onboarding.fieldErrorRates().filter { $0.errors > 0 }.map {
-                    ["documentType": $0.documentType, "field": $0.field, "source": $0.source, "observed": $0.observed, "errors": $0.errors] as [String: Any]
+                let rates = try await onboarding.fieldErrorRates(byWeek: true).filter { $0.errors > 0 }.map {
+                    ["week": $0.week ?? "", "documentType": $0.documentType, "field": $0.field, "source": $0.source, "observed": $0.observed,
+                     "errors": $0.errors, "rate": String(format: "%.0f%%", $0.errorRate * 100)] as [String: Any]
                 }
+                let (costChart, tokenChart) = try await usageCharts()
                 return page("ops", base(signed, title: "Operations").merging([
-                    "traces": traces, "runs": runs, "rates": rates, "model": model ?? "", "statusOK": status == "ok", "statusError": status == "error",
+                    "traces": traces, "runs": runs, "rates": rates, "costChart": costChart, "tokenChart": tokenChart, "model": model ?? "", "statusOK": status == "ok", "statusError": status == "error",
                 ]) { $1 })
             }
         }

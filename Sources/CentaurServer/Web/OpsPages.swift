@@ -1,0 +1,81 @@
+import CentaurCore
+import CentaurEvals
+import CentaurStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The operations pages for admins: one model call with its attempts, usage charts, eval reports.
+extension WebPages {
+    func registerOps(on router: Hummingbird.Router<CentaurRequestContext>) {
+        router.get("/ops/traces/{id}") { request, context in
+            try await signedIn(request, role: .admin) { signed, _ in
+                guard let trace = try await store.trace(id: context.parameters.get("id") ?? "") else {
+                    return page("message", base(signed, title: "Not found").merging(["heading": "Not found", "text": "No such model call."]) { $1 }, status: .notFound)
+                }
+                let attempts = try await store.traces(TraceQuery(requestID: trace.requestID, limit: 100)).traces.sorted { $0.attempt < $1.attempt }
+                let rows: [[String: Any]] = attempts.map { t in
+                    var row: [String: Any] = ["attempt": t.attempt, "at": Self.time(t.startedAt), "model": t.model, "provider": t.provider,
+                                              "upstream": t.upstreamModel, "status": t.status, "input": t.inputTokens, "output": t.outputTokens,
+                                              "cost": t.costUSD.map { String(format: "$%.6f", $0) } ?? "–", "latency": Int(t.latencyMS),
+                                              "ttft": t.timeToFirstTokenMS.map { String(Int($0)) } ?? "–"]
+                    if let errorClass = t.errorClass { row["errorClass"] = errorClass; row["errorMessage"] = t.errorMessage ?? "" }
+                    return row
+                }
+                let last = attempts.last ?? trace
+                return page("trace", base(signed, title: "Model call").merging([
+                    "requestID": trace.requestID, "attempts": rows, "caller": trace.keyID ?? "–", "team": trace.team ?? "–", "route": trace.route,
+                    "surface": trace.surface, "tags": trace.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
+                    "request": last.requestBody ?? "(not captured: set traces.capture: full)", "response": last.responseBody ?? "(not captured)",
+                ]) { $1 })
+            }
+        }
+        router.get("/ops/evals/{id}") { request, context in
+            try await signedIn(request, role: .admin) { signed, _ in
+                let id = context.parameters.get("id") ?? ""
+                guard let run = try await store.run(id: id) else {
+                    return page("message", base(signed, title: "Not found").merging(["heading": "Not found", "text": "No eval run \(id)."]) { $1 }, status: .notFound)
+                }
+                let results = try await store.results(runID: id).compactMap { try? JSONDecoder().decode(CaseResult.self, from: Data($0.detail.utf8)) }
+                let html = HTMLReport.render(EvalRun(id: run.id, suite: run.suite, description: run.description, startedAt: run.startedAt,
+                                                     endedAt: run.endedAt ?? run.startedAt, status: run.status, results: results))
+                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+            }
+        }
+    }
+
+    /// Cost and tokens per day and model over the last 14 days, as two inline-SVG stacked bar charts.
+    func usageCharts(now: Date = Date()) async throws -> (cost: String, tokens: String) {
+        let from = now.addingTimeInterval(-13 * 86_400)
+        let rows = try await store.usage(from: Calendar(identifier: .gregorian).startOfDay(for: from), to: nil)
+        var days: [String] = []
+        for offset in 0..<14 { days.append(String(AuditEntry.timestamp(from.addingTimeInterval(Double(offset) * 86_400)).prefix(10))) }
+        let models = Array(Set(rows.map(\.model))).sorted()
+        func chart(_ title: String, _ value: (UsageRow) -> Double, format: (Double) -> String) -> String {
+            var totals: [String: [String: Double]] = [:]
+            for row in rows { totals[row.day, default: [:]][row.model, default: 0] += value(row) }
+            let peak = max(days.map { day in totals[day]?.values.reduce(0, +) ?? 0 }.max() ?? 0, 1e-12)
+            let w = 480.0, h = 220.0, left = 40.0, bottom = 30.0, barWidth = (w - left - 10) / 14 - 4
+            var svg = "<figure><figcaption>\(title) (peak \(format(peak)) a day)</figcaption><svg role=\"img\" aria-label=\"\(title) per day\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">"
+            svg += "<line x1=\"\(left)\" y1=\"10\" x2=\"\(left)\" y2=\"\(h - bottom)\" stroke=\"#334155\"/><line x1=\"\(left)\" y1=\"\(h - bottom)\" x2=\"\(w - 10)\" y2=\"\(h - bottom)\" stroke=\"#334155\"/>"
+            for (index, day) in days.enumerated() {
+                var y = h - bottom
+                let x = left + 4 + Double(index) * (barWidth + 4)
+                for (m, model) in models.enumerated() {
+                    let amount = totals[day]?[model] ?? 0
+                    guard amount > 0 else { continue }
+                    let height = amount / peak * (h - bottom - 10)
+                    y -= height
+                    svg += "<rect x=\"\(Int(x))\" y=\"\(Int(y))\" width=\"\(Int(barWidth))\" height=\"\(max(1, Int(height)))\" fill=\"\(HTMLReport.palette[m % HTMLReport.palette.count])\"><title>\(EvalReports.escape(day)) \(EvalReports.escape(model)): \(format(amount))</title></rect>"
+                }
+                if index % 3 == 0 { svg += "<text x=\"\(Int(x))\" y=\"\(Int(h - 12))\" font-size=\"10\">\(day.suffix(5))</text>" }
+            }
+            svg += "</svg>"
+            svg += "<p class=\"muted\">" + models.enumerated().map { "<span style=\"color:\(HTMLReport.palette[$0 % HTMLReport.palette.count])\">■</span> \(EvalReports.escape($1))" }.joined(separator: " ") + "</p></figure>"
+            return svg
+        }
+        return (chart("Cost (USD)", { $0.costUSD }, format: { String(format: "$%.4f", $0) }),
+                chart("Tokens", { Double($0.inputTokens + $0.outputTokens) }, format: { String(Int($0)) }))
+    }
+}
