@@ -33,7 +33,7 @@ struct WebTests {
 
     @Test("golden HTML of the sign-in, queue and application pages")
     func goldens() throws {
-        try Self.check("login", ["title": "Sign in", "next": "/review", "error": "Wrong username or password.", "username": "ana"])
+        try Self.check("login", ["title": "Sign in", "next": "/review", "error": "Wrong username or password.", "username": "ana", "csrf": "LOGINCSRF"])
         try Self.check("queue", ["title": "Review queue", "user": Self.user, "csrf": "CSRF123", "items": [
             ["id": "app_1", "risk": 105, "created": "2026-11-23 10:00 UTC", "reasons": ["block: license_expired — The driver licence has expired."], "first": true],
             ["id": "app_2", "risk": 3, "created": "2026-11-23 11:00 UTC", "reasons": ["sources disagree on form-i9.ssn"], "assignee": "reviewer:bo", "first": false],
@@ -69,7 +69,7 @@ struct WebTests {
             let components = try CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0), dataDirectory: directory,
                                                          httpClient: client, logger: .init(label: "test"))
             for (name, role) in [("ana", UserRecord.Role.reviewer), ("root", .admin)] {
-                try await components.store.insert(UserRecord(id: "usr_\(name)", username: name, passwordHash: try await PasswordHasher.hash("correct horse \(name)"),
+                try await components.store.insert(UserRecord(id: "usr_\(name)", username: name, passwordHash: try await PasswordHasher.hash("correct horse \(name)", rounds: 1 << 10),
                                                              role: role, createdAt: Date()))
             }
             try await Application(router: components.makeRouter()).test(.router) { http in try await body(http, components) }
@@ -80,9 +80,14 @@ struct WebTests {
         try await client.shutdown()
     }
 
-    static func login(_ http: any TestClientProtocol, _ name: String, password: String? = nil) async throws -> TestResponse {
-        try await http.execute(uri: "/review/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                               body: ByteBuffer(string: "username=\(name)&password=\((password ?? "correct horse \(name)").replacingOccurrences(of: " ", with: "+"))&next=%2Freview"))
+    /// Opens the sign-in form (its CSRF cookie and token), then posts it.
+    static func login(_ http: any TestClientProtocol, _ name: String, password: String? = nil, csrf: Bool = true) async throws -> TestResponse {
+        let form = try await http.execute(uri: "/review/login", method: .get)
+        let cookie = Self.cookie(form)
+        let token = String(cookie.split(separator: "=", maxSplits: 1).last ?? "")
+        let fields = "username=\(name)&password=\((password ?? "correct horse \(name)").replacingOccurrences(of: " ", with: "+"))&next=%2Freview"
+        return try await http.execute(uri: "/review/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
+                                      body: ByteBuffer(string: fields + (csrf ? "&_csrf=\(token)" : "")))
     }
 
     static func cookie(_ response: TestResponse) -> String {
@@ -97,6 +102,7 @@ struct WebTests {
             #expect(try await http.execute(uri: "/ops", method: .get).status == .seeOther)
             let form = try await http.execute(uri: "/review/login", method: .get)
             #expect(String(buffer: form.body).contains("<label for=\"password\">Password</label>"))
+            #expect(try await Self.login(http, "root", csrf: false).status == .forbidden, "a sign-in posted without its CSRF token")
             for _ in 0..<5 { #expect(try await Self.login(http, "ana", password: "wrong password").status == .unauthorized) }
             let throttled = try await Self.login(http, "ana")
             #expect(throttled.status == .tooManyRequests && throttled.headers[.retryAfter] != nil)
@@ -128,9 +134,11 @@ struct WebTests {
             let ops = try await http.execute(uri: "/ops", method: .get, headers: [.cookie: admin])
             #expect(ops.status == .ok && String(buffer: ops.body).contains("Recent model calls"))
 
-            // The applicant's link token is not a web session.
+            // The applicant's link token is not a web session: reviewer and operations pages send it to sign in.
             let applicant = try await http.execute(uri: "/review/applications/\(application.id)", method: .get, headers: [.authorization: "Bearer \(token)"])
             #expect(applicant.status == .seeOther)
+            #expect(try await http.execute(uri: "/ops", method: .get, headers: [.authorization: "Bearer \(token)"]).status == .seeOther)
+            #expect(try await http.execute(uri: "/review", method: .get, headers: [.cookie: "centaur_session=\(token)"]).status == .seeOther)
 
             let page = try await http.execute(uri: "/review/applications/\(application.id)", method: .get, headers: [.cookie: reviewer])
             let html = String(buffer: page.body)

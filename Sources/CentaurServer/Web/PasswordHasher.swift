@@ -6,9 +6,12 @@ import _CryptoExtras
 /// scrypt password hashes (`scrypt$N$r$p$salt$hash`, base64), derived off the concurrency pool: scrypt is
 /// deliberately slow and memory-hard, and must never block the server's tasks.
 public enum PasswordHasher {
-    static let rounds = 1 << 15, blockSize = 8, parallelism = 1
+    public static let rounds = 1 << 15
+    static let blockSize = 8, parallelism = 1
 
-    public static func hash(_ password: String) async throws -> String {
+    /// - Parameter rounds: scrypt's N (a power of two); the hash records it, so verification needs no setting.
+    ///   Lower only in tests.
+    public static func hash(_ password: String, rounds: Int = PasswordHasher.rounds) async throws -> String {
         var salt = [UInt8](repeating: 0, count: 16)
         var generator = SystemRandomNumberGenerator()
         for i in salt.indices { salt[i] = UInt8.random(in: .min ... .max, using: &generator) }

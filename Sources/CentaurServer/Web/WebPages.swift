@@ -33,12 +33,20 @@ struct WebPages: Sendable {
 
     func register(on router: Hummingbird.Router<CentaurRequestContext>) {
         router.get("/review/login") { request, _ in
-            page("login", ["title": "Sign in", "next": request.uri.queryParameters["next"].map(String.init) ?? "/review"])
+            // Login CSRF: a random token in a cookie and in the form; the post must carry both, equal.
+            let token = WebSessions.random(24)
+            var response = page("login", ["title": "Sign in", "next": Self.safeNext(request.uri.queryParameters["next"].map(String.init)), "csrf": token])
+            response.headers[.setCookie] = "\(Self.loginCookie)=\(token); Path=/review/login; Max-Age=3600; HttpOnly; Secure; SameSite=Strict"
+            return response
         }
         router.post("/review/login") { request, _ in
             let form = try await Self.form(request)
             let username = form["username"] ?? "", password = form["password"] ?? ""
             let next = Self.safeNext(form["next"])
+            guard let cookie = WebSessions.cookie(Self.loginCookie, in: request.headers[.cookie]), WebSessions.same(cookie, form["_csrf"] ?? "") else {
+                return page("message", ["title": "Form expired", "heading": "Form expired",
+                                        "text": "The sign-in form was missing its security token (CSRF). Open the sign-in page again."], status: .forbidden)
+            }
             let address = request.headers[HTTPField.Name("x-forwarded-for")!] ?? "direct"
             switch try await sessions.login(username: username, password: password, address: address) {
             case .signedIn(let secret, _):
@@ -46,10 +54,11 @@ struct WebPages: Sendable {
                 response.headers[.setCookie] = sessions.setCookie(secret)
                 return response
             case .wrongCredentials:
-                return page("login", ["title": "Sign in", "error": "Wrong username or password.", "username": username, "next": next], status: .unauthorized)
+                return page("login", ["title": "Sign in", "error": "Wrong username or password.", "username": username, "next": next, "csrf": cookie],
+                            status: .unauthorized)
             case .throttled(let seconds):
-                var response = page("login", ["title": "Sign in", "error": "Too many failed attempts: try again in \(seconds) seconds.", "username": username, "next": next],
-                                    status: .tooManyRequests)
+                var response = page("login", ["title": "Sign in", "error": "Too many failed attempts: try again in \(seconds) seconds.", "username": username,
+                                              "next": next, "csrf": cookie], status: .tooManyRequests)
                 response.headers[.retryAfter] = "\(seconds)"
                 return response
             }
@@ -186,6 +195,10 @@ struct WebPages: Sendable {
             "inReview": detail.application.state == "in_review", "fieldOptions": fieldOptions,
             "audit": detail.audit.map { ["seq": $0.seq, "at": $0.at, "actor": $0.actor, "action": $0.action, "after": $0.after ?? ""] as [String: Any] },
         ]
+        // `n` opens the next application in the queue.
+        let queue = try await onboarding.queue().map(\.id)
+        if let index = queue.firstIndex(of: id), index + 1 < queue.count { values["next"] = queue[index + 1] }
+        else if let first = queue.first, first != id { values["next"] = first }
         // Mustache shows a section for any present value, even an empty string: leave absent what is not there.
         if let assignee = detail.application.assignee { values["assignee"] = assignee }
         if let message, !message.isEmpty { values["message"] = message }
@@ -224,6 +237,8 @@ struct WebPages: Sendable {
     }
 
     // MARK: Helpers
+
+    static let loginCookie = "centaur_login_csrf"
 
     static func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location])
