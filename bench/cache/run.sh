@@ -29,7 +29,7 @@ if [ -z "${CENTAUR_BIN:-}" ]; then
   CENTAUR_BIN="$(cd "$REPO" && swift build -c release --show-bin-path)/centaur"
 fi
 PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { for p in "${PIDS[@]:-}"; do kill -TERM "$p" 2>/dev/null || true; done; sleep 0.5; for p in "${PIDS[@]:-}"; do kill -KILL "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 start_mock() {
@@ -37,6 +37,8 @@ start_mock() {
   "$WORK/mockvenv/bin/python" "$SHARED/mock_upstream.py" --host "$HOST" --port "$MOCK_PORT" --delay-ms "$1" >"$WORK/cache-mock.log" 2>&1 &
   MOCK_PID=$!; PIDS+=($MOCK_PID)
   for _ in $(seq 50); do curl -sf "http://$HOST:$MOCK_PORT/health" >/dev/null 2>&1 && break; sleep 0.1; done
+  # A mock left over from another run would answer in its place: refuse to measure it.
+  kill -0 "$MOCK_PID" 2>/dev/null || { log "the mock upstream did not start (is port $MOCK_PORT taken?)"; exit 1; }
 }
 start_mock 0
 DATA="$WORK/cache-data"; rm -rf "$DATA"; mkdir -p "$DATA"
@@ -73,6 +75,8 @@ run() {  # label url
     echo "| $delay | $c | $dp | $hp | $(python3 -c "print(f'{$hp/$dp:.2f}')") | $dr | $hr |"
   done
   done
+  # This block runs in a subshell (its output is piped): stop its last mock here.
+  kill -TERM "$MOCK_PID" 2>/dev/null || true
 } | tee "$WORK/cache-results.md"
 hits=$(curl -s "http://$HOST:$CENTAUR_PORT/metrics" | grep -c . || true)
 log "done; results in $WORK/cache-results.md"
