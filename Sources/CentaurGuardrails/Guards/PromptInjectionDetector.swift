@@ -30,8 +30,15 @@ public struct PromptInjectionDetector: Sendable {
         }
     }
 
+    /// Words at least one rule needs: text with none of them is not scanned with the expressions.
+    static let triggers = ["ignore", "disregard", "forget", "override", "bypass", "instruction", "rule", "prompt", "task", "you are",
+                           "from now on", "act as", "reveal", "show", "print", "repeat", "output", "note", "message", "approve",
+                           "accept", "whitelist", "pass", "<", "[", "###"]
+
     /// Every heuristic that matches, strongest first.
     public func signals(in text: String) -> [Signal] {
+        let lower = text.lowercased()
+        guard Self.triggers.contains(where: { lower.contains($0) }) else { return [] }
         let range = NSRange(text.startIndex..., in: text)
         var found: [Signal] = []
         for (name, regex, score) in compiled {
