@@ -26,6 +26,8 @@ struct UsersCommand: AsyncParsableCommand {
                 let password = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .newlines)
                 guard password.count >= 10 else { throw CLIFailure(message: "the password (on standard input) must have at least 10 characters") }
                 let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
+                // Refuse a taken name before spending the (deliberately slow) password hash.
+                if try await store.user(username: username) != nil { throw CLIFailure(message: "a user named \(username) already exists") }
                 try await store.insert(UserRecord(id: "usr_" + UUID().uuidString.lowercased().prefix(12), username: username,
                                                   passwordHash: try await PasswordHasher.hash(password), role: role, createdAt: Date()))
                 print("created \(role.rawValue) \(username)")

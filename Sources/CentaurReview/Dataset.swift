@@ -67,7 +67,8 @@ extension OnboardingService {
     /// a human changed (applicant adjustments and reviewer corrections; the last human value counts).
     public func fieldErrorRates(byWeek: Bool = false) async throws -> [FieldErrorRate] {
         let confirmed: [ApplicationState] = [.checked, .autoApproved, .inReview, .approved, .rejected, .resubmissionRequested]
-        var counts: [FieldErrorRate: (Int, Int)] = [:]
+        struct Key: Hashable { var documentType, field, source: String; var promptVersion, week: String? }
+        var counts: [Key: (observed: Int, errors: Int)] = [:]
         for application in try await store.applications(states: confirmed.map(\.rawValue), limit: 1_000_000) {
             guard let extraction = try await store.latestExtraction(applicationID: application.id) else { continue }
             let documents = try Self.decode([ReconciledDocument].self, extraction.documents)
@@ -80,9 +81,8 @@ extension OnboardingService {
                     for (source, value) in Self.sourceValues(of: field.name, in: document) {
                         let prompt = source.hasPrefix("model:")
                             ? document.attempts.first { $0.model == String(source.dropFirst(6)) }?.promptVersion : nil
-                        let key = FieldErrorRate(documentType: document.documentType, field: field.name, source: source,
-                                                 promptVersion: prompt, observed: 0, errors: 0, errorRate: 0,
-                                                 week: byWeek ? Self.week(of: application.createdAt) : nil)
+                        let key = Key(documentType: document.documentType, field: field.name, source: source, promptVersion: prompt,
+                                      week: byWeek ? Self.week(of: application.createdAt) : nil)
                         let wrong = !Reconciler.agree(value, truth, kind: field.kind)
                         let (observed, errors) = counts[key] ?? (0, 0)
                         counts[key] = (observed + 1, errors + (wrong ? 1 : 0))
@@ -91,11 +91,9 @@ extension OnboardingService {
             }
         }
         return counts.map { key, value in
-            var row = key
-            row.observed = value.0
-            row.errors = value.1
-            row.errorRate = value.0 == 0 ? 0 : Double(value.1) / Double(value.0)
-            return row
+            FieldErrorRate(documentType: key.documentType, field: key.field, source: key.source, promptVersion: key.promptVersion,
+                           observed: value.observed, errors: value.errors,
+                           errorRate: value.observed == 0 ? 0 : Double(value.errors) / Double(value.observed), week: key.week)
         }
         .sorted { ($0.week ?? "", $0.documentType, $0.field, $0.source) < ($1.week ?? "", $1.documentType, $1.field, $1.source) }
     }

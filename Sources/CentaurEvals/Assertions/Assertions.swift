@@ -1,6 +1,7 @@
 import CentaurCore
 import Foundation
 import Synchronization
+import Yams
 
 /// What an assertion sees: the answer, the case's variables, and what the call cost.
 public struct AssertionContext: Sendable {
@@ -189,101 +190,3 @@ public enum AssertionRegistry {
     }
 }
 
-import Yams
-
-/// `{{name}}` and `{{ a.b }}` substitution; a value that is only one placeholder becomes the variable itself.
-public enum Template {
-    public static func render(_ template: String, vars: [String: JSONValue]) -> String {
-        guard template.contains("{{") else { return template }
-        var result = ""
-        var rest = Substring(template)
-        while let open = rest.range(of: "{{") {
-            result += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "}}") else { result += rest[open.lowerBound...]; return result }
-            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            if let value = lookup(name, vars) { result += value.stringValue ?? value.jsonString() }
-            rest = rest[close.upperBound...]
-        }
-        return result + rest
-    }
-
-    public static func render(_ value: JSONValue, vars: [String: JSONValue]) -> JSONValue {
-        switch value {
-        case .string(let s):
-            let trimmed = s.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}"), trimmed.components(separatedBy: "{{").count == 2,
-               let whole = lookup(String(trimmed.dropFirst(2).dropLast(2)).trimmingCharacters(in: .whitespaces), vars) {
-                return whole
-            }
-            return .string(render(s, vars: vars))
-        case .array(let items): return .array(items.map { render($0, vars: vars) })
-        case .object(let fields): return .object(fields.mapValues { render($0, vars: vars) })
-        default: return value
-        }
-    }
-
-    static func lookup(_ path: String, _ vars: [String: JSONValue]) -> JSONValue? {
-        let parts = path.split(separator: ".").map(String.init)
-        guard let first = parts.first, var value = vars[first] else { return nil }
-        for part in parts.dropFirst() {
-            if let index = Int(part), let item = value.arrayValue?[safe: index] { value = item; continue }
-            guard let next = value[part] else { return nil }
-            value = next
-        }
-        return value
-    }
-}
-
-extension Array {
-    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
-}
-
-/// JSON objects and arrays embedded in text (for contains-json and fenced answers).
-public enum JSONExtraction {
-    public static func values(in text: String) -> [JSONValue] {
-        if let whole = try? JSONValue(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)) { return [whole] }
-        let characters = Array(text)
-        var found: [JSONValue] = []
-        var i = 0
-        while i < characters.count {
-            guard characters[i] == "{" || characters[i] == "[" else { i += 1; continue }
-            var depth = 0, inString = false, escaped = false, end: Int?
-            for j in i..<characters.count {
-                let c = characters[j]
-                if inString {
-                    if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
-                    continue
-                }
-                if c == "\"" { inString = true } else if c == "{" || c == "[" { depth += 1 } else if c == "}" || c == "]" {
-                    depth -= 1
-                    if depth == 0 { end = j; break }
-                }
-            }
-            if let end, let value = try? JSONValue(parsing: String(characters[i...end])) {
-                found.append(value)
-                i = end + 1
-            } else {
-                i += 1
-            }
-        }
-        return found
-    }
-}
-
-public enum Levenshtein {
-    public static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
-    }
-}

@@ -24,9 +24,7 @@ public enum PasswordHasher {
         guard parts.count == 6, parts[0] == "scrypt", let n = Int(parts[1]), let r = Int(parts[2]), let p = Int(parts[3]),
               let salt = Data(base64Encoded: parts[4]), let expected = Data(base64Encoded: parts[5]) else { return false }
         let key = try await derive(password, salt: Array(salt), rounds: n, blockSize: r, parallelism: p)
-        // Constant-time comparison.
-        guard key.count == expected.count else { return false }
-        return zip(key, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return constantTimeEqual(key, expected)
     }
 
     static func derive(_ password: String, salt: [UInt8], rounds: Int, blockSize: Int, parallelism: Int) async throws -> Data {
@@ -36,4 +34,10 @@ public enum PasswordHasher {
             return key.withUnsafeBytes { Data($0) }
         }
     }
+}
+
+/// Equality that takes the same time wherever the inputs differ (for secrets: password hashes, CSRF tokens).
+func constantTimeEqual<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
+    guard a.count == b.count else { return false }
+    return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
 }

@@ -82,11 +82,7 @@ public struct WebSessions: Sendable {
     }
 
     /// Constant-time equality for CSRF tokens.
-    static func same(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
+    static func same(_ a: String, _ b: String) -> Bool { constantTimeEqual(a.utf8, b.utf8) }
 }
 
 /// At most 5 failed sign-ins per name and address in 15 minutes.
