@@ -14,11 +14,11 @@ enum ErrorResponses {
         let body = anthropic ? error.anthropicBody : error.openAIBody
         return Response(
             status: HTTPResponse.Status(code: error.status(anthropic: anthropic)), headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.jsonData())))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.jsonBytes())))
     }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.jsonData())))
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.jsonBytes())))
     }
 
     static func json(encoding value: some Encodable) throws -> Response {

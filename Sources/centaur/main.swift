@@ -1,3 +1,4 @@
 import CentaurCommands
 
+CentaurCommand.prepareRuntime()
 await CentaurCommand.runMain()

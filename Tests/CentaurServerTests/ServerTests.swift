@@ -166,6 +166,13 @@ struct ServerTests {
             #expect(notAdmin.status == .forbidden)
             let admin = try await client.execute(uri: "/api/traces", method: .get, headers: [.authorization: "Bearer \(harness.admin)"])
             #expect(admin.status == .ok)
+            // The scheme in any case, spaces around the token; another scheme is no key at all.
+            for value in ["bearer \(harness.admin)", "BEARER   \(harness.admin)  "] {
+                #expect(try await client.execute(uri: "/api/traces", method: .get, headers: [.authorization: value]).status == .ok, "\(value)")
+            }
+            for value in ["Basic \(harness.admin)", "Bearer", "Bearer    ", "Bearerx \(harness.admin)"] {
+                #expect(try await client.execute(uri: "/api/traces", method: .get, headers: [.authorization: value]).status == .unauthorized, "\(value)")
+            }
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok)
         }

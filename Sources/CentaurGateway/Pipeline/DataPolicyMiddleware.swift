@@ -20,13 +20,24 @@ public struct DataPolicy: Sendable {
         }
         allowedByModel = allowed
         routes = Dictionary(configuration.routes.map { ($0.name, $0.targets.map(\.model)) }, uniquingKeysWith: { a, _ in a })
+        var byName: [String: Set<PIIType>] = [:]
+        for name in Array(allowed.keys) + Array(routes.keys) {
+            byName[name] = Self.intersection(of: routes[name] ?? [name], allowedByModel: allowed)
+        }
+        allowedByName = byName
+    }
+
+    /// Every configured name's answer, worked out once (this runs on every request).
+    private let allowedByName: [String: Set<PIIType>]
+
+    private static func intersection(of targets: [String], allowedByModel: [String: Set<PIIType>]) -> Set<PIIType> {
+        targets.map { allowedByModel[$0] ?? [] }.reduce(Set(PIIType.allCases)) { $0.intersection($1) }
     }
 
     /// The types every target a request may reach is allowed to receive (a route's fallbacks included), so a
     /// fallback to a less trusted provider never sees more than it may. Unknown names get nothing.
     public func allowed(for name: String) -> Set<PIIType> {
-        let targets = routes[name] ?? [name]
-        return targets.map { allowedByModel[$0] ?? [] }.reduce(Set(PIIType.allCases)) { $0.intersection($1) }
+        allowedByName[name] ?? Self.intersection(of: routes[name] ?? [name], allowedByModel: allowedByModel)
     }
 
     /// Whether some model restricts anything (when none does the middleware is not needed).

@@ -69,7 +69,7 @@ public struct GatewayContext: Sendable {
     /// Facts inner steps add for the trace (as tags), such as what was redacted: `pii_redacted: PERSON:2`.
     public let notes: CallNotes
 
-    public init(requestID: String = UUID().uuidString.lowercased(), caller: CallerIdentity? = nil, tags: [String: String] = [:], route: String, surface: String = "library") {
+    public init(requestID: String = GatewayContext.newRequestID(), caller: CallerIdentity? = nil, tags: [String: String] = [:], route: String, surface: String = "library") {
         self.requestID = requestID
         self.caller = caller
         self.tags = tags
@@ -78,6 +78,31 @@ public struct GatewayContext: Sendable {
         self.attempts = AttemptLog()
         self.notes = CallNotes()
         self.startedAt = Date()
+    }
+}
+
+extension GatewayContext {
+    /// A random (version 4) UUID in lower case, written without Foundation's formatting and case mapping
+    /// (one is made for every request).
+    public static func newRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in 0..<8 {
+            bytes[index] = UInt8(truncatingIfNeeded: high >> (8 * (7 - index)))
+            bytes[8 + index] = UInt8(truncatingIfNeeded: low >> (8 * (7 - index)))
+        }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -34,11 +34,32 @@ public struct PromptInjectionDetector: Sendable {
     static let triggers = ["ignore", "disregard", "forget", "override", "bypass", "instruction", "rule", "prompt", "task", "you are",
                            "from now on", "act as", "reveal", "show", "print", "repeat", "output", "note", "message", "approve",
                            "accept", "whitelist", "pass", "<", "[", "###"]
+    private static let triggerBytes: [[UInt8]] = triggers.map { Array($0.utf8) }
+
+    /// Whether the text holds any trigger word, ignoring ASCII case (every trigger is ASCII). A byte scan:
+    /// this runs on every request, and Foundation's `contains` costs a bridge to `NSString` per word.
+    static func mayMatch(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            let count = bytes.count
+            for index in 0..<count {
+                let first = bytes[index] | (bytes[index] &- 0x41 < 26 ? 0x20 : 0)
+                for trigger in triggerBytes where trigger[0] == first && index + trigger.count <= count {
+                    var matched = true
+                    for offset in 1..<trigger.count {
+                        let byte = bytes[index + offset]
+                        if byte | (byte &- 0x41 < 26 ? 0x20 : 0) != trigger[offset] { matched = false; break }
+                    }
+                    if matched { return true }
+                }
+            }
+            return false
+        }
+    }
 
     /// Every heuristic that matches, strongest first.
     public func signals(in text: String) -> [Signal] {
-        let lower = text.lowercased()
-        guard Self.triggers.contains(where: { lower.contains($0) }) else { return [] }
+        guard Self.mayMatch(text) else { return [] }
         let range = NSRange(text.startIndex..., in: text)
         var found: [Signal] = []
         for (name, regex, score) in compiled {

@@ -140,7 +140,7 @@ struct NameRecognizer {
             var end = i
             while j < tokens.count, !used[j] {
                 let token = tokens[j]
-                if j > i, t.text(tokens[j - 1].end, token.start).contains("\n") { break }
+                if j > i, t.gapHasNewline(tokens[j - 1].end, token.start) { break }
                 if token.kind == .number, token.text.count <= 6 { sawNumber = true; end = j; j += 1; continue }
                 if token.kind == .alphanumeric, token.text.count <= 5 { sawNumber = true; end = j; j += 1; continue }
                 if token.kind == .word, token.capitalized || isStreetWord(token) || Self.particles.contains(token.lower) || token.allCaps {
@@ -159,7 +159,7 @@ struct NameRecognizer {
                 var last = end
                 var k = end + 1
                 while k + 1 < tokens.count, Self.unitWords.contains(tokens[k].lower) || tokens[k].text == "." || tokens[k].kind == .number {
-                    if t.text(tokens[k - 1].end, tokens[k].start).contains("\n") { break }
+                    if t.gapHasNewline(tokens[k - 1].end, tokens[k].start) { break }
                     if tokens[k].kind == .number { last = k }
                     k += 1
                 }
@@ -198,7 +198,7 @@ struct NameRecognizer {
             var words: [String] = []
             var k = i
             while k < tokens.count, words.count < lexicon.longestPlace, tokens[k].kind == .word, !used[k] {
-                if k > i, t.text(tokens[k - 1].end, tokens[k].start) != " " { break }
+                if k > i, !t.gapIsOneSpace(tokens[k - 1].end, tokens[k].start) { break }
                 words.append(tokens[k].lower)
                 if lexicon.places.contains(words.joined(separator: " ")) { matched = words.count }
                 k += 1
@@ -222,10 +222,10 @@ struct NameRecognizer {
             let before = t.context(around: tokens[i].start, tokens[i].end, window: 1, after: false)
             let lower = tokens[i].lower
             if let word = before.last, ["in", "to", "from", "at", "near"].contains(word), !isOrdinary(lower), !isName(lower),
-               !Self.titles.contains(lower), i > 0, t.text(tokens[i - 1].end, tokens[i].start) == " " {
+               !Self.titles.contains(lower), i > 0, t.gapIsOneSpace(tokens[i - 1].end, tokens[i].start) {
                 var last = i
                 while last + 1 < tokens.count, !used[last + 1], tokens[last + 1].kind == .word, tokens[last + 1].capitalized,
-                      t.text(tokens[last].end, tokens[last + 1].start) == " " { last += 1 }
+                      t.gapIsOneSpace(tokens[last].end, tokens[last + 1].start) { last += 1 }
                 if !Self.organisationWords.contains(tokens[last].lower), !hasTitleBefore(t, i) {
                     out.append(PIIFinding(type: .location, start: tokens[i].start, end: tokens[last].end, score: 0.55,
                                           text: t.text(tokens[i].start, tokens[last].end)))
@@ -254,7 +254,7 @@ struct NameRecognizer {
             // The run of name tokens: capitalised words, initials ("P."), particles between words, one line.
             var last = i
             var k = i + 1
-            while k < tokens.count, !used[k], t.text(tokens[k - 1].end, tokens[k].start).allSatisfy({ $0 == " " }) {
+            while k < tokens.count, !used[k], t.gapIsSpaces(tokens[k - 1].end, tokens[k].start) {
                 let token = tokens[k]
                 if isNameToken(token) { last = k; k += 1; continue }
                 if token.text == ".", tokens[k - 1].text.count == 1, tokens[k - 1].capitalized { last = k; k += 1; continue }

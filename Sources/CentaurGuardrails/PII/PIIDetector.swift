@@ -21,7 +21,7 @@ public struct PIIDetector: Sendable {
 
     public func findings(in text: String) -> [PIIFinding] {
         // Every recogniser needs a capital letter, a digit, "@" or ":" (IPv6): text without any has nothing to find.
-        guard text.unicodeScalars.contains(where: { $0.properties.isUppercase || ("0"..."9").contains($0) || $0 == "@" || $0 == ":" }) else {
+        guard text.unicodeScalars.contains(where: { ScannedText.isUppercase($0) || ScannedText.isDigit($0) || $0 == "@" || $0 == ":" }) else {
             return []
         }
         let scanned = ScannedText(text)

@@ -71,7 +71,7 @@ enum PatternRecognizers {
     }
 
     static func isIPv6(_ text: String) -> Bool {
-        guard text.contains(":"), text.filter({ $0 == ":" }).count >= 2, text.count >= 6 else { return false }
+        guard text.unicodeScalars.count >= 6, text.unicodeScalars.lazy.filter({ $0 == ":" }).count >= 2 else { return false }
         var address = in6_addr()
         return inet_pton(AF_INET6, text, &address) == 1 && text.contains { $0.isNumber || ("a"..."f").contains($0.lowercased()) }
     }
@@ -162,7 +162,7 @@ enum PatternRecognizers {
                     // A separator of up to two characters ("-", " ", ") ", ".") followed by a digit or "(digit".
                     var m = j
                     while m < s.count, m - j < 2, [" ", "-", ".", "/", "(", ")", "\u{2013}"].contains(s[m]) { separator.append(Character(s[m])); m += 1 }
-                    if m > j, digit(m), !separator.contains("\n") { j = m; continue }
+                    if m > j, digit(m), !separator.unicodeScalars.contains("\n") { j = m; continue }
                     if m > j, m < s.count, s[m] == "(", digit(m + 1) { separator.append("("); j = m + 1; continue }
                     break
                 } else if s[j] == "(" {

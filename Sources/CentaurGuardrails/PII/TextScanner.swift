@@ -34,9 +34,42 @@ struct ScannedText {
         return String(s)
     }
 
-    static func isLetter(_ s: Unicode.Scalar) -> Bool { s.properties.isAlphabetic }
-    static func isDigit(_ s: Unicode.Scalar) -> Bool { s.value >= 48 && s.value <= 57 }
-    static func isSpace(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace }
+    /// Whether the text between two offsets holds a line break (without building a String).
+    func gapHasNewline(_ start: Int, _ end: Int) -> Bool {
+        start < end && scalars[start..<end].contains("\n")
+    }
+
+    /// Whether the text between two offsets is exactly one space.
+    func gapIsOneSpace(_ start: Int, _ end: Int) -> Bool {
+        end == start + 1 && scalars[start] == " "
+    }
+
+    /// Whether the text between two offsets is only spaces (or empty).
+    func gapIsSpaces(_ start: Int, _ end: Int) -> Bool {
+        start >= end || scalars[start..<end].allSatisfy { $0 == " " }
+    }
+
+    // ASCII first: Unicode property lookups are a table search each, and most text is ASCII.
+    @inline(__always) static func isLetter(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x80 ? (s.value | 0x20) &- 0x61 < 26 : s.properties.isAlphabetic
+    }
+    @inline(__always) static func isDigit(_ s: Unicode.Scalar) -> Bool { s.value >= 48 && s.value <= 57 }
+    @inline(__always) static func isSpace(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x80 ? s.value == 0x20 || (s.value >= 0x09 && s.value <= 0x0D) : s.properties.isWhitespace
+    }
+    @inline(__always) static func isUppercase(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x80 ? s.value &- 0x41 < 26 : s.properties.isUppercase
+    }
+    @inline(__always) static func isNonspacingMark(_ s: Unicode.Scalar) -> Bool {
+        s.value >= 0x300 && s.properties.generalCategory == .nonspacingMark
+    }
+    /// A punctuation mark after which the next word starts a sentence (or a quotation, list item or heading).
+    @inline(__always) static func opensSentence(_ s: Unicode.Scalar) -> Bool {
+        switch s {
+        case ".", "!", "?", ":", ">", "\"", "(", "[", "-", "*", "\u{201C}": return true
+        default: return false
+        }
+    }
 
     private mutating func tokenize() {
         var i = 0
@@ -55,7 +88,7 @@ struct ScannedText {
                 var letters = false, digits = false
                 while j < n {
                     let c = scalars[j]
-                    if Self.isLetter(c) || c.properties.generalCategory == .nonspacingMark { letters = true; j += 1; continue }
+                    if Self.isLetter(c) || Self.isNonspacingMark(c) { letters = true; j += 1; continue }
                     if Self.isDigit(c) { digits = true; j += 1; continue }
                     // An apostrophe or hyphen inside a word (O'Neil, Jean-Luc) belongs to it.
                     if (c == "'" || c == "\u{2019}" || c == "-"), j + 1 < n, Self.isLetter(scalars[j + 1]), letters, !digits { j += 1; continue }
@@ -64,18 +97,22 @@ struct ScannedText {
                 let text = self.text(i, j)
                 let kind: Token.Kind = letters && digits ? .alphanumeric : (digits ? .number : .word)
                 let first = scalars[i]
-                let cased = text.unicodeScalars.filter { $0.properties.isAlphabetic }
-                let allCaps = cased.count >= 2 && cased.allSatisfy { $0.properties.isUppercase }
+                var cased = 0
+                var allUpper = true
+                for k in i..<j where Self.isLetter(scalars[k]) {
+                    cased += 1
+                    if !Self.isUppercase(scalars[k]) { allUpper = false; break }
+                }
+                let allCaps = allUpper && cased >= 2
                 tokens.append(Token(kind: kind, start: i, end: j, text: text, lower: text.lowercased(),
-                                    capitalized: first.properties.isUppercase, allCaps: allCaps, startsSentence: sentenceStart, line: line))
+                                    capitalized: Self.isUppercase(first), allCaps: allCaps, startsSentence: sentenceStart, line: line))
                 sentenceStart = false
                 i = j
                 continue
             }
             tokens.append(Token(kind: .punctuation, start: i, end: i + 1, text: String(s), lower: String(s), capitalized: false,
                                 allCaps: false, startsSentence: sentenceStart, line: line))
-            sentenceStart = [".", "!", "?", ":", ">", "\"", "(", "[", "-", "*", "\u{201C}"].contains(String(s))
-                || (sentenceStart && s == "'")
+            sentenceStart = Self.opensSentence(s) || (sentenceStart && s == "'")
             i += 1
         }
     }

@@ -49,7 +49,7 @@ public final class TokenVault: Sendable {
 
     /// Replaces known placeholders with `render(value)`; anything else is left as it is.
     func restore(_ text: String, render: (String) -> String) -> String {
-        guard text.contains("<") else { return text }
+        guard text.utf8.contains(UInt8(ascii: "<")) else { return text }
         var result = ""
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "<") {
@@ -88,7 +88,7 @@ public struct StreamingRestorer: Sendable {
         pending += chunk
         guard let open = pending.lastIndex(of: "<") else { return flush() }
         let tail = pending[open...]
-        if tail.contains(">") || tail.count > Self.longest || !Self.couldBePlaceholder(tail) { return flush() }
+        if tail.utf8.contains(UInt8(ascii: ">")) || tail.count > Self.longest || !Self.couldBePlaceholder(tail) { return flush() }
         let ready = String(pending[..<open])
         pending = String(tail)
         return restored(ready)

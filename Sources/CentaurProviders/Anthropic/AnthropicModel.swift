@@ -55,7 +55,7 @@ public struct AnthropicModel: LanguageModel {
         return HTTPExchange.jsonPost(
             url: base + "/v1/messages",
             headers: [("x-api-key", configuration.apiKey), ("anthropic-version", configuration.version)],
-            body: body.jsonData())
+            body: body)
     }
 
     public func respond(to request: ModelRequest) async throws -> ModelResponse {

@@ -73,7 +73,7 @@ public struct OpenAICompatibleModel: LanguageModel {
             }
         }
         let body = OpenAIWire.requestBody(request, modelID: configuration.modelID, flavor: configuration.flavor, stream: stream)
-        return HTTPExchange.jsonPost(url: chatCompletionsURL, headers: headers, body: body.jsonData())
+        return HTTPExchange.jsonPost(url: chatCompletionsURL, headers: headers, body: body)
     }
 
     public func respond(to request: ModelRequest) async throws -> ModelResponse {
@@ -120,7 +120,7 @@ public struct OpenAICompatibleModel: LanguageModel {
         var root = configuration.baseURL.withoutTrailingSlash
         if root.hasSuffix("/v1") { root.removeLast(3) }
         let body = JSONValue.object(["model": .string(configuration.modelID), "input": .string(text)])
-        let (_, data) = try await exchange.sendCollecting(HTTPExchange.jsonPost(url: root + "/extras/tokenize/count", headers: [], body: body.jsonData()))
+        let (_, data) = try await exchange.sendCollecting(HTTPExchange.jsonPost(url: root + "/extras/tokenize/count", headers: [], body: body))
         return try decodeJSON(data, provider: provider, what: "token count")["count"]?.intValue ?? 0
     }
 

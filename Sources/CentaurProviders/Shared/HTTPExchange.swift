@@ -43,7 +43,11 @@ struct HTTPExchange: Sendable {
     }
 
     /// A JSON POST request with the given headers.
-    static func jsonPost(url: String, headers: [(String, String)], body: Data) -> HTTPClientRequest {
+    static func jsonPost(url: String, headers: [(String, String)], body: JSONValue) -> HTTPClientRequest {
+        jsonPost(url: url, headers: headers, body: body.jsonBytes())
+    }
+
+    static func jsonPost(url: String, headers: [(String, String)], body: some Collection<UInt8>) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")

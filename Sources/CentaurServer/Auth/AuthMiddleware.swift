@@ -39,13 +39,24 @@ struct AuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
+    /// The token of `Bearer TOKEN` (scheme in any case, spaces around the token dropped), or nil for another scheme.
+    static func bearerToken(_ value: String) -> String? {
+        let bytes = Array(value.utf8)
+        let scheme = Array("bearer ".utf8)
+        guard bytes.count >= scheme.count else { return nil }
+        for index in 0..<scheme.count where bytes[index] | (bytes[index] &- 0x41 < 26 ? 0x20 : 0) != scheme[index] { return nil }
+        var start = scheme.count, end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
     static func secret(from headers: HTTPFields) -> String? {
-        if let authorization = headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
-            let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        if let authorization = headers[.authorization], let token = bearerToken(authorization) {
             return token.isEmpty ? nil : token
         }
-        if let name = HTTPField.Name("x-api-key"), let key = headers[name], !key.isEmpty { return key }
-        if let name = HTTPField.Name("api-key"), let key = headers[name], !key.isEmpty { return key }
+        if let key = headers[.xAPIKey], !key.isEmpty { return key }
+        if let key = headers[.azureAPIKey], !key.isEmpty { return key }
         return nil
     }
 }

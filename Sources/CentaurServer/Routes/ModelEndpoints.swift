@@ -19,7 +19,7 @@ struct ModelEndpoints: Sendable {
             await self.handle(request, context: context, anthropic: true)
         }
         router.get("/v1/models") { request, _ in
-            self.models(anthropic: request.headers[HTTPField.Name("anthropic-version")!] != nil)
+            self.models(anthropic: request.headers[.anthropicVersion] != nil)
         }
     }
 
@@ -53,7 +53,7 @@ struct ModelEndpoints: Sendable {
                 let events = try await gateway.stream(modelRequest, context: gatewayContext)
                 let (id, created) = Self.identity(gatewayContext, anthropic: anthropic)
                 var reply = try await streamResponse(events, id: id, created: created, model: modelRequest.model, anthropic: anthropic, includeUsage: includeUsage, requestID: gatewayContext.requestID)
-                if let cache = gatewayContext.notes.all["cache"] { reply.headers[HTTPField.Name("x-centaur-cache")!] = cache }
+                if let cache = gatewayContext.notes.all["cache"] { reply.headers[.centaurCache] = cache }
                 return reply
             }
             let response = try await gateway.respond(to: modelRequest, context: gatewayContext)
@@ -62,8 +62,8 @@ struct ModelEndpoints: Sendable {
                 ? AnthropicMessagesTranslation.response(response, id: id, model: modelRequest.model)
                 : OpenAIChatTranslation.response(response, id: id, model: modelRequest.model, created: created)
             var reply = ErrorResponses.json(json)
-            reply.headers[HTTPField.Name("x-request-id")!] = gatewayContext.requestID
-            if let cache = gatewayContext.notes.all["cache"] { reply.headers[HTTPField.Name("x-centaur-cache")!] = cache }
+            reply.headers[.requestID] = gatewayContext.requestID
+            if let cache = gatewayContext.notes.all["cache"] { reply.headers[.centaurCache] = cache }
             return reply
         } catch let error as APIError {
             return ErrorResponses.response(error, anthropic: anthropic)
@@ -82,12 +82,13 @@ struct ModelEndpoints: Sendable {
         let notes = context.notes.all
         let requestID = notes["cache_origin_request_id"] ?? context.requestID
         let time = notes["cache_origin_time"].flatMap(Double.init) ?? context.startedAt.timeIntervalSince1970
-        return ((anthropic ? "msg_" : "chatcmpl-") + requestID.replacingOccurrences(of: "-", with: ""), Int(time))
+        let compact = String(decoding: requestID.utf8.filter { $0 != UInt8(ascii: "-") }, as: UTF8.self)
+        return ((anthropic ? "msg_" : "chatcmpl-") + compact, Int(time))
     }
 
     /// `x-centaur-cache-control: no-cache | only-if-cached | force`, or the standard `Cache-Control` directives.
     static func cacheControl(_ headers: HTTPFields) -> CentaurGateway.CacheControl {
-        if let value = headers[HTTPField.Name("x-centaur-cache-control")!], let control = CentaurGateway.CacheControl(rawValue: value.trimmingCharacters(in: .whitespaces).lowercased()) {
+        if let value = headers[.centaurCacheControl], let control = CentaurGateway.CacheControl(rawValue: value.trimmingCharacters(in: .whitespaces).lowercased()) {
             return control
         }
         let directives = (headers[.cacheControl] ?? "").lowercased()
@@ -129,7 +130,7 @@ struct ModelEndpoints: Sendable {
         }
         return Response(
             status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("x-request-id")!: requestID],
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .requestID: requestID],
             body: body)
     }
 
@@ -166,4 +167,14 @@ final class StreamIterator: @unchecked Sendable {
     func next() async throws -> ModelStreamEvent? {
         try await iterator.next()
     }
+}
+
+extension HTTPField.Name {
+    /// Header names used on every request, parsed once.
+    static let anthropicVersion = HTTPField.Name("anthropic-version")!
+    static let centaurCache = HTTPField.Name("x-centaur-cache")!
+    static let centaurCacheControl = HTTPField.Name("x-centaur-cache-control")!
+    static let requestID = HTTPField.Name("x-request-id")!
+    static let xAPIKey = HTTPField.Name("x-api-key")!
+    static let azureAPIKey = HTTPField.Name("api-key")!
 }

@@ -132,12 +132,18 @@ extension SQLiteStore: TraceStore {
             // A cached statement with explicit arguments: several times cheaper than Codable record encoding.
             let statement = try db.cachedStatement(sql: Self.insertTraceSQL)
             for r in records {
-                let tags = try JSONSerialization.data(withJSONObject: r.tags, options: [.sortedKeys])
-                let values: [(any DatabaseValueConvertible)?] = [
-                    r.id, r.requestID, r.startedAt, r.endedAt, r.keyID, r.team, r.route, r.surface, r.model, r.provider,
-                    r.upstreamModel, r.attempt, r.status, r.errorClass, r.errorMessage, r.httpStatus, r.inputTokens,
-                    r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.costUSD, r.latencyMS, r.timeToFirstTokenMS,
-                    String(decoding: tags, as: UTF8.self), r.requestBody, r.responseBody,
+                // Dates as GRDB writes them ("yyyy-MM-dd HH:mm:ss.SSS", UTC) without a DateFormatter per value;
+                // values as `DatabaseValue`s, so no argument needs a dynamic cast.
+                func text(_ value: String?) -> DatabaseValue { value?.databaseValue ?? .null }
+                func integer(_ value: Int?) -> DatabaseValue { value.map { Int64($0).databaseValue } ?? .null }
+                func real(_ value: Double?) -> DatabaseValue { value?.databaseValue ?? .null }
+                let values: [DatabaseValue] = [
+                    text(r.id), text(r.requestID), text(SQLiteDateText.string(r.startedAt)), text(SQLiteDateText.string(r.endedAt)),
+                    text(r.keyID), text(r.team), text(r.route), text(r.surface), text(r.model), text(r.provider),
+                    text(r.upstreamModel), integer(r.attempt), text(r.status), text(r.errorClass), text(r.errorMessage),
+                    integer(r.httpStatus), integer(r.inputTokens), integer(r.outputTokens), integer(r.cacheReadTokens),
+                    integer(r.cacheWriteTokens), real(r.costUSD), real(r.latencyMS), real(r.timeToFirstTokenMS),
+                    text(SQLiteDateText.json(r.tags)), text(r.requestBody), text(r.responseBody),
                 ]
                 try statement.execute(arguments: StatementArguments(values))
             }

@@ -26,10 +26,18 @@ public final class TraceWriter: Service, Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    public init(store: any TraceStore, capacity: Int = 50_000, batchSize: Int = 512, logger: Logger = Logger(label: "centaur.trace-writer")) {
+    /// How long the writer waits, after waking for a record, for more to join the batch: one transaction for
+    /// several requests instead of one each when traffic is light (under load batches fill on their own).
+    public let linger: Duration
+
+    public init(
+        store: any TraceStore, capacity: Int = 50_000, batchSize: Int = 512, linger: Duration = .milliseconds(5),
+        logger: Logger = Logger(label: "centaur.trace-writer")
+    ) {
         self.store = store
         self.capacity = max(1, capacity)
         self.batchSize = max(1, batchSize)
+        self.linger = linger
         self.logger = logger
     }
 
@@ -103,13 +111,19 @@ public final class TraceWriter: Service, Sendable {
 
     /// The next batch, or `nil` once stopping (the remainder is drained by `run`).
     private func nextBatch() async -> [TraceRecord]? {
+        var woken = false
         while true {
+            if woken, linger > .zero, state.withLockedValue({ !$0.stopping && $0.queue.count < batchSize }) {
+                woken = false
+                try? await Task.sleep(for: linger)
+            }
             if let result = state.withLockedValue({ state -> [TraceRecord]?? in
                 if state.stopping { return .some(nil) }
                 return state.queue.isEmpty ? nil : .some(takeLocked(&state))
             }) {
                 return result
             }
+            woken = true
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLockedValue { state -> Bool in
                     if state.stopping || !state.queue.isEmpty { return true }
