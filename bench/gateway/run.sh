@@ -9,7 +9,8 @@
 #
 # Uses the shared peer set-up in ../shared/bench/litellm (mock upstream, wrk script, measuring helpers).
 # Everything binds 127.0.0.1; every load run is bounded by DUR. Installs only from apt and PyPI.
-# Knobs: WORK=/tmp/centaur-bench DUR=15 DUR_SOAK=60 CONNS="1 16 64" EXTRA_CONNS=16 PEER=1
+# FLOOR=1 also measures nginx as a plain reverse proxy in front of the mock: what any proxy can reach here.
+# Knobs: WORK=/tmp/centaur-bench DUR=15 DUR_SOAK=60 CONNS="1 16 64" EXTRA_CONNS=16 PEER=1 FLOOR=1 NGINX_WORKERS=2
 #        SOAK_CONNS=16 QUIET_WAIT=120 MOCK_PORT=18080 CENTAUR_PORT=18090 LITELLM_PORT=14000
 set -euo pipefail
 
@@ -23,6 +24,9 @@ CONNS="${CONNS:-1 16 64}"
 EXTRA_CONNS="${EXTRA_CONNS:-16}"
 SOAK_CONNS="${SOAK_CONNS:-16}"
 PEER="${PEER:-1}"
+FLOOR="${FLOOR:-1}"
+NGINX_WORKERS="${NGINX_WORKERS:-2}"
+NGINX_PORT="${NGINX_PORT:-18095}"
 QUIET_WAIT="${QUIET_WAIT:-120}"
 LITELLM_SPEC="${LITELLM_SPEC:-litellm[proxy]==1.106.2}"
 MOCK_PORT="${MOCK_PORT:-18080}"
@@ -46,6 +50,11 @@ fi
 if ! "$WORK/mockvenv/bin/python" -c 'import httptools, uvloop, orjson' >/dev/null 2>&1; then
   log "creating $WORK/mockvenv (httptools uvloop orjson)"
   "$PYTHON" -m venv "$WORK/mockvenv" && "$WORK/mockvenv/bin/pip" install -q httptools uvloop orjson
+fi
+if [ "$FLOOR" = 1 ] && ! command -v nginx >/dev/null 2>&1; then
+  log "apt-get install nginx (the plain-proxy reference)"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 \
+    || $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
 fi
 if [ "$PEER" = 1 ] && [ ! -x "$WORK/venv/bin/litellm" ]; then
   log "creating $WORK/venv with $LITELLM_SPEC (PyPI; takes a few minutes)"
@@ -97,6 +106,36 @@ warm "http://$HOST:$MOCK_PORT" none
 for c in $CONNS; do run_wrk direct direct-mock chat "$c" "http://$HOST:$MOCK_PORT" "$MOCK_PID" "" none; done
 run_wrk direct direct-mock chat-stream "$EXTRA_CONNS" "http://$HOST:$MOCK_PORT" "$MOCK_PID" "" none WRK_STREAM=1
 run_wrk direct direct-mock messages "$EXTRA_CONNS" "http://$HOST:$MOCK_PORT" "$MOCK_PID" "" none WRK_KIND=anthropic WRK_MODEL=mock-anthropic
+
+# ------------------------------------- (a2) nginx as a plain reverse proxy
+# Not a peer: a proxy in C that parses nothing, authenticates nothing and records nothing. It shows what any
+# proxy can reach on this machine, where the mock, the proxy and wrk share two cores.
+if [ "$FLOOR" = 1 ]; then
+  log "(a2) nginx reverse proxy ($NGINX_WORKERS workers) in front of the same mock"
+  mkdir -p "$WORK/nginx"
+  cat >"$WORK/nginx/proxy.conf" <<NGINX
+worker_processes $NGINX_WORKERS;
+pid nginx.pid;
+error_log error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path body_tmp; proxy_temp_path proxy_tmp; fastcgi_temp_path fastcgi_tmp; uwsgi_temp_path uwsgi_tmp; scgi_temp_path scgi_tmp;
+    keepalive_requests 1000000;
+    upstream mock { server $HOST:$MOCK_PORT; keepalive 64; }
+    server {
+        listen $HOST:$NGINX_PORT backlog=4096;
+        location / { proxy_pass http://mock; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    }
+}
+NGINX
+  nginx -p "$WORK/nginx" -c "$WORK/nginx/proxy.conf" -g 'daemon off;' >"$WORK/nginx/out.log" 2>&1 &
+  NPID=$!; STARTED+=("$NPID")
+  wait_http "http://$HOST:$NGINX_PORT/health" 20
+  warm "http://$HOST:$NGINX_PORT" none
+  for c in $CONNS; do run_wrk "nginx-proxy(${NGINX_WORKERS}w)" "nginx-proxy(${NGINX_WORKERS}w)" chat "$c" "http://$HOST:$NGINX_PORT" "$NPID" "$MOCK_PID" none; done
+  kill -TERM "$NPID"; wait "$NPID" || true
+fi
 
 # ---------------------------------------------------------- (b) via Centaur
 start_centaur() {
