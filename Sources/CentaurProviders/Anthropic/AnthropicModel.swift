@@ -49,19 +49,18 @@ public struct AnthropicModel: LanguageModel {
             })
     }
 
+    private var messagesURL: String { configuration.baseURL.withoutTrailingSlash + "/v1/messages" }
+    private var headers: [(String, String)] { [("x-api-key", configuration.apiKey), ("anthropic-version", configuration.version)] }
+
     private func httpRequest(_ request: ModelRequest, stream: Bool) -> HTTPClientRequest {
-        let body = AnthropicWire.requestBody(request, modelID: configuration.modelID, stream: stream)
-        let base = configuration.baseURL.withoutTrailingSlash
-        return HTTPExchange.jsonPost(
-            url: base + "/v1/messages",
-            headers: [("x-api-key", configuration.apiKey), ("anthropic-version", configuration.version)],
-            body: body)
+        HTTPExchange.jsonPost(url: messagesURL, headers: headers, body: AnthropicWire.requestBody(request, modelID: configuration.modelID, stream: stream))
     }
 
     public func respond(to request: ModelRequest) async throws -> ModelResponse {
         let clock = ContinuousClock()
         let started = clock.now
-        let (_, data) = try await exchange.sendCollecting(httpRequest(request, stream: false))
+        let data = try await exchange.postCollecting(
+            url: messagesURL, headers: headers, body: AnthropicWire.requestBody(request, modelID: configuration.modelID, stream: false))
         var response = try AnthropicWire.response(from: decodeJSON(data, provider: provider, what: "response"), provider: provider)
         response = AnthropicWire.unwrapForcedTool(response, format: request.responseFormat)
         response.latency = clock.now - started

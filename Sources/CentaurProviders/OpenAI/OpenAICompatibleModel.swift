@@ -64,6 +64,14 @@ public struct OpenAICompatibleModel: LanguageModel {
     }
 
     private func httpRequest(_ request: ModelRequest, stream: Bool) -> HTTPClientRequest {
+        HTTPExchange.jsonPost(url: chatCompletionsURL, headers: authorizationHeaders, body: requestBody(request, stream: stream))
+    }
+
+    private func requestBody(_ request: ModelRequest, stream: Bool) -> JSONValue {
+        OpenAIWire.requestBody(request, modelID: configuration.modelID, flavor: configuration.flavor, stream: stream)
+    }
+
+    private var authorizationHeaders: [(String, String)] {
         var headers: [(String, String)] = []
         if let key = configuration.apiKey, !key.isEmpty {
             if case .azure = configuration.flavor {
@@ -72,14 +80,13 @@ public struct OpenAICompatibleModel: LanguageModel {
                 headers.append(("authorization", "Bearer \(key)"))
             }
         }
-        let body = OpenAIWire.requestBody(request, modelID: configuration.modelID, flavor: configuration.flavor, stream: stream)
-        return HTTPExchange.jsonPost(url: chatCompletionsURL, headers: headers, body: body)
+        return headers
     }
 
     public func respond(to request: ModelRequest) async throws -> ModelResponse {
         let clock = ContinuousClock()
         let started = clock.now
-        let (_, data) = try await exchange.sendCollecting(httpRequest(request, stream: false))
+        let data = try await exchange.postCollecting(url: chatCompletionsURL, headers: authorizationHeaders, body: requestBody(request, stream: false))
         var response = try OpenAIWire.response(from: decodeJSON(data, provider: provider, what: "response"), provider: provider)
         response.latency = clock.now - started
         return response
