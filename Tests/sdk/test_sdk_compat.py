@@ -110,7 +110,7 @@ def assert_traced(gw, test, priced=True, calls=1):
     assert found, f"no trace for {test}"
     ok = [t for t in found if t["status"] == "ok"]
     assert ok, found
-    assert ok[0]["input_tokens"] > 0 and ok[0]["output_tokens"] > 0, ok[0]
+    assert ok[0]["input_tokens"] > 0 and ok[0]["output_tokens"] > 0, json.dumps(found)
     assert ok[0]["cost_usd"] is not None
     if priced:
         assert ok[0]["cost_usd"] > 0, ok[0]
