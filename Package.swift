@@ -267,7 +267,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurGatewayTests",
-            dependencies: ["CentaurGateway", "CentaurCommands", "CentaurTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            dependencies: ["CentaurGateway", "CentaurGuardrails", "CentaurCommands", "CentaurTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
     ],

@@ -228,7 +228,7 @@ public struct OnboardingService: Sendable {
     }
 
     public static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: data).hexString
     }
 
     static func randomToken(bytes: Int = 24) -> String {

@@ -266,7 +266,7 @@ public struct EvalRunner: Sendable {
             hasher.update(data: Data("\(part.utf8.count):\(part)".utf8))
         }
         for document in request.documents { hasher.update(data: SHA256.hash(data: document.data).withUnsafeBytes { Data($0) }) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 }
 

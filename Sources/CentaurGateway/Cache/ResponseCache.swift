@@ -48,7 +48,7 @@ public final class ResponseCache: Sendable {
         var hasher = SHA256()
         hasher.update(data: Data("\(keyVersion)\n\(tenant)\n".utf8))
         hasher.update(data: (try? encoder.encode(normalised)) ?? Data())
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 
     public func lookup(_ key: String, now: Date) async -> CachedResponseRecord? {

@@ -1,3 +1,4 @@
+import CentaurCore
 import CentaurStore
 import Crypto
 import Foundation
@@ -49,13 +50,6 @@ public final class APIKeyService: Sendable {
 
     /// SHA-256 of the key, hex.
     public static func hash(_ secret: String) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in SHA256.hash(data: Data(secret.utf8)) {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        SHA256.hash(data: Data(secret.utf8)).hexString
     }
 }

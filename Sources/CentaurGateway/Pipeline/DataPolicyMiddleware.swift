@@ -5,7 +5,8 @@ import Foundation
 /// Which personal data each configured model may receive, from `pii:` on models and providers.
 public struct DataPolicy: Sendable {
     private let allowedByModel: [String: Set<PIIType>]
-    private let routes: [String: [String]]
+    /// Every configured model's and route's answer, worked out once (it is asked on every request).
+    private let allowedByName: [String: Set<PIIType>]
 
     public init(configuration: CentaurConfiguration) {
         var allowed: [String: Set<PIIType>] = [:]
@@ -19,25 +20,19 @@ public struct DataPolicy: Sendable {
             }
         }
         allowedByModel = allowed
-        routes = Dictionary(configuration.routes.map { ($0.name, $0.targets.map(\.model)) }, uniquingKeysWith: { a, _ in a })
-        var byName: [String: Set<PIIType>] = [:]
-        for name in Array(allowed.keys) + Array(routes.keys) {
-            byName[name] = Self.intersection(of: routes[name] ?? [name], allowedByModel: allowed)
+        var byName = allowed
+        // A route gets what every one of its targets may receive (the configuration loader has checked that the
+        // targets are models and that no route has a model's name).
+        for route in configuration.routes {
+            byName[route.name] = route.targets.map { allowed[$0.model] ?? [] }.reduce(Set(PIIType.allCases)) { $0.intersection($1) }
         }
         allowedByName = byName
-    }
-
-    /// Every configured name's answer, worked out once (this runs on every request).
-    private let allowedByName: [String: Set<PIIType>]
-
-    private static func intersection(of targets: [String], allowedByModel: [String: Set<PIIType>]) -> Set<PIIType> {
-        targets.map { allowedByModel[$0] ?? [] }.reduce(Set(PIIType.allCases)) { $0.intersection($1) }
     }
 
     /// The types every target a request may reach is allowed to receive (a route's fallbacks included), so a
     /// fallback to a less trusted provider never sees more than it may. Unknown names get nothing.
     public func allowed(for name: String) -> Set<PIIType> {
-        allowedByName[name] ?? Self.intersection(of: routes[name] ?? [name], allowedByModel: allowedByModel)
+        allowedByName[name] ?? []
     }
 
     /// Whether some model restricts anything (when none does the middleware is not needed).

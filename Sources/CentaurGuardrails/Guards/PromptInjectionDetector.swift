@@ -1,3 +1,4 @@
+import CentaurCore
 import Foundation
 
 /// Heuristics for text that tries to steer a model: "ignore previous instructions", role overrides,
@@ -43,14 +44,9 @@ public struct PromptInjectionDetector: Sendable {
         return text.withUTF8 { bytes in
             let count = bytes.count
             for index in 0..<count {
-                let first = bytes[index] | (bytes[index] &- 0x41 < 26 ? 0x20 : 0)
-                for trigger in triggerBytes where trigger[0] == first && index + trigger.count <= count {
-                    var matched = true
-                    for offset in 1..<trigger.count {
-                        let byte = bytes[index + offset]
-                        if byte | (byte &- 0x41 < 26 ? 0x20 : 0) != trigger[offset] { matched = false; break }
-                    }
-                    if matched { return true }
+                let first = bytes[index].asciiLowercased
+                for trigger in triggerBytes where trigger[0] == first && bytes[index...].hasASCIIPrefix(lowercased: trigger) {
+                    return true
                 }
             }
             return false

@@ -1,3 +1,4 @@
+import CentaurCore
 import Crypto
 import Foundation
 import Synchronization
@@ -144,7 +145,7 @@ public struct Redactor: Sendable {
         case .type: return "<\(finding.type.rawValue)>"
         case .hash:
             let code = HMAC<SHA256>.authenticationCode(for: Data(finding.text.utf8), using: hashKey)
-            return "<\(finding.type.rawValue):\(code.prefix(4).map { String(format: "%02x", $0) }.joined())>"
+            return "<\(finding.type.rawValue):\(code.prefix(4).hexString)>"
         case .tokenize: return vault.placeholder(for: finding.text, type: finding.type)
         }
     }

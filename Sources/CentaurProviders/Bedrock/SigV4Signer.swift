@@ -1,3 +1,4 @@
+import CentaurCore
 import Crypto
 import Foundation
 
@@ -65,19 +66,19 @@ public struct SigV4Signer: Sendable {
         let rawPath = components?.percentEncodedPath ?? "/"
         let canonicalURI = Self.encode(Self.normalize(rawPath.isEmpty ? "/" : rawPath), keepSlash: true)
         let canonicalQuery = Self.canonicalQuery(components?.percentEncodedQuery)
-        let payloadHash = SHA256.hash(data: body).hex
+        let payloadHash = SHA256.hash(data: body).hexString
 
         let canonicalRequest = [method.uppercased(), canonicalURI, canonicalQuery, canonicalHeaders, signedHeaders, payloadHash]
             .joined(separator: "\n")
         let scope = "\(day)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, SHA256.hash(data: Data(canonicalRequest.utf8)).hex]
+        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, SHA256.hash(data: Data(canonicalRequest.utf8)).hexString]
             .joined(separator: "\n")
 
         var key = SymmetricKey(data: Data("AWS4\(credentials.secretAccessKey)".utf8))
         for part in [day, region, service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
         }
-        let signature = Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key)).hex
+        let signature = Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key)).hexString
         let authorization = "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
 
         var added: [(name: String, value: String)] = [("X-Amz-Date", amzDate)]
@@ -138,12 +139,4 @@ public struct SigV4Signer: Sendable {
         }
         return pairs.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     }
-}
-
-extension Sequence where Element == UInt8 {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
-}
-
-extension Digest {
-    var hex: String { Array(self).hex }
 }

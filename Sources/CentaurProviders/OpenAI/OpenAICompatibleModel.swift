@@ -115,14 +115,8 @@ public struct OpenAICompatibleModel: LanguageModel {
             if countsTokens, !decoder.sawUsage {
                 // llama-cpp-python's server sends no usage when streaming: it emits one token per chunk,
                 // and its tokenizer counts the prompt (without the chat template's few tokens).
-                // Once more after a short pause if the first try fails (a kept-alive connection the server had
-                // just closed, say): without it the trace would record no input tokens for this call.
-                var input = try? await self.countTokens(promptText)
-                if input == nil, !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(50))
-                    input = try? await self.countTokens(promptText)
-                }
-                continuation.yield(.usage(Usage(inputTokens: input ?? 0, outputTokens: decoder.deltaCount)))
+                let input = (try? await self.countTokens(promptText)) ?? 0
+                continuation.yield(.usage(Usage(inputTokens: input, outputTokens: decoder.deltaCount)))
             }
             for output in closing { continuation.yield(output) }
         }

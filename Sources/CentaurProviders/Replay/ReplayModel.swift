@@ -58,7 +58,7 @@ public final class ReplayModel: LanguageModel {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(normalised)) ?? Data()
-        return SHA256.hash(data: data).hex
+        return SHA256.hash(data: data).hexString
     }
 
     /// How many recordings the cassette holds.

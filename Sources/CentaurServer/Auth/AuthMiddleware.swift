@@ -1,3 +1,4 @@
+import CentaurCore
 import CentaurGateway
 import CentaurStore
 import Hummingbird
@@ -42,9 +43,8 @@ struct AuthMiddleware: RouterMiddleware {
     /// The token of `Bearer TOKEN` (scheme in any case, spaces around the token dropped), or nil for another scheme.
     static func bearerToken(_ value: String) -> String? {
         let bytes = Array(value.utf8)
-        let scheme = Array("bearer ".utf8)
-        guard bytes.count >= scheme.count else { return nil }
-        for index in 0..<scheme.count where bytes[index] | (bytes[index] &- 0x41 < 26 ? 0x20 : 0) != scheme[index] { return nil }
+        let scheme = "bearer ".utf8
+        guard bytes.hasASCIIPrefix(lowercased: scheme) else { return nil }
         var start = scheme.count, end = bytes.count
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }

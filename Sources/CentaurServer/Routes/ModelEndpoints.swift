@@ -168,13 +168,3 @@ final class StreamIterator: @unchecked Sendable {
         try await iterator.next()
     }
 }
-
-extension HTTPField.Name {
-    /// Header names used on every request, parsed once.
-    static let anthropicVersion = HTTPField.Name("anthropic-version")!
-    static let centaurCache = HTTPField.Name("x-centaur-cache")!
-    static let centaurCacheControl = HTTPField.Name("x-centaur-cache-control")!
-    static let requestID = HTTPField.Name("x-request-id")!
-    static let xAPIKey = HTTPField.Name("x-api-key")!
-    static let azureAPIKey = HTTPField.Name("api-key")!
-}

@@ -51,7 +51,7 @@ extension WebPages {
     }
 
     static func applicantCSRF(_ token: String) -> String {
-        SHA256.hash(data: Data("centaur-applicant-csrf:\(token)".utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data("centaur-applicant-csrf:\(token)".utf8)).prefix(16).hexString
     }
 
     func notFound() -> Response {

@@ -1,3 +1,4 @@
+import CentaurCore
 import CentaurStore
 import Crypto
 import Foundation
@@ -78,7 +79,7 @@ public struct WebSessions: Sendable {
     }
 
     static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(text.utf8)).hexString
     }
 
     /// Constant-time equality for CSRF tokens.

@@ -138,12 +138,12 @@ extension SQLiteStore: TraceStore {
                 func integer(_ value: Int?) -> DatabaseValue { value.map { Int64($0).databaseValue } ?? .null }
                 func real(_ value: Double?) -> DatabaseValue { value?.databaseValue ?? .null }
                 let values: [DatabaseValue] = [
-                    text(r.id), text(r.requestID), text(SQLiteDateText.string(r.startedAt)), text(SQLiteDateText.string(r.endedAt)),
+                    text(r.id), text(r.requestID), text(SQLiteText.string(r.startedAt)), text(SQLiteText.string(r.endedAt)),
                     text(r.keyID), text(r.team), text(r.route), text(r.surface), text(r.model), text(r.provider),
                     text(r.upstreamModel), integer(r.attempt), text(r.status), text(r.errorClass), text(r.errorMessage),
                     integer(r.httpStatus), integer(r.inputTokens), integer(r.outputTokens), integer(r.cacheReadTokens),
                     integer(r.cacheWriteTokens), real(r.costUSD), real(r.latencyMS), real(r.timeToFirstTokenMS),
-                    text(SQLiteDateText.json(r.tags)), text(r.requestBody), text(r.responseBody),
+                    text(SQLiteText.json(r.tags)), text(r.requestBody), text(r.responseBody),
                 ]
                 try statement.execute(arguments: StatementArguments(values))
             }

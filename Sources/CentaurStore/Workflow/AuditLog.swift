@@ -1,3 +1,4 @@
+import CentaurCore
 import Crypto
 import Foundation
 
@@ -38,7 +39,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
             hasher.update(data: Array("\(bytes.count):".utf8))
             hasher.update(data: bytes)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 
     public var expectedHash: String {

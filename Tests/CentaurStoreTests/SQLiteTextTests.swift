@@ -4,7 +4,7 @@ import GRDB
 import Testing
 
 @Suite("Fast text forms for trace inserts")
-struct SQLiteDateTextTests {
+struct SQLiteTextTests {
     @Test("dates are written exactly as GRDB writes them, milliseconds included")
     func datesMatchGRDB() {
         var generator = SystemRandomNumberGenerator()
@@ -12,7 +12,7 @@ struct SQLiteDateTextTests {
                      Date(timeIntervalSince1970: 1_763_000_000.001), Date(timeIntervalSince1970: 951_782_400.5)]  // 2000-02-29
         for _ in 0..<2_000 { dates.append(Date(timeIntervalSince1970: Double.random(in: 0..<4_102_444_800, using: &generator))) }
         for date in dates {
-            let ours = SQLiteDateText.string(date)
+            let ours = SQLiteText.string(date)
             let grdb = String.fromDatabaseValue(date.databaseValue)
             #expect(ours == grdb, "\(date.timeIntervalSince1970)")
         }
@@ -20,8 +20,8 @@ struct SQLiteDateTextTests {
 
     @Test("tags are compact JSON with sorted keys that SQLite's json functions read")
     func tagsAsJSON() throws {
-        #expect(SQLiteDateText.json([:]) == "{}")
-        let text = SQLiteDateText.json(["team": "ops", "a\"b": "line\nbreak", "ünï": "✓"])
+        #expect(SQLiteText.json([:]) == "{}")
+        let text = SQLiteText.json(["team": "ops", "a\"b": "line\nbreak", "ünï": "✓"])
         #expect(text == #"{"a\"b":"line\nbreak","team":"ops","ünï":"✓"}"#)
         let queue = try DatabaseQueue()
         let team = try queue.read { db in try String.fetchOne(db, sql: "SELECT json_extract(?, '$.team')", arguments: [text]) }

@@ -2,7 +2,7 @@ import CentaurCore
 import Foundation
 
 /// Fast text forms for hot inserts, identical to what GRDB itself would bind.
-enum SQLiteDateText {
+enum SQLiteText {
     /// "yyyy-MM-dd HH:mm:ss.SSS" in UTC, rounded to the nearest millisecond: GRDB's storage format for `Date`,
     /// without its `DateFormatter` (a per-value cost that showed in the gateway's profile).
     static func string(_ date: Date) -> String {
