@@ -43,7 +43,7 @@ extension OnboardingService {
         change.examples = changes.map { Self.example(of: $0, in: extracted, documents: documentRecords, applicationID: applicationID,
                                                       kind: "applicant_adjustment", actor: actor, date: date) }
         let current = Self.apply(changes, to: extracted)
-        let (results, reasons) = evaluate(current, adjustments: changes, marketState: application.marketState)
+        let (results, reasons) = evaluate(current, extracted: extracted, adjustments: changes, marketState: application.marketState)
         state = try ApplicationMachine.next(state, on: .check)
         state = try ApplicationMachine.next(state, on: reasons.isEmpty ? .autoApprove : .sendToReview)
         change.check = CheckRecord(
@@ -127,7 +127,7 @@ extension OnboardingService {
         change.examples = [Self.example(of: machine, in: extracted, documents: documentRecords, applicationID: applicationID,
                                         kind: "reviewer_correction", actor: reviewer, date: date)]
         let all = earlier + [correction]
-        let (results, reasons) = evaluate(Self.apply(all, to: extracted), adjustments: applicantChanges,
+        let (results, reasons) = evaluate(Self.apply(all, to: extracted), extracted: extracted, adjustments: applicantChanges,
                                           marketState: application.marketState)
         change.check = CheckRecord(
             id: "chk_" + Self.randomToken(bytes: 12), applicationID: applicationID, extractionID: extraction.id, ruleSet: ruleSet.id,
@@ -162,10 +162,14 @@ extension OnboardingService {
 
     // MARK: Helpers
 
-    func evaluate(_ documents: [ReconciledDocument], adjustments: [FieldAdjustment], marketState: String?) -> ([RuleResult], [AutoApprovalPolicy.Reason]) {
-        let facts = RuleFacts(documents: documents, today: today(), marketState: marketState, minimumAge: minimumAge)
-        let results = ruleSet.evaluate(facts)
-        return (results, policy.reasons(documents: documents, adjustments: adjustments, results: results))
+    /// The rules on the current values and the policy's reasons, given the values as the sources read them
+    /// (so a change that silences a rule, or overrides a deterministic source, is itself a reason).
+    func evaluate(_ documents: [ReconciledDocument], extracted: [ReconciledDocument], adjustments: [FieldAdjustment],
+                  marketState: String?) -> ([RuleResult], [AutoApprovalPolicy.Reason]) {
+        let results = ruleSet.evaluate(RuleFacts(documents: documents, today: today(), marketState: marketState, minimumAge: minimumAge))
+        let asRead = ruleSet.evaluate(RuleFacts(documents: extracted, today: today(), marketState: marketState, minimumAge: minimumAge))
+        return (results, policy.reasons(documents: documents, extracted: extracted, adjustments: adjustments, results: results,
+                                        extractedResults: asRead, requirements: ruleSet.approval))
     }
 
     static func requireReason(_ reason: String) throws -> String {

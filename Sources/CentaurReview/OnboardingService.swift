@@ -28,6 +28,8 @@ public struct OnboardingService: Sendable {
     public var signal: JobSignal?
     /// The minimum driver age the rules use.
     public var minimumAge = 21
+    /// Checks each upload is the document its slot asks for (nil: no check, for tests of other parts).
+    public var verifier: DocumentVerifier? = DocumentVerifier()
 
     public init(store: any WorkflowStore, blobs: BlobStore, ruleSet: RuleSet, policy: AutoApprovalPolicy = AutoApprovalPolicy(),
                 pipeline: DocumentPipeline = DocumentPipeline(modelUse: .never), now: @escaping @Sendable () -> Date = Date.init,
@@ -63,11 +65,30 @@ public struct OnboardingService: Sendable {
     /// Stores a document and queues extraction; returns at once. Uploads to one application may run in
     /// parallel (a licence's front and back): a step that lost the race is recomputed and committed again.
     public func upload(applicationID: String, kind: DocumentKind, name: String, data: Data, actor: String = "applicant") async throws -> DocumentRecord {
-        let format: Document.Format
-        do { format = try Document(name: name, data: data).format } catch {
+        let document: Document
+        do { document = try Document(name: name, data: data) } catch {
             throw WorkflowError(.unreadableDocument, error.description)
         }
+        let format = document.format
         let sha = Self.sha256(data)
+        _ = try transition(try await load(applicationID), .upload)
+        // The same file in two slots is not two documents.
+        if kind != .other, let twin = try await store.documents(applicationID: applicationID)
+            .first(where: { !$0.superseded && $0.sha256 == sha && $0.kind != kind.rawValue }) {
+            let slot = DocumentKind(rawValue: twin.kind)?.expected?.title ?? twin.kind
+            throw WorkflowError(.wrongDocument, "\(name) is the same file already uploaded as \(slot); upload \(kind.expected?.title ?? "a different file") instead")
+        }
+        if let verifier, let expected = kind.expected {
+            let problem: DocumentFinding?
+            do { problem = try await verifier.problem(with: document, expected: expected) } catch let error as DocumentError {
+                throw WorkflowError(.unreadableDocument, error.description)
+            }
+            if let problem {
+                logger.info("upload refused", metadata: ["application.id": "\(applicationID)", "document.kind": "\(kind.rawValue)",
+                                                         "finding": "\(problem.code.rawValue)"])
+                throw WorkflowError(.wrongDocument, problem.applicantMessage)
+            }
+        }
         var attempt = 0
         while true {
             attempt += 1
@@ -251,6 +272,16 @@ public enum DocumentKind: String, Sendable, Hashable, Codable, CaseIterable {
     case licenseBack = "license_back"
     case i9
     case other
+
+    /// The document the applicant says it is (nil: anything).
+    public var expected: ExpectedDocument? {
+        switch self {
+        case .licenseFront: .licenseFront
+        case .licenseBack: .licenseBack
+        case .i9: .formI9
+        case .other: nil
+        }
+    }
 
     /// The document type extraction reads it as (nil: detected).
     public var documentType: DocumentType? {

@@ -9,6 +9,8 @@ public struct WorkflowError: Error, Sendable, Hashable, CustomStringConvertible 
         case conflict
         /// The uploaded file cannot be read as a document: 422.
         case unreadableDocument = "unreadable_document"
+        /// The file is not the document it was uploaded as (an I-9 in the licence slot, a photo with no barcode): 422.
+        case wrongDocument = "wrong_document"
     }
 
     public let kind: Kind

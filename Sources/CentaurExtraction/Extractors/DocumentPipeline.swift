@@ -93,10 +93,13 @@ public struct DocumentPipeline: Sendable {
 
         var notes = ["\(document.name): " + (text == nil ? "a licence barcode side (not OCR'd)" : "text by \(method)")]
         if type == licenseType { try await decodeBarcode() }
-        if type == licenseType, license == nil, let barcodeProblem {
-            notes.append("\(document.name): a PDF417 barcode was found but is not an AAMVA licence: \(barcodeProblem)")
-        }
         var extractions = [Extraction(documentType: type.id, document: document.name, source: "text", text: text, notes: notes)]
+        if type == licenseType, license == nil, let barcodeProblem {
+            extractions.append(Extraction(documentType: type.id, document: document.name, source: "barcode", findings: [DocumentFinding(
+                code: .barcodeInvalid, document: document.name,
+                message: "\(document.name): a PDF417 barcode was found but is not a valid AAMVA licence barcode: \(barcodeProblem)",
+                applicantMessage: "The barcode on \(document.name) is not a driving licence barcode we can read. Photograph the back of your licence again, with the whole barcode in the picture.")]))
+        }
         if type == licenseType, let (parsed, symbol) = license {
             extractions.append(BarcodeExtractor.extraction(of: parsed, document: document.name, box: symbol.box, page: symbol.page))
         }
@@ -109,8 +112,13 @@ public struct DocumentPipeline: Sendable {
         }
         let deterministic = extractions.contains { !$0.fields.isEmpty }
         if let model, modelUse == .always || (modelUse == .whenNeeded && !deterministic) {
-            progress("\(document.name): asking \(model.modelName)")
-            if let extraction = try await model.extract(document, as: type, text: text) { extractions.append(extraction) }
+            // A document with no readable text gets no model values: the model would only imagine them.
+            if let text, TextGrounding(text: text).isReadable {
+                progress("\(document.name): asking \(model.modelName)")
+                if let extraction = try await model.extract(document, as: type, text: text) { extractions.append(extraction) }
+            } else {
+                extractions[0].notes.append("\(document.name): no readable text, so \(model.modelName) was not asked (it could only guess)")
+            }
         }
         return extractions
     }

@@ -111,6 +111,36 @@ struct UsageJSON: Codable {
     }
 }
 
+/// Something wrong with the evidence a document gave: an unreadable or invalid barcode, a document with no
+/// readable text, a file that is not the document it claims to be. Findings are review reasons, and the
+/// applicant sees ``applicantMessage``.
+public struct DocumentFinding: Sendable, Hashable, Codable {
+    public enum Code: String, Sendable, Hashable, Codable, CaseIterable {
+        /// A PDF417 symbol was decoded but is not a valid AAMVA licence barcode.
+        case barcodeInvalid = "barcode_invalid"
+        /// No licence barcode was read from any file of the licence.
+        case barcodeMissing = "barcode_missing"
+        /// A file has no readable text and gave no field.
+        case nothingRead = "nothing_read"
+        /// The file is not the document it was uploaded as.
+        case wrongDocument = "wrong_document"
+    }
+
+    public var code: Code
+    /// The file it is about (nil: the document as a whole).
+    public var document: String?
+    /// For reviewers and logs.
+    public var message: String
+    /// For the applicant: what went wrong and what to do.
+    public var applicantMessage: String
+
+    enum CodingKeys: String, CodingKey { case code, document, message, applicantMessage = "applicant_message" }
+
+    public init(code: Code, document: String?, message: String, applicantMessage: String) {
+        self.code = code; self.document = document; self.message = message; self.applicantMessage = applicantMessage
+    }
+}
+
 /// What one extractor read from one document.
 public struct Extraction: Sendable, Hashable, Codable {
     public var documentType: String
@@ -121,15 +151,28 @@ public struct Extraction: Sendable, Hashable, Codable {
     public var text: String?
     public var attempts: [ModelAttempt]
     public var notes: [String]
+    public var findings: [DocumentFinding]
 
     public init(documentType: String, document: String, source: String, fields: [String: ExtractedField] = [:],
-                text: String? = nil, attempts: [ModelAttempt] = [], notes: [String] = []) {
+                text: String? = nil, attempts: [ModelAttempt] = [], notes: [String] = [], findings: [DocumentFinding] = []) {
         self.documentType = documentType; self.document = document; self.source = source; self.fields = fields
-        self.text = text; self.attempts = attempts; self.notes = notes
+        self.text = text; self.attempts = attempts; self.notes = notes; self.findings = findings
     }
 
     enum CodingKeys: String, CodingKey {
-        case documentType = "document_type", document, source, fields, text, attempts, notes
+        case documentType = "document_type", document, source, fields, text, attempts, notes, findings
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        documentType = try c.decode(String.self, forKey: .documentType)
+        document = try c.decode(String.self, forKey: .document)
+        source = try c.decode(String.self, forKey: .source)
+        fields = try c.decodeIfPresent([String: ExtractedField].self, forKey: .fields) ?? [:]
+        text = try c.decodeIfPresent(String.self, forKey: .text)
+        attempts = try c.decodeIfPresent([ModelAttempt].self, forKey: .attempts) ?? []
+        notes = try c.decodeIfPresent([String].self, forKey: .notes) ?? []
+        findings = try c.decodeIfPresent([DocumentFinding].self, forKey: .findings) ?? []
     }
 }
 

@@ -15,16 +15,24 @@ public struct ReconciledDocument: Sendable, Hashable, Codable {
     public var cost: Double?
     public var text: String?
     public var notes: [String]
+    /// Model values the documents do not support: shown apart, never chosen, never a disagreement.
+    public var ungrounded: [UngroundedValue]
+    /// Per field: other files whose printed text shows the chosen value (the licence front for the barcode's).
+    public var confirmations: [String: [Provenance]]
+    /// What is wrong with the evidence (unreadable barcode, nothing readable, wrong document).
+    public var findings: [DocumentFinding]
 
     enum CodingKeys: String, CodingKey {
         case documentType = "type", documents, fields, provenance, disagreements, attempts, usage, cost, text, notes
+        case ungrounded, confirmations, findings
     }
 
     public init(documentType: String, documents: [String], fields: [String: JSONValue], provenance: [String: [Provenance]],
-                disagreements: [Disagreement], attempts: [ModelAttempt], usage: Usage, cost: Double?, text: String?, notes: [String]) {
+                disagreements: [Disagreement], attempts: [ModelAttempt], usage: Usage, cost: Double?, text: String?, notes: [String],
+                ungrounded: [UngroundedValue] = [], confirmations: [String: [Provenance]] = [:], findings: [DocumentFinding] = []) {
         self.documentType = documentType; self.documents = documents; self.fields = fields; self.provenance = provenance
         self.disagreements = disagreements; self.attempts = attempts; self.usage = usage; self.cost = cost
-        self.text = text; self.notes = notes
+        self.text = text; self.notes = notes; self.ungrounded = ungrounded; self.confirmations = confirmations; self.findings = findings
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,6 +47,9 @@ public struct ReconciledDocument: Sendable, Hashable, Codable {
         cost = try c.decodeIfPresent(Double.self, forKey: .cost)
         text = try c.decodeIfPresent(String.self, forKey: .text)
         notes = try c.decodeIfPresent([String].self, forKey: .notes) ?? []
+        ungrounded = try c.decodeIfPresent([UngroundedValue].self, forKey: .ungrounded) ?? []
+        confirmations = try c.decodeIfPresent([String: [Provenance]].self, forKey: .confirmations) ?? [:]
+        findings = try c.decodeIfPresent([DocumentFinding].self, forKey: .findings) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -53,7 +64,21 @@ public struct ReconciledDocument: Sendable, Hashable, Codable {
         try c.encodeIfPresent(cost, forKey: .cost)
         try c.encodeIfPresent(text, forKey: .text)
         try c.encode(notes, forKey: .notes)
+        try c.encode(ungrounded, forKey: .ungrounded)
+        try c.encode(confirmations, forKey: .confirmations)
+        try c.encode(findings, forKey: .findings)
     }
+
+    /// Whether any field was read by a source that counts (deterministic, or a model grounded in the text).
+    public var hasTrustworthyValues: Bool { !fields.isEmpty }
+}
+
+/// A model's value that neither the document's text nor a deterministic source supports.
+public struct UngroundedValue: Sendable, Hashable, Codable {
+    public var field: String
+    public var value: JSONValue
+    public var source: String
+    public var document: String
 }
 
 /// Sources that do not agree on a field. The chosen value is the highest-precedence source's.
@@ -85,19 +110,45 @@ public enum Reconciler {
         return 4
     }
 
+    public static func isDeterministic(_ source: String) -> Bool {
+        source == "barcode" || source == "form_fields" || source == "layout_text"
+    }
+
     public static func reconcile(_ extractions: [Extraction], type: DocumentType) -> ReconciledDocument {
         let ordered = extractions.sorted { rank($0.source) < rank($1.source) }
         var fields: [String: JSONValue] = [:]
         var provenance: [String: [Provenance]] = [:]
         var disagreements: [Disagreement] = []
+        var ungrounded: [UngroundedValue] = []
+        var confirmations: [String: [Provenance]] = [:]
         let text = extractions.compactMap(\.text).joined(separator: "\n\u{0C}\n")
         let textKey = canonical(text)
+        // Each file's own text, for grounding model values and confirming deterministic ones.
+        var fileTexts: [String: String] = [:]
+        for extraction in extractions { if let fileText = extraction.text { fileTexts[extraction.document, default: ""] += fileText + "\n" } }
+        let texts = fileTexts.mapValues { TextGrounding(text: $0) }
 
         for field in type.fields {
-            let candidates = ordered.compactMap { extraction in extraction.fields[field.name].map { (extraction, $0) } }
+            var candidates = ordered.compactMap { extraction in extraction.fields[field.name].map { (extraction, $0) } }
+            // A model's value counts only where its own file's text shows it or a deterministic source agrees.
+            candidates = candidates.filter { extraction, value in
+                guard extraction.source.hasPrefix("model:") else { return true }
+                let inText = texts[value.provenance.document]?.contains(value.value, raw: value.provenance.raw, kind: field.kind) ?? false
+                let agrees = candidates.contains { isDeterministic($0.0.source) && agree($0.1.value, value.value, kind: field.kind) }
+                if inText || agrees { return true }
+                ungrounded.append(UngroundedValue(field: field.name, value: value.value, source: extraction.source, document: value.provenance.document))
+                return false
+            }
             guard let (_, chosen) = candidates.first else { continue }
             fields[field.name] = chosen.value
             provenance[field.name] = candidates.map(\.1.provenance)
+            if isDeterministic(chosen.provenance.source) {
+                let seen = Set(candidates.map(\.1.provenance.document))
+                let confirming = texts.filter { !seen.contains($0.key) && $0.value.contains(chosen.value, raw: chosen.provenance.raw, kind: field.kind) }
+                if !confirming.isEmpty {
+                    confirmations[field.name] = confirming.keys.sorted().map { Provenance(source: "printed_text", document: $0) }
+                }
+            }
             let everySource = candidates.map { Disagreement.SourcedValue(value: $0.1.value, source: $0.1.provenance.source, document: $0.1.provenance.document) }
             var values: [Disagreement.SourcedValue] = []
             if candidates.contains(where: { !agree(chosen.value, $0.1.value, kind: field.kind) }) { values = everySource }
@@ -124,13 +175,27 @@ public enum Reconciler {
         var documents: [String] = []
         for extraction in extractions where !documents.contains(extraction.document) { documents.append(extraction.document) }
         var notes = extractions.flatMap(\.notes)
+        var findings = extractions.flatMap(\.findings)
         for document in documents where !extractions.contains(where: { $0.document == document && !$0.fields.isEmpty }) {
-            notes.append("\(document): no field was read (no barcode or form fields, and no model answer): only its text is available")
+            let readable = texts[document]?.isReadable ?? false
+            if !readable, !findings.contains(where: { $0.document == document }) {
+                findings.append(DocumentFinding(
+                    code: .nothingRead, document: document, message: "nothing could be read from \(document): no barcode, no form fields and no readable text",
+                    applicantMessage: "We could not read anything in \(document). Take the photo again in good light, flat and in focus, with the whole document in the picture."))
+            } else {
+                notes.append("\(document): no field was read (no barcode or form fields, and no model answer the text supports): only its text is available")
+            }
+        }
+        if type.id == DocumentType.driversLicense.id, !extractions.contains(where: { $0.source == "barcode" && !$0.fields.isEmpty }),
+           !findings.contains(where: { $0.code == .barcodeInvalid }) {
+            findings.append(DocumentFinding(
+                code: .barcodeMissing, document: nil, message: "no licence barcode (PDF417 on the back) was read",
+                applicantMessage: "We could not find the barcode on the back of your licence. Photograph the back again, with the whole barcode in the picture and in focus."))
         }
         return ReconciledDocument(
             documentType: type.id, documents: documents, fields: fields, provenance: provenance,
             disagreements: disagreements, attempts: attempts, usage: usage, cost: cost,
-            text: text.isEmpty ? nil : text, notes: notes)
+            text: text.isEmpty ? nil : text, notes: notes, ungrounded: ungrounded, confirmations: confirmations, findings: findings)
     }
 
     /// Whether two normalised values say the same (case, spaces and punctuation aside; a name agrees with its initial).

@@ -112,6 +112,8 @@ public struct RuleSet: Sendable {
     public let version: Int
     public let description: String
     public let rules: [Rule]
+    /// The evidence an automatic approval needs (the rule set's `approval:` section).
+    public let approval: ApprovalRequirements
 
     /// The types of every field rules may read, by `namespace.field`.
     public static let fieldTypes: [String: RuleType] = {
@@ -144,8 +146,8 @@ public struct RuleSet: Sendable {
         "bank_statement.holder_full_name": ("account_holder", nil, "", nil),
     ]
 
-    public init(id: String, version: Int, description: String, rules: [Rule]) {
-        self.id = id; self.version = version; self.description = description; self.rules = rules
+    public init(id: String, version: Int, description: String, rules: [Rule], approval: ApprovalRequirements = ApprovalRequirements()) {
+        self.id = id; self.version = version; self.description = description; self.rules = rules; self.approval = approval
     }
 
     /// Loads and type-checks a YAML rule set. A rule that does not parse or type-check throws, naming the rule
@@ -174,7 +176,8 @@ public struct RuleSet: Sendable {
             rules.append(Rule(id: ruleID, version: entry["version"] as? Int ?? 1, severity: severity,
                               description: entry["description"] as? String ?? ruleID, source: when, expression: expression))
         }
-        self.init(id: id, version: version, description: top["description"] as? String ?? "", rules: rules)
+        let approval = try ApprovalRequirements(yaml: top["approval"], rules: rules, source: source)
+        self.init(id: id, version: version, description: top["description"] as? String ?? "", rules: rules, approval: approval)
     }
 
     /// A rule set that ships with Centaur: `driver-onboarding` or `mortgage`.

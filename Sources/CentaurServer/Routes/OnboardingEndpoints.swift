@@ -227,6 +227,7 @@ struct OnboardingEndpoints: Sendable {
             case .invalid: (status, type) = (.badRequest, "invalid_request")
             case .conflict: (status, type) = (.conflict, "conflict")
             case .unreadableDocument: (status, type) = (.unprocessableContent, "unreadable_document")
+            case .wrongDocument: (status, type) = (.unprocessableContent, "wrong_document")
             }
             message = error.description
         case let error as EndpointError:

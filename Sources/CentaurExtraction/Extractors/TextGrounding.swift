@@ -1,0 +1,101 @@
+import CentaurCore
+import Foundation
+
+/// Whether a value is printed in a document's own text (OCR words or PDF text), tolerant of OCR noise.
+///
+/// Both sides are reduced to upper-case letters and digits, and the letters OCR confuses with digits are
+/// folded together (`O`/`0`, `I`/`L`/`1`, `S`/`5`, `B`/`8`, `Z`/`2`, `G`/`6`). A value of six or more
+/// characters may then differ in one character per six (an approximate substring match, linear in the
+/// text); a shorter value must appear as a whole word. Dates are looked for as printed on US documents
+/// (`mm/dd/yyyy`, `mmddyyyy`) and in ISO form.
+public struct TextGrounding: Sendable {
+    let folded: [UInt8]
+    let words: Set<String>
+
+    public init(text: String) {
+        folded = Self.fold(text)
+        var words: Set<String> = []
+        var current = ""
+        for scalar in text.uppercased().unicodeScalars {
+            if CharacterSet.alphanumerics.contains(scalar) { current.unicodeScalars.append(scalar) } else if !current.isEmpty {
+                words.insert(String(decoding: Self.fold(current), as: UTF8.self)); current = ""
+            }
+        }
+        if !current.isEmpty { words.insert(String(decoding: Self.fold(current), as: UTF8.self)) }
+        self.words = words
+    }
+
+    /// Whether the text has anything a person could read: a few words of letters or digits.
+    public var isReadable: Bool { words.filter { $0.count >= 2 }.count >= 3 }
+
+    /// Whether the text shows this value (or its raw form as a source gave it).
+    public func contains(_ value: JSONValue, raw: String? = nil, kind: DocumentType.FieldKind) -> Bool {
+        for needle in Self.needles(value, raw: raw, kind: kind) where contains(folded: needle) { return true }
+        return false
+    }
+
+    /// The forms a value may be printed in, folded.
+    static func needles(_ value: JSONValue, raw: String?, kind: DocumentType.FieldKind) -> [[UInt8]] {
+        var texts: [String] = []
+        switch (kind, value) {
+        case (.date, .string(let iso)):
+            let parts = iso.split(separator: "-")
+            if parts.count == 3 { texts += ["\(parts[1])\(parts[2])\(parts[0])", "\(parts[0])\(parts[1])\(parts[2])"] }
+        case (.boolean, _):
+            return []
+        case (_, .string(let s)): texts.append(s)
+        case (_, .number(let n)): texts.append(n == n.rounded() ? String(Int(n)) : String(n))
+        default: break
+        }
+        if let raw, kind != .date { texts.append(raw) }
+        return texts.map(fold).filter { !$0.isEmpty }
+    }
+
+    func contains(folded needle: [UInt8]) -> Bool {
+        if needle.count < 6 { return words.contains(String(decoding: needle, as: UTF8.self)) }
+        return Self.approximateSubstring(needle, in: folded, errors: needle.count / 6)
+    }
+
+    /// Sellers' algorithm: does `pattern` occur in `text` with at most `errors` edits? O(text × pattern).
+    static func approximateSubstring(_ pattern: [UInt8], in text: [UInt8], errors: Int) -> Bool {
+        let m = pattern.count
+        guard m > 0 else { return true }
+        guard text.count + errors >= m else { return false }
+        var column = Array(0...m)
+        var next = column
+        for byte in text {
+            next[0] = 0
+            for i in 1...m {
+                let substitution = column[i - 1] + (pattern[i - 1] == byte ? 0 : 1)
+                next[i] = min(substitution, column[i] + 1, next[i - 1] + 1)
+            }
+            if next[m] <= errors { return true }
+            swap(&column, &next)
+        }
+        return false
+    }
+
+    /// Upper-case ASCII letters and digits, OCR look-alikes folded to one byte.
+    static func fold(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.uppercased().unicodeScalars {
+            guard scalar.isASCII else {
+                if CharacterSet.alphanumerics.contains(scalar) { out.append(UInt8(ascii: "?")) }
+                continue
+            }
+            let b = UInt8(scalar.value)
+            switch b {
+            case UInt8(ascii: "O"), UInt8(ascii: "Q"), UInt8(ascii: "D"): out.append(UInt8(ascii: "0"))
+            case UInt8(ascii: "I"), UInt8(ascii: "L"): out.append(UInt8(ascii: "1"))
+            case UInt8(ascii: "S"): out.append(UInt8(ascii: "5"))
+            case UInt8(ascii: "B"): out.append(UInt8(ascii: "8"))
+            case UInt8(ascii: "Z"): out.append(UInt8(ascii: "2"))
+            case UInt8(ascii: "G"): out.append(UInt8(ascii: "6"))
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"): out.append(b)
+            default: break
+            }
+        }
+        return out
+    }
+}
