@@ -50,8 +50,11 @@ struct ExtractionOptions: ParsableArguments {
             progress("reading \(document.summary)")
             perDocument.append(try await pipeline.extract(document, as: givenType) { line in progress(line) })
         }
+        // A file with no readable text is never given to a model: it could only imagine the values.
         let needing = perDocument.indices.filter { index in
-            use == .always || (use == .whenNeeded && !perDocument[index].contains { !$0.fields.isEmpty && $0.source != "text" })
+            let text = perDocument[index].first { $0.source == "text" }?.text ?? ""
+            guard TextGrounding(text: text).isReadable else { return false }
+            return use == .always || (use == .whenNeeded && !perDocument[index].contains { !$0.fields.isEmpty && $0.source != "text" })
         }
         if !needing.isEmpty {
             let configuration = try ConfigurationLoader().load(path: global.config)
@@ -92,6 +95,13 @@ struct ExtractCommand: AsyncParsableCommand {
             --json prints {"type", "documents", "fields", "provenance", "disagreements", "usage", "cost", \
             "attempts", "text", "notes"} for one document type, or an array of them for several.
 
+            A model's value counts only where the file's own text shows it or a deterministic source agrees; \
+            other model values are listed as ungrounded and not used. A file with no readable text is not \
+            given to a model. Unreadable or invalid barcodes are listed as findings.
+
+            Exit status: 0 when some value was read, 3 when nothing trustworthy was read (a blank photo, a \
+            barcode that is not a licence's), 1 on other errors.
+
             Needs the Debian tools tesseract-ocr, poppler-utils, qpdf and zxing-cpp-tools (scripts/setup-system).
 
             Examples:
@@ -119,12 +129,19 @@ struct ExtractCommand: AsyncParsableCommand {
             } else {
                 for result in results { print(Self.table(of: result)) }
             }
+            if !results.contains(where: \.hasTrustworthyValues) {
+                FileHandle.standardError.write(Data("centaur: nothing trustworthy was read from these files (see the findings)\n".utf8))
+                throw ExitCode(Self.nothingTrustworthy)
+            }
         } catch let exit as ExitCode {
             throw exit
         } catch {
             throw Self.fail(error)
         }
     }
+
+    /// The exit status when no file gave a value that counts (no barcode, form field, layout or grounded model value).
+    static let nothingTrustworthy: Int32 = 3
 
     static func json(of result: ReconciledDocument) throws -> JSONValue {
         try JSONValue(encoding: result)
@@ -142,7 +159,11 @@ struct ExtractCommand: AsyncParsableCommand {
             let mark = disagreeing.contains(field.name) ? "  ⚠ sources disagree" : ""
             lines.append("  " + field.name.padding(toLength: width, withPad: " ", startingAt: 0) + shown + "   [" + sources.joined(separator: ", ") + "]" + mark)
         }
-        if result.fields.isEmpty { lines.append("  (no fields found)") }
+        if result.fields.isEmpty { lines.append("  (no trustworthy field found)") }
+        for finding in result.findings { lines.append("  finding: \(finding.code.rawValue): \(finding.message)") }
+        for value in result.ungrounded {
+            lines.append("  ungrounded (not in the document's text, not used): \(value.field) = \(value.value.stringValue ?? value.value.jsonString()) [\(value.source)]")
+        }
         for disagreement in result.disagreements {
             let values = disagreement.values.map { v in "\(v.source): \(v.value.stringValue ?? v.value.jsonString())\(v.note.map { " (\($0))" } ?? "")" }
             lines.append("  disagreement on \(disagreement.field): " + values.joined(separator: "; "))

@@ -52,7 +52,7 @@ public struct AutoApprovalPolicy: Sendable, Hashable, Codable {
         let present = Set(documents.map(\.documentType))
         let required = requirements.documents.isEmpty ? requiredDocumentTypes : requirements.requiredDocumentTypes
         for type in required where !present.contains(type) {
-            reasons.append(Reason(kind: "missing_document", message: "no \(Self.title(type)) was read", weight: 20))
+            reasons.append(Reason(kind: "missing_document", message: "no \(type) was read", weight: 20))
         }
         for document in documents {
             for finding in document.findings {

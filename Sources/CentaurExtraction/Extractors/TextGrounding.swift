@@ -30,12 +30,18 @@ public struct TextGrounding: Sendable {
 
     /// Whether the text shows this value (or its raw form as a source gave it).
     public func contains(_ value: JSONValue, raw: String? = nil, kind: DocumentType.FieldKind) -> Bool {
-        for needle in Self.needles(value, raw: raw, kind: kind) where contains(folded: needle) { return true }
+        for (needle, digits) in Self.needles(value, raw: raw, kind: kind) {
+            if needle.count < 6 {
+                if words.contains(String(decoding: needle, as: UTF8.self)) { return true }
+            } else if Self.approximateSubstring(needle, digits: digits, in: folded, errors: kind == .date ? 0 : needle.count / 6) {
+                return true
+            }
+        }
         return false
     }
 
     /// The forms a value may be printed in, folded.
-    static func needles(_ value: JSONValue, raw: String?, kind: DocumentType.FieldKind) -> [[UInt8]] {
+    static func needles(_ value: JSONValue, raw: String?, kind: DocumentType.FieldKind) -> [([UInt8], [Bool])] {
         var texts: [String] = []
         switch (kind, value) {
         case (.date, .string(let iso)):
@@ -48,32 +54,42 @@ public struct TextGrounding: Sendable {
         default: break
         }
         if let raw, kind != .date { texts.append(raw) }
-        return texts.map(fold).filter { !$0.isEmpty }
+        return texts.map { text in
+            let folded = fold(text)
+            let digits = text.uppercased().unicodeScalars.filter { $0.isASCII && CharacterSet.alphanumerics.contains($0) }
+                .map { $0.properties.numericType != nil }
+            return (folded, digits.count == folded.count ? digits : Array(repeating: false, count: folded.count))
+        }.filter { !$0.0.isEmpty }
     }
 
-    func contains(folded needle: [UInt8]) -> Bool {
-        if needle.count < 6 { return words.contains(String(decoding: needle, as: UTF8.self)) }
-        return Self.approximateSubstring(needle, in: folded, errors: needle.count / 6)
-    }
 
     /// Sellers' algorithm: does `pattern` occur in `text` with at most `errors` edits? O(text × pattern).
-    static func approximateSubstring(_ pattern: [UInt8], in text: [UInt8], errors: Int) -> Bool {
+    /// One digit read as another is never an OCR slip worth forgiving (it is another date or number), so
+    /// substituting a digit for a digit costs more than any budget; a dropped or extra character costs one.
+    /// A digit of the value as given (`digits[i]`) is never skipped either: a number with a digit less is another number.
+    static func approximateSubstring(_ pattern: [UInt8], digits: [Bool] = [], in text: [UInt8], errors: Int) -> Bool {
         let m = pattern.count
         guard m > 0 else { return true }
         guard text.count + errors >= m else { return false }
-        var column = Array(0...m)
+        func skip(_ i: Int) -> Int { i - 1 < digits.count && digits[i - 1] ? errors + 1 : 1 }
+        var column = [0]
+        for i in 1...m { column.append(column[i - 1] + skip(i)) }
         var next = column
         for byte in text {
             next[0] = 0
             for i in 1...m {
-                let substitution = column[i - 1] + (pattern[i - 1] == byte ? 0 : 1)
-                next[i] = min(substitution, column[i] + 1, next[i - 1] + 1)
+                let a = pattern[i - 1]
+                let cost = a == byte ? 0 : (Self.isDigit(a) && Self.isDigit(byte) ? errors + 1 : 1)
+                let substitution = column[i - 1] + cost
+                next[i] = min(substitution, column[i] + 1, next[i - 1] + skip(i))
             }
             if next[m] <= errors { return true }
             swap(&column, &next)
         }
         return false
     }
+
+    static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 
     /// Upper-case ASCII letters and digits, OCR look-alikes folded to one byte.
     static func fold(_ text: String) -> [UInt8] {
