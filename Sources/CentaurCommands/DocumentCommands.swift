@@ -181,7 +181,7 @@ struct RulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Check one applicant's documents against rule sets.",
-        subcommands: [RulesCheckCommand.self, RulesListCommand.self])
+        subcommands: [RulesCheckCommand.self, RulesListCommand.self, RulesPolicyCommand.self])
 }
 
 struct RulesCheckCommand: AsyncParsableCommand {
@@ -318,6 +318,41 @@ struct RulesListCommand: ParsableCommand {
             for rule in set.rules {
                 print("  \(rule.severity.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(rule.id) v\(rule.version): \(rule.description)")
                 print("          when \(rule.source)")
+            }
+        } catch {
+            throw Self.fail(error)
+        }
+    }
+}
+
+struct RulesPolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Print the evidence an application needs to be approved without a human.",
+        discussion: """
+            The policy is the `approval:` section of the rule set: the documents it needs, the fields each must \
+            give from a deterministic source (barcode, form fields, printed layout), the fields a second source \
+            must confirm, and the rules that may be not applicable (every other rule must pass). See \
+            docs/workflow.md, "The approval policy".
+
+            Examples:
+              centaur rules policy driver-onboarding
+              centaur rules policy --json driver-onboarding
+            """)
+
+    @Argument(help: "A built-in rule set (driver-onboarding, mortgage) or a YAML file.")
+    var ruleSet: String = "driver-onboarding"
+
+    @Flag(name: .long, help: "Print the policy as JSON.")
+    var json = false
+
+    func run() throws {
+        do {
+            let set = try RuleSet.load(ruleSet)
+            if json {
+                print(try JSONValue(encoding: set.approval).jsonString(pretty: true))
+            } else {
+                print(set.approval.describe(ruleSet: set))
             }
         } catch {
             throw Self.fail(error)

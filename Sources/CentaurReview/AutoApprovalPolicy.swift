@@ -107,7 +107,7 @@ public struct AutoApprovalPolicy: Sendable, Hashable, Codable {
             let deterministic = sources.filter { Reconciler.isDeterministic($0.source) }.map(\.source)
             if !deterministic.isEmpty {
                 reasons.append(Reason(kind: "adjustment",
-                                      message: "the applicant changed \(adjustment.documentType).\(adjustment.field), which \(deterministic.joined(separator: " and ")) read, from \(adjustment.before.jsonString()) to \(adjustment.after.jsonString())",
+                                      message: "the applicant changed \(adjustment.highRisk ? "high-risk field " : "")\(adjustment.documentType).\(adjustment.field), which \(deterministic.joined(separator: " and ")) read, from \(adjustment.before.jsonString()) to \(adjustment.after.jsonString())",
                                       weight: 5))
             } else if adjustment.highRisk && !allowHighRiskAdjustments {
                 reasons.append(Reason(kind: "adjustment",

@@ -22,9 +22,11 @@ public struct ApplicantView: Sendable, Encodable {
     public var extracted: [Document]?
     public var error: String?
     public var extractionPending: Bool
+    /// What is wrong with the documents, in the applicant's words, with what to do (a new photo of the barcode).
+    public var problems: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id, state, documents, extracted, error, extractionPending = "extraction_pending"
+        case id, state, documents, extracted, error, problems, extractionPending = "extraction_pending"
     }
 }
 
@@ -53,9 +55,16 @@ public struct ReviewDetail: Sendable, Encodable {
     public var ruleResults: [RuleResult]
     public var decisions: [DecisionRecord]
     public var audit: [AuditEntry]
+    /// Every value the approval policy requires: who saw it, what confirms it, what is missing.
+    public var evidence: [EvidenceItem]
+    /// The reasons grouped and ordered for a reviewer.
+    public var reasonGroups: [ReasonGroup]
+    /// Model values the documents do not support (never used), per document type.
+    public var ungrounded: [UngroundedValue]
 
     enum CodingKeys: String, CodingKey {
-        case application, reasons, documents, extracted, adjustments, decisions, audit, ruleResults = "rule_results"
+        case application, reasons, documents, extracted, adjustments, decisions, audit, evidence, ungrounded
+        case ruleResults = "rule_results", reasonGroups = "reason_groups"
     }
 }
 
@@ -65,9 +74,11 @@ extension OnboardingService {
         let documents = try await store.documents(applicationID: applicationID).filter { !$0.superseded }
         let jobs = try await store.jobs(applicationID: applicationID)
         var extracted: [ApplicantView.Document]?
+        var problems: [String] = []
         let shows = ![ApplicationState.created, .uploaded].contains(ApplicationState(rawValue: application.state) ?? .created)
         if shows, let extraction = try await store.latestExtraction(applicationID: applicationID) {
             let reconciled = try Self.decode([ReconciledDocument].self, extraction.documents)
+            problems = reconciled.flatMap(\.findings).map(\.applicantMessage)
             let changes = try await currentChanges(applicationID: applicationID, extractionID: extraction.id, kind: "applicant")
             extracted = Self.apply(changes, to: reconciled).map { document in
                 let type = try? DocumentType.named(document.documentType)
@@ -83,7 +94,7 @@ extension OnboardingService {
         }
         return ApplicantView(id: application.id, state: application.state, documents: documents, extracted: extracted,
                              error: application.lastError,
-                             extractionPending: jobs.contains { $0.status == "queued" || $0.status == "running" })
+                             extractionPending: jobs.contains { $0.status == "queued" || $0.status == "running" }, problems: problems)
     }
 
     /// Applications in review: highest risk first, then oldest.
@@ -99,16 +110,21 @@ extension OnboardingService {
         let application = try await load(applicationID)
         let documents = try await store.documents(applicationID: applicationID)
         var extracted: [ReconciledDocument] = []
+        var changes: [FieldAdjustment] = []
         if let extraction = try await store.latestExtraction(applicationID: applicationID) {
-            let changes = try await currentChanges(applicationID: applicationID, extractionID: extraction.id, kind: nil)
+            changes = try await currentChanges(applicationID: applicationID, extractionID: extraction.id, kind: nil)
             extracted = Self.apply(changes, to: try Self.decode([ReconciledDocument].self, extraction.documents))
         }
-        let results = try await store.latestCheck(applicationID: applicationID).map { try Self.decode([RuleResult].self, $0.results) } ?? []
+        let check = try await store.latestCheck(applicationID: applicationID)
+        let results = try check.map { try Self.decode([RuleResult].self, $0.results) } ?? []
+        let reasons = try check.map { try Self.decode([AutoApprovalPolicy.Reason].self, $0.reasons) } ?? []
         return ReviewDetail(
             application: application, reasons: try Self.decode([String].self, application.reasons), documents: documents,
             extracted: extracted, adjustments: try await store.adjustments(applicationID: applicationID), ruleResults: results,
             decisions: try await store.decisions(applicationID: applicationID),
-            audit: try await store.auditEntries(target: Self.target(applicationID)))
+            audit: try await store.auditEntries(target: Self.target(applicationID)),
+            evidence: policy.checklist(documents: extracted, adjustments: changes, requirements: ruleSet.approval),
+            reasonGroups: AutoApprovalPolicy.group(reasons), ungrounded: extracted.flatMap(\.ungrounded))
     }
 
     /// A stored document's bytes, if it belongs to the application.

@@ -71,10 +71,10 @@ struct AdversarialPacketTests {
                expectedState: "in_review", expectedReasons: ["license_number_format"]),
         Packet(name: "the applicant changes the licence's last name", uploads: clean(),
                edits: ["us-drivers-license": ["last_name": "SMITH"]], expectedState: "in_review",
-               expectedReasons: ["changed us-drivers-license.last_name, which barcode read"]),
+               expectedReasons: ["changed high-risk field us-drivers-license.last_name, which barcode read"]),
         Packet(name: "the applicant changes the I-9's date of birth", uploads: clean(),
                edits: ["form-i9": ["date_of_birth": "1980-01-01"]], expectedState: "in_review",
-               expectedReasons: ["changed form-i9.date_of_birth, which form_fields", "i9_license_dob_mismatch"]),
+               expectedReasons: ["changed high-risk field form-i9.date_of_birth, which form_fields", "i9_license_dob_mismatch"]),
         Packet(name: "instructions to the AI on the licence front", uploads: replacing(.licenseFront, with: "person-01/license-front-injected.png"),
                expectedState: "in_review", expectedReasons: ["document_instruction_text"]),
         Packet(name: "an I-9 with Section 1 empty", uploads: replacing(.i9, with: "adversarial/i9-section1-empty.pdf"),
@@ -125,7 +125,17 @@ struct AdversarialPacketTests {
         for phrase in packet.expectedReasons {
             #expect(reasons.contains { $0.contains(phrase) }, "expected a reason with \"\(phrase)\" among \(reasons)")
         }
-        if packet.expectedState == "auto_approved" { #expect(reasons.isEmpty) }
+        // The reviewer's checklist says the same as the policy: all verified on a clean packet.
+        let evidence = try await service.detail(applicationID: application.id).evidence
+        #expect(evidence.count == 15)
+        if packet.expectedState == "auto_approved" {
+            #expect(reasons.isEmpty)
+            #expect(evidence.allSatisfy { $0.status == .verified }, "\(evidence.filter { $0.status != .verified })")
+            #expect(evidence.first { $0.field == "id_number" }?.confirmedBy == ["license-front.png"])
+        } else {
+            #expect(evidence.contains { $0.status != .verified } || reasons.contains { $0.contains("rule") || $0.hasPrefix("review:") || $0.hasPrefix("block:") },
+                    "a packet in review shows why in its checklist or its rules")
+        }
     }
 
     @Test("the approval policy is data in the rule set, names only real fields and rules, and reads as a checklist")

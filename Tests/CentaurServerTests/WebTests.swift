@@ -51,6 +51,13 @@ struct WebTests {
             "rules": [["severity": "review", "rule": "ssn_invalid_area", "description": "The SSN's area number is never issued."]],
             "adjustments": [["actor": "applicant", "documentType": "form-i9", "field": "last_name", "before": "\"RAE\"", "after": "\"ROE\""]],
             "inReview": true, "fieldOptions": ["form-i9.ssn", "form-i9.last_name"],
+            "reasonGroups": [["title": "Sources that disagree", "reasons": ["sources disagree on form-i9.ssn: form_fields=\"123456789\", layout_text=\"123456780\""]]],
+            "hasEvidence": true,
+            "evidence": [["document": "licence", "label": "date of birth", "value": "1990-07-04", "seenBy": "barcode (back.png)",
+                          "confirmedBy": "front.png", "status": "verified", "statusText": "✓ verified"],
+                         ["document": "I-9", "label": "Social Security number", "value": "123456789", "seenBy": "form_fields (i9.pdf)",
+                          "confirmedBy": "—", "status": "disagreement", "statusText": "✗ sources disagree"]],
+            "hasUngrounded": true, "ungrounded": [["field": "suffix", "value": "JR", "source": "model:small", "document": "front.png"]],
             "audit": [["seq": 1, "at": "2026-11-23T10:00:00.000Z", "actor": "applicant", "action": "application.created", "after": "{\"state\":\"created\"}"]],
         ])
     }

@@ -71,6 +71,7 @@ extension WebPages {
         var values: [String: Any] = ["title": "Your application", "id": application.id, "token": token, "stateText": stateTexts[state] ?? view.state,
                                      "csrf": Self.applicantCSRF(token)]
         if let error { values["error"] = error } else if let failure = view.error { values["error"] = failure }
+        if !view.problems.isEmpty { values["problems"] = view.problems }
         if [.created, .uploaded, .awaitingApplicant, .resubmissionRequested].contains(state) { values["canUpload"] = true }
         if view.extractionPending || state == .uploaded { values["refresh"] = true }
         if state == .awaitingApplicant {

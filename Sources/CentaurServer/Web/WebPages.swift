@@ -193,6 +193,11 @@ struct WebPages: Sendable {
                 return row
             },
             "inReview": detail.application.state == "in_review", "fieldOptions": fieldOptions,
+            "reasonGroups": detail.reasonGroups.map { ["title": $0.title, "reasons": $0.reasons] as [String: Any] },
+            "hasEvidence": !detail.evidence.isEmpty,
+            "evidence": detail.evidence.map(Self.evidenceRow),
+            "hasUngrounded": !detail.ungrounded.isEmpty,
+            "ungrounded": detail.ungrounded.map { ["field": $0.field, "value": Self.text($0.value), "source": $0.source, "document": $0.document] },
             "audit": detail.audit.map { ["seq": $0.seq, "at": $0.at, "actor": $0.actor, "action": $0.action, "after": $0.after ?? ""] as [String: Any] },
         ]
         // `n` opens the next application in the queue.
@@ -237,6 +242,23 @@ struct WebPages: Sendable {
     }
 
     // MARK: Helpers
+
+    /// One row of the evidence checklist, worded for a reviewer.
+    static func evidenceRow(_ item: EvidenceItem) -> [String: Any] {
+        let status: String = switch item.status {
+        case .verified: "✓ verified"
+        case .missing: "✗ missing"
+        case .modelOnly: "✗ model only"
+        case .notConfirmed: "✗ not confirmed"
+        case .disagreement: "✗ sources disagree"
+        case .changed: "✎ changed by a human"
+        }
+        let document = item.documentType == "us-drivers-license" ? "licence" : item.documentType == "form-i9" ? "I-9" : item.documentType
+        return ["document": document, "label": item.label, "value": item.value == .null ? "—" : text(item.value),
+                "seenBy": item.seenBy.isEmpty ? "—" : item.seenBy.joined(separator: ", "),
+                "confirmedBy": item.confirmedBy.isEmpty ? "—" : item.confirmedBy.joined(separator: ", "),
+                "status": item.status.rawValue, "statusText": status]
+    }
 
     static let loginCookie = "centaur_login_csrf"
 
