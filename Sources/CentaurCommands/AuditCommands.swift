@@ -8,19 +8,38 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check and export the tamper-evident audit log.",
-        subcommands: [Verify.self, Export.self])
+        subcommands: [Verify.self, Head.self, Export.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the hash chain; exit 1 and name the first bad entry if any entry was edited, deleted or reordered.")
+            abstract: "Recompute the hash chain; exit 1 and name the first bad entry if any entry was edited, deleted or reordered.",
+            discussion: """
+                Also checks the log against the database: every application needs its application.created entry \
+                and every decision its review.decided entry, so a log emptied or cut short (head rewritten) fails. \
+                To catch a rewrite of the whole tail, keep the head elsewhere (`centaur audit head` prints it, e.g. \
+                into a ticket or a write-once bucket) and pass it back with --head.
+
+                Examples:
+                  centaur audit verify
+                  centaur audit verify --head "$(cat audit-head.txt)"
+                """)
         @OptionGroup var options: GlobalOptions
         @Flag(name: .long, help: "Print JSON: {entries, valid, first_bad_seq, problem, head_hash}.") var json = false
+        @Option(name: .long, help: ArgumentHelp("A head kept outside the database, SEQ:HASH as `centaur audit head` printed it: the log must still contain that entry.", valueName: "seq:hash"))
+        var head: String?
 
         func run() async throws {
             let result: AuditVerification
             do {
+                var anchor: AuditVerification.Anchor?
+                if let head {
+                    guard let parsed = AuditVerification.Anchor(head) else {
+                        throw CLIFailure(message: "--head must be SEQ:HASH as `centaur audit head` prints it (got \"\(head)\")")
+                    }
+                    anchor = parsed
+                }
                 let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
-                result = AuditVerification.verify(try await store.auditEntries(target: nil), head: try await store.auditHead())
+                result = try await AuditVerification.verify(store: store, anchor: anchor)
             } catch { throw Self.fail(error) }
             if json {
                 try printJSON(result)
@@ -30,6 +49,20 @@ struct AuditCommand: AsyncParsableCommand {
                 print("audit log TAMPERED at entry \(result.firstBadSeq ?? 0): \(result.problem ?? "")")
             }
             if !result.valid { throw ExitCode(1) }
+        }
+    }
+
+    struct Head: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the log's head as SEQ:HASH, to keep outside the database and verify against later (audit verify --head).")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            do {
+                let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
+                let head = try await store.auditHead() ?? (0, AuditEntry.genesisHash)
+                print(AuditVerification.Anchor(seq: head.seq, hash: head.hash).description)
+            } catch { throw Self.fail(error) }
         }
     }
 

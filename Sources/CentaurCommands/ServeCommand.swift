@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Rule set applications are checked against: a built-in name (driver-onboarding, mortgage) or a YAML file.", valueName: "name-or-file"))
     var rules: String = "driver-onboarding"
 
+    @Option(name: .long, help: ArgumentHelp("A reverse proxy's address whose X-Forwarded-For header is trusted for sign-in limits (repeatable; default: none, the connection's own address counts).", valueName: "address"))
+    var trustedProxy: [String] = []
+
     @Flag(name: .long, help: "Accept model requests without an API key (local development only; /api/* still needs an admin key).")
     var noAuth = false
 
@@ -53,8 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if noAuth { logger.warning("API keys are not required for model endpoints (--no-auth)") }
         let model = extractionModel ?? configuration.defaultModel
-        let settings = ServerSettings(host: host, port: port, maxBodyBytes: maxBodyMB << 20, requireKeys: !noAuth,
+        var settings = ServerSettings(host: host, port: port, maxBodyBytes: maxBodyMB << 20, requireKeys: !noAuth,
                                       extractionModel: model == "none" ? nil : model, rules: rules)
+        settings.trustedProxies = Set(trustedProxy)
         try await withHTTPClient { client in
             let components: CentaurServerComponents
             do {

@@ -142,3 +142,10 @@ extension OnboardingService {
                                    after: try JSONValue(parsing: $0.after), highRisk: $0.highRisk) }
     }
 }
+
+extension OnboardingService {
+    /// Verifies the audit log against its head and the rows beside it (``AuditVerification/verify(store:anchor:)``).
+    public func verifyAudit(anchor: AuditVerification.Anchor? = nil) async throws -> AuditVerification {
+        try await AuditVerification.verify(store: store, anchor: anchor)
+    }
+}

@@ -95,7 +95,7 @@ public struct CentaurServerComponents: Sendable {
         AdminEndpoints(store: store, writer: writer).register(on: router)
         MetricsEndpoint(registry: metrics, writer: writer).register(on: router)
         OnboardingEndpoints(service: onboarding, settings: settings).register(on: router)
-        WebPages(sessions: sessions, onboarding: onboarding, store: store, templates: templates).register(on: router)
+        WebPages(sessions: sessions, onboarding: onboarding, store: store, templates: templates, trustedProxies: settings.trustedProxies).register(on: router)
         return router
     }
 

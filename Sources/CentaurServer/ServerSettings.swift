@@ -15,6 +15,9 @@ public struct ServerSettings: Sendable, Hashable {
     public var rules: String
     /// Polling interval of the extraction worker when no upload wakes it.
     public var workerPollInterval: Duration
+    /// Peer addresses of reverse proxies whose `X-Forwarded-For` is believed (sign-in limits); empty: the
+    /// header is ignored and the connection's own address counts.
+    public var trustedProxies: Set<String> = []
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 32 << 20, requireKeys: Bool = true,
                 extractionModel: String? = nil, rules: String = "driver-onboarding", workerPollInterval: Duration = .seconds(1)) {

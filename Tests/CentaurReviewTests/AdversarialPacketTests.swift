@@ -77,6 +77,8 @@ struct AdversarialPacketTests {
                expectedReasons: ["changed high-risk field form-i9.date_of_birth, which form_fields", "i9_license_dob_mismatch"]),
         Packet(name: "instructions to the AI on the licence front", uploads: replacing(.licenseFront, with: "person-01/license-front-injected.png"),
                expectedState: "in_review", expectedReasons: ["document_instruction_text"]),
+        Packet(name: "instructions to the reviewer in a long I-9 form field", uploads: replacing(.i9, with: "adversarial/i9-injected.pdf"),
+               expectedState: "in_review", expectedReasons: ["document_instruction_text"]),
         Packet(name: "an I-9 with Section 1 empty", uploads: replacing(.i9, with: "adversarial/i9-section1-empty.pdf"),
                expectedState: "in_review", expectedReasons: ["missing evidence: the I-9's last name was not read", "i9_section1_unsigned"]),
         Packet(name: "I-9 status 4 without the numbers or date it requires", uploads: replacing(.i9, with: "adversarial/i9-status4-missing.pdf"),
@@ -136,6 +138,42 @@ struct AdversarialPacketTests {
             #expect(evidence.contains { $0.status != .verified } || reasons.contains { $0.contains("rule") || $0.hasPrefix("review:") || $0.hasPrefix("block:") },
                     "a packet in review shows why in its checklist or its rules")
         }
+    }
+
+    /// A small PDF of `pages` blank pages (the probing's page bomb: 628 KB for 5,000 pages).
+    static func blankPages(_ pages: Int) -> Data {
+        var objects = ["<< /Type /Catalog /Pages 2 0 R >>",
+                       "<< /Type /Pages /Kids [\((0..<pages).map { "\($0 + 3) 0 R" }.joined(separator: " "))] /Count \(pages) >>"]
+        for _ in 0..<pages { objects.append("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>") }
+        var out = "%PDF-1.4\n"
+        var offsets: [Int] = []
+        for (index, body) in objects.enumerated() {
+            offsets.append(out.utf8.count)
+            out += "\(index + 1) 0 obj\n\(body)\nendobj\n"
+        }
+        let xref = out.utf8.count
+        out += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n" + offsets.map { String(format: "%010d 00000 n \n", $0) }.joined()
+        out += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
+        return Data(out.utf8)
+    }
+
+    @Test("a PDF of 5,000 blank pages is refused at once, at upload and by extraction, without rendering a page")
+    func pageBomb() async throws {
+        let bomb = Self.blankPages(5000)
+        let (service, store) = try Fixtures.service()
+        let (application, _) = try await service.create(marketState: "IL")
+        for kind in [DocumentKind.i9, .licenseBack] {
+            let error = await #expect(throws: WorkflowError.self) {
+                try await service.upload(applicationID: application.id, kind: kind, name: "bomb.pdf", data: bomb)
+            }
+            #expect(error?.kind == .unreadableDocument && error?.description.contains("5000 pages") == true, "\(String(describing: error))")
+        }
+        #expect(try await store.documents(applicationID: application.id).isEmpty)
+        await #expect(throws: DocumentError.self) {
+            _ = try await DocumentPipeline(modelUse: .never).extract(try Document(name: "bomb.pdf", data: bomb), as: .formI9)
+        }
+        // The limit is the documents' own size: a 4-page I-9 passes it.
+        try await PDFLimits.check(try Document(name: "i9.pdf", data: try Fixtures.sample("person-01", "i9.pdf")))
     }
 
     @Test("the approval policy is data in the rule set, names only real fields and rules, and reads as a checklist")

@@ -79,6 +79,35 @@ struct AuditLogTests {
         #expect(tail.problem?.contains("deleted") == true)
     }
 
+    @Test("an emptied log, or one cut short with its head rewritten, fails against the applications and decisions it should hold")
+    func truncation() async throws {
+        // Emptied: every entry and the head deleted while five applications remain.
+        let emptied = try await Self.log()
+        try Self.tamper(emptied, "DELETE FROM audit_entry; DELETE FROM audit_head")
+        #expect(try await Self.verify(emptied).valid, "the chain alone cannot see it (the probing's finding)")
+        let result = try await AuditVerification.verify(store: emptied)
+        #expect(!result.valid && result.problem?.contains("empty but 5 application(s) exist") == true, "\(result)")
+
+        // Cut short: the last two entries deleted and the head rewritten to the new end.
+        let cut = try await Self.log()
+        let entries = try await cut.auditEntries(target: nil)
+        try Self.tamper(cut, "DELETE FROM audit_entry WHERE seq > 3; UPDATE audit_head SET seq = 3, hash = '\(entries[2].hash)'")
+        #expect(try await Self.verify(cut).valid)
+        let cutResult = try await AuditVerification.verify(store: cut)
+        #expect(!cutResult.valid && cutResult.problem?.contains("no application.created entry") == true, "\(cutResult)")
+
+        // Anchored: a head kept elsewhere catches any rewrite of the tail.
+        let anchored = try await Self.log()
+        let head = try #require(try await anchored.auditHead())
+        let anchor = AuditVerification.Anchor(seq: head.seq, hash: head.hash)
+        #expect(AuditVerification.Anchor(anchor.description) == anchor)
+        #expect(AuditVerification.Anchor("5:nothex") == nil)
+        #expect(try await AuditVerification.verify(store: anchored, anchor: anchor).valid)
+        try Self.tamper(anchored, "DELETE FROM audit_entry WHERE seq = 5; UPDATE audit_head SET seq = 4, hash = '\(try await anchored.auditEntries(target: nil)[3].hash)'")
+        let anchoredResult = try await AuditVerification.verify(store: anchored, anchor: anchor)
+        #expect(!anchoredResult.valid && anchoredResult.problem?.contains("anchored head") == true, "\(anchoredResult)")
+    }
+
     @Test("reordered entries are detected")
     func reorder() async throws {
         let store = try await Self.log()

@@ -62,6 +62,45 @@ struct WebTests {
         ])
     }
 
+    @Test("after sign-in only paths on this site are followed: backslashes, tabs and schemes go to the default page")
+    func safeNext() {
+        #expect(WebPages.safeNext("/review/applications/app_1") == "/review/applications/app_1")
+        #expect(WebPages.safeNext("/review?x=1") == "/review?x=1")
+        for evil in ["//evil.example", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "https://evil.example", "/%0a/x\u{0}",
+                     "evil.example", "\\\\evil.example", "/ /evil.example", nil] as [String?] {
+            #expect(WebPages.safeNext(evil) == "/review", "\(String(describing: evil))")
+        }
+    }
+
+    @Test("the sign-in limit ignores X-Forwarded-For from the client, counts per account from any address, and believes a trusted proxy")
+    func signInLimits() async throws {
+        let store = try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("centaur-login-\(UUID().uuidString).sqlite").path)
+        try await store.insert(UserRecord(id: "usr_ana", username: "ana", passwordHash: try await PasswordHasher.hash("right", rounds: 1 << 10),
+                                          role: .reviewer, createdAt: Date()))
+        let sessions = WebSessions(store: store)
+        // Twenty guesses from twenty addresses: the account is then throttled everywhere, even for the right password.
+        for n in 0..<20 {
+            guard case .wrongCredentials = try await sessions.login(username: "ana", password: "guess \(n)", address: "10.0.0.\(n)") else {
+                Issue.record("guess \(n) was not refused as wrong"); return
+            }
+        }
+        guard case .throttled = try await sessions.login(username: "ana", password: "right", address: "10.9.9.9") else {
+            Issue.record("the account should be throttled after 20 failures from any address"); return
+        }
+        // An unknown name is refused like a wrong password (and costs a hash, checked by the decoy's format).
+        guard case .wrongCredentials = try await sessions.login(username: "nobody", password: "x", address: "10.1.1.1") else {
+            Issue.record("an unknown user must look like a wrong password"); return
+        }
+        #expect(WebSessions.decoyHash.split(separator: "$").count == 6)
+
+        // The client's own X-Forwarded-For is not the address: the peer is, unless the peer is a trusted proxy.
+        let peer = "192.0.2.7"
+        #expect(CentaurRequestContext.clientAddress(peer: peer, forwardedFor: "1.2.3.4", trustedProxies: []) == "192.0.2.7")
+        #expect(CentaurRequestContext.clientAddress(peer: peer, forwardedFor: "1.2.3.4, 198.51.100.9", trustedProxies: ["192.0.2.7"]) == "198.51.100.9")
+        #expect(CentaurRequestContext.clientAddress(peer: peer, forwardedFor: "1.2.3.4, 198.51.100.9", trustedProxies: ["192.0.2.7", "198.51.100.9"]) == "1.2.3.4")
+        #expect(CentaurRequestContext.clientAddress(peer: nil, forwardedFor: "1.2.3.4", trustedProxies: []) == "unknown")
+    }
+
     static func withServer(_ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents) async throws -> Void) async throws {
         let configuration = try ConfigurationLoader(environment: [:]).parse("""
             providers:

@@ -69,7 +69,7 @@ public struct BarcodeExtractor: Extractor {
         case .pdf:
             let pdf = scratch.file("input.pdf")
             try document.data.write(to: pdf)
-            let output = try await ExternalTool.pdftoppm.run(["-r", String(dpi), "-png", pdf.path, scratch.file("page").path])
+            let output = try await ExternalTool.pdftoppm.run(["-r", String(dpi), "-png", "-l", String(PDFLimits.maximumPages), pdf.path, scratch.file("page").path])
             guard output.status == 0 else { throw ToolError(tool: "pdftoppm", message: "pdftoppm could not render \(document.name): \(output.stderrText)") }
             let pages = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter { $0.hasPrefix("page") }.sorted()
             images = pages.enumerated().map { (scratch.file($0.element), $0.offset + 1) }

@@ -57,6 +57,7 @@ public struct DocumentPipeline: Sendable {
     /// Every source's extraction of one file.
     public func extract(_ document: Document, as givenType: DocumentType?,
                         progress: @Sendable (String) -> Void = { _ in }) async throws -> [Extraction] {
+        try await PDFLimits.check(document)
         let licenseType = DocumentType.driversLicense
         var symbols: [BarcodeExtractor.Symbol]?
         var license: (AAMVALicense, BarcodeExtractor.Symbol)?

@@ -35,6 +35,7 @@ public struct DocumentVerifier: Sendable {
 
     /// Why the file is not the expected document, or nil when it is.
     public func problem(with document: Document, expected: ExpectedDocument) async throws -> DocumentFinding? {
+        try await PDFLimits.check(document)
         let symbols = document.format == .pdf && expected == .formI9 ? [] : try await barcode.decode(document)
         let (license, barcodeProblem) = BarcodeExtractor.firstLicense(in: symbols)
         switch expected {

@@ -429,7 +429,16 @@ extension RuleFacts {
             guard let type = try? DocumentType.named(document.documentType) else { continue }
             namespaces[RuleFacts.namespace(of: type), default: [:]].merge(document.fields) { current, _ in current }
         }
-        let text = documents.compactMap(\.text).joined(separator: "\n")
+        // Every field of every source too, whatever its length: a long value in a narrow form field is cut from
+        // the page's printed text but not from the field.
+        var parts = documents.compactMap(\.text)
+        for document in documents {
+            for (name, value) in document.fields.sorted(by: { $0.key < $1.key }) {
+                if let string = value.stringValue { parts.append(string) }
+                for provenance in document.provenance[name] ?? [] { if let raw = provenance.raw, raw != value.stringValue { parts.append(raw) } }
+            }
+        }
+        let text = parts.joined(separator: "\n")
         self.init(documents: namespaces, today: today, marketState: marketState, minimumAge: minimumAge,
                   documentText: text.isEmpty ? nil : text)
     }

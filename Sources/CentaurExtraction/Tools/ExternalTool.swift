@@ -146,3 +146,28 @@ func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
         DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
 }
+
+/// Limits on what one uploaded PDF may ask of the document tools, checked before any page is rendered: a small
+/// file of thousands of blank pages must fail at once, not hold a worker for minutes.
+public enum PDFLimits {
+    /// The most pages a document may have (an I-9 has 4; a licence 1 or 2).
+    public static let maximumPages = 12
+
+    /// The page count `pdfinfo` reads; throws a ``DocumentError`` (never retried) when it is over the limit or unreadable.
+    public static func check(_ document: Document, maximumPages: Int = maximumPages) async throws {
+        guard document.format == .pdf else { return }
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let pdf = scratch.file("input.pdf")
+        try document.data.write(to: pdf)
+        let output = try await ExternalTool.pdfinfo.run([pdf.path], timeout: .seconds(20))
+        let text = String(decoding: output.stdout, as: UTF8.self)
+        guard output.status == 0, let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Pages:") }),
+              let pages = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) else {
+            throw DocumentError("\(document.name): the PDF cannot be read (\(output.stderrText.split(separator: "\n").first ?? "no page count"))")
+        }
+        guard pages <= maximumPages else {
+            throw DocumentError("\(document.name) has \(pages) pages; a document may have at most \(maximumPages). Upload only the document's own pages.")
+        }
+    }
+}

@@ -139,10 +139,16 @@ struct OnboardingEndpoints: Sendable {
                         })]
             }
         }
-        router.get("/api/admin/audit/verify") { _, _ in
+        router.get("/api/admin/audit/verify") { request, _ in
             await respond {
-                let entries = try await service.store.auditEntries(target: nil)
-                return try encode(AuditVerification.verify(entries, head: try await service.store.auditHead()))
+                var anchor: AuditVerification.Anchor?
+                if let text = request.uri.queryParameters["head"].map(String.init) {
+                    guard let parsed = AuditVerification.Anchor(text) else {
+                        throw WorkflowError(.invalid, "head must be SEQ:HASH as `centaur audit head` prints it (got \"\(text)\")")
+                    }
+                    anchor = parsed
+                }
+                return try encode(try await service.verifyAudit(anchor: anchor))
             }
         }
         router.get("/api/admin/dataset/stats") { _, _ in

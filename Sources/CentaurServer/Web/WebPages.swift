@@ -16,6 +16,8 @@ struct WebPages: Sendable {
     let onboarding: OnboardingService
     let store: SQLiteStore
     let templates: MustacheLibrary
+    /// Proxies whose `X-Forwarded-For` is believed (``ServerSettings/trustedProxies``).
+    var trustedProxies: Set<String> = []
 
     /// The templates shipped with the server (`Resources/templates/*.mustache`).
     static func loadTemplates() throws -> MustacheLibrary {
@@ -39,7 +41,7 @@ struct WebPages: Sendable {
             response.headers[.setCookie] = "\(Self.loginCookie)=\(token); Path=/review/login; Max-Age=3600; HttpOnly; Secure; SameSite=Strict"
             return response
         }
-        router.post("/review/login") { request, _ in
+        router.post("/review/login") { request, context in
             let form = try await Self.form(request)
             let username = form["username"] ?? "", password = form["password"] ?? ""
             let next = Self.safeNext(form["next"])
@@ -47,7 +49,7 @@ struct WebPages: Sendable {
                 return page("message", ["title": "Form expired", "heading": "Form expired",
                                         "text": "The sign-in form was missing its security token (CSRF). Open the sign-in page again."], status: .forbidden)
             }
-            let address = request.headers[HTTPField.Name("x-forwarded-for")!] ?? "direct"
+            let address = context.clientAddress(forwardedFor: request.headers[HTTPField.Name("x-forwarded-for")!], trustedProxies: trustedProxies)
             switch try await sessions.login(username: username, password: password, address: address) {
             case .signedIn(let secret, _):
                 var response = Self.redirect(next)
@@ -266,9 +268,14 @@ struct WebPages: Sendable {
         Response(status: .seeOther, headers: [.location: location])
     }
 
-    /// Only local paths: never redirect off the site after sign-in.
+    /// Only paths on this site: never redirect off it after sign-in. Browsers treat `\` as `/` and drop tabs and
+    /// newlines, so `/\evil.example` and `/<TAB>/evil.example` go off-site: anything but a plain absolute path with
+    /// no scheme or host after that normalisation goes to the default page.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//") else { return "/review" }
+        guard let next, next.hasPrefix("/") else { return "/review" }
+        guard next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\\" }) else { return "/review" }
+        guard !next.hasPrefix("//"), let components = URLComponents(string: next), components.scheme == nil, components.host == nil,
+              components.path.hasPrefix("/"), !components.path.hasPrefix("//") else { return "/review" }
         return next
     }
 

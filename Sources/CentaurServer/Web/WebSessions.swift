@@ -10,6 +10,8 @@ public struct WebSessions: Sendable {
     public var lifetime: TimeInterval = 12 * 3600
     let limiter = LoginLimiter()
     public static let cookieName = "centaur_session"
+    /// A hash of no one's password at the real cost: an unknown name is checked against it.
+    static let decoyHash = "scrypt$\(PasswordHasher.rounds)$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
     public init(store: any UserStore) { self.store = store }
 
@@ -26,14 +28,21 @@ public struct WebSessions: Sendable {
     }
 
     /// Checks the password; a success opens a session whose secret goes into the cookie.
+    ///
+    /// Failures are limited per name and address (5), per account from any address (20, so spreading guesses over
+    /// many addresses does not help) and per address over all names (50), each in 15 minutes. An unknown name costs
+    /// the same password hash as a wrong password, so timing does not tell which names exist.
     public func login(username: String, password: String, address: String, now: Date = Date()) async throws -> LoginResult {
-        let key = "\(username.lowercased())|\(address)"
-        if let wait = limiter.wait(key, now: now) { return .throttled(seconds: wait) }
-        guard let user = try await store.user(username: username), try await PasswordHasher.verify(password, hash: user.passwordHash) else {
-            limiter.fail(key, now: now)
+        let name = username.lowercased()
+        let keys = [("pair:\(name)|\(address)", 5), ("user:\(name)", 20), ("addr:\(address)", 50)]
+        if let wait = keys.compactMap({ limiter.wait($0.0, limit: $0.1, now: now) }).max() { return .throttled(seconds: wait) }
+        let user = try await store.user(username: username)
+        let verified = try await PasswordHasher.verify(password, hash: user?.passwordHash ?? Self.decoyHash)
+        guard let user, verified else {
+            for (key, _) in keys { limiter.fail(key, now: now) }
             return .wrongCredentials
         }
-        limiter.reset(key)
+        limiter.reset(keys[0].0)
         let secret = Self.random(32)
         let session = SessionRecord(idHash: Self.sha256(secret), userID: user.id, csrfToken: Self.random(24), createdAt: now,
                                     expiresAt: now.addingTimeInterval(lifetime))
@@ -86,13 +95,12 @@ public struct WebSessions: Sendable {
     static func same(_ a: String, _ b: String) -> Bool { constantTimeEqual(a.utf8, b.utf8) }
 }
 
-/// At most 5 failed sign-ins per name and address in 15 minutes.
+/// Failed sign-ins per key in a 15-minute window.
 final class LoginLimiter: Sendable {
     private let failures = Mutex<[String: [Date]]>([:])
-    let limit = 5
     let window: TimeInterval = 900
 
-    func wait(_ key: String, now: Date) -> Int? {
+    func wait(_ key: String, limit: Int, now: Date) -> Int? {
         failures.withLock { table in
             let recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < window }
             table[key] = recent

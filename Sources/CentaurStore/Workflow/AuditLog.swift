@@ -112,3 +112,81 @@ public struct AuditVerification: Sendable, Hashable, Codable {
         return AuditVerification(entries: entries.count, valid: true, firstBadSeq: nil, problem: nil, headHash: previous)
     }
 }
+
+extension AuditVerification {
+    /// A head recorded outside the database (`centaur audit head` printed it): the log must still contain entry
+    /// `seq` with exactly that hash, so deleting the newest entries and rewriting the head shows.
+    public struct Anchor: Sendable, Hashable {
+        public var seq: Int
+        public var hash: String
+
+        public init(seq: Int, hash: String) { self.seq = seq; self.hash = hash }
+
+        /// Parses `SEQ:HASH` (what `centaur audit head` prints).
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":")
+            guard parts.count == 2, let seq = Int(parts[0]), seq >= 0, parts[1].count == 64,
+                  parts[1].allSatisfy(\.isHexDigit) else { return nil }
+            self.init(seq: seq, hash: parts[1].lowercased())
+        }
+
+        public var description: String { "\(seq):\(hash)" }
+    }
+
+    /// The chain's verification, then the log checked against what the database says happened: a log emptied
+    /// or cut short while applications and decisions remain is not valid, whatever its head says.
+    /// - Parameters:
+    ///   - applications: every application id; each must have its `application.created` entry.
+    ///   - decisions: per application, how many reviewer decisions are stored; each needs its `review.decided` entry.
+    ///   - anchor: a head kept elsewhere, which the log must still reach.
+    public static func verify(_ entries: [AuditEntry], head: (seq: Int, hash: String)?, applications: [String],
+                              decisions: [String: Int], anchor: Anchor? = nil) -> AuditVerification {
+        var result = verify(entries, head: head)
+        guard result.valid else { return result }
+        func bad(_ problem: String, at seq: Int? = nil) -> AuditVerification {
+            AuditVerification(entries: entries.count, valid: false, firstBadSeq: seq ?? entries.count + 1, problem: problem, headHash: result.headHash)
+        }
+        if let anchor {
+            guard anchor.seq <= entries.count else {
+                return bad("the log ends at entry \(entries.count) but the anchored head is entry \(anchor.seq): entries were deleted", at: entries.count + 1)
+            }
+            let hash = anchor.seq == 0 ? AuditEntry.genesisHash : entries[anchor.seq - 1].hash
+            guard hash == anchor.hash else {
+                return bad("entry \(anchor.seq) is not the entry the anchored head names: the log was rewritten", at: anchor.seq)
+            }
+        }
+        if entries.isEmpty, !applications.isEmpty {
+            return bad("the log is empty but \(applications.count) application(s) exist: it was emptied", at: 1)
+        }
+        var created: Set<String> = []
+        var decided: [String: Int] = [:]
+        for entry in entries {
+            if entry.action == "application.created" { created.insert(entry.target) }
+            if entry.action == "review.decided" { decided[entry.target, default: 0] += 1 }
+        }
+        for id in applications.sorted() where !created.contains("application:\(id)") {
+            return bad("application \(id) has no application.created entry: entries were deleted")
+        }
+        for (id, count) in decisions.sorted(by: { $0.key < $1.key }) where (decided["application:\(id)"] ?? 0) < count {
+            return bad("application \(id) has \(count) decision(s) but \(decided["application:\(id)"] ?? 0) review.decided entries: entries were deleted")
+        }
+        result.problem = nil
+        return result
+    }
+}
+
+extension AuditVerification {
+    /// Verifies a store's audit log: the hash chain, its recorded head, and every application and decision in
+    /// the store having its entries (an emptied or cut log does not pass); with an anchor, also that the log still
+    /// reaches a head kept outside the database.
+    public static func verify(store: any WorkflowStore, anchor: Anchor? = nil) async throws -> AuditVerification {
+        let entries = try await store.auditEntries(target: nil)
+        let applications = try await store.applications(states: [], limit: Int.max)
+        var decisions: [String: Int] = [:]
+        for application in applications {
+            let count = try await store.decisions(applicationID: application.id).count
+            if count > 0 { decisions[application.id] = count }
+        }
+        return verify(entries, head: try await store.auditHead(), applications: applications.map(\.id), decisions: decisions, anchor: anchor)
+    }
+}
