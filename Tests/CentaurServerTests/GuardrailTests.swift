@@ -23,11 +23,13 @@ struct GuardrailTests {
     }
 
     /// Upstream answers come from `answers` in order (the last repeats).
-    static func withServer(_ guardrails: String, answers: [String],
+    static func withServer(_ guardrails: String, answers: [String], pii: String = "all", extra: String = "cache: { enabled: false }",
+                           seen: NIOLockedValueBox<[String]>? = nil,
                            _ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents, String, NIOLockedValueBox<Int>) async throws -> Void) async throws {
         let calls = NIOLockedValueBox(0)
         let upstream = try await FakeUpstream.start { request in
             let n = calls.withLockedValue { $0 += 1; return $0 }
+            seen?.withLockedValue { $0.append(String(decoding: request.body, as: UTF8.self)) }
             let answer = answers[min(n, answers.count) - 1]
             if (try? JSONValue(parsing: request.body))?["stream"] == true {
                 let chunk: JSONValue = ["id": "c", "object": "chat.completion.chunk", "model": "m", "choices": [["index": 0, "delta": ["content": .string(answer)], "finish_reason": .null]]]
@@ -39,11 +41,11 @@ struct GuardrailTests {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let yaml = """
             providers:
-              fake: { kind: openai, api_key: k, base_url: "\(upstream.baseURL)/v1", flavor: compatible, pii: all }
+              fake: { kind: openai, api_key: k, base_url: "\(upstream.baseURL)/v1", flavor: compatible, pii: \(pii) }
             models:
               m: { provider: fake, id: m }
             default_model: m
-            cache: { enabled: false }
+            \(extra)
             guardrails: \(guardrails)
             """
         let configuration = try ConfigurationLoader(environment: [:]).parse(yaml, source: "test.yaml")
@@ -127,6 +129,36 @@ struct GuardrailTests {
             #expect(status == .badRequest)
             let (streamStatus, _, text) = try await Self.ask(http, key, "Hi", stream: true)
             #expect(streamStatus == .badRequest || text.contains("longer than 10 characters"))
+        }
+    }
+
+    @Test("personal data the probes got through (an upper-case surname, a never-issued SSN, a lower-case name) reaches neither a pii: none provider nor the database")
+    func probedPIIGaps() async throws {
+        let seen = NIOLockedValueBox<[String]>([])
+        let raw = ["SAMPLETON", "078-05-1120", "078 05 1120", "jane roe"]
+        try await Self.withServer("{ pii_leak: flag }", answers: ["Noted."], pii: "none",
+                                  extra: "cache: { enabled: true }\ntraces: { capture: full }", seen: seen) { http, components, key, _ in
+            let text = "Applicant JANE SAMPLETON, SSN 078-05-1120 (also written 078 05 1120); hi, my name is jane roe."
+            #expect(try await Self.ask(http, key, text).0 == .ok)
+            #expect(try await Self.ask(http, key, text).0 == .ok)
+            let sent = seen.withLockedValue { $0 }
+            #expect(sent.count == 2)
+            for value in raw { #expect(sent.allSatisfy { !$0.contains(value) }, "\(value) reached the provider") }
+            await components.writer.flush()
+            let traces = try await components.store.traces(.init(limit: 10)).traces
+            #expect(traces.count == 2)
+            for trace in traces {
+                let bodies = (trace.requestBody ?? "") + (trace.responseBody ?? "")
+                #expect(!bodies.isEmpty)
+                for value in raw { #expect(!bodies.contains(value), "\(value) is in a trace") }
+            }
+            // The database files themselves (with the write-ahead log): nothing stores the raw values.
+            var database = ""
+            for suffix in ["", "-wal"] {
+                if let data = FileManager.default.contents(atPath: components.store.path + suffix) { database += String(decoding: data, as: UTF8.self) }
+            }
+            #expect(database.contains("PERSON"))
+            for value in raw { #expect(!database.contains(value), "\(value) is in the database file") }
         }
     }
 

@@ -90,3 +90,21 @@ public enum ResponseFormat: Sendable, Hashable, Codable {
         return nil
     }
 }
+
+extension ModelRequest {
+    /// About how many bytes of text the request holds (system prompt, text blocks, tool results; tool inputs counted
+    /// as 64 bytes each): cheap to work out, it decides whether scanning the text runs off the cooperative threads.
+    public var approximateTextSize: Int {
+        func size(_ blocks: [ContentBlock]) -> Int {
+            blocks.reduce(0) { total, block in
+                switch block {
+                case .text(let text): total + text.utf8.count
+                case .toolResult(let result): total + size(result.content)
+                case .toolUse: total + 64
+                default: total
+                }
+            }
+        }
+        return (system?.utf8.count ?? 0) + messages.reduce(0) { $0 + size($1.content) }
+    }
+}

@@ -27,3 +27,18 @@ extension Collection where Element == UInt8 {
         return zip(self, prefix).allSatisfy { $0.asciiLowercased == $1 }
     }
 }
+
+extension String {
+    /// Whether the text holds any of `words` (each lower-case ASCII bytes), ignoring ASCII case: one pass over the
+    /// UTF-8 bytes, no Foundation bridge per word.
+    public func containsASCII(anyOf words: [[UInt8]]) -> Bool {
+        var text = self
+        return text.withUTF8 { bytes in
+            for index in bytes.indices {
+                let first = bytes[index].asciiLowercased
+                for word in words where word.first == first && bytes[index...].hasASCIIPrefix(lowercased: word) { return true }
+            }
+            return false
+        }
+    }
+}

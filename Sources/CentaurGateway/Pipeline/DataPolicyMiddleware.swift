@@ -52,18 +52,20 @@ public struct DataPolicyMiddleware: GatewayMiddleware {
         self.detector = detector
     }
 
-    func prepare(_ request: ModelRequest, context: GatewayContext) -> (ModelRequest, TokenVault)? {
+    func prepare(_ request: ModelRequest, context: GatewayContext) async -> (ModelRequest, TokenVault)? {
         let allowed = policy.allowed(for: request.model)
         guard allowed.count < PIIType.allCases.count else { return nil }
         let vault = TokenVault()
-        let (redacted, counts) = Redactor(detector: detector, mode: .tokenize, allowed: allowed).redact(request, vault: vault)
+        let redactor = Redactor(detector: detector, mode: .tokenize, allowed: allowed)
+        // A large request is scanned off the cooperative threads (see ``CPUWork``).
+        let (redacted, counts) = await CPUWork.run(size: request.approximateTextSize) { redactor.redact(request, vault: vault) }
         guard !counts.isEmpty else { return nil }
         context.notes.set("pii_redacted", counts.summary)
         return (redacted, vault)
     }
 
     public func handle(_ request: ModelRequest, context: GatewayContext, next: GatewayHandler) async throws -> ModelStream {
-        guard let (redacted, vault) = prepare(request, context: context) else { return try await next(request, context) }
+        guard let (redacted, vault) = await prepare(request, context: context) else { return try await next(request, context) }
         let upstream = try await next(redacted, context)
         return .producing { continuation in
             var restorer = StreamEventRestorer(vault: vault)
@@ -74,7 +76,7 @@ public struct DataPolicyMiddleware: GatewayMiddleware {
     }
 
     public func respond(_ request: ModelRequest, context: GatewayContext, next: GatewayResponder) async throws -> ModelResponse {
-        guard let (redacted, vault) = prepare(request, context: context) else { return try await next(request, context) }
+        guard let (redacted, vault) = await prepare(request, context: context) else { return try await next(request, context) }
         return vault.restore(try await next(redacted, context))
     }
 }

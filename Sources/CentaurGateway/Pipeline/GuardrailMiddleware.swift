@@ -15,8 +15,11 @@ public struct GuardrailSettings: Sendable, Hashable {
 
     /// Terms (case-insensitive) that may appear in neither the request nor the answer.
     public var deny: [String] = []
-    /// Largest request text in characters (system + messages); nil: no limit.
-    public var maxInputCharacters: Int?
+    /// Largest request text in characters (system + messages); nil: no limit. By default one million characters
+    /// (about 250,000 tokens, more than any configured model reads): every scan is linear, but a bound keeps
+    /// one request from holding a core for long (`guardrails.max_input_chars`).
+    public var maxInputCharacters: Int? = GuardrailSettings.defaultMaxInputCharacters
+    public static let defaultMaxInputCharacters = 1_000_000
     /// Largest answer text in characters; nil: no limit.
     public var maxOutputCharacters: Int?
     /// Personal data in an answer that the request did not contain.
@@ -63,7 +66,7 @@ public struct GuardrailMiddleware: GatewayMiddleware {
 
     func checkInput(_ request: ModelRequest, context: GatewayContext) throws -> String {
         let text = Self.inputText(request)
-        if let limit = settings.maxInputCharacters, text.count > limit {
+        if let limit = settings.maxInputCharacters, text.utf8.count > limit, text.count > limit {
             throw Self.refuse("the request's text is \(text.count) characters; the limit is \(limit)")
         }
         if let term = deniedTerm(in: text) { throw Self.refuse("the request contains a denied term (\"\(term)\")") }
@@ -93,7 +96,7 @@ public struct GuardrailMiddleware: GatewayMiddleware {
         }
         if let term = deniedTerm(in: text) { throw Self.refuse("the answer contains a denied term (\"\(term)\")") }
         if settings.piiLeak != .off {
-            let leaked = detector.findings(in: text).filter { !input.contains($0.text) }
+            let leaked = detector.findings(in: text, notIn: input)
             if !leaked.isEmpty {
                 var counts = RedactionCounts()
                 counts.add(leaked)
@@ -103,8 +106,20 @@ public struct GuardrailMiddleware: GatewayMiddleware {
         }
     }
 
+    /// ``checkInput(_:context:)`` off the cooperative threads when the request is large.
+    func checkedInput(_ request: ModelRequest, context: GatewayContext) async throws -> String {
+        try await CPUWork.run(size: request.approximateTextSize) { try checkInput(request, context: context) }
+    }
+
+    /// ``checkOutput(_:input:context:)`` off the cooperative threads when the answer or the request is large.
+    func checkedOutput(_ text: String, input: String, context: GatewayContext) async throws {
+        try await CPUWork.run(size: text.utf8.count + (settings.piiLeak == .off ? 0 : input.utf8.count)) {
+            try checkOutput(text, input: input, context: context)
+        }
+    }
+
     public func respond(_ request: ModelRequest, context: GatewayContext, next: GatewayResponder) async throws -> ModelResponse {
-        let input = try checkInput(request, context: context)
+        let input = try await checkedInput(request, context: context)
         var response = try await next(request, context)
         if settings.schemaRepair, let schemaValue = request.responseFormat.schema {
             let schema = JSONSchema(schemaValue)
@@ -122,7 +137,7 @@ public struct GuardrailMiddleware: GatewayMiddleware {
                 }
             }
         }
-        try checkOutput(response.text + response.toolUses.map { $0.input.jsonString() }.joined(), input: input, context: context)
+        try await checkedOutput(response.text + response.toolUses.map { $0.input.jsonString() }.joined(), input: input, context: context)
         return response
     }
 
@@ -132,20 +147,30 @@ public struct GuardrailMiddleware: GatewayMiddleware {
     }
 
     public func handle(_ request: ModelRequest, context: GatewayContext, next: GatewayHandler) async throws -> ModelStream {
-        let input = try checkInput(request, context: context)
+        let input = try await checkedInput(request, context: context)
         let upstream = try await next(request, context)
+        // A denied term split across chunks is found in the last chunk plus the text just before it: each chunk is
+        // checked once with a short overlap, never the whole answer again (which made long streams quadratic).
+        let overlap = max(0, (settings.deny.map(\.count).max() ?? 0) - 1)
         return .producing { continuation in
             var text = ""
+            var characters = 0
             for try await event in upstream {
+                var chunk = ""
                 switch event {
-                case .textDelta(_, let chunk): text += chunk
-                case .toolInputDelta(_, let chunk): text += chunk
+                case .textDelta(_, let delta): chunk = delta
+                case .toolInputDelta(_, let delta): chunk = delta
                 default: break
                 }
-                // Limits and deny lists stop the stream as soon as they are crossed; the rest is checked at the end.
-                if let limit = settings.maxOutputCharacters, text.count > limit { throw Self.refuse("the answer is longer than \(limit) characters") }
-                if case .finish = event { try checkOutput(text, input: input, context: context) }
-                else if let term = deniedTerm(in: text) { throw Self.refuse("the answer contains a denied term (\"\(term)\")") }
+                if !chunk.isEmpty {
+                    let window = overlap > 0 ? String(text.suffix(overlap)) + chunk : ""
+                    text += chunk
+                    characters += chunk.count
+                    // Limits and deny lists stop the stream as soon as they are crossed; the rest is checked at the end.
+                    if let limit = settings.maxOutputCharacters, characters > limit { throw Self.refuse("the answer is longer than \(limit) characters") }
+                    if let term = deniedTerm(in: window) { throw Self.refuse("the answer contains a denied term (\"\(term)\")") }
+                }
+                if case .finish = event { try await checkedOutput(text, input: input, context: context) }
                 continuation.yield(event)
             }
         }

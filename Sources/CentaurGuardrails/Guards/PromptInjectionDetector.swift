@@ -39,19 +39,7 @@ public struct PromptInjectionDetector: Sendable {
 
     /// Whether the text holds any trigger word, ignoring ASCII case (every trigger is ASCII). A byte scan:
     /// this runs on every request, and Foundation's `contains` costs a bridge to `NSString` per word.
-    static func mayMatch(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in
-            let count = bytes.count
-            for index in 0..<count {
-                let first = bytes[index].asciiLowercased
-                for trigger in triggerBytes where trigger[0] == first && bytes[index...].hasASCIIPrefix(lowercased: trigger) {
-                    return true
-                }
-            }
-            return false
-        }
-    }
+    static func mayMatch(_ text: String) -> Bool { text.containsASCII(anyOf: triggerBytes) }
 
     /// Every heuristic that matches, strongest first.
     public func signals(in text: String) -> [Signal] {

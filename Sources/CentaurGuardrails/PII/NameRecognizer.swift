@@ -72,6 +72,7 @@ struct NameRecognizer {
         addresses(t, &used, into: &out)
         places(t, &used, into: &out)
         people(t, &used, into: &out)
+        lowercasePeople(t, &used, into: &out)
     }
 
     // MARK: Street addresses
@@ -94,7 +95,7 @@ struct NameRecognizer {
             var first = i
             // The line before: "Unit N Box N", "PSC N, Box N" or a ship's name.
             if i > 0, tokens[i - 1].line == tokens[i].line - 1 {
-                let previousLine = tokens.indices.filter { tokens[$0].line == tokens[i].line - 1 }
+                let previousLine = t.tokens(onLine: tokens[i].line - 1)
                 if let start = previousLine.first, ["unit", "psc"].contains(tokens[start].lower) || Self.ships.contains(tokens[start].lower) {
                     first = start
                 }
@@ -108,10 +109,13 @@ struct NameRecognizer {
     /// The lines after a street line: a city line of capitalised words is a place; "Country 12345" is a place and a postcode.
     func addressBlockLines(_ t: ScannedText, after street: PIIFinding, _ used: inout [Bool], into out: inout [PIIFinding]) {
         let tokens = t.tokens
-        guard let lastIndex = tokens.lastIndex(where: { $0.end <= street.end }) else { return }
+        guard let lastIndex = t.lastToken(endingBy: street.end) else { return }
         let streetLine = tokens[lastIndex].line
         for line in (streetLine + 1)...(streetLine + 4) {
-            let indices = tokens.indices.filter { tokens[$0].line == line && !used[$0] && tokens[$0].kind != .punctuation }
+            let onLine = t.tokens(onLine: line)
+            // A long line is no address line: it is not looked at (and the scan stays linear).
+            guard onLine.count <= 24 else { continue }
+            let indices = onLine.filter { !used[$0] && tokens[$0].kind != .punctuation }
             guard !indices.isEmpty, indices.count <= 6 else { continue }
             let words = indices.filter { tokens[$0].kind == .word }
             let numbers = indices.filter { tokens[$0].kind == .number }
@@ -131,6 +135,8 @@ struct NameRecognizer {
     func addresses(_ t: ScannedText, _ used: inout [Bool], into out: inout [PIIFinding]) {
         militaryAddresses(t, &used, into: &out)
         let tokens = t.tokens
+        // Where the first street address found so far ends (a unit line on its own needs one before it).
+        var lastStreet: Int? = out.filter { $0.type == .streetAddress }.map(\.end).min()
         var i = 0
         while i < tokens.count {
             guard !used[i] else { i += 1; continue }
@@ -138,11 +144,15 @@ struct NameRecognizer {
             var j = i
             var sawStreetWord = false, sawNumber = false, words = 0
             var end = i
-            while j < tokens.count, !used[j] {
+            var numbers = 0
+            // A run longer than any street line (more than 6 words or 8 numbers) cannot be one: stopping there keeps
+            // the scan linear on long lines of capitalised words (name lists, shouting), which would otherwise be
+            // walked again from every word.
+            while j < tokens.count, !used[j], words <= 6, numbers <= 8 {
                 let token = tokens[j]
                 if j > i, t.gapHasNewline(tokens[j - 1].end, token.start) { break }
-                if token.kind == .number, token.text.count <= 6 { sawNumber = true; end = j; j += 1; continue }
-                if token.kind == .alphanumeric, token.text.count <= 5 { sawNumber = true; end = j; j += 1; continue }
+                if token.kind == .number, token.text.count <= 6 { sawNumber = true; numbers += 1; end = j; j += 1; continue }
+                if token.kind == .alphanumeric, token.text.count <= 5 { sawNumber = true; numbers += 1; end = j; j += 1; continue }
                 if token.kind == .word, token.capitalized || isStreetWord(token) || Self.particles.contains(token.lower) || token.allCaps {
                     if isStreetWord(token) { sawStreetWord = true }
                     words += 1; end = j; j += 1; continue
@@ -166,6 +176,7 @@ struct NameRecognizer {
                 let start = tokens[i].start, stop = tokens[last].end
                 let street = PIIFinding(type: .streetAddress, start: start, end: stop, score: 0.7, text: t.text(start, stop))
                 out.append(street)
+                lastStreet = min(lastStreet ?? stop, stop)
                 for m in i...last { used[m] = true }
                 addressBlockLines(t, after: street, &used, into: &out)
                 i = last + 1
@@ -175,7 +186,7 @@ struct NameRecognizer {
             if Self.unitWords.contains(tokens[i].lower), tokens[i].capitalized || tokens[i].lower == "apt" {
                 var k = i + 1
                 if k < tokens.count, tokens[k].text == "." { k += 1 }
-                if k < tokens.count, tokens[k].kind == .number, out.contains(where: { $0.type == .streetAddress && $0.end <= tokens[i].start }) {
+                if k < tokens.count, tokens[k].kind == .number, let street = lastStreet, street <= tokens[i].start {
                     out.append(PIIFinding(type: .streetAddress, start: tokens[i].start, end: tokens[k].end, score: 0.6, text: t.text(tokens[i].start, tokens[k].end)))
                     for m in i...k { used[m] = true }
                     i = k + 1
@@ -257,6 +268,11 @@ struct NameRecognizer {
             while k < tokens.count, !used[k], t.gapIsSpaces(tokens[k - 1].end, tokens[k].start) {
                 let token = tokens[k]
                 if isNameToken(token) { last = k; k += 1; continue }
+                // An upper-case word after a known first name is a surname the lists may not hold ("JANE SAMPLETON").
+                if token.kind == .word, token.allCaps, tokens[k - 1].capitalized, isFirstName(tokens[k - 1].lower), !isOrdinary(tokens[k - 1].lower),
+                   !isOrdinary(token.lower) {
+                    last = k; k += 1; continue
+                }
                 if token.text == ".", tokens[k - 1].text.count == 1, tokens[k - 1].capitalized { last = k; k += 1; continue }
                 if Self.particles.contains(token.lower), k + 1 < tokens.count, isNameToken(tokens[k + 1]) { k += 1; continue }
                 break
@@ -279,6 +295,34 @@ struct NameRecognizer {
                 for m in first...last { used[m] = true }
             }
             i = max(last + 1, i + 1)
+        }
+    }
+
+    /// Words after which a lower-case known first name is a name ("my name is jane roe", "i'm jane").
+    static let introductions: [[String]] = [["name", "is"], ["i'm"], ["im"], ["i", "am"], ["called"], ["named"], ["this", "is"]]
+    /// Bytes of which one is in every text with an introduction (the detector's fast path looks for them).
+    static let introductionWords: [[UInt8]] = ["name", "i'm", "im ", "i am", "called", "this is"].map { Array($0.utf8) }
+
+    /// People written in lower case, which capitalisation cannot find: a known first name (no ordinary word)
+    /// right after an introduction, with the next word when it is a surname or no ordinary word.
+    func lowercasePeople(_ t: ScannedText, _ used: inout [Bool], into out: inout [PIIFinding]) {
+        let tokens = t.tokens
+        for i in tokens.indices where !used[i] && tokens[i].kind == .word && !tokens[i].capitalized
+            && isFirstName(tokens[i].lower) && !isOrdinary(tokens[i].lower) {
+            let introduced = Self.introductions.contains { phrase in
+                guard i >= phrase.count else { return false }
+                return zip(tokens[(i - phrase.count)..<i], phrase).allSatisfy { $0.lower == $1 }
+            }
+            guard introduced else { continue }
+            var last = i
+            if i + 1 < tokens.count, !used[i + 1], tokens[i + 1].kind == .word, !tokens[i + 1].capitalized,
+               t.gapIsOneSpace(tokens[i].end, tokens[i + 1].start),
+               isSurname(tokens[i + 1].lower) || !isOrdinary(tokens[i + 1].lower) {
+                last = i + 1
+            }
+            out.append(PIIFinding(type: .person, start: tokens[i].start, end: tokens[last].end, score: 0.6,
+                                  text: t.text(tokens[i].start, tokens[last].end)))
+            for m in i...last { used[m] = true }
         }
     }
 
@@ -305,7 +349,7 @@ struct NameRecognizer {
         if hasTitleBefore(t, first) { evidence += 0.6 }
         if before.contains(where: Self.personBefore.contains) { evidence += 0.25 }
         if after.contains(where: Self.personAfter.contains) { evidence += 0.2 }
-        let next = t.tokens.firstIndex { $0.start >= t.tokens[last].end }
+        let next = t.firstToken(startingFrom: t.tokens[last].end)
         if let next, t.tokens[next].text == ":" || t.tokens[next].text == ",", t.tokens[first].startsSentence || (first > 0 && t.tokens[first - 1].text == ",") {
             evidence += 0.25  // "Ella: …", "Aloisia, can I …", lists of names
         }

@@ -1,3 +1,4 @@
+import CentaurCore
 /// Finds personal data in text with Centaur's own recognisers (no model, no network): structured identifiers
 /// by pattern, checksum and context words, then people, places and street addresses by capitalisation,
 /// shipped word lists and context. Findings never overlap: the higher-scoring one wins.
@@ -20,8 +21,10 @@ public struct PIIDetector: Sendable {
     }
 
     public func findings(in text: String) -> [PIIFinding] {
-        // Every recogniser needs a capital letter, a digit, "@" or ":" (IPv6): text without any has nothing to find.
-        guard text.unicodeScalars.contains(where: { ScannedText.isUppercase($0) || ScannedText.isDigit($0) || $0 == "@" || $0 == ":" }) else {
+        // Every recogniser needs a capital letter, a digit, "@" or ":" (IPv6), except lower-case names after an
+        // introduction ("my name is jane roe"): text with none of these has nothing to find.
+        guard text.unicodeScalars.contains(where: { ScannedText.isUppercase($0) || ScannedText.isDigit($0) || $0 == "@" || $0 == ":" })
+            || text.containsASCII(anyOf: NameRecognizer.introductionWords) else {
             return []
         }
         let scanned = ScannedText(text)
@@ -39,12 +42,47 @@ public struct PIIDetector: Sendable {
         return all
     }
 
+    /// The findings in `text` whose value does not occur in `reference` (personal data an answer holds that its
+    /// request did not). Linear in both texts: a value is first looked up word by word in the reference's words, and
+    /// only the first ``maximumSubstringChecks`` distinct values whose words all occur are confirmed by a substring
+    /// search; past that the word check decides.
+    public func findings(in text: String, notIn reference: String) -> [PIIFinding] {
+        let found = findings(in: text)
+        guard !found.isEmpty else { return [] }
+        guard !reference.isEmpty else { return found }
+        var words = Set<String>()
+        for token in ScannedText(reference).tokens where token.kind != .punctuation {
+            words.insert(token.text)
+            // "Roe's" holds "Roe".
+            if token.text.hasSuffix("'s") || token.text.hasSuffix("\u{2019}s") { words.insert(String(token.text.dropLast(2))) }
+        }
+        var decided: [String: Bool] = [:]
+        var substringChecks = 0
+        return found.filter { finding in
+            if let inReference = decided[finding.text] { return !inReference }
+            var inReference = ScannedText(finding.text).tokens.allSatisfy { $0.kind == .punctuation || words.contains($0.text) }
+            if inReference, substringChecks < Self.maximumSubstringChecks {
+                substringChecks += 1
+                inReference = reference.contains(finding.text)
+            }
+            decided[finding.text] = inReference
+            return !inReference
+        }
+    }
+
+    /// How many values ``findings(in:notIn:)`` confirms by a search through the whole reference.
+    static let maximumSubstringChecks = 32
+
     /// Keeps the best of overlapping findings (higher score, then longer), in text order.
     static func resolveOverlaps(_ findings: [PIIFinding]) -> [PIIFinding] {
+        guard findings.count > 1 else { return findings }
         let ranked = findings.sorted { ($0.score, $0.end - $0.start, -$0.start) > ($1.score, $1.end - $1.start, -$1.start) }
+        // Which offsets a kept finding covers: each check costs the finding's length, not the number kept.
+        var covered = [Bool](repeating: false, count: (findings.map(\.end).max() ?? 0) + 1)
         var kept: [PIIFinding] = []
-        for finding in ranked where !kept.contains(where: { $0.start < finding.end && finding.start < $0.end }) {
+        for finding in ranked where finding.start < finding.end && !covered[finding.start..<finding.end].contains(true) {
             kept.append(finding)
+            for offset in finding.start..<finding.end { covered[offset] = true }
         }
         return kept.sorted { ($0.start, $0.end) < ($1.start, $1.end) }
     }

@@ -252,12 +252,15 @@ enum PatternRecognizers {
                     add(.usITIN, hasAny(context, itinContext) ? 0.95 : 0.6)
                     continue
                 }
-                if dashed324, ssnValid(digits) {
-                    add(.usSSN, hasAny(context, ssnContext) ? 1.0 : 0.7)
+                // Redaction errs towards redacting: an SSN-shaped number is one whether or not it could be issued
+                // (078-05-1120, 000-…, 9xx-…). Validity only raises the score.
+                if dashed324 {
+                    let valid = ssnValid(digits)
+                    add(.usSSN, hasAny(context, ssnContext) ? (valid ? 1.0 : 0.9) : (valid ? 0.7 : 0.6))
                     continue
                 }
                 if run.groups.count == 1 {
-                    if hasAny(before, ssnContext), ssnValid(digits) { add(.usSSN, 0.9); continue }
+                    if hasAny(before, ssnContext) { add(.usSSN, ssnValid(digits) ? 0.9 : 0.8); continue }
                     if hasAny(before, routingContext), abaValid(digits) { add(.abaRoutingNumber, 0.9); continue }
                     if hasAny(before, passportContext) { add(.usPassport, 0.85); continue }
                     if hasAny(before, aNumberContext) { add(.uscisANumber, 0.8); continue }

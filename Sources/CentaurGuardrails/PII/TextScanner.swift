@@ -22,10 +22,19 @@ struct ScannedText {
 
     let scalars: [Unicode.Scalar]
     var tokens: [Token] = []
+    /// `lineStarts[n]` is the index of the first token on line n or after it; one entry more than there are lines.
+    private(set) var lineStarts: [Int] = []
 
     init(_ text: String) {
         scalars = Array(text.unicodeScalars)
         tokenize()
+        let lines = (tokens.last?.line ?? -1) + 1
+        lineStarts.reserveCapacity(lines + 1)
+        var index = 0
+        for line in 0...lines {
+            while index < tokens.count, tokens[index].line < line { index += 1 }
+            lineStarts.append(index)
+        }
     }
 
     func text(_ start: Int, _ end: Int) -> String {
@@ -117,14 +126,40 @@ struct ScannedText {
         }
     }
 
+    /// The index of the last token that ends at or before `offset`, or nil. A binary search: tokens are in text
+    /// order and never overlap, so every lookup stays logarithmic and a scan over the text stays linear.
+    func lastToken(endingBy offset: Int) -> Int? {
+        var low = 0, high = tokens.count
+        while low < high {
+            let middle = (low + high) / 2
+            if tokens[middle].end <= offset { low = middle + 1 } else { high = middle }
+        }
+        return low == 0 ? nil : low - 1
+    }
+
+    /// The index of the first token that starts at or after `offset`, or nil.
+    func firstToken(startingFrom offset: Int) -> Int? {
+        var low = 0, high = tokens.count
+        while low < high {
+            let middle = (low + high) / 2
+            if tokens[middle].start < offset { low = middle + 1 } else { high = middle }
+        }
+        return low == tokens.count ? nil : low
+    }
+
+    /// The indices of the tokens on a 0-based line (empty past the last line).
+    func tokens(onLine line: Int) -> Range<Int> {
+        guard line >= 0, line + 1 < lineStarts.count else { return tokens.count..<tokens.count }
+        return lineStarts[line]..<lineStarts[line + 1]
+    }
+
     /// The lower-cased words within `window` tokens before `index` (and after, when `after` is set).
     func context(around start: Int, _ end: Int, window: Int = 6, after: Bool = true) -> [String] {
         var words: [String] = []
-        let before = tokens.lastIndex { $0.end <= start } ?? -1
-        if before >= 0 {
+        if let before = lastToken(endingBy: start) {
             for t in tokens[max(0, before - window + 1)...before] where t.kind != .punctuation { words.append(t.lower) }
         }
-        if after, let next = tokens.firstIndex(where: { $0.start >= end }) {
+        if after, let next = firstToken(startingFrom: end) {
             for t in tokens[next..<min(tokens.count, next + window)] where t.kind != .punctuation { words.append(t.lower) }
         }
         return words

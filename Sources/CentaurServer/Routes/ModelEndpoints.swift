@@ -32,16 +32,15 @@ struct ModelEndpoints: Sendable {
             } catch {
                 throw APIError(.payloadTooLarge, "the request body is larger than the limit of \(settings.maxBodyBytes) bytes")
             }
-            let body = try parseBody(data)
-            let modelRequest: ModelRequest
-            let stream: Bool
-            var includeUsage = false
-            if anthropic {
-                let parsed = try AnthropicMessagesTranslation.parse(body)
-                (modelRequest, stream) = (parsed.request, parsed.stream)
-            } else {
+            // A large body is parsed off the cooperative threads (see CPUWork), so it never stalls other requests.
+            let (modelRequest, stream, includeUsage) = try await CPUWork.run(size: data.count) {
+                let body = try parseBody(data)
+                if anthropic {
+                    let parsed = try AnthropicMessagesTranslation.parse(body)
+                    return (parsed.request, parsed.stream, false)
+                }
                 let parsed = try OpenAIChatTranslation.parse(body)
-                (modelRequest, stream, includeUsage) = (parsed.request, parsed.stream, parsed.includeUsage)
+                return (parsed.request, parsed.stream, parsed.includeUsage)
             }
             var gatewayContext = GatewayContext(
                 caller: context.key.map { CallerIdentity(keyID: $0.id, keyName: $0.name, team: $0.team,
