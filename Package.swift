@@ -222,6 +222,7 @@ let package = Package(
             name: "CentaurServerTests",
             dependencies: [
                 "CentaurServer", "CentaurEvals", "CentaurTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -27,6 +27,8 @@ public struct CentaurServerComponents: Sendable {
     /// Web sign-in and sessions; the page templates.
     public let sessions: WebSessions
     let templates: Mustache.MustacheLibrary
+    /// The pages' Content-Security-Policy (the hashes of the templates' scripts).
+    let contentSecurityPolicy: String
     /// Budgets per key and team.
     public let ledger: BudgetLedger
     /// The onboarding workflow and its extraction worker.
@@ -84,18 +86,20 @@ public struct CentaurServerComponents: Sendable {
             pipeline: pipeline, signal: signal, logger: logger)
         worker = ExtractionWorker(service: onboarding, signal: signal, pollInterval: settings.workerPollInterval)
         sessions = WebSessions(store: store)
-        templates = try WebPages.loadTemplates()
+        (templates, contentSecurityPolicy) = try WebPages.loadTemplates()
     }
 
     /// The Hummingbird router with every endpoint.
     public func makeRouter() -> Hummingbird.Router<CentaurRequestContext> {
         let router = Hummingbird.Router(context: CentaurRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: AuthMiddleware(keys: keys, requireKeys: settings.requireKeys))
         ModelEndpoints(gateway: gateway, settings: settings, configuration: configuration).register(on: router)
         AdminEndpoints(store: store, writer: writer).register(on: router)
         MetricsEndpoint(registry: metrics, writer: writer).register(on: router)
         OnboardingEndpoints(service: onboarding, settings: settings).register(on: router)
-        WebPages(sessions: sessions, onboarding: onboarding, store: store, templates: templates, trustedProxies: settings.trustedProxies).register(on: router)
+        WebPages(sessions: sessions, onboarding: onboarding, store: store, templates: templates, contentSecurityPolicy: contentSecurityPolicy,
+                 trustedProxies: settings.trustedProxies).register(on: router)
         return router
     }
 

@@ -17,6 +17,26 @@ struct DocumentCLITests {
         return (output.status, String(decoding: output.stdout, as: UTF8.self), output.stderrText)
     }
 
+    static let adversarial = SharedData.repository.appendingPathComponent(".centaur/samples/adversarial")
+
+    @Test("extract on a junk barcode reports the barcode error and invents nothing; on a blank image, that nothing could be read (exit 3)",
+          .enabled(if: FileManager.default.fileExists(atPath: adversarial.path) || ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_SAMPLES"] == "1"))
+    func nothingTrustworthy() async throws {
+        let junk = try await Self.run(["extract", "--type", "us-drivers-license", Self.adversarial.appendingPathComponent("junk-barcode.png").path])
+        #expect(junk.status == 3, "\(junk.stderr)")
+        #expect(junk.stdout.contains("finding: barcode_invalid") && junk.stdout.contains("no '@' compliance indicator"), "\(junk.stdout)")
+        #expect(junk.stdout.contains("(no trustworthy field found)"))
+        #expect(!junk.stdout.contains("JOHN") && !junk.stdout.contains("[model"), "no model was asked to imagine values: \(junk.stdout)")
+        #expect(junk.stderr.contains("nothing trustworthy"))
+
+        let blank = try await Self.run(["extract", "--json", "--type", "us-drivers-license", Self.adversarial.appendingPathComponent("blank.png").path])
+        #expect(blank.status == 3, "\(blank.stderr)")
+        let json = try JSONValue(parsing: blank.stdout)
+        #expect(json["fields"] == [:])
+        #expect(json["findings"]?.arrayValue?.compactMap { $0["code"]?.stringValue } == ["nothing_read", "barcode_missing"])
+        #expect(json["attempts"] == [])
+    }
+
     @Test("extract --json prints the fields, provenance and usage of an I-9")
     func extractJSON() async throws {
         let result = try await Self.run(["extract", "--json", SharedData.url("i9/filled-03.pdf").path])

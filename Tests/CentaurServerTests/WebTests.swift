@@ -5,6 +5,7 @@ import CentaurReview
 @testable import CentaurServer
 import CentaurEvals
 import CentaurStore
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -20,7 +21,7 @@ struct WebTests {
     /// Renders a template with fixed values and compares it with its golden file byte for byte
     /// (CENTAUR_RECORD_GOLDEN=1 rewrites the files).
     static func check(_ template: String, _ values: [String: Any]) throws {
-        let html = try #require(try WebPages.loadTemplates().render(values, withTemplate: template))
+        let html = try #require(try WebPages.loadTemplates().library.render(values, withTemplate: template))
         let file = golden.appendingPathComponent("\(template).html")
         if ProcessInfo.processInfo.environment["CENTAUR_RECORD_GOLDEN"] == "1" {
             try html.write(to: file, atomically: true, encoding: .utf8)
@@ -60,6 +61,18 @@ struct WebTests {
             "hasUngrounded": true, "ungrounded": [["field": "suffix", "value": "JR", "source": "model:small", "document": "front.png"]],
             "audit": [["seq": 1, "at": "2026-11-23T10:00:00.000Z", "actor": "applicant", "action": "application.created", "after": "{\"state\":\"created\"}"]],
         ])
+    }
+
+    @Test("image sizes are read from PNG and JPEG headers, for outlining values on the document", .enabled(if: FileManager.default.fileExists(atPath: repository.appendingPathComponent(".centaur/samples/person-01/license-front.jpg").path)))
+    func imageSizes() throws {
+        let samples = Self.repository.appendingPathComponent(".centaur/samples/person-01")
+        let png = try #require(ImageSize.of(try Data(contentsOf: samples.appendingPathComponent("license-front.png"))))
+        #expect(png.width == 1100 && png.height == 700)
+        let jpeg = try #require(ImageSize.of(try Data(contentsOf: samples.appendingPathComponent("license-front.jpg"))))
+        #expect(jpeg.width == 1100 && jpeg.height == 700)
+        let back = try #require(ImageSize.of(try Data(contentsOf: samples.appendingPathComponent("license-back.png"))))
+        #expect(back.width == 1112 && back.height == 356, "ZXingWriter's rendering of the barcode, as file(1) reads it")
+        #expect(ImageSize.of(Data("%PDF-1.7".utf8)) == nil)
     }
 
     @Test("after sign-in only paths on this site are followed: backslashes, tabs and schemes go to the default page")
@@ -158,6 +171,53 @@ struct WebTests {
             #expect(setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("SameSite=Strict"))
             let queue = try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(ok)])
             #expect(queue.status == .ok && String(buffer: queue.body).contains("Review queue"))
+        }
+    }
+
+    /// The inline scripts of a page, each as its CSP source (`'sha256-…'`).
+    static func scriptSources(_ html: String) -> [String] {
+        var sources: [String] = []
+        var rest = Substring(html)
+        while let open = rest.range(of: "<script>"), let close = rest[open.upperBound...].range(of: "</script>") {
+            sources.append("'sha256-\(Data(SHA256.hash(data: Data(rest[open.upperBound..<close.lowerBound].utf8))).base64EncodedString())'")
+            rest = rest[close.upperBound...]
+        }
+        return sources
+    }
+
+    @Test("security headers: nosniff and no-referrer everywhere; pages run only their own scripts and are never framed; documents are sandboxed")
+    func securityHeaders() async throws {
+        try await Self.withServer { http, components in
+            let (application, token) = try await components.onboarding.create(marketState: "IL")
+            let sample = Self.repository.appendingPathComponent(".centaur/samples/person-01/license-back.png")
+            guard let back = FileManager.default.contents(atPath: sample.path) else {
+                Issue.record("run scripts/generate-samples")
+                return
+            }
+            let document = try await components.onboarding.upload(applicationID: application.id, kind: .licenseBack, name: "x<script>.png\"; evil", data: back).id
+            let login = try await http.execute(uri: "/review/login", method: .get)
+            let apply = try await http.execute(uri: "/apply/\(token)", method: .get)
+            let queue = try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(try await Self.login(http, "ana"))])
+            let health = try await http.execute(uri: "/healthz", method: .get)
+            let missing = try await http.execute(uri: "/api/applications/nope", method: .get)
+            for response in [login, apply, queue, health, missing] {
+                #expect(response.headers[HTTPField.Name("x-content-type-options")!] == "nosniff")
+                #expect(response.headers[HTTPField.Name("referrer-policy")!] == "no-referrer")
+            }
+            let applyHTML = String(buffer: apply.body)
+            #expect(apply.status == .ok && !Self.scriptSources(applyHTML).isEmpty, "the applicant page has its upload script")
+            #expect(!applyHTML.contains("'Bearer \(token)'"), "the token reaches the script through a data attribute")
+            for page in [login, apply, queue] {
+                let policy = try #require(page.headers[HTTPField.Name("content-security-policy")!])
+                #expect(policy.contains("frame-ancestors 'none'") && policy.contains("default-src 'none'"))
+                #expect(!policy.contains("script-src 'unsafe-inline'"))
+                for source in Self.scriptSources(String(buffer: page.body)) { #expect(policy.contains(source), "a script on the page would not run") }
+                #expect(page.headers[HTTPField.Name("x-frame-options")!] == "DENY")
+            }
+            let served = try await http.execute(uri: "/apply/\(token)/documents/\(document)", method: .get)
+            #expect(served.status == .ok)
+            #expect(served.headers[HTTPField.Name("content-security-policy")!]?.hasPrefix("sandbox;") == true)
+            #expect(served.headers[HTTPField.Name("content-disposition")!] == #"inline; filename="xscript.pngevil""#)
         }
     }
 

@@ -173,8 +173,7 @@ struct OnboardingEndpoints: Sendable {
 
     private func documentResponse(_ applicationID: String, _ documentID: String) async throws -> Response {
         let (record, data) = try await service.documentData(applicationID: applicationID, documentID: documentID)
-        return Response(status: .ok, headers: [.contentType: record.mediaType, .cacheControl: "private, no-store"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return SecurityHeaders.document(record, data)
     }
 
     private func body(_ request: Request) async throws -> Data {

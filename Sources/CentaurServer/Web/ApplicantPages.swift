@@ -18,8 +18,7 @@ extension WebPages {
         router.get("/apply/{token}/documents/{documentID}") { _, context in
             guard let application = try await onboarding.application(token: context.parameters.get("token") ?? "") else { return notFound() }
             let (record, data) = try await onboarding.documentData(applicationID: application.id, documentID: context.parameters.get("documentID") ?? "")
-            return Response(status: .ok, headers: [.contentType: record.mediaType, .cacheControl: "private, no-store"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            return SecurityHeaders.document(record, data)
         }
         router.post("/apply/{token}/confirm") { request, context in
             let token = context.parameters.get("token") ?? ""

@@ -39,7 +39,9 @@ extension WebPages {
                 let results = try await store.results(runID: id).compactMap { try? JSONDecoder().decode(CaseResult.self, from: Data($0.detail.utf8)) }
                 let html = HTMLReport.render(EvalRun(id: run.id, suite: run.suite, description: run.description, startedAt: run.startedAt,
                                                      endedAt: run.endedAt ?? run.startedAt, status: run.status, results: results))
-                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                                                       SecurityHeaders.contentSecurityPolicy: SecurityHeaders.staticPagePolicy,
+                                                       SecurityHeaders.frameOptions: "DENY"],
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
             }
         }

@@ -16,21 +16,26 @@ struct WebPages: Sendable {
     let onboarding: OnboardingService
     let store: SQLiteStore
     let templates: MustacheLibrary
+    /// The pages' Content-Security-Policy, with the hashes of the templates' scripts (``SecurityHeaders``).
+    let contentSecurityPolicy: String
     /// Proxies whose `X-Forwarded-For` is believed (``ServerSettings/trustedProxies``).
     var trustedProxies: Set<String> = []
 
-    /// The templates shipped with the server (`Resources/templates/*.mustache`).
-    static func loadTemplates() throws -> MustacheLibrary {
+    /// The templates shipped with the server (`Resources/templates/*.mustache`) and the Content-Security-Policy that
+    /// lets exactly their scripts run.
+    static func loadTemplates() throws -> (library: MustacheLibrary, contentSecurityPolicy: String) {
         var library = MustacheLibrary()
         guard let directory = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources")
             ?? Bundle.module.url(forResource: "templates", withExtension: nil) else {
             throw StoreError("the web templates are missing from the server's resources")
         }
-        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".mustache") {
+        var texts: [String] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() where file.hasSuffix(".mustache") {
             let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
             try library.register(text, named: String(file.dropLast(".mustache".count)))
+            texts.append(text)
         }
-        return library
+        return (library, SecurityHeaders.pagePolicy(scriptHashes: try SecurityHeaders.scriptHashes(in: texts)))
     }
 
     func register(on router: Hummingbird.Router<CentaurRequestContext>) {
@@ -94,8 +99,7 @@ struct WebPages: Sendable {
             try await signedIn(request) { _, _ in
                 let (record, data) = try await onboarding.documentData(applicationID: context.parameters.get("id") ?? "",
                                                                        documentID: context.parameters.get("documentID") ?? "")
-                return Response(status: .ok, headers: [.contentType: record.mediaType, .cacheControl: "private, no-store"],
-                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+                return SecurityHeaders.document(record, data)
             }
         }
         router.post("/review/applications/{id}/decision") { request, context in
@@ -184,8 +188,7 @@ struct WebPages: Sendable {
         }
         var values: [String: Any] = [
             "id": detail.application.id, "state": detail.application.state, "risk": detail.application.risk, "reasons": detail.reasons,
-            "documents": detail.documents.map { ["id": $0.id, "application": $0.applicationID, "kind": $0.kind, "name": $0.name,
-                                                 "image": $0.mediaType.hasPrefix("image/"), "superseded": $0.superseded] as [String: Any] },
+            "documents": try await documentRows(detail),
             "extracted": extracted,
             "rules": detail.ruleResults.filter { $0.outcome == .fired }.map { ["severity": $0.severity.rawValue, "rule": $0.rule, "description": $0.description] },
             "adjustments": detail.adjustments.map { adjustment -> [String: Any] in
@@ -222,7 +225,7 @@ struct WebPages: Sendable {
     func page(_ template: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         let html = templates.render(values, withTemplate: template) ?? "<!doctype html><title>Error</title><p>Template \(template) is missing."
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                                                  HTTPField.Name("x-frame-options")!: "DENY"],
+                                                  SecurityHeaders.frameOptions: "DENY", SecurityHeaders.contentSecurityPolicy: contentSecurityPolicy],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
@@ -244,6 +247,35 @@ struct WebPages: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The documents, each image with the boxes where a source recorded a value (the barcode's outline), as
+    /// percentages of the image so they stay on the value at any zoom.
+    func documentRows(_ detail: ReviewDetail) async throws -> [[String: Any]] {
+        var rows: [[String: Any]] = []
+        for record in detail.documents {
+            var row: [String: Any] = ["id": record.id, "application": record.applicationID, "kind": record.kind, "name": record.name,
+                                      "image": record.mediaType.hasPrefix("image/"), "superseded": record.superseded]
+            let items = detail.evidence.filter { item in item.boxes.contains { $0.document == record.name && $0.box.unit == "px" } }
+            if !record.superseded, !items.isEmpty,
+               let (_, data) = try? await onboarding.documentData(applicationID: record.applicationID, documentID: record.id),
+               let size = ImageSize.of(data) {
+                var boxes: [String: (BoundingBox, [String])] = [:]
+                for item in items {
+                    for box in item.boxes where box.document == record.name && box.box.unit == "px" {
+                        let key = "\(box.box.x),\(box.box.y),\(box.box.width),\(box.box.height)"
+                        boxes[key, default: (box.box, [])].1.append(item.label)
+                    }
+                }
+                row["boxes"] = boxes.values.sorted { $0.0.y < $1.0.y }.map { box, labels -> [String: Any] in
+                    func percent(_ value: Double, _ total: Int) -> String { String(format: "%.2f", max(0, min(100, value * 100 / Double(total)))) }
+                    return ["left": percent(box.x, size.width), "top": percent(box.y, size.height), "width": percent(box.width, size.width),
+                            "height": percent(box.height, size.height), "labels": labels.joined(separator: ", ")]
+                }
+            }
+            rows.append(row)
+        }
+        return rows
+    }
 
     /// One row of the evidence checklist, worded for a reviewer.
     static func evidenceRow(_ item: EvidenceItem) -> [String: Any] {
@@ -297,4 +329,28 @@ struct WebPages: Sendable {
     static func text(_ value: JSONValue) -> String { value.stringValue ?? (value == .null ? "—" : value.jsonString()) }
 
     static func time(_ date: Date) -> String { AuditEntry.timestamp(date).replacingOccurrences(of: "T", with: " ").prefix(16) + " UTC" }
+}
+
+/// The pixel size of a PNG or JPEG from its header, without decoding the image.
+enum ImageSize {
+    static func of(_ data: Data) -> (width: Int, height: Int)? {
+        let bytes = [UInt8](data.prefix(65_536))
+        func be(_ at: Int, _ count: Int) -> Int? {
+            guard at + count <= bytes.count else { return nil }
+            return bytes[at..<at + count].reduce(0) { $0 << 8 | Int($1) }
+        }
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), let w = be(16, 4), let h = be(20, 4), w > 0, h > 0 { return (w, h) }
+        guard bytes.starts(with: [0xFF, 0xD8]) else { return nil }
+        var index = 2
+        while index + 9 < bytes.count, bytes[index] == 0xFF {
+            let marker = bytes[index + 1]
+            guard let length = be(index + 2, 2) else { return nil }
+            // Start-of-frame markers (baseline, progressive…), not DHT (C4), JPG (C8) or DAC (CC).
+            if (0xC0...0xCF).contains(marker), ![0xC4, 0xC8, 0xCC].contains(marker), let h = be(index + 5, 2), let w = be(index + 7, 2) {
+                return w > 0 && h > 0 ? (w, h) : nil
+            }
+            index += 2 + length
+        }
+        return nil
+    }
 }
