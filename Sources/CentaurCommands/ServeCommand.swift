@@ -41,6 +41,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A reverse proxy's address whose X-Forwarded-For header is trusted for sign-in limits (repeatable; default: none, the connection's own address counts).", valueName: "address"))
     var trustedProxy: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Connections open at once; more wait to be accepted.", valueName: "n"))
+    var maxConnections: Int = 512
+
+    @Option(name: .long, help: ArgumentHelp("Seconds a request may take to arrive whole (head and body) before its connection is closed.", valueName: "seconds"))
+    var requestTimeout: Int = 120
+
     @Flag(name: .long, help: "Accept model requests without an API key (local development only; /api/* still needs an admin key).")
     var noAuth = false
 
@@ -59,6 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
         var settings = ServerSettings(host: host, port: port, maxBodyBytes: maxBodyMB << 20, requireKeys: !noAuth,
                                       extractionModel: model == "none" ? nil : model, rules: rules)
         settings.trustedProxies = Set(trustedProxy)
+        guard maxConnections >= 1, requestTimeout >= 1 else { throw ValidationError("--max-connections and --request-timeout must be at least 1") }
+        settings.maxConnections = maxConnections
+        settings.requestReadTimeout = .seconds(requestTimeout)
         try await withHTTPClient { client in
             let components: CentaurServerComponents
             do {

@@ -66,6 +66,46 @@ public struct ReviewDetail: Sendable, Encodable {
         case application, reasons, documents, extracted, adjustments, decisions, audit, evidence, ungrounded
         case ruleResults = "rule_results", reasonGroups = "reason_groups"
     }
+
+    /// The application is written without its token hash: the review API has no business handing it out.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(PublicApplication(record: application), forKey: .application)
+        try container.encode(reasons, forKey: .reasons)
+        try container.encode(documents, forKey: .documents)
+        try container.encode(extracted, forKey: .extracted)
+        try container.encode(adjustments, forKey: .adjustments)
+        try container.encode(ruleResults, forKey: .ruleResults)
+        try container.encode(decisions, forKey: .decisions)
+        try container.encode(audit, forKey: .audit)
+        try container.encode(evidence, forKey: .evidence)
+        try container.encode(reasonGroups, forKey: .reasonGroups)
+        try container.encode(ungrounded, forKey: .ungrounded)
+    }
+}
+
+/// An application as the review API shows it: every column but the applicant token's hash.
+struct PublicApplication: Encodable {
+    let record: ApplicationRecord
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, version, risk, reasons, assignee
+        case marketState = "market_state", createdAt = "created_at", updatedAt = "updated_at", lastError = "last_error"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(record.id, forKey: .id)
+        try container.encode(record.state, forKey: .state)
+        try container.encode(record.version, forKey: .version)
+        try container.encode(record.risk, forKey: .risk)
+        try container.encode(record.reasons, forKey: .reasons)
+        try container.encodeIfPresent(record.assignee, forKey: .assignee)
+        try container.encodeIfPresent(record.marketState, forKey: .marketState)
+        try container.encode(record.createdAt, forKey: .createdAt)
+        try container.encode(record.updatedAt, forKey: .updatedAt)
+        try container.encodeIfPresent(record.lastError, forKey: .lastError)
+    }
 }
 
 extension OnboardingService {

@@ -6,6 +6,7 @@ import CentaurReview
 import CentaurStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Mustache
 import NIOCore
@@ -109,9 +110,14 @@ public struct CentaurServerComponents: Sendable {
         logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let localServers = Array(registry.localServers.values)
+        let readTimeout = TimeAmount.nanoseconds(Int64(settings.requestReadTimeout.components.seconds) * 1_000_000_000
+            + settings.requestReadTimeout.components.attoseconds / 1_000_000_000)
+        let idle = TimeAmount.seconds(settings.idleTimeout.components.seconds)
         var application = Application(
             router: makeRouter(),
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "centaur"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestReadTimeoutHandler(timeout: readTimeout)], idleTimeout: idle)),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "centaur",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
             services: [writer] + registry.services + [worker],
             onServerRunning: onServerRunning,
             logger: logger)

@@ -18,6 +18,12 @@ public struct ServerSettings: Sendable, Hashable {
     /// Peer addresses of reverse proxies whose `X-Forwarded-For` is believed (sign-in limits); empty: the
     /// header is ignored and the connection's own address counts.
     public var trustedProxies: Set<String> = []
+    /// Connections open at once; past this, new ones wait to be accepted (`--max-connections`).
+    public var maxConnections = 512
+    /// A connection with no request for this long is closed.
+    public var idleTimeout: Duration = .seconds(60)
+    /// A request must arrive whole (head and body) within this, or its connection is closed (`--request-timeout`).
+    public var requestReadTimeout: Duration = .seconds(120)
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 32 << 20, requireKeys: Bool = true,
                 extractionModel: String? = nil, rules: String = "driver-onboarding", workerPollInterval: Duration = .seconds(1)) {

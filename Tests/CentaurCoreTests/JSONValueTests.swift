@@ -27,6 +27,29 @@ struct JSONValueTests {
         #expect(error?.description.hasPrefix("invalid JSON") == true)
     }
 
+    @Test func duplicateKeysInvalidUTF8AndOverflowingNumbersAreRefused() throws {
+        for (text, reason) in [(#"{"a": 1, "b": 2, "a": 3}"#, #"duplicate key "a" at byte 17"#), ("[1e999]", "a number too large"),
+                               ("[-1e400]", "a number too large")] {
+            let error = #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: text) }
+            #expect(error?.reason.contains(reason) == true, "\(text): \(error?.reason ?? "")")
+        }
+        for bytes in [[0x22, 0xC3, 0x28, 0x22], [0x22, 0x5C, 0x6E, 0xFF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22]] as [[UInt8]] {
+            let error = #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: Data(bytes)) }
+            #expect(error?.reason.contains("not valid UTF-8") == true)
+        }
+        #expect(try JSONValue(parsing: #"{"a": {"a": "é\n✓"}, "b": 1.5e300}"#) == ["a": ["a": "é\n✓"], "b": 1.5e300])
+    }
+
+    @Test func schemasAreCheckedBeforeUse() {
+        #expect(JSONSchema.problems(in: ["type": "object", "properties": ["a": ["type": ["string", "null"]], "b": ["items": [["type": "integer"]]]],
+                                         "required": ["a"], "additionalProperties": false]).isEmpty)
+        #expect(JSONSchema.problems(in: true).isEmpty)
+        #expect(JSONSchema.problems(in: "object") == ["$: a JSON Schema is an object or a boolean"])
+        #expect(JSONSchema.problems(in: ["type": "strin"]).first?.hasPrefix("$.type: expected one of") == true)
+        #expect(JSONSchema.problems(in: ["properties": ["x": 7]]) == ["$.properties.x: a JSON Schema is an object or a boolean"])
+        #expect(JSONSchema.problems(in: ["required": "a", "anyOf": [["maximum": "ten"]]]) == ["$.required: expected a list of property names", "$.anyOf[0].maximum: expected a number"])
+    }
+
     @Test func decodesIntoCodableTypes() throws {
         struct Person: Decodable { let name: String; let age: Int }
         let value: JSONValue = ["name": "Ann", "age": 40]

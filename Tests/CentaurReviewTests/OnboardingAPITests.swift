@@ -159,6 +159,8 @@ struct OnboardingAPITests {
             #expect(queue["applications"]?.arrayValue?.first?["id"]?.stringValue == a.id)
             let (_, detail) = try await Self.call(client, .get, "/api/review/applications/\(a.id)", bearer: keys.reviewer)
             #expect(detail["adjustments"]?.arrayValue?.first?["field"] == "date_of_birth")
+            #expect(detail["application"]?["id"]?.stringValue == a.id && detail["application"]?["token_hash"] == nil,
+                    "the review API never hands out the applicant token's hash")
             #expect(detail["rule_results"]?.arrayValue?.isEmpty == false)
             let decision = ByteBuffer(string: #"{"decision":"reject","reason":"date of birth does not match the licence"}"#)
             let (decided, final) = try await Self.call(client, .post, "/api/review/applications/\(a.id)/decision", bearer: keys.reviewer, body: decision)

@@ -54,7 +54,9 @@ struct ServerTests {
             providers:
               primary: { kind: anthropic, api_key: k, base_url: \(upstream.baseURL)/primary, timeout: \(primaryTimeout) }
               backup: { kind: anthropic, api_key: k, base_url: \(upstream.baseURL)/backup }
+              textonly: { kind: openai, api_key: k, base_url: \(upstream.baseURL)/v1, flavor: compatible }
             models:
+              text-only: { provider: textonly, id: small }
               claude-primary: { provider: primary, id: claude-sonnet-4-5, price: { input: 3, output: 15 } }
               claude-backup: { provider: backup, id: claude-sonnet-4-5, price: { input: 3, output: 15 } }
             routes:
@@ -190,6 +192,52 @@ struct ServerTests {
             #expect(try Self.json(unknown)["error"]?["code"] == "model_not_found")
             let badRole = try await Self.post(client, "/v1/chat/completions", key: harness.user, #"{"model":"claude","messages":[{"role":"robot","content":"Hi"}]}"#)
             #expect(try Self.json(badRole)["error"]?["param"] == "$.messages[0].role")
+        }
+    }
+
+    @Test("chat completions refuse what /v1/messages refuses, naming the place: limits, ranges, schemas, bytes, duplicate keys, images for a text-only model")
+    func strictRequests() async throws {
+        try await Self.withServer { client, harness in
+            func refusal(_ body: String) async throws -> (HTTPResponse.Status, String, String) {
+                let response = try await Self.post(client, "/v1/chat/completions", key: harness.user, body)
+                let error = try Self.json(response)["error"]
+                return (response.status, error?["param"]?.stringValue ?? "", error?["message"]?.stringValue ?? "")
+            }
+            let hi = #""messages":[{"role":"user","content":"Hi"}]"#
+            let cases: [(String, String, String)] = [
+                (#"{"model":"claude",\#(hi),"max_tokens":-5}"#, "$.max_tokens", "at least 1"),
+                (#"{"model":"claude",\#(hi),"max_completion_tokens":0}"#, "$.max_completion_tokens", "at least 1"),
+                (#"{"model":"claude",\#(hi),"temperature":7}"#, "$.temperature", "between 0 and 2"),
+                (#"{"model":"claude",\#(hi),"top_p":-1}"#, "$.top_p", "between 0 and 1"),
+                (#"{"model":"claude",\#(hi),"response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"strin"}}}}"#,
+                 "$.response_format.json_schema.schema", "not a valid JSON Schema"),
+                (#"{"model":"claude",\#(hi),"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"x":7}}}}]}"#,
+                 "$.tools[0].function.parameters", "properties.x"),
+            ]
+            for (body, param, message) in cases {
+                let (status, gotParam, gotMessage) = try await refusal(body)
+                #expect(status == .badRequest, "\(body)")
+                #expect(gotParam == param && gotMessage.contains(message), "\(gotParam): \(gotMessage)")
+            }
+            let (duplicate, _, duplicateMessage) = try await refusal(#"{"model":"claude",\#(hi),"model":"text-only"}"#)
+            #expect(duplicate == .badRequest && duplicateMessage.contains(#"duplicate key "model""#))
+            let (huge, _, hugeMessage) = try await refusal(#"{"model":"claude",\#(hi),"temperature":1e999}"#)
+            #expect(huge == .badRequest && hugeMessage.contains("too large"))
+            var bytes = Array(#"{"model":"claude","messages":[{"role":"user","content":"caf"#.utf8)
+            bytes += [0xC3, 0x28] + Array(#""}]}"#.utf8)
+            let invalid = try await client.execute(uri: "/v1/chat/completions", method: .post,
+                                                   headers: [.contentType: "application/json", .authorization: "Bearer \(harness.user)"], body: ByteBuffer(bytes: bytes))
+            let invalidMessage = try Self.json(invalid)["error"]?["message"]?.stringValue ?? ""
+            #expect(invalid.status == .badRequest && invalidMessage.contains("not valid UTF-8"))
+
+            let image = #"{"model":"text-only","messages":[{"role":"user","content":[{"type":"text","text":"What is this?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]}"#
+            let (imageStatus, _, imageMessage) = try await refusal(image)
+            #expect(imageStatus == .badRequest && imageMessage.contains("does not read images"), "\(imageMessage)")
+            let toClaude = try await Self.post(client, "/v1/chat/completions", key: harness.user, image.replacingOccurrences(of: "text-only", with: "claude"))
+            #expect(toClaude.status == .ok, "a model that reads images gets it")
+            let missingTrace = try await client.execute(uri: "/api/traces/nope", method: .get, headers: [.authorization: "Bearer \(harness.admin)"])
+            let missingCode = try Self.json(missingTrace)["error"]?["code"]
+            #expect(missingTrace.status == .notFound && missingCode == "not_found")
         }
     }
 

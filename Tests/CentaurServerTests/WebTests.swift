@@ -171,6 +171,10 @@ struct WebTests {
             #expect(setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("SameSite=Strict"))
             let queue = try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(ok)])
             #expect(queue.status == .ok && String(buffer: queue.body).contains("Review queue"))
+            // Signing in again ends the earlier session.
+            let again = try await Self.login(http, "root")
+            #expect(try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(again)]).status == .ok)
+            #expect(try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(ok)]).status == .seeOther)
         }
     }
 

@@ -108,6 +108,21 @@ struct SQLiteStoreTests {
         #expect(try SQLiteStore(path: path).appliedMigrations() == all)
     }
 
+    @Test func theDatabaseAndDocumentsAreOwnerOnly() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/data")
+        let store = try SQLiteStore(path: folder.appendingPathComponent("centaur.sqlite").path)
+        try store.pool.write { db in try db.execute(sql: "CREATE TABLE probe (x)") }  // the write-ahead log exists now
+        let blobs = BlobStore(root: folder.appendingPathComponent("blobs"))
+        let blob = try blobs.put(Data("document".utf8), sha256: "ab" + String(repeating: "0", count: 62))
+        func mode(_ path: String) throws -> Int { try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1 }
+        #expect(try mode(folder.path) == 0o700)
+        #expect(try mode(store.path) == 0o600)
+        #expect(try mode(store.path + "-wal") == 0o600)
+        #expect(try mode(folder.appendingPathComponent("blobs").path) == 0o700)
+        #expect(try mode(blob.deletingLastPathComponent().path) == 0o700)
+        #expect(try mode(blob.path) == 0o600)
+    }
+
     @Test("a database from before the reviewer scope keeps its keys and accepts reviewer keys after migrating")
     func reviewerScopeMigration() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/db.sqlite").path

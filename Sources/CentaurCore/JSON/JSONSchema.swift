@@ -44,6 +44,54 @@ public struct JSONSchema: Sendable, Hashable {
 }
 
 /// One way an instance fails a schema, located by a JSONPath such as `$.items[2].date_of_birth`.
+extension JSONSchema {
+    static let typeNames: Set<String> = ["null", "boolean", "object", "array", "number", "integer", "string"]
+    static let schemaMaps = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"]
+    static let schemaLists = ["allOf", "anyOf", "oneOf", "prefixItems"]
+    static let singleSchemas = ["items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames"]
+
+    /// What makes `value` no JSON Schema, each as `path: problem` (empty when it is one): a schema is an object or a
+    /// boolean; `type` names JSON types; `required` and `enum` are arrays; the keywords that hold schemas hold schemas.
+    /// The keywords this validator checks are held to their meaning, so a schema it cannot apply is refused up front.
+    public static func problems(in value: JSONValue, path: String = "$") -> [String] {
+        if value.boolValue != nil { return [] }
+        guard let object = value.objectValue else { return ["\(path): a JSON Schema is an object or a boolean"] }
+        var problems: [String] = []
+        if let type = object["type"] {
+            let names = type.stringValue.map { [$0] } ?? type.arrayValue?.compactMap(\.stringValue)
+            if names == nil || names!.isEmpty || names!.count != (type.arrayValue?.count ?? 1) || !names!.allSatisfy(typeNames.contains) {
+                problems.append("\(path).type: expected one of \(typeNames.sorted().joined(separator: ", ")) or a list of them")
+            }
+        }
+        if let required = object["required"], required.arrayValue?.allSatisfy({ $0.stringValue != nil }) != true {
+            problems.append("\(path).required: expected a list of property names")
+        }
+        if let options = object["enum"], options.arrayValue == nil { problems.append("\(path).enum: expected a list") }
+        for key in schemaMaps {
+            guard let map = object[key] else { continue }
+            guard let entries = map.objectValue else { problems.append("\(path).\(key): expected an object of schemas"); continue }
+            for (name, schema) in entries.sorted(by: { $0.key < $1.key }) { problems += Self.problems(in: schema, path: "\(path).\(key).\(name)") }
+        }
+        for key in schemaLists {
+            guard let list = object[key] else { continue }
+            guard let items = list.arrayValue else { problems.append("\(path).\(key): expected a list of schemas"); continue }
+            for (index, schema) in items.enumerated() { problems += Self.problems(in: schema, path: "\(path).\(key)[\(index)]") }
+        }
+        for key in singleSchemas {
+            guard let schema = object[key] else { continue }
+            if key == "items", let tuple = schema.arrayValue {  // draft 4–7 tuples
+                for (index, item) in tuple.enumerated() { problems += Self.problems(in: item, path: "\(path).items[\(index)]") }
+            } else {
+                problems += Self.problems(in: schema, path: "\(path).\(key)")
+            }
+        }
+        for key in ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems", "multipleOf"] {
+            if let bound = object[key], bound.doubleValue == nil { problems.append("\(path).\(key): expected a number") }
+        }
+        return problems
+    }
+}
+
 public struct SchemaViolation: Sendable, Hashable, Codable, CustomStringConvertible {
     public var path: String
     /// The schema keyword that failed (`required`, `type`, `pattern`, …).

@@ -72,7 +72,10 @@ enum JSONText {
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                let keyStart = index
                 let key = try string()
+                // Two values for one name would leave which one counts to the reader (RFC 8259 §4): refused.
+                guard object[key] == nil else { index = keyStart; throw error("duplicate key \"\(key)\"") }
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1
@@ -118,14 +121,23 @@ enum JSONText {
         mutating func string() throws -> String {
             index += 1
             let start = index
-            // Fast path: no escapes.
+            // Fast path: no escapes. Text that is not UTF-8 is refused, never repaired in silence.
+            var ascii = true
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                    let text: String
+                    if ascii {
+                        text = String(decoding: raw, as: UTF8.self)
+                    } else {
+                        guard let valid = String(validating: raw, as: UTF8.self) else { index = start; throw error("a string that is not valid UTF-8") }
+                        text = valid
+                    }
                     index += 1
                     return text
                 }
+                if byte >= 0x80 { ascii = false }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw error("control character in a string") }
                 index += 1
@@ -135,8 +147,9 @@ enum JSONText {
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):
+                    guard let text = String(validating: scalars, as: UTF8.self) else { index = start; throw error("a string that is not valid UTF-8") }
                     index += 1
-                    return String(decoding: scalars, as: UTF8.self)
+                    return text
                 case UInt8(ascii: "\\"):
                     index += 1
                     guard index < bytes.count else { throw error("unfinished escape") }
@@ -226,6 +239,7 @@ enum JSONText {
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             if integral, index - start < 16, let int = Int64(text) { return Double(int) }
             guard let value = Double(text) else { throw error("invalid number") }
+            guard value.isFinite else { index = start; throw error("a number too large for a double") }
             return value
         }
     }

@@ -108,3 +108,19 @@ extension ModelRequest {
         return (system?.utf8.count ?? 0) + messages.reduce(0) { $0 + size($1.content) }
     }
 }
+
+extension ModelRequest {
+    /// Whether any message (tool results included) holds an image or a document.
+    public var hasImagesOrDocuments: Bool {
+        func holds(_ blocks: [ContentBlock]) -> Bool {
+            blocks.contains { block in
+                switch block {
+                case .image, .document: true
+                case .toolResult(let result): holds(result.content)
+                default: false
+                }
+            }
+        }
+        return messages.contains { holds($0.content) }
+    }
+}

@@ -79,6 +79,16 @@ public final class Router: Sendable {
                 throw ModelError(kind: .invalidRequest, message: "route '\(request.model)' names a model that cannot be used: \(error)", status: 500)
             }
         }
+        // Images and PDFs go only to models that read them; a text-only model (llama.cpp, other OpenAI-compatible
+        // servers) would fail upstream with an error of its own. A route keeps the targets that can read them.
+        if request.hasImagesOrDocuments {
+            let readers = resolved.filter { $0.1.readsImages }
+            guard !readers.isEmpty else {
+                throw ModelError(kind: .invalidRequest, message: "'\(request.model)' does not read images or PDFs: send their text, "
+                    + "or use a model that reads them (an Anthropic, Bedrock or OpenAI model)", status: 400)
+            }
+            return readers
+        }
         return resolved
     }
 

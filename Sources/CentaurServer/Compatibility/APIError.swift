@@ -28,6 +28,13 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         APIError(.invalidRequest, "\(path): \(message)", param: path)
     }
 
+    /// Something other than a model that does not exist (a trace, an eval run): code `not_found`, not `model_not_found`.
+    public static func missing(_ message: String) -> APIError {
+        var error = APIError(.notFound, message)
+        error.code = "not_found"
+        return error
+    }
+
     /// The error a model failure becomes at the edge.
     public init(_ error: ModelError) {
         let kind: Kind =
@@ -131,6 +138,20 @@ struct JSONReader {
     func double() throws -> Double {
         guard let d = value.doubleValue else { throw APIError.invalid(path, "expected a number") }
         return d
+    }
+
+    /// A number within `range` (sampling parameters).
+    func double(in range: ClosedRange<Double>) throws -> Double {
+        let d = try double()
+        guard range.contains(d) else { throw APIError.invalid(path, "must be between \(Int(range.lowerBound)) and \(Int(range.upperBound))") }
+        return d
+    }
+
+    /// A JSON Schema (tool parameters, structured output): refused with every problem when it is none.
+    func schema() throws -> JSONValue {
+        let problems = JSONSchema.problems(in: value, path: path)
+        guard problems.isEmpty else { throw APIError.invalid(path, "is not a valid JSON Schema: \(problems.prefix(3).joined(separator: "; "))") }
+        return value
     }
 
     func bool() throws -> Bool {

@@ -26,14 +26,14 @@ enum AnthropicMessagesTranslation {
         }
         if messages.isEmpty { throw APIError.invalid("$.messages", "needs at least one message") }
         var request = ModelRequest(model: model, system: system, messages: messages, maxTokens: maxTokens)
-        request.temperature = try root["temperature"]?.double()
+        request.temperature = try root["temperature"]?.double(in: 0...1)
         request.topP = try root["top_p"]?.double()
         request.stopSequences = try root["stop_sequences"]?.strings() ?? []
         request.tools = try (root["tools"]?.array() ?? []).compactMap { tool in
             if let type = tool.value["type"]?.stringValue, type != "custom" { return nil }  // server tools are not ours to run
             return ToolDefinition(
                 name: try tool.require("name").string(), description: try tool["description"]?.string(),
-                inputSchema: try tool.require("input_schema").value)
+                inputSchema: try tool.require("input_schema").schema())
         }
         if let choice = root["tool_choice"] {
             switch try choice.require("type").string() {
@@ -45,7 +45,7 @@ enum AnthropicMessagesTranslation {
             }
         }
         if let format = root["output_format"], try format.require("type").string() == "json_schema" {
-            request.responseFormat = .jsonSchema(name: "output", schema: try format.require("schema").value)
+            request.responseFormat = .jsonSchema(name: "output", schema: try format.require("schema").schema())
         }
         if let user = try root["metadata"]?["user_id"]?.string() { request.metadata["user"] = user }
         return Parsed(request: request, stream: try root["stream"]?.bool() ?? false)

@@ -48,15 +48,18 @@ enum OpenAIChatTranslation {
         if let n = try root["n"]?.int(), n != 1 { throw APIError.invalid("$.n", "only n = 1 is supported") }
 
         var request = ModelRequest(model: model, system: system.isEmpty ? nil : system.joined(separator: "\n\n"), messages: messages)
+        for name in ["max_completion_tokens", "max_tokens"] {
+            if let limit = try root[name]?.int(), limit < 1 { throw APIError.invalid("$.\(name)", "must be at least 1") }
+        }
         request.maxTokens = try root["max_completion_tokens"]?.int() ?? root["max_tokens"]?.int()
-        request.temperature = try root["temperature"]?.double()
-        request.topP = try root["top_p"]?.double()
+        request.temperature = try root["temperature"]?.double(in: 0...2)
+        request.topP = try root["top_p"]?.double(in: 0...1)
         request.stopSequences = try root["stop"]?.strings() ?? []
         request.tools = try (root["tools"]?.array() ?? []).map { tool in
             let function = try tool.require("function")
             return ToolDefinition(
                 name: try function.require("name").string(), description: try function["description"]?.string(),
-                inputSchema: function["parameters"]?.value ?? ["type": "object", "properties": [:]])
+                inputSchema: try function["parameters"]?.schema() ?? ["type": "object", "properties": [:]])
         }
         if let choice = root["tool_choice"] {
             if let text = choice.value.stringValue {
@@ -74,10 +77,10 @@ enum OpenAIChatTranslation {
             switch try format.require("type").string() {
             case "text": break
             case "json_object":
-                request.responseFormat = .jsonSchema(name: "json_object", schema: format["schema"]?.value ?? ["type": "object"])
+                request.responseFormat = .jsonSchema(name: "json_object", schema: try format["schema"]?.schema() ?? ["type": "object"])
             case "json_schema":
                 let spec = try format.require("json_schema")
-                request.responseFormat = .jsonSchema(name: try spec.require("name").string(), schema: spec["schema"]?.value ?? ["type": "object"])
+                request.responseFormat = .jsonSchema(name: try spec.require("name").string(), schema: try spec["schema"]?.schema() ?? ["type": "object"])
             case let other:
                 throw APIError.invalid("\(format.path).type", "unknown response format '\(other)'")
             }

@@ -27,7 +27,7 @@ struct AdminEndpoints: Sendable {
         router.get("/api/traces/{id}") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard let record = try await store.trace(id: id) else {
-                return ErrorResponses.response(APIError(.notFound, "no trace with id '\(id)'"), anthropic: false)
+                return ErrorResponses.response(APIError.missing("no trace with id '\(id)'"), anthropic: false)
             }
             return try ErrorResponses.json(encoding: record)
         }

@@ -46,7 +46,7 @@ public struct WebSessions: Sendable {
         let secret = Self.random(32)
         let session = SessionRecord(idHash: Self.sha256(secret), userID: user.id, csrfToken: Self.random(24), createdAt: now,
                                     expiresAt: now.addingTimeInterval(lifetime))
-        try await store.insert(session)
+        try await store.startSession(session)
         return .signedIn(secret: secret, Signed(user: user, session: session))
     }
 

@@ -13,7 +13,13 @@ public final class SQLiteStore: Sendable {
     public init(path: String) throws {
         let url = URL(fileURLWithPath: path)
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let folder = url.deletingLastPathComponent()
+            if FileManager.default.fileExists(atPath: folder.path) {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } else {
+                try PrivateFiles.createDirectory(at: folder)
+            }
+            try PrivateFiles.restrict(path)
         } catch {
             throw StoreError("cannot create the folder for the database at \(path): \(error.localizedDescription)")
         }

@@ -48,7 +48,8 @@ public protocol UserStore: Sendable {
     func insert(_ user: UserRecord) async throws
     func user(username: String) async throws -> UserRecord?
     func user(id: String) async throws -> UserRecord?
-    func insert(_ session: SessionRecord) async throws
+    /// Stores a new session and ends the user's earlier ones: signing in again signs out everywhere else.
+    func startSession(_ session: SessionRecord) async throws
     /// The unexpired session with this hash.
     func session(idHash: String, now: Date) async throws -> SessionRecord?
     func deleteSession(idHash: String) async throws
@@ -91,9 +92,9 @@ extension SQLiteStore: UserStore {
         try await pool.read { db in try UserRecord.fetchOne(db, key: id) }
     }
 
-    public func insert(_ session: SessionRecord) async throws {
+    public func startSession(_ session: SessionRecord) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM web_session WHERE expires_at <= ?", arguments: [session.createdAt])
+            try db.execute(sql: "DELETE FROM web_session WHERE expires_at <= ? OR user_id = ?", arguments: [session.createdAt, session.userID])
             try session.insert(db)
         }
     }

@@ -80,8 +80,10 @@ public struct BlobStore: Sendable {
         let url = url(for: sha256)
         if FileManager.default.fileExists(atPath: url.path) { return url }
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: root.path) { try PrivateFiles.createDirectory(at: root) }
+            try PrivateFiles.createDirectory(at: url.deletingLastPathComponent())
             try data.write(to: url, options: .atomic)
+            try PrivateFiles.restrict(url.path)
         } catch {
             throw StoreError("cannot store a document under \(root.path): \(error.localizedDescription)")
         }
