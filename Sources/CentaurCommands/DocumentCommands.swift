@@ -120,6 +120,8 @@ struct ExtractCommand: AsyncParsableCommand {
     var files: [String] = []
 
     func run() async throws {
+        // Ctrl-C or SIGTERM stops the document tools and removes their scratch files before exiting.
+        ToolCleanup.installSignalHandlers()
         let logger = options.bootstrapLogging()
         do {
             let results = try await extraction.extract(files, global: options, logger: logger)

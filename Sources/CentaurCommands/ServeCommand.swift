@@ -18,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
             API key (centaur keys create); /api/review/* needs the reviewer or admin scope, other /api/* the \
             admin scope; applicants use their application's token. Uploaded documents are extracted by a \
             background worker from a durable job queue. SIGTERM or SIGINT stops the server gracefully: \
-            requests in flight and the current extraction finish and every trace is written before exit.
+            requests in flight and the current extractions finish and every trace is written before exit.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -40,6 +40,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("A reverse proxy's address whose X-Forwarded-For header is trusted for sign-in limits (repeatable; default: none, the connection's own address counts).", valueName: "address"))
     var trustedProxy: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Uploaded documents read at once (each by its own extraction lane).", valueName: "n"))
+    var extractionWorkers: Int = 2
+
+    @Option(name: .long, help: ArgumentHelp("Applications one client address may create in 15 minutes.", valueName: "n"))
+    var applicationsPerAddress: Int = 30
 
     @Option(name: .long, help: ArgumentHelp("Connections open at once; more wait to be accepted.", valueName: "n"))
     var maxConnections: Int = 512
@@ -66,6 +72,9 @@ struct ServeCommand: AsyncParsableCommand {
                                       extractionModel: model == "none" ? nil : model, rules: rules)
         settings.trustedProxies = Set(trustedProxy)
         guard maxConnections >= 1, requestTimeout >= 1 else { throw ValidationError("--max-connections and --request-timeout must be at least 1") }
+        guard extractionWorkers >= 1, applicationsPerAddress >= 1 else { throw ValidationError("--extraction-workers and --applications-per-address must be at least 1") }
+        settings.extractionWorkers = extractionWorkers
+        settings.applicationsPerAddress = applicationsPerAddress
         settings.maxConnections = maxConnections
         settings.requestReadTimeout = .seconds(requestTimeout)
         try await withHTTPClient { client in

@@ -30,20 +30,34 @@ public struct ExtractionWorker: Service {
     public let signal: JobSignal
     public var pollInterval: Duration
     public let name: String
+    /// Jobs run at once, each in a lane of its own: a document that takes long (a large PDF, a slow model) holds
+    /// up one lane, not every applicant behind it.
+    public var concurrency: Int
 
     public init(service: OnboardingService, signal: JobSignal, pollInterval: Duration = .seconds(1),
-                name: String = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))") {
+                name: String = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))", concurrency: Int = 1) {
         self.service = service
         self.signal = signal
         self.pollInterval = pollInterval
         self.name = name
+        self.concurrency = max(1, concurrency)
     }
 
     public func run() async throws {
         let stopping = Latch()
         try await withGracefulShutdownHandler {
-            while !stopping.isSet, !Task.isCancelled {
-                if try await runNext() == false { await signal.wait(timeout: pollInterval) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in 0..<concurrency {
+                    // Each lane leases under a name of its own.
+                    let worker = ExtractionWorker(service: service, signal: signal, pollInterval: pollInterval,
+                                                  name: concurrency == 1 ? name : "\(name)-\(lane)")
+                    group.addTask {
+                        while !stopping.isSet, !Task.isCancelled {
+                            if try await worker.runNext() == false { await signal.wait(timeout: pollInterval) }
+                        }
+                    }
+                }
+                try await group.waitForAll()
             }
         } onGracefulShutdown: {
             stopping.set()

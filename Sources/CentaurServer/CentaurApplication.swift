@@ -85,7 +85,7 @@ public struct CentaurServerComponents: Sendable {
         onboarding = OnboardingService(
             store: store, blobs: BlobStore(root: URL(fileURLWithPath: dataDirectory).appendingPathComponent("blobs")), ruleSet: ruleSet,
             pipeline: pipeline, signal: signal, logger: logger)
-        worker = ExtractionWorker(service: onboarding, signal: signal, pollInterval: settings.workerPollInterval)
+        worker = ExtractionWorker(service: onboarding, signal: signal, pollInterval: settings.workerPollInterval, concurrency: settings.extractionWorkers)
         sessions = WebSessions(store: store)
         (templates, contentSecurityPolicy) = try WebPages.loadTemplates()
     }

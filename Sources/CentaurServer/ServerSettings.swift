@@ -18,6 +18,10 @@ public struct ServerSettings: Sendable, Hashable {
     /// Peer addresses of reverse proxies whose `X-Forwarded-For` is believed (sign-in limits); empty: the
     /// header is ignored and the connection's own address counts.
     public var trustedProxies: Set<String> = []
+    /// Applications one client address may create in 15 minutes (creation needs no key).
+    public var applicationsPerAddress = 30
+    /// Extraction jobs run at once: a slow document cannot hold up every other applicant's (`--extraction-workers`).
+    public var extractionWorkers = 2
     /// Connections open at once; past this, new ones wait to be accepted (`--max-connections`).
     public var maxConnections = 512
     /// A connection with no request for this long is closed.

@@ -37,6 +37,45 @@ struct DocumentCLITests {
         #expect(json["attempts"] == [])
     }
 
+    /// How many running processes name `path` in their command line (the document tools working under it).
+    static func processes(naming path: String) -> Int {
+        let ids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
+        return ids.filter { id in
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(id)/cmdline") else { return false }
+            return String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(path)
+        }.count
+    }
+
+    @Test("a centaur extract stopped with SIGTERM stops its document tools and leaves no scratch files")
+    func stoppedCleanly() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-stop-\(UUID().uuidString)")
+        let scratch = root.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        // Twelve large pages: rendering them keeps pdftoppm busy for a while.
+        let pdf = root.appendingPathComponent("pages.pdf")
+        try TestDocuments.blankPDF(pages: 12, width: 1700, height: 1700).write(to: pdf)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(Self.binary.path))
+        process.arguments = ["extract", "--quiet", "--type", "us-drivers-license", pdf.path]
+        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": scratch.path]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var sawTool = false
+        for _ in 0..<600 where process.isRunning {
+            if Self.processes(naming: scratch.path) > 0 { sawTool = true; break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(sawTool, "a document tool ran under the scratch folder")
+        process.terminate()
+        for _ in 0..<500 where process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 128 + SIGTERM, "exits as a shell reports a SIGTERM")
+        #expect(Self.processes(naming: scratch.path) == 0, "no pdftoppm left running")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty, "no scratch files left")
+    }
+
     @Test("extract --json prints the fields, provenance and usage of an I-9")
     func extractJSON() async throws {
         let result = try await Self.run(["extract", "--json", SharedData.url("i9/filled-03.pdf").path])

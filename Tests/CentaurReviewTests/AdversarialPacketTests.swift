@@ -3,6 +3,7 @@ import CentaurExtraction
 import CentaurReview
 import CentaurStore
 import Foundation
+import CentaurTestSupport
 import Testing
 
 /// The fail-closed matrix: bad packets made by scripts/generate-samples (folder `adversarial/`) and the
@@ -140,26 +141,9 @@ struct AdversarialPacketTests {
         }
     }
 
-    /// A small PDF of `pages` blank pages (the probing's page bomb: 628 KB for 5,000 pages).
-    static func blankPages(_ pages: Int) -> Data {
-        var objects = ["<< /Type /Catalog /Pages 2 0 R >>",
-                       "<< /Type /Pages /Kids [\((0..<pages).map { "\($0 + 3) 0 R" }.joined(separator: " "))] /Count \(pages) >>"]
-        for _ in 0..<pages { objects.append("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>") }
-        var out = "%PDF-1.4\n"
-        var offsets: [Int] = []
-        for (index, body) in objects.enumerated() {
-            offsets.append(out.utf8.count)
-            out += "\(index + 1) 0 obj\n\(body)\nendobj\n"
-        }
-        let xref = out.utf8.count
-        out += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n" + offsets.map { String(format: "%010d 00000 n \n", $0) }.joined()
-        out += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
-        return Data(out.utf8)
-    }
-
     @Test("a PDF of 5,000 blank pages is refused at once, at upload and by extraction, without rendering a page")
     func pageBomb() async throws {
-        let bomb = Self.blankPages(5000)
+        let bomb = TestDocuments.blankPDF(pages: 5000)
         let (service, store) = try Fixtures.service()
         let (application, _) = try await service.create(marketState: "IL")
         for kind in [DocumentKind.i9, .licenseBack] {
@@ -174,6 +158,27 @@ struct AdversarialPacketTests {
         }
         // The limit is the documents' own size: a 4-page I-9 passes it.
         try await PDFLimits.check(try Document(name: "i9.pdf", data: try Fixtures.sample("person-01", "i9.pdf")))
+    }
+
+    @Test("a PDF page larger than 24 inches and an image over 40 megapixels are refused before any tool renders or decodes them")
+    func pixelBombs() async throws {
+        let poster = await #expect(throws: DocumentError.self) {
+            try await PDFLimits.check(try Document(name: "poster.pdf", data: TestDocuments.blankPDF(pages: 2, width: 612, height: 14_400)))
+        }
+        #expect(poster?.description.contains("612 × 14400 points") == true, "\(String(describing: poster))")
+        try await PDFLimits.check(try Document(name: "tabloid.pdf", data: TestDocuments.blankPDF(pages: 2, width: 792, height: 1224)))
+        let huge = await #expect(throws: DocumentError.self) {
+            try await PDFLimits.check(try Document(name: "huge.png", data: TestDocuments.pngHeader(width: 50_000, height: 50_000)))
+        }
+        #expect(huge?.description.contains("50000 × 50000 pixels") == true, "\(String(describing: huge))")
+        try await PDFLimits.check(try Document(name: "photo.png", data: TestDocuments.pngHeader(width: 4032, height: 3024)))
+        // At upload, the applicant is told at once.
+        let (service, _) = try Fixtures.service()
+        let (application, _) = try await service.create(marketState: "IL")
+        let error = await #expect(throws: WorkflowError.self) {
+            try await service.upload(applicationID: application.id, kind: .licenseBack, name: "huge.png", data: TestDocuments.pngHeader(width: 50_000, height: 50_000))
+        }
+        #expect(error?.kind == .unreadableDocument)
     }
 
     @Test("the approval policy is data in the rule set, names only real fields and rules, and reads as a checklist")

@@ -19,7 +19,7 @@ struct OnboardingAPITests {
         let gateway: String
     }
 
-    static func withServer(maxBodyBytes: Int = 32 << 20, _ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents, Keys) async throws -> Void) async throws {
+    static func withServer(maxBodyBytes: Int = 32 << 20, applicationsPerAddress: Int = 30, _ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents, Keys) async throws -> Void) async throws {
         let yaml = """
             providers:
               nowhere: { kind: openai, api_key: k, base_url: "http://127.0.0.1:9/v1", flavor: compatible }
@@ -31,8 +31,10 @@ struct OnboardingAPITests {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let directory = Fixtures.temporaryDirectory().path
         do {
+            var settings = ServerSettings(port: 0, maxBodyBytes: maxBodyBytes, workerPollInterval: .milliseconds(50))
+            settings.applicationsPerAddress = applicationsPerAddress
             let components = try CentaurServerComponents(
-                configuration: configuration, settings: ServerSettings(port: 0, maxBodyBytes: maxBodyBytes, workerPollInterval: .milliseconds(50)),
+                configuration: configuration, settings: settings,
                 dataDirectory: directory, httpClient: client, logger: .init(label: "test"))
             let keys = Keys(admin: try await components.keys.create(name: "root", team: nil, scope: .admin).secret,
                             reviewer: try await components.keys.create(name: "ana", team: "ops", scope: .reviewer).secret,
@@ -62,6 +64,22 @@ struct OnboardingAPITests {
         let (status, json) = try await call(client, .post, "/api/applications", bearer: nil, body: ByteBuffer(string: #"{"market_state":"IL"}"#))
         #expect(status == .created)
         return (try #require(json["id"]?.stringValue), try #require(json["token"]?.stringValue))
+    }
+
+    @Test("creating applications is limited per address (no key is needed to create one); X-Forwarded-For from a client changes nothing")
+    func creationIsLimited() async throws {
+        try await Self.withServer(applicationsPerAddress: 3) { client, components, _ in
+            for _ in 0..<3 { _ = try await Self.create(client) }
+            for forwarded in [nil, "203.0.113.9"] {
+                var headers: HTTPFields = [:]
+                if let forwarded { headers[HTTPField.Name("x-forwarded-for")!] = forwarded }
+                let refused = try await client.execute(uri: "/api/applications", method: .post, headers: headers, body: ByteBuffer(string: "{}"))
+                #expect(refused.status == .tooManyRequests)
+                #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 1)
+                #expect(String(buffer: refused.body ?? ByteBuffer()).contains("too many applications"))
+            }
+            #expect(try await components.store.applications(states: ["created"], limit: 100).count == 3)
+        }
     }
 
     @Test("applicant A's token gets 404 for B's application and documents; no token gets 401")

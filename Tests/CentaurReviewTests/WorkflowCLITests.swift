@@ -11,6 +11,30 @@ struct WorkflowCLITests {
         ExternalTool(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: Fixtures.repository))
     }
 
+    @Test("onboard submit --set cannot silence a rule: clearing a limited-duration flag or signing an unsigned I-9 goes to review")
+    func editsThatSilenceRules() async throws {
+        let data = Fixtures.temporaryDirectory().path
+        func sample(_ file: String) -> String { Fixtures.samples.appendingPathComponent(file).path }
+        let cases: [(back: String, i9: String, set: String, reasons: [String])] = [
+            ("adversarial/license-back-limited.png", "person-01/i9.pdf", "us-drivers-license.limited_duration=false",
+             ["silenced rule license_limited_duration_status", "changed us-drivers-license.limited_duration, which barcode read"]),
+            ("person-01/license-back.png", "person-01/i9.pdf", "us-drivers-license.under_21_until=2030-01-01",
+             ["changed us-drivers-license.under_21_until, which barcode read"]),
+            ("person-01/license-back.png", "adversarial/i9-unsigned.pdf", "form-i9.employee_signature=Jane Q. Sampleton",
+             ["silenced rule i9_section1_unsigned"]),
+        ]
+        for item in cases {
+            let output = try await Self.binary.run(["onboard", "submit", "--license-front", sample("person-01/license-front.png"),
+                                                    "--license-back", sample(item.back), "--i9", sample(item.i9), "--market-state", "IL",
+                                                    "--set", item.set, "--json", "--data-dir", data])
+            #expect(output.status == 0, "\(output.stderrText)")
+            let result = try JSONValue(parsing: String(decoding: output.stdout, as: UTF8.self))
+            #expect(result["state"] == "in_review", "\(item.set): \(result["reasons"] ?? .null)")
+            let reasons = result["reasons"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            for reason in item.reasons { #expect(reasons.contains { $0.contains(reason) }, "\(item.set): \(reasons)") }
+        }
+    }
+
     @Test("submit, confirm with an adjustment, queue, decide, verify the audit log, export the labelled data")
     func roundTrip() async throws {
         let data = Fixtures.temporaryDirectory().path

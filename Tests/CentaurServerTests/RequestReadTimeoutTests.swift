@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import NIOCore
 import NIOEmbedded
@@ -30,5 +31,21 @@ struct RequestReadTimeoutTests {
         try channel.writeInbound(Self.head())
         loop.advanceTime(by: .seconds(6))
         #expect(!channel.isActive, "the second request's body never came")
+    }
+}
+
+@Suite("Sliding-window limiter")
+struct SlidingWindowLimiterTests {
+    @Test("it says how long to wait once a key has used its allowance, and forgets keys whose events are all old")
+    func forgets() {
+        let limiter = SlidingWindowLimiter(window: 60, sweepAbove: 100)
+        let start = Date()
+        for n in 0..<150 { limiter.record("k\(n)", now: start) }
+        #expect(limiter.keyCount == 150, "recent keys are kept")
+        #expect(limiter.wait("k1", limit: 1, now: start.addingTimeInterval(10)) == 50)
+        #expect(limiter.wait("k1", limit: 2, now: start.addingTimeInterval(10)) == nil)
+        limiter.record("late", now: start.addingTimeInterval(120))
+        #expect(limiter.keyCount == 1, "a sweep dropped the 150 stale keys")
+        #expect(limiter.wait("late", limit: 1, now: start.addingTimeInterval(121)) == 59)
     }
 }

@@ -4,6 +4,7 @@ import CentaurGateway
 import CentaurReview
 @testable import CentaurServer
 import CentaurEvals
+import CentaurExtraction
 import CentaurStore
 import Crypto
 import Foundation
@@ -222,6 +223,33 @@ struct WebTests {
             #expect(served.status == .ok)
             #expect(served.headers[HTTPField.Name("content-security-policy")!]?.hasPrefix("sandbox;") == true)
             #expect(served.headers[HTTPField.Name("content-disposition")!] == #"inline; filename="xscript.pngevil""#)
+        }
+    }
+
+    @Test("the applicant's page cannot silence a rule: clearing a limited-duration licence's flag sends the application to review")
+    func confirmationCannotSilenceARule() async throws {
+        try await Self.withServer { http, components in
+            let samples = Self.repository.appendingPathComponent(".centaur/samples")
+            guard let back = FileManager.default.contents(atPath: samples.appendingPathComponent("adversarial/license-back-limited.png").path),
+                  let front = FileManager.default.contents(atPath: samples.appendingPathComponent("person-01/license-front.png").path),
+                  let i9 = FileManager.default.contents(atPath: samples.appendingPathComponent("person-01/i9.pdf").path) else {
+                Issue.record("run scripts/generate-samples")
+                return
+            }
+            let (application, token) = try await components.onboarding.create(marketState: "IL")
+            _ = try await components.onboarding.upload(applicationID: application.id, kind: .licenseFront, name: "front.png", data: front)
+            _ = try await components.onboarding.upload(applicationID: application.id, kind: .licenseBack, name: "back.png", data: back)
+            _ = try await components.onboarding.upload(applicationID: application.id, kind: .i9, name: "i9.pdf", data: i9)
+            try await ExtractionWorker(service: components.onboarding, signal: JobSignal()).drain()
+            let page = String(buffer: try await http.execute(uri: "/apply/\(token)", method: .get).body)
+            let csrf = try #require(page.range(of: #"name="_csrf" value="([^"]+)""#, options: .regularExpression).map { String(page[$0]).split(separator: "\"")[3] })
+            #expect(page.contains(#"name="us-drivers-license.limited_duration""#), "the flag is on the page to confirm")
+            let posted = try await http.execute(uri: "/apply/\(token)/confirm", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                body: ByteBuffer(string: "_csrf=\(csrf)&us-drivers-license.limited_duration=false"))
+            #expect(posted.status == .seeOther)
+            let after = try #require(try await components.store.application(id: application.id))
+            #expect(after.state == "in_review")
+            #expect(after.reasons.contains("silenced rule license_limited_duration_status"), "\(after.reasons)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs the Debian document tools (`tesseract`, `pdftotext`, `pdftoppm`, `qpdf`, `ZXingReader`, `ZXingWriter`)
 /// as child processes, without blocking Swift concurrency's threads, with a time limit, and with an error
@@ -69,6 +70,8 @@ public struct ExternalTool: Sendable {
                 continuation.resume(throwing: ToolError(tool: name, message: "could not start \(name): \(error)"))
                 return
             }
+            let pid = process.processIdentifier
+            ToolCleanup.started(pid)
             let state = RunState()
             let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
@@ -90,6 +93,7 @@ public struct ExternalTool: Sendable {
                 let stdout = out.fileHandleForReading.readDataToEndOfFile()
                 stderrDone.wait()
                 exited.wait()
+                ToolCleanup.finished(pid)
                 if state.finish() {
                     continuation.resume(returning: Output(status: process.terminationStatus, stdout: stdout, stderr: stderrBox.data))
                 } else {
@@ -130,12 +134,64 @@ struct ScratchDirectory {
 
     init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        ToolCleanup.created(url.path)
     }
 
     func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
-    func remove() { try? FileManager.default.removeItem(at: url) }
+    func remove() {
+        try? FileManager.default.removeItem(at: url)
+        ToolCleanup.removed(url.path)
+    }
+}
+
+/// The document tools running now and the scratch folders that exist now, so that a command stopped by a
+/// signal (Ctrl-C, SIGTERM, a closed terminal) stops them and removes them instead of leaving `pdftoppm` running
+/// and page images in the temporary folder. ``installSignalHandlers()`` is called by the one-shot commands
+/// (`centaur extract`); `centaur serve` stops gracefully instead and lets the current documents finish.
+public enum ToolCleanup {
+    private struct State {
+        var processes: Set<Int32> = []
+        var folders: Set<String> = []
+    }
+    private static let state = Mutex(State())
+    private static let sources = Mutex<[any DispatchSourceSignal]>([])
+
+    static func started(_ pid: Int32) { _ = state.withLock { $0.processes.insert(pid) } }
+    static func finished(_ pid: Int32) { _ = state.withLock { $0.processes.remove(pid) } }
+    static func created(_ folder: String) { _ = state.withLock { $0.folders.insert(folder) } }
+    static func removed(_ folder: String) { _ = state.withLock { $0.folders.remove(folder) } }
+
+    /// Tools running and scratch folders alive (for tests).
+    public static var active: (processes: Int, folders: Int) { state.withLock { ($0.processes.count, $0.folders.count) } }
+
+    /// Stops every running tool and removes every scratch folder.
+    public static func cleanUp() {
+        let (processes, folders) = state.withLock { state in
+            defer { state = State() }
+            return (state.processes, state.folders)
+        }
+        for pid in processes { kill(pid, SIGKILL) }
+        for folder in folders { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
+    /// On SIGINT, SIGTERM or SIGHUP: clean up, then exit with 128 + the signal's number, as a shell reports it.
+    public static func installSignalHandlers() {
+        sources.withLock { sources in
+            guard sources.isEmpty else { return }
+            for number in [SIGINT, SIGTERM, SIGHUP] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler {
+                    cleanUp()
+                    exit(128 + number)
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
 }
 
 /// Runs CPU-heavy synchronous work (parsing a tool's large output, scanning page pixels) on a Dispatch
@@ -147,20 +203,34 @@ func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
     }
 }
 
-/// Limits on what one uploaded PDF may ask of the document tools, checked before any page is rendered: a small
-/// file of thousands of blank pages must fail at once, not hold a worker for minutes.
+/// What a document may be before any tool reads it: pages and page size for PDFs, pixels for images. Each limit
+/// fails at once with a ``DocumentError`` (never retried) that tells the applicant what to send instead.
 public enum PDFLimits {
     /// The most pages a document may have (an I-9 has 4; a licence 1 or 2).
     public static let maximumPages = 12
+    /// The longest side of a PDF page, in points: 24 inches (a licence or a letter page is well under).
+    public static let maximumPagePoints = 1728.0
+    /// The most pixels an image may have: 40 million (a phone's 12-megapixel photo passes; a pixel bomb does not).
+    public static let maximumImagePixels = 40_000_000
 
-    /// The page count `pdfinfo` reads; throws a ``DocumentError`` (never retried) when it is over the limit or unreadable.
+    /// Checks the page count and page sizes `pdfinfo` reads, or the pixel size in an image's header.
     public static func check(_ document: Document, maximumPages: Int = maximumPages) async throws {
-        guard document.format == .pdf else { return }
+        switch document.format {
+        case .pdf: try await checkPDF(document, maximumPages: maximumPages)
+        default:
+            if let size = ImageSize.of(document.data), size.width * size.height > maximumImagePixels {
+                throw DocumentError("\(document.name) is \(size.width) × \(size.height) pixels; an image may have at most "
+                    + "\(maximumImagePixels / 1_000_000) million. Send a smaller photo or scan.")
+            }
+        }
+    }
+
+    static func checkPDF(_ document: Document, maximumPages: Int) async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let pdf = scratch.file("input.pdf")
         try document.data.write(to: pdf)
-        let output = try await ExternalTool.pdfinfo.run([pdf.path], timeout: .seconds(20))
+        let output = try await ExternalTool.pdfinfo.run(["-f", "1", "-l", String(maximumPages), pdf.path], timeout: .seconds(20))
         let text = String(decoding: output.stdout, as: UTF8.self)
         guard output.status == 0, let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Pages:") }),
               let pages = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) else {
@@ -168,6 +238,15 @@ public enum PDFLimits {
         }
         guard pages <= maximumPages else {
             throw DocumentError("\(document.name) has \(pages) pages; a document may have at most \(maximumPages). Upload only the document's own pages.")
+        }
+        // "Page    1 size: 612 x 792 pts (letter)"
+        for line in text.split(separator: "\n") where line.hasPrefix("Page ") && line.contains(" size: ") {
+            let numbers = line.split(separator: ":", maxSplits: 1).last?.split(separator: " ").compactMap { Double($0) } ?? []
+            guard numbers.count >= 2 else { continue }
+            if max(numbers[0], numbers[1]) > maximumPagePoints {
+                throw DocumentError("\(document.name) has a page of \(Int(numbers[0])) × \(Int(numbers[1])) points; a page may be at most "
+                    + "\(Int(maximumPagePoints / 72)) inches on a side. Scan or export the document at its own size.")
+            }
         }
     }
 }

@@ -17,11 +17,22 @@ import NIOCore
 struct OnboardingEndpoints: Sendable {
     let service: OnboardingService
     let settings: ServerSettings
+    /// Applications created per client address (`ServerSettings.applicationsPerAddress` in 15 minutes).
+    let creations = SlidingWindowLimiter()
 
     func register(on router: Hummingbird.Router<CentaurRequestContext>) {
         // Applicant
-        router.post("/api/applications") { request, _ in
-            await respond(status: .created) {
+        router.post("/api/applications") { request, context in
+            // Creation needs no key, so it is limited per address: a script cannot fill the queue and the disk.
+            let address = context.clientAddress(forwardedFor: request.headers[HTTPField.Name("x-forwarded-for")!], trustedProxies: settings.trustedProxies)
+            if let wait = creations.wait("create:\(address)", limit: settings.applicationsPerAddress, now: Date()) {
+                var response = ErrorResponses.json(["error": ["type": "rate_limited", "message": .string(
+                    "too many applications from this address; try again in \(wait) seconds")]], status: .tooManyRequests)
+                response.headers[.retryAfter] = String(wait)
+                return response
+            }
+            creations.record("create:\(address)", now: Date())
+            return await respond(status: .created) {
                 let body = try await json(request, optional: true)
                 let marketState = try body["market_state"].map { value -> String in
                     guard let text = value.stringValue else { throw WorkflowError(.invalid, "market_state: expected a string") }

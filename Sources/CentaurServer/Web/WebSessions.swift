@@ -8,7 +8,7 @@ import Synchronization
 public struct WebSessions: Sendable {
     public let store: any UserStore
     public var lifetime: TimeInterval = 12 * 3600
-    let limiter = LoginLimiter()
+    let limiter = SlidingWindowLimiter()
     public static let cookieName = "centaur_session"
     /// A hash of no one's password at the real cost: an unknown name is checked against it.
     static let decoyHash = "scrypt$\(PasswordHasher.rounds)$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
@@ -39,7 +39,7 @@ public struct WebSessions: Sendable {
         let user = try await store.user(username: username)
         let verified = try await PasswordHasher.verify(password, hash: user?.passwordHash ?? Self.decoyHash)
         guard let user, verified else {
-            for (key, _) in keys { limiter.fail(key, now: now) }
+            for (key, _) in keys { limiter.record(key, now: now) }
             return .wrongCredentials
         }
         limiter.reset(keys[0].0)
@@ -95,20 +95,41 @@ public struct WebSessions: Sendable {
     static func same(_ a: String, _ b: String) -> Bool { constantTimeEqual(a.utf8, b.utf8) }
 }
 
-/// Failed sign-ins per key in a 15-minute window.
-final class LoginLimiter: Sendable {
-    private let failures = Mutex<[String: [Date]]>([:])
-    let window: TimeInterval = 900
+/// Events per key in a sliding window (failed sign-ins, applications created): how long to wait once a key has
+/// used its allowance. Keys whose events are all older than the window are forgotten, so many distinct keys (an
+/// attacker's addresses) cannot grow the table without bound.
+final class SlidingWindowLimiter: Sendable {
+    private let events = Mutex<[String: [Date]]>([:])
+    let window: TimeInterval
+    /// Past this many keys, stale ones are swept out on the next event.
+    let sweepAbove: Int
 
+    init(window: TimeInterval = 900, sweepAbove: Int = 10_000) {
+        self.window = window
+        self.sweepAbove = sweepAbove
+    }
+
+    /// Seconds to wait when `key` has had `limit` events within the window; nil when it may go on.
     func wait(_ key: String, limit: Int, now: Date) -> Int? {
-        failures.withLock { table in
+        events.withLock { table in
             let recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < window }
-            table[key] = recent
+            table[key] = recent.isEmpty ? nil : recent
             guard recent.count >= limit, let oldest = recent.first else { return nil }
             return max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up)))
         }
     }
 
-    func fail(_ key: String, now: Date) { failures.withLock { $0[key, default: []].append(now) } }
-    func reset(_ key: String) { failures.withLock { $0[key] = nil } }
+    func record(_ key: String, now: Date) {
+        events.withLock { table in
+            table[key, default: []].append(now)
+            if table.count > sweepAbove {
+                table = table.filter { _, times in times.last.map { now.timeIntervalSince($0) < window } ?? false }
+            }
+        }
+    }
+
+    func reset(_ key: String) { events.withLock { $0[key] = nil } }
+
+    /// How many keys are remembered (for tests).
+    var keyCount: Int { events.withLock { $0.count } }
 }
