@@ -25,6 +25,10 @@ public struct EvidenceItem: Sendable, Hashable, Encodable {
     /// The field in words ("date of birth").
     public var label: String
     public var value: JSONValue
+    /// The value exactly as the deterministic source read it, when that differs from the normalised value
+    /// (`S201-1641-0457` for `S20116410457`, `03061996` for `1996-03-06`): identifiers are compared normalised but
+    /// shown as printed.
+    public var printed: String?
     /// Each source that read it, as `source (file)`.
     public var seenBy: [String]
     /// Other files whose printed text shows it.
@@ -40,7 +44,7 @@ public struct EvidenceItem: Sendable, Hashable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case documentType = "document_type", field, label, value, status, boxes
+        case documentType = "document_type", field, label, value, printed, status, boxes
         case seenBy = "seen_by", confirmedBy = "confirmed_by"
     }
 }
@@ -77,10 +81,12 @@ extension AutoApprovalPolicy {
                 } else {
                     status = .verified
                 }
+                let raw = sources.first { Reconciler.isDeterministic($0.source) }?.raw
+                let printed = raw.flatMap { raw in raw != (value.stringValue ?? value.jsonString()) ? raw : nil }
                 items.append(EvidenceItem(
-                    documentType: requirement.documentType, field: field, label: Self.label(field), value: value,
+                    documentType: requirement.documentType, field: field, label: Self.label(field), value: value, printed: printed,
                     seenBy: sources.map { "\($0.source) (\($0.document))" }, confirmedBy: confirmations.map(\.document), status: status,
-                    boxes: sources.compactMap { provenance in provenance.box.map { .init(document: provenance.document, page: provenance.page, box: $0) } }))
+                    boxes: (sources + confirmations).compactMap { provenance in provenance.box.map { .init(document: provenance.document, page: provenance.page, box: $0) } }))
             }
         }
         return items

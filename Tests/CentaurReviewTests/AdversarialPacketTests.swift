@@ -135,6 +135,10 @@ struct AdversarialPacketTests {
             #expect(reasons.isEmpty)
             #expect(evidence.allSatisfy { $0.status == .verified }, "\(evidence.filter { $0.status != .verified })")
             #expect(evidence.first { $0.field == "id_number" }?.confirmedBy == ["license-front.png"])
+            // Shown as the barcode printed it; outlined on the front where OCR read it.
+            #expect(evidence.first { $0.documentType == "us-drivers-license" && $0.field == "date_of_birth" }?.printed?.count == 8)
+            #expect(evidence.filter { $0.boxes.contains { $0.document == "license-front.png" } }.count >= 3,
+                    "\(evidence.map { "\($0.field): \($0.boxes.map(\.document))" })")
         } else {
             #expect(evidence.contains { $0.status != .verified } || reasons.contains { $0.contains("rule") || $0.hasPrefix("review:") || $0.hasPrefix("block:") },
                     "a packet in review shows why in its checklist or its rules")

@@ -55,7 +55,7 @@ struct WebTests {
             "inReview": true, "fieldOptions": ["form-i9.ssn", "form-i9.last_name"],
             "reasonGroups": [["title": "Sources that disagree", "reasons": ["sources disagree on form-i9.ssn: form_fields=\"123456789\", layout_text=\"123456780\""]]],
             "hasEvidence": true,
-            "evidence": [["document": "licence", "label": "date of birth", "value": "1990-07-04", "seenBy": "barcode (back.png)",
+            "evidence": [["document": "licence", "label": "date of birth", "value": "1990-07-04", "printed": "07041990", "seenBy": "barcode (back.png)",
                           "confirmedBy": "front.png", "status": "verified", "statusText": "✓ verified"],
                          ["document": "I-9", "label": "Social Security number", "value": "123456789", "seenBy": "form_fields (i9.pdf)",
                           "confirmedBy": "—", "status": "disagreement", "statusText": "✗ sources disagree"]],

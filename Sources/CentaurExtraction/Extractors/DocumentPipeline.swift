@@ -72,7 +72,11 @@ public struct DocumentPipeline: Sendable {
 
         var text: String?
         var method = "none"
-        if license == nil { (text, method) = try await textExtractor.text(of: document) }
+        var words: [OCRWord] = []
+        if license == nil {
+            let reading = try await textExtractor.read(document)
+            (text, method, words) = (reading.text, reading.method, reading.words)
+        }
         var formFieldList: [FormFieldExtractor.FormField]?
         if document.format == .pdf { formFieldList = try await formFields.readFields(document) }
 
@@ -94,7 +98,7 @@ public struct DocumentPipeline: Sendable {
 
         var notes = ["\(document.name): " + (text == nil ? "a licence barcode side (not OCR'd)" : "text by \(method)")]
         if type == licenseType { try await decodeBarcode() }
-        var extractions = [Extraction(documentType: type.id, document: document.name, source: "text", text: text, notes: notes)]
+        var extractions = [Extraction(documentType: type.id, document: document.name, source: "text", text: text, notes: notes, words: words)]
         if type == licenseType, license == nil, let barcodeProblem {
             extractions.append(Extraction(documentType: type.id, document: document.name, source: "barcode", findings: [DocumentFinding(
                 code: .barcodeInvalid, document: document.name,

@@ -152,15 +152,18 @@ public struct Extraction: Sendable, Hashable, Codable {
     public var attempts: [ModelAttempt]
     public var notes: [String]
     public var findings: [DocumentFinding]
+    /// The OCR'd words with their boxes, when the text came from OCR (for outlining confirmed values).
+    public var words: [OCRWord]
 
     public init(documentType: String, document: String, source: String, fields: [String: ExtractedField] = [:],
-                text: String? = nil, attempts: [ModelAttempt] = [], notes: [String] = [], findings: [DocumentFinding] = []) {
+                text: String? = nil, attempts: [ModelAttempt] = [], notes: [String] = [], findings: [DocumentFinding] = [],
+                words: [OCRWord] = []) {
         self.documentType = documentType; self.document = document; self.source = source; self.fields = fields
-        self.text = text; self.attempts = attempts; self.notes = notes; self.findings = findings
+        self.text = text; self.attempts = attempts; self.notes = notes; self.findings = findings; self.words = words
     }
 
     enum CodingKeys: String, CodingKey {
-        case documentType = "document_type", document, source, fields, text, attempts, notes, findings
+        case documentType = "document_type", document, source, fields, text, attempts, notes, findings, words
     }
 
     public init(from decoder: any Decoder) throws {
@@ -173,6 +176,20 @@ public struct Extraction: Sendable, Hashable, Codable {
         attempts = try c.decodeIfPresent([ModelAttempt].self, forKey: .attempts) ?? []
         notes = try c.decodeIfPresent([String].self, forKey: .notes) ?? []
         findings = try c.decodeIfPresent([DocumentFinding].self, forKey: .findings) ?? []
+        words = try c.decodeIfPresent([OCRWord].self, forKey: .words) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(documentType, forKey: .documentType)
+        try c.encode(document, forKey: .document)
+        try c.encode(source, forKey: .source)
+        try c.encode(fields, forKey: .fields)
+        try c.encodeIfPresent(text, forKey: .text)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(notes, forKey: .notes)
+        try c.encode(findings, forKey: .findings)
+        if !words.isEmpty { try c.encode(words, forKey: .words) }
     }
 }
 

@@ -125,7 +125,11 @@ public enum Reconciler {
         let textKey = canonical(text)
         // Each file's own text, for grounding model values and confirming deterministic ones.
         var fileTexts: [String: String] = [:]
-        for extraction in extractions { if let fileText = extraction.text { fileTexts[extraction.document, default: ""] += fileText + "\n" } }
+        var fileWords: [String: [OCRWord]] = [:]
+        for extraction in extractions {
+            if let fileText = extraction.text { fileTexts[extraction.document, default: ""] += fileText + "\n" }
+            fileWords[extraction.document, default: []] += extraction.words
+        }
         let texts = fileTexts.mapValues { TextGrounding(text: $0) }
 
         for field in type.fields {
@@ -141,12 +145,26 @@ public enum Reconciler {
             }
             guard let (_, chosen) = candidates.first else { continue }
             fields[field.name] = chosen.value
-            provenance[field.name] = candidates.map(\.1.provenance)
+            // A source that read the value from an OCR'd file without saying where (layout text, a model) gets the
+            // box of the words that print it, so a reviewer sees it outlined.
+            provenance[field.name] = candidates.map { _, value in
+                var source = value.provenance
+                if source.box == nil, let words = fileWords[source.document], !words.isEmpty,
+                   let found = TextGrounding.box(of: value.value, raw: source.raw, kind: field.kind, in: words) {
+                    source.page = source.page ?? found.page
+                    source.box = found.box
+                }
+                return source
+            }
             if isDeterministic(chosen.provenance.source) {
                 let seen = Set(candidates.map(\.1.provenance.document))
                 let confirming = texts.filter { !seen.contains($0.key) && $0.value.contains(chosen.value, raw: chosen.provenance.raw, kind: field.kind) }
                 if !confirming.isEmpty {
-                    confirmations[field.name] = confirming.keys.sorted().map { Provenance(source: "printed_text", document: $0) }
+                    // Where the OCR words show the value, its box goes with the confirmation (the reviewer sees it outlined).
+                    confirmations[field.name] = confirming.keys.sorted().map { document in
+                        let found = TextGrounding.box(of: chosen.value, raw: chosen.provenance.raw, kind: field.kind, in: fileWords[document] ?? [])
+                        return Provenance(source: "printed_text", document: document, page: found?.page, box: found?.box)
+                    }
                 }
             }
             let everySource = candidates.map { Disagreement.SourcedValue(value: $0.1.value, source: $0.1.provenance.source, document: $0.1.provenance.document) }

@@ -40,6 +40,40 @@ public struct TextGrounding: Sendable {
         return false
     }
 
+    /// Where OCR words print this value: the union of the fewest consecutive words (at most eight, on one page)
+    /// whose folded text holds one of the value's printed forms, with the same tolerance as ``contains(_:raw:kind:)``
+    /// (look-alike letters, never a digit for a digit; dates exactly); nil when none does.
+    public static func box(of value: JSONValue, raw: String? = nil, kind: DocumentType.FieldKind, in words: [OCRWord]) -> (page: Int, box: BoundingBox)? {
+        let needles = needles(value, raw: raw, kind: kind).filter { !$0.0.isEmpty }
+        guard !needles.isEmpty, !words.isEmpty else { return nil }
+        let folded = words.map { fold($0.text) }
+        func holds(_ range: ClosedRange<Int>, _ needle: ([UInt8], [Bool])) -> Bool {
+            let joined = range.flatMap { folded[$0] }
+            if needle.0.count < 6 || kind == .date {
+                return joined.count >= needle.0.count && (0...(joined.count - needle.0.count)).contains { joined[$0..<($0 + needle.0.count)].elementsEqual(needle.0) }
+            }
+            return approximateSubstring(needle.0, digits: needle.1, in: joined, errors: needle.0.count / 6)
+        }
+        for needle in needles {
+            for start in words.indices {
+                var end = start
+                var length = folded[start].count
+                while length < needle.0.count, end + 1 < words.count, end - start < 7, words[end + 1].page == words[start].page {
+                    end += 1
+                    length += folded[end].count
+                }
+                guard holds(start...end, needle) else { continue }
+                var first = start
+                while first < end, holds((first + 1)...end, needle) { first += 1 }
+                let boxes = words[first...end].map(\.box)
+                let left = boxes.map(\.x).min()!, top = boxes.map(\.y).min()!
+                let right = boxes.map { $0.x + $0.width }.max()!, bottom = boxes.map { $0.y + $0.height }.max()!
+                return (words[start].page, BoundingBox(x: left, y: top, width: right - left, height: bottom - top, unit: boxes[0].unit))
+            }
+        }
+        return nil
+    }
+
     /// The forms a value may be printed in, folded.
     static func needles(_ value: JSONValue, raw: String?, kind: DocumentType.FieldKind) -> [([UInt8], [Bool])] {
         var texts: [String] = []

@@ -288,7 +288,7 @@ struct WebPages: Sendable {
         case .changed: "✎ changed by a human"
         }
         let document = item.documentType == "us-drivers-license" ? "licence" : item.documentType == "form-i9" ? "I-9" : item.documentType
-        return ["document": document, "label": item.label, "value": item.value == .null ? "—" : text(item.value),
+        return ["document": document, "label": item.label, "value": item.value == .null ? "—" : text(item.value), "printed": item.printed ?? false,
                 "seenBy": item.seenBy.isEmpty ? "—" : item.seenBy.joined(separator: ", "),
                 "confirmedBy": item.confirmedBy.isEmpty ? "—" : item.confirmedBy.joined(separator: ", "),
                 "status": item.status.rawValue, "statusText": status]
