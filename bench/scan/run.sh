@@ -49,7 +49,7 @@ guardrails: { max_input_chars: 6000000, injection: flag, pii_leak: flag }
 cache: { enabled: false }
 routing: { attempts_per_target: 1 }
 YAML
-"$CENTAUR" serve --config "$WORK/centaur.yaml" --data-dir "$WORK/data" --host "$HOST" --port "$CENTAUR_PORT" >"$WORK/serve.log" 2>&1 &
+"$CENTAUR" serve --config "$WORK/centaur.yaml" --data-dir "$WORK/data" --host "$HOST" --port "$CENTAUR_PORT" --no-auth >"$WORK/serve.log" 2>&1 &
 STARTED+=($!)
 for _ in $(seq 1 300); do curl -sf -o /dev/null "http://$HOST:$CENTAUR_PORT/healthz" && break; sleep 0.1; done
 

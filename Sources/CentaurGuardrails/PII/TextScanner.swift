@@ -38,9 +38,10 @@ struct ScannedText {
     }
 
     func text(_ start: Int, _ end: Int) -> String {
-        var s = String.UnicodeScalarView()
-        s.append(contentsOf: scalars[start..<end])
-        return String(s)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(end - start)
+        for scalar in scalars[start..<end] { UTF8.encode(scalar) { bytes.append($0) } }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Whether the text between two offsets holds a line break (without building a String).

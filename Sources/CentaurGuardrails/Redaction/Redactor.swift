@@ -127,16 +127,22 @@ public struct Redactor: Sendable {
     public func redact(_ text: String, vault: TokenVault = TokenVault()) -> (text: String, findings: [PIIFinding]) {
         let findings = detector.findings(in: text).filter { !allowed.contains($0.type) }
         guard !findings.isEmpty else { return (text, []) }
+        // UTF-8 bytes, not a String.UnicodeScalarView: appending to the view copies the whole string each time,
+        // which made redacting a long text quadratic (33 s for 5 MB of names).
         let scalars = Array(text.unicodeScalars)
-        var output = String.UnicodeScalarView()
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count + findings.count * 8)
+        func append(_ slice: ArraySlice<Unicode.Scalar>) {
+            for scalar in slice { UTF8.encode(scalar) { output.append($0) } }
+        }
         var cursor = 0
         for finding in findings {
-            output.append(contentsOf: scalars[cursor..<finding.start])
-            output.append(contentsOf: replacement(for: finding, vault: vault).unicodeScalars)
+            append(scalars[cursor..<finding.start])
+            output.append(contentsOf: replacement(for: finding, vault: vault).utf8)
             cursor = finding.end
         }
-        output.append(contentsOf: scalars[cursor...])
-        return (String(output), findings)
+        append(scalars[cursor...])
+        return (String(decoding: output, as: UTF8.self), findings)
     }
 
     func replacement(for finding: PIIFinding, vault: TokenVault) -> String {
