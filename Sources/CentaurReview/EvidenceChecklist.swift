@@ -82,7 +82,9 @@ extension AutoApprovalPolicy {
                     status = .verified
                 }
                 let raw = sources.first { Reconciler.isDeterministic($0.source) }?.raw
-                let printed = raw.flatMap { raw in raw != (value.stringValue ?? value.jsonString()) ? raw : nil }
+                // Only identifiers and dates: a check box's "On" or a name's spacing is no help to a reviewer.
+                let kind = (try? DocumentType.named(requirement.documentType))?.field(field)?.kind
+                let printed = [.identifier, .date].contains(kind) ? raw.flatMap { raw in raw != (value.stringValue ?? value.jsonString()) ? raw : nil } : nil
                 items.append(EvidenceItem(
                     documentType: requirement.documentType, field: field, label: Self.label(field), value: value, printed: printed,
                     seenBy: sources.map { "\($0.source) (\($0.document))" }, confirmedBy: confirmations.map(\.document), status: status,

@@ -37,9 +37,11 @@ public struct QueueItem: Sendable, Encodable {
     public var reasons: [String]
     public var createdAt: Date
     public var assignee: String?
+    /// The applicant's name as the documents give it (the licence's, else the I-9's), when one was read.
+    public var applicantName: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, risk, reasons, assignee, createdAt = "created_at"
+        case id, risk, reasons, assignee, createdAt = "created_at", applicantName = "applicant_name"
     }
 }
 
@@ -140,10 +142,26 @@ extension OnboardingService {
     /// Applications in review: highest risk first, then oldest.
     public func queue(limit: Int = 200) async throws -> [QueueItem] {
         let applications = try await store.applications(states: [ApplicationState.inReview.rawValue], limit: 10_000)
-        return try applications
+        return try await applications
             .sorted { ($0.risk, $1.createdAt) > ($1.risk, $0.createdAt) }
             .prefix(limit)
-            .map { QueueItem(id: $0.id, risk: $0.risk, reasons: try Self.decode([String].self, $0.reasons), createdAt: $0.createdAt, assignee: $0.assignee) }
+            .asyncMap { application in
+                QueueItem(id: application.id, risk: application.risk, reasons: try Self.decode([String].self, application.reasons),
+                          createdAt: application.createdAt, assignee: application.assignee, applicantName: try await applicantName(application.id))
+            }
+    }
+
+    /// "JANE Q SAMPLETON" from the latest extraction with the applicant's changes: the licence's names, else the I-9's.
+    func applicantName(_ applicationID: String) async throws -> String? {
+        guard let extraction = try await store.latestExtraction(applicationID: applicationID) else { return nil }
+        let changes = try await currentChanges(applicationID: applicationID, extractionID: extraction.id, kind: nil)
+        let documents = Self.apply(changes, to: try Self.decode([ReconciledDocument].self, extraction.documents))
+        for type in ["us-drivers-license", "form-i9"] {
+            guard let fields = documents.first(where: { $0.documentType == type })?.fields else { continue }
+            let parts = ["first_name", "middle_name", "middle_initial", "last_name"].compactMap { fields[$0]?.stringValue }.filter { !$0.isEmpty }
+            if fields["last_name"]?.stringValue != nil, !parts.isEmpty { return parts.joined(separator: " ") }
+        }
+        return nil
     }
 
     public func detail(applicationID: String) async throws -> ReviewDetail {
@@ -187,5 +205,14 @@ extension OnboardingService {
     /// Verifies the audit log against its head and the rows beside it (``AuditVerification/verify(store:anchor:)``).
     public func verifyAudit(anchor: AuditVerification.Anchor? = nil) async throws -> AuditVerification {
         try await AuditVerification.verify(store: store, anchor: anchor)
+    }
+}
+
+extension Sequence {
+    /// `map` with an async transform, in order.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
     }
 }

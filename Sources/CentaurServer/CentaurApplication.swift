@@ -94,13 +94,19 @@ public struct CentaurServerComponents: Sendable {
     public func makeRouter() -> Hummingbird.Router<CentaurRequestContext> {
         let router = Hummingbird.Router(context: CentaurRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
+        let pages = WebPages(sessions: sessions, onboarding: onboarding, store: store, templates: templates, contentSecurityPolicy: contentSecurityPolicy,
+                             trustedProxies: settings.trustedProxies)
+        router.add(middleware: NotFoundPageMiddleware { path in
+            pages.page("message", ["title": "Not found", "heading": "Nothing here",
+                                   "text": "There is no page at \(path). Start from the front page, sign in to review applications, or, if you are an applicant, open the link you were sent again.",
+                                   "home": true], status: .notFound)
+        })
         router.add(middleware: AuthMiddleware(keys: keys, requireKeys: settings.requireKeys))
         ModelEndpoints(gateway: gateway, settings: settings, configuration: configuration).register(on: router)
         AdminEndpoints(store: store, writer: writer).register(on: router)
         MetricsEndpoint(registry: metrics, writer: writer).register(on: router)
         OnboardingEndpoints(service: onboarding, settings: settings).register(on: router)
-        WebPages(sessions: sessions, onboarding: onboarding, store: store, templates: templates, contentSecurityPolicy: contentSecurityPolicy,
-                 trustedProxies: settings.trustedProxies).register(on: router)
+        pages.register(on: router)
         return router
     }
 

@@ -37,8 +37,10 @@ struct WebTests {
     func goldens() throws {
         try Self.check("login", ["title": "Sign in", "next": "/review", "error": "Wrong username or password.", "username": "ana", "csrf": "LOGINCSRF"])
         try Self.check("queue", ["title": "Review queue", "user": Self.user, "csrf": "CSRF123", "items": [
-            ["id": "app_1", "risk": 105, "created": "2026-11-23 10:00 UTC", "reasons": ["block: license_expired — The driver licence has expired."], "first": true],
-            ["id": "app_2", "risk": 3, "created": "2026-11-23 11:00 UTC", "reasons": ["sources disagree on form-i9.ssn"], "assignee": "reviewer:bo", "first": false],
+            ["id": "app_1", "risk": 105, "created": "2026-11-23 10:00 UTC", "waiting": "3 h 12 min", "applicant": "JANE Q SAMPLETON",
+             "summary": "block: license_expired — The driver licence has expired.", "more": "+2 more", "first": true],
+            ["id": "app_2", "risk": 3, "created": "2026-11-23 11:00 UTC", "waiting": "2 h 12 min", "applicant": "name not read",
+             "summary": "sources disagree on form-i9.ssn", "more": "", "assignee": "reviewer:bo", "first": false],
         ]])
         try Self.check("application", [
             "title": "Application app_1", "user": Self.user, "csrf": "CSRF123", "id": "app_1", "state": "in_review", "risk": 13,
@@ -60,7 +62,8 @@ struct WebTests {
                          ["document": "I-9", "label": "Social Security number", "value": "123456789", "seenBy": "form_fields (i9.pdf)",
                           "confirmedBy": "—", "status": "disagreement", "statusText": "✗ sources disagree"]],
             "hasUngrounded": true, "ungrounded": [["field": "suffix", "value": "JR", "source": "model:small", "document": "front.png"]],
-            "audit": [["seq": 1, "at": "2026-11-23T10:00:00.000Z", "actor": "applicant", "action": "application.created", "after": "{\"state\":\"created\"}"]],
+            "audit": [["seq": 1, "at": "2026-11-23T10:00:00.000Z", "when": "2026-11-23 10:00 UTC", "actor": "applicant", "action": "application.created",
+                       "sentence": "created the application", "after": "{\"state\":\"created\"}"]],
         ])
     }
 
@@ -226,6 +229,27 @@ struct WebTests {
         }
     }
 
+    @Test("the front door shows each person what this server offers; a wrong link gets a page that helps, API paths keep JSON")
+    func frontDoor() async throws {
+        try await Self.withServer { http, _ in
+            let anonymous = try await http.execute(uri: "/", method: .get)
+            let anonymousHTML = String(buffer: anonymous.body)
+            #expect(anonymous.status == .ok && anonymousHTML.contains(#"id="door-sign-in""#) && !anonymousHTML.contains(#"id="door-review""#))
+            let reviewer = try await http.execute(uri: "/", method: .get, headers: [.cookie: Self.cookie(try await Self.login(http, "ana"))])
+            let reviewerHTML = String(buffer: reviewer.body)
+            #expect(reviewerHTML.contains(#"id="door-review""#) && !reviewerHTML.contains(#"id="door-ops""#) && reviewerHTML.contains("Signed in as <strong>ana</strong>"))
+            let admin = String(buffer: try await http.execute(uri: "/", method: .get, headers: [.cookie: Self.cookie(try await Self.login(http, "root"))]).body)
+            #expect(admin.contains(#"id="door-ops""#))
+
+            let lost = try await http.execute(uri: "/revew", method: .get, headers: [.accept: "text/html,application/xhtml+xml"])
+            #expect(lost.status == .notFound && lost.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(String(buffer: lost.body).contains("There is no page at /revew") && String(buffer: lost.body).contains(#"<a href="/">Front page</a>"#))
+            let api = try await http.execute(uri: "/api/nothing", method: .get, headers: [.accept: "text/html"])
+            #expect([.notFound, .unauthorized].contains(api.status) && api.headers[.contentType]?.hasPrefix("text/html") != true)
+            #expect(try await http.execute(uri: "/revew", method: .get).status == .notFound)
+        }
+    }
+
     @Test("the applicant's page cannot silence a rule: clearing a limited-duration licence's flag sends the application to review")
     func confirmationCannotSilenceARule() async throws {
         try await Self.withServer { http, components in
@@ -268,6 +292,9 @@ struct WebTests {
 
             let reviewer = Self.cookie(try await Self.login(http, "ana"))
             #expect(try await http.execute(uri: "/ops", method: .get, headers: [.cookie: reviewer]).status == .forbidden)
+            // The queue names the applicant as the barcode gives it, how long it has waited and why.
+            let queue = String(buffer: try await http.execute(uri: "/review", method: .get, headers: [.cookie: reviewer]).body)
+            #expect(queue.contains("SAMPLETON") && queue.contains(" min</td>") && queue.contains("no form-i9 was read"), "\(queue)")
             let admin = Self.cookie(try await Self.login(http, "root"))
             let ops = try await http.execute(uri: "/ops", method: .get, headers: [.cookie: admin])
             #expect(ops.status == .ok && String(buffer: ops.body).contains("Recent model calls"))
@@ -283,6 +310,10 @@ struct WebTests {
             #expect(page.status == .ok && html.contains("no form-i9 was read"))
             let csrf = try #require(html.range(of: #"name="_csrf" value="([^"]+)""#, options: .regularExpression).map { String(html[$0]).split(separator: "\"")[3] })
             let form: HTTPFields = [.cookie: reviewer, .contentType: "application/x-www-form-urlencoded"]
+            #expect(html.contains(#"<option value="" selected disabled>Choose…</option>"#), "no decision is chosen for the reviewer")
+            let unchosen = try await http.execute(uri: "/review/applications/\(application.id)/decision", method: .post, headers: form,
+                                                  body: ByteBuffer(string: "_csrf=\(csrf)&decision=&reason=fine"))
+            #expect(unchosen.status == .badRequest && String(buffer: unchosen.body).contains("Choose approve, reject or ask for new documents"))
             let forged = try await http.execute(uri: "/review/applications/\(application.id)/decision", method: .post, headers: form,
                                                 body: ByteBuffer(string: "decision=approve&reason=looks+fine"))
             #expect(forged.status == .forbidden && String(buffer: forged.body).contains("CSRF"))

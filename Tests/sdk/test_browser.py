@@ -168,7 +168,11 @@ default_model: unused
         browser.screenshot("5-review-application")
 
         # The reviewer approves with the keyboard shortcut and a reason; the decision is in the audit history.
+        # Nothing is chosen for the reviewer: the decision bar cannot be submitted without a choice and a reason.
+        assert browser.js("document.getElementById('decision').value") == ""
+        assert browser.js("document.getElementById('decide').checkValidity()") is False
         browser.js("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'a', bubbles: true}))")
+        assert browser.js("document.getElementById('decide').checkValidity()") is False, "a reason is still required"
         assert browser.js("document.getElementById('decision').value") == "approve"
         browser.js("document.getElementById('reason').value = 'Name checked against the licence photo'; document.getElementById('decide').submit()")
         browser.wait("document.getElementById('state') && document.getElementById('state').innerText === 'approved'")

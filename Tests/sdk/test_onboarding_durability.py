@@ -55,7 +55,9 @@ default_model: unused
     def start(self):
         log = open(self.work / "serve.log", "a")
         self.process = subprocess.Popen(
-            [BIN, "serve", "--config", str(self.config), "--data-dir", str(self.data), "--port", "0", "--extraction-model", "none"],
+            # One test client creates every application, from one address: the per-address limit is raised for it.
+            [BIN, "serve", "--config", str(self.config), "--data-dir", str(self.data), "--port", "0", "--extraction-model", "none",
+             "--applications-per-address", "10000"],
             stdout=subprocess.PIPE, stderr=log, text=True)
         deadline = time.time() + 60
         while time.time() < deadline:

@@ -39,6 +39,19 @@ struct WebPages: Sendable {
     }
 
     func register(on router: Hummingbird.Router<CentaurRequestContext>) {
+        // The front door: what this server offers the person signed in, or the way in.
+        router.get("/") { request, _ in
+            guard let signed = try await sessions.current(cookieHeader: request.headers[.cookie]) else {
+                return page("home", ["title": "Centaur", "heading": "Centaur"])
+            }
+            let waiting = try await store.applications(states: [ApplicationState.inReview.rawValue], limit: 10_000).count
+            var values = base(signed, title: "Centaur").merging(["heading": "Centaur"]) { $1 }
+            if var user = values["user"] as? [String: Any] {
+                user["waiting"] = waiting > 0 ? String(waiting) : false
+                values["user"] = user
+            }
+            return page("home", values)
+        }
         router.get("/review/login") { request, _ in
             // Login CSRF: a random token in a cookie and in the form; the post must carry both, equal.
             let token = WebSessions.random(24)
@@ -81,8 +94,11 @@ struct WebPages: Sendable {
         router.get("/review") { request, _ in
             try await signedIn(request) { signed, _ in
                 let items = try await onboarding.queue()
+                let now = Date()
                 let rows: [[String: Any]] = items.enumerated().map { index, item in
-                    var row: [String: Any] = ["id": item.id, "risk": item.risk, "created": Self.time(item.createdAt), "reasons": item.reasons, "first": index == 0]
+                    var row: [String: Any] = ["id": item.id, "risk": item.risk, "created": Self.time(item.createdAt), "waiting": Self.age(now.timeIntervalSince(item.createdAt)),
+                                              "applicant": item.applicantName ?? "name not read", "summary": item.reasons.first ?? "—",
+                                              "more": item.reasons.count > 1 ? "+\(item.reasons.count - 1) more" : "", "first": index == 0]
                     if let assignee = item.assignee { row["assignee"] = assignee }
                     return row
                 }
@@ -203,7 +219,12 @@ struct WebPages: Sendable {
             "evidence": detail.evidence.map(Self.evidenceRow),
             "hasUngrounded": !detail.ungrounded.isEmpty,
             "ungrounded": detail.ungrounded.map { ["field": $0.field, "value": Self.text($0.value), "source": $0.source, "document": $0.document] },
-            "audit": detail.audit.map { ["seq": $0.seq, "at": $0.at, "actor": $0.actor, "action": $0.action, "after": $0.after ?? ""] as [String: Any] },
+            "audit": detail.audit.map { entry -> [String: Any] in
+                var row: [String: Any] = ["seq": entry.seq, "at": entry.at, "when": String(entry.at.replacingOccurrences(of: "T", with: " ").prefix(16)) + " UTC",
+                                          "actor": entry.actor, "action": entry.action, "sentence": Self.auditSentence(entry.action)]
+                if let after = entry.after, !after.isEmpty { row["after"] = after }
+                return row
+            },
         ]
         // `n` opens the next application in the queue.
         let queue = try await onboarding.queue().map(\.id)
@@ -277,6 +298,32 @@ struct WebPages: Sendable {
         return rows
     }
 
+    /// How long something has waited, in a reviewer's words: "4 min", "3 h 12 min", "2 d 5 h".
+    static func age(_ seconds: TimeInterval) -> String {
+        let minutes = max(0, Int(seconds / 60))
+        if minutes < 60 { return "\(minutes) min" }
+        if minutes < 24 * 60 { return "\(minutes / 60) h \(minutes % 60) min" }
+        return "\(minutes / (24 * 60)) d \(minutes / 60 % 24) h"
+    }
+
+    /// An audit action in words, for the history's timeline (the action's code stays beside it).
+    static func auditSentence(_ action: String) -> String {
+        switch action {
+        case "application.created": "created the application"
+        case "document.uploaded": "uploaded a document"
+        case "extraction.finished": "read the documents"
+        case "extraction.failed": "could not read a document"
+        case "application.confirmed": "confirmed the values"
+        case "rules.checked": "checked the rules"
+        case "application.auto_approved": "approved it automatically: every piece of evidence was there"
+        case "application.sent_to_review": "sent it to review"
+        case "review.claimed": "claimed it for review"
+        case "review.corrected": "corrected a value"
+        case "review.decided": "decided"
+        default: action
+        }
+    }
+
     /// One row of the evidence checklist, worded for a reviewer.
     static func evidenceRow(_ item: EvidenceItem) -> [String: Any] {
         let status: String = switch item.status {
@@ -330,3 +377,21 @@ struct WebPages: Sendable {
 
     static func time(_ date: Date) -> String { AuditEntry.timestamp(date).replacingOccurrences(of: "T", with: " ").prefix(16) + " UTC" }
 }
+
+/// A page for people who followed a wrong link: a GET for HTML that no route answers gets a page with the ways in
+/// instead of a bare 404. API paths (`/api/…`, `/v1/…`) and other clients keep their JSON errors.
+struct NotFoundPageMiddleware<Context: RequestContext>: RouterMiddleware {
+    let render: @Sendable (String) -> Response
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let path = request.uri.path
+            guard request.method == .get, !path.hasPrefix("/api/"), !path.hasPrefix("/v1/"),
+                  request.headers[.accept]?.contains("text/html") == true else { throw error }
+            return render(path)
+        }
+    }
+}
+
