@@ -38,7 +38,7 @@ struct AuditCommand: AsyncParsableCommand {
                     }
                     anchor = parsed
                 }
-                let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
+                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
                 result = try await AuditVerification.verify(store: store, anchor: anchor)
             } catch { throw Self.fail(error) }
             if json {
@@ -59,7 +59,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
+                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
                 let head = try await store.auditHead() ?? (0, AuditEntry.genesisHash)
                 print(AuditVerification.Anchor(seq: head.seq, hash: head.hash).description)
             } catch { throw Self.fail(error) }
@@ -73,7 +73,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
+                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 var text = ""

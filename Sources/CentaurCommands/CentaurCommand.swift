@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import CentaurCore
+import CentaurGateway
 import Foundation
 import Logging
 import NIOCore
@@ -28,8 +29,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file (default: ./centaur.yaml, else the embedded default).", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("Directory for Centaur's data.", valueName: "dir"))
-    var dataDir: String = ".centaur/data"
+    @Option(name: .long, help: ArgumentHelp("Directory for Centaur's data (default: data/ in Centaur's home: $CENTAUR_HOME, else ./.centaur, else ~/.local/share/centaur).", valueName: "dir"))
+    var dataDir: String?
+
+    /// `--data-dir`, else `data` in ``CentaurHome``: every command, run from anywhere, finds the same state.
+    var dataDirectory: String { dataDir ?? CentaurHome.resolve() + "/data" }
 
     @Flag(name: .shortAndLong, help: "Log progress to stderr.")
     var verbose = false

@@ -40,7 +40,7 @@ struct EvalCommand: AsyncParsableCommand {
             var mutableLogger = options.bootstrapLogging()
             mutableLogger.logLevel = .warning
             let logger = mutableLogger
-            let dataDir = options.dataDir
+            let dataDir = options.dataDirectory
             do {
                 let store = try SQLiteStore(path: "\(dataDir)/centaur.sqlite")
                 var suiteValue = try EvalSuite.load(path: suite) { type in try Self.datasetTests(type: type, dataDir: dataDir) }
@@ -154,7 +154,7 @@ struct EvalCommand: AsyncParsableCommand {
         func run() async throws {
             let report: EvalComparison
             do {
-                let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
+                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
                 report = try await EvalComparison.compare(store: store, baseline: baseline, candidate: candidate)
             } catch { throw Self.fail(error) }
             print(report.text)
@@ -171,7 +171,7 @@ struct EvalCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
+                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
                 for run in try await store.runs(limit: 50) {
                     print("\(run.id)  \(ISO8601DateFormatter().string(from: run.startedAt))  \(run.status)  \(run.description)")
                 }

@@ -15,10 +15,10 @@ struct WorkflowOptions: ParsableArguments {
 
     func service(now: @escaping @Sendable () -> Date = Date.init) throws -> OnboardingService {
         let logger = global.bootstrapLogging()
-        let store = try SQLiteStore(path: "\(global.dataDir)/centaur.sqlite")
+        let store = try SQLiteStore(path: "\(global.dataDirectory)/centaur.sqlite")
         let ruleSet: RuleSet
         do { ruleSet = try RuleSet.load(rules) } catch { throw CLIFailure(message: "--rules \(rules): \(error)") }
-        return OnboardingService(store: store, blobs: BlobStore(root: URL(fileURLWithPath: global.dataDir).appendingPathComponent("blobs")),
+        return OnboardingService(store: store, blobs: BlobStore(root: URL(fileURLWithPath: global.dataDirectory).appendingPathComponent("blobs")),
                                  ruleSet: ruleSet, now: now, logger: logger)
     }
 }

@@ -81,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
             let components: CentaurServerComponents
             do {
                 components = try CentaurServerComponents(
-                    configuration: configuration, settings: settings, dataDirectory: options.dataDir, httpClient: client, logger: logger)
+                    configuration: configuration, settings: settings, dataDirectory: options.dataDirectory, httpClient: client, logger: logger)
                 for server in components.registry.localServers.values { try server.checkInstalled() }
             } catch {
                 throw Self.fail(error)

@@ -1,3 +1,4 @@
+import CentaurCore
 import ArgumentParser
 import CentaurServer
 import CentaurStore
@@ -7,7 +8,7 @@ struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "People who sign in to the web pages (/review, /ops).",
-        subcommands: [Create.self])
+        subcommands: [Create.self, List.self, Disable.self, Enable.self, Passwd.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -23,14 +24,93 @@ struct UsersCommand: AsyncParsableCommand {
                 guard username.range(of: #"^[A-Za-z0-9._-]{2,64}$"#, options: .regularExpression) != nil else {
                     throw CLIFailure(message: "--username: 2 to 64 letters, digits, dots, dashes or underscores")
                 }
-                let password = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .newlines)
-                guard password.count >= 10 else { throw CLIFailure(message: "the password (on standard input) must have at least 10 characters") }
-                let store = try SQLiteStore(path: "\(options.dataDir)/centaur.sqlite")
+                let password = try UsersCommand.readPassword()
+                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
                 // Refuse a taken name before spending the (deliberately slow) password hash.
                 if try await store.user(username: username) != nil { throw CLIFailure(message: "a user named \(username) already exists") }
                 try await store.insert(UserRecord(id: "usr_" + UUID().uuidString.lowercased().prefix(12), username: username,
                                                   passwordHash: try await PasswordHasher.hash(password), role: role, createdAt: Date()))
                 print("created \(role.rawValue) \(username)")
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    /// The password on standard input (one line; at least 10 characters).
+    static func readPassword() throws -> String {
+        let password = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .newlines)
+        guard password.count >= 10 else { throw CLIFailure(message: "the password (on standard input) must have at least 10 characters") }
+        return password
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the users: name, role, created, disabled.")
+        @OptionGroup var options: GlobalOptions
+        @Flag(name: .long, help: "One JSON array.") var json = false
+
+        func run() async throws {
+            do {
+                let users = try await SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite").users()
+                if json {
+                    let rows: [JSONValue] = users.map { user in
+                        ["username": .string(user.username), "role": .string(user.role.rawValue), "created_at": .string(ISO8601DateFormatter().string(from: user.createdAt)),
+                         "disabled_at": user.disabledAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null]
+                    }
+                    print(JSONValue.array(rows).jsonString(pretty: true))
+                    return
+                }
+                if users.isEmpty { print("no users; create one with: printf 'a long passphrase' | centaur users create --username NAME"); return }
+                for user in users {
+                    let state = user.disabledAt.map { "disabled \(ISO8601DateFormatter().string(from: $0))" } ?? "active"
+                    print("\(user.username)\t\(user.role.rawValue)\tcreated \(ISO8601DateFormatter().string(from: user.createdAt))\t\(state)")
+                }
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop a user signing in and end their sessions (their decisions stay in the audit log).")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The sign-in name.") var username: String
+
+        func run() async throws {
+            do {
+                guard try await SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite").setDisabled(username: username, at: Date()) else {
+                    throw CLIFailure(message: "no user named \(username)")
+                }
+                print("disabled \(username); their sessions are ended")
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let a disabled user sign in again.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The sign-in name.") var username: String
+
+        func run() async throws {
+            do {
+                guard try await SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite").setDisabled(username: username, at: nil) else {
+                    throw CLIFailure(message: "no user named \(username)")
+                }
+                print("enabled \(username)")
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    struct Passwd: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a user's password (read from standard input) and end their sessions.",
+            discussion: "Example: printf 'a new long passphrase' | centaur users passwd ana")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The sign-in name.") var username: String
+
+        func run() async throws {
+            do {
+                let password = try UsersCommand.readPassword()
+                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
+                guard try await store.user(username: username) != nil else { throw CLIFailure(message: "no user named \(username)") }
+                _ = try await store.setPasswordHash(username: username, hash: try await PasswordHasher.hash(password))
+                print("changed the password of \(username); their sessions are ended")
             } catch { throw Self.fail(error) }
         }
     }

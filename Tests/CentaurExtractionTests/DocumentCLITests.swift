@@ -37,6 +37,41 @@ struct DocumentCLITests {
         #expect(json["attempts"] == [])
     }
 
+    @Test("from any directory the commands share one home: a key made in one folder is listed from another")
+    func oneHome() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-anywhere-\(UUID().uuidString)")
+        let first = root.appendingPathComponent("a"), second = root.appendingPathComponent("b"), data = root.appendingPathComponent("xdg")
+        for folder in [first, second] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(at: root) }
+        func run(_ arguments: [String], in folder: URL, _ environment: [String: String]) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try #require(Self.binary.path))
+            process.arguments = arguments
+            process.currentDirectoryURL = folder
+            var base = ProcessInfo.processInfo.environment
+            base["CENTAUR_HOME"] = nil
+            process.environment = base.merging(environment) { $1 }
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        // No CENTAUR_HOME and no ./.centaur: the per-user data folder.
+        let made = try run(["keys", "create", "--name", "anywhere"], in: first, ["XDG_DATA_HOME": data.path])
+        #expect(made.0 == 0 && made.1.hasPrefix("ctr_"))
+        let listed = try run(["keys", "list"], in: second, ["XDG_DATA_HOME": data.path])
+        #expect(listed.0 == 0 && listed.1.contains("anywhere"), "\(listed.1)")
+        #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("centaur/data/centaur.sqlite").path))
+        // CENTAUR_HOME wins, from any folder.
+        let home = root.appendingPathComponent("home").path
+        #expect(try run(["keys", "create", "--name", "homed"], in: first, ["CENTAUR_HOME": home]).0 == 0)
+        let homed = try run(["keys", "list"], in: second, ["CENTAUR_HOME": home, "XDG_DATA_HOME": data.path])
+        #expect(homed.1.contains("homed") && !homed.1.contains("anywhere"))
+    }
+
     /// How many running processes name `path` in their command line (the document tools working under it).
     static func processes(naming path: String) -> Int {
         let ids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []

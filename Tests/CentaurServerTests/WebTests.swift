@@ -159,7 +159,7 @@ struct WebTests {
 
     @Test("sign-in: wrong passwords fail and are rate-limited; the session cookie is HttpOnly, Secure and SameSite")
     func signIn() async throws {
-        try await Self.withServer { http, _ in
+        try await Self.withServer { http, components in
             let anonymous = try await http.execute(uri: "/review", method: .get)
             #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/review/login?next=/review")
             #expect(try await http.execute(uri: "/ops", method: .get).status == .seeOther)
@@ -179,6 +179,12 @@ struct WebTests {
             let again = try await Self.login(http, "root")
             #expect(try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(again)]).status == .ok)
             #expect(try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(ok)]).status == .seeOther)
+            // A disabled user's session ends and they cannot sign in; enabled again, they can.
+            #expect(try await components.store.setDisabled(username: "root", at: Date()))
+            #expect(try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(again)]).status == .seeOther)
+            #expect(try await Self.login(http, "root").status == .unauthorized)
+            #expect(try await components.store.setDisabled(username: "root", at: nil))
+            #expect(try await Self.login(http, "root").status == .seeOther)
         }
     }
 

@@ -103,7 +103,7 @@ struct APIKeyStoreTests {
 struct SQLiteStoreTests {
     @Test func migrationsAreNamedAndReopeningAppliesNothingTwice() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/db.sqlite").path
-        let all = ["0001-create-trace", "0002-create-api-key", "0003-api-key-reviewer-scope", "0004-create-workflow", "0005-create-response-cache", "0006-api-key-limits", "0007-create-evals", "0008-create-web-users"]
+        let all = ["0001-create-trace", "0002-create-api-key", "0003-api-key-reviewer-scope", "0004-create-workflow", "0005-create-response-cache", "0006-api-key-limits", "0007-create-evals", "0008-create-web-users", "0009-web-user-disabled"]
         #expect(try SQLiteStore(path: path).appliedMigrations() == all)
         #expect(try SQLiteStore(path: path).appliedMigrations() == all)
     }

@@ -65,7 +65,7 @@ public final class ModelRegistry: Sendable {
 
         var servers: [String: LocalModelServer] = [:]
         for provider in configuration.providers.values where provider.kind == .local && provider.baseURL == nil {
-            let home = provider.home ?? environment["CENTAUR_HOME"] ?? ".centaur"
+            let home = provider.home ?? CentaurHome.resolve(environment: environment)
             let alias = configuration.models.first { $0.provider == provider.name }?.id ?? LocalModelServer.defaultAlias
             servers[provider.name] = LocalModelServer(
                 configuration: .init(home: home, alias: alias, port: provider.port ?? 0), httpClient: httpClient,

@@ -38,7 +38,7 @@ public struct WebSessions: Sendable {
         if let wait = keys.compactMap({ limiter.wait($0.0, limit: $0.1, now: now) }).max() { return .throttled(seconds: wait) }
         let user = try await store.user(username: username)
         let verified = try await PasswordHasher.verify(password, hash: user?.passwordHash ?? Self.decoyHash)
-        guard let user, verified else {
+        guard let user, verified, user.disabledAt == nil else {
             for (key, _) in keys { limiter.record(key, now: now) }
             return .wrongCredentials
         }
@@ -54,7 +54,7 @@ public struct WebSessions: Sendable {
     public func current(cookieHeader: String?, now: Date = Date()) async throws -> Signed? {
         guard let secret = Self.cookie(Self.cookieName, in: cookieHeader),
               let session = try await store.session(idHash: Self.sha256(secret), now: now),
-              let user = try await store.user(id: session.userID) else { return nil }
+              let user = try await store.user(id: session.userID), user.disabledAt == nil else { return nil }
         return Signed(user: user, session: session)
     }
 

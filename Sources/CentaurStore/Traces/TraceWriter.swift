@@ -149,14 +149,18 @@ public final class TraceWriter: Service, Sendable {
 
     private func write(_ batch: [TraceRecord]) async {
         var failure: (any Error)?
+        // Each attempt runs in a task of its own, which does not inherit cancellation: a batch taken from the queue
+        // is written even when the service is cancelled mid-write (the store would otherwise throw
+        // CancellationError and the batch, already acknowledged to its callers, would be lost).
+        let store = self.store
         for attempt in 0..<3 {
             do {
-                try await store.insert(batch)
+                try await Task { try await store.insert(batch) }.value
                 failure = nil
                 break
             } catch {
                 failure = error
-                try? await Task.sleep(for: .milliseconds(50 << attempt))
+                await Task { try? await Task.sleep(for: .milliseconds(50 << attempt)) }.value
             }
         }
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in

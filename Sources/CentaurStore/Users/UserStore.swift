@@ -15,14 +15,17 @@ public struct UserRecord: Sendable, Hashable, Codable {
     public var passwordHash: String
     public var role: Role
     public var createdAt: Date
+    /// When an admin disabled the account (`centaur users disable`); a disabled user cannot sign in.
+    public var disabledAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case id, username, role
-        case passwordHash = "password_hash", createdAt = "created_at"
+        case passwordHash = "password_hash", createdAt = "created_at", disabledAt = "disabled_at"
     }
 
-    public init(id: String, username: String, passwordHash: String, role: Role, createdAt: Date) {
+    public init(id: String, username: String, passwordHash: String, role: Role, createdAt: Date, disabledAt: Date? = nil) {
         self.id = id; self.username = username; self.passwordHash = passwordHash; self.role = role; self.createdAt = createdAt
+        self.disabledAt = disabledAt
     }
 }
 
@@ -53,6 +56,12 @@ public protocol UserStore: Sendable {
     /// The unexpired session with this hash.
     func session(idHash: String, now: Date) async throws -> SessionRecord?
     func deleteSession(idHash: String) async throws
+    /// Every user, by name.
+    func users() async throws -> [UserRecord]
+    /// Disables (or enables again) a user and ends their sessions; false when there is no such user.
+    func setDisabled(username: String, at date: Date?) async throws -> Bool
+    /// Replaces a user's password hash and ends their sessions; false when there is no such user.
+    func setPasswordHash(username: String, hash: String) async throws -> Bool
 }
 
 extension UserRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "web_user" }
@@ -75,6 +84,31 @@ extension SQLiteStore: UserStore {
                 t.column("created_at", .datetime).notNull()
                 t.column("expires_at", .datetime).notNull().indexed()
             }
+        }
+        migrator.registerMigration("0009-web-user-disabled") { db in
+            try db.alter(table: "web_user") { t in t.add(column: "disabled_at", .datetime) }
+        }
+    }
+
+    public func users() async throws -> [UserRecord] {
+        try await pool.read { db in try UserRecord.fetchAll(db, sql: "SELECT * FROM web_user ORDER BY username") }
+    }
+
+    public func setDisabled(username: String, at date: Date?) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE web_user SET disabled_at = ? WHERE username = ?", arguments: [date, username])
+            guard db.changesCount > 0 else { return false }
+            try db.execute(sql: "DELETE FROM web_session WHERE user_id IN (SELECT id FROM web_user WHERE username = ?)", arguments: [username])
+            return true
+        }
+    }
+
+    public func setPasswordHash(username: String, hash: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE web_user SET password_hash = ? WHERE username = ?", arguments: [hash, username])
+            guard db.changesCount > 0 else { return false }
+            try db.execute(sql: "DELETE FROM web_session WHERE user_id IN (SELECT id FROM web_user WHERE username = ?)", arguments: [username])
+            return true
         }
     }
 
