@@ -189,12 +189,81 @@ struct ReviewCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Everything about one application (JSON): values, provenance, rules, adjustments, audit.")
+        static let configuration = CommandConfiguration(
+            abstract: "One application for a reviewer: state, why it needs a human, the evidence, changes, decisions.",
+            discussion: "--json prints the whole record (values, provenance, rules, adjustments, audit) with the JSON the store keeps as text decoded in place.")
         @OptionGroup var options: WorkflowOptions
+        @Flag(name: .long, help: "The whole record as JSON.") var json = false
         @Argument(help: "The application id.") var id: String
 
         func run() async throws {
-            do { try printJSON(try await options.service().detail(applicationID: id)) } catch { throw Self.fail(error) }
+            do {
+                let detail = try await options.service().detail(applicationID: id)
+                if json {
+                    print(Self.decodingEmbeddedJSON(try encoded(detail)).jsonString(pretty: true))
+                } else {
+                    print(Self.summary(detail), terminator: "")
+                }
+            } catch { throw Self.fail(error) }
+        }
+
+        func encoded(_ detail: ReviewDetail) throws -> JSONValue {
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            return try JSONValue(parsing: try encoder.encode(detail))
+        }
+
+        /// Strings under `before`, `after` and `reasons` that hold JSON (the store keeps them as text) become the values.
+        static func decodingEmbeddedJSON(_ value: JSONValue, key: String? = nil) -> JSONValue {
+            switch value {
+            case .object(let fields): return .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.key, decodingEmbeddedJSON($0.value, key: $0.key)) }))
+            case .array(let items): return .array(items.map { decodingEmbeddedJSON($0) })
+            case .string(let text) where ["before", "after", "reasons"].contains(key) && (text.hasPrefix("{") || text.hasPrefix("[") || text.hasPrefix("\"")):
+                return (try? JSONValue(parsing: text)) ?? value
+            default: return value
+            }
+        }
+
+        /// A screenful for a reviewer.
+        static func summary(_ detail: ReviewDetail) -> String {
+            func text(_ value: JSONValue) -> String { value.stringValue ?? (value == .null ? "—" : value.jsonString()) }
+            let application = detail.application
+            var out = "Application \(application.id): \(application.state), risk \(application.risk), "
+                + (application.assignee.map { "claimed by \($0)" } ?? "unclaimed") + "\n"
+            if detail.reasonGroups.isEmpty {
+                out += detail.reasons.isEmpty ? "No reasons for review.\n" : "Why it needs a human:\n" + detail.reasons.map { "  - \($0)\n" }.joined()
+            } else {
+                out += "Why it needs a human:\n"
+                for group in detail.reasonGroups {
+                    out += "  \(group.title):\n" + group.reasons.map { "    - \($0)\n" }.joined()
+                }
+            }
+            if !detail.evidence.isEmpty {
+                out += "Evidence:\n"
+                for item in detail.evidence {
+                    let mark = item.status == .verified ? "✓" : item.status == .changed ? "✎" : "✗"
+                    let document = item.documentType == "us-drivers-license" ? "licence" : item.documentType == "form-i9" ? "I-9" : item.documentType
+                    var line = "  \(mark) \(document) \(item.label): \(text(item.value))"
+                    if let printed = item.printed { line += " (printed \(printed))" }
+                    line += item.seenBy.isEmpty ? " — not read" : " — \(item.seenBy.joined(separator: ", "))"
+                    if !item.confirmedBy.isEmpty { line += "; confirmed by \(item.confirmedBy.joined(separator: ", "))" }
+                    if item.status != .verified { line += " [\(item.status.rawValue.replacingOccurrences(of: "_", with: " "))]" }
+                    out += line + "\n"
+                }
+            }
+            if !detail.ungrounded.isEmpty {
+                out += "Model values not in the documents (not used): "
+                    + detail.ungrounded.map { "\($0.field)=\(text($0.value))" }.joined(separator: ", ") + "\n"
+            }
+            out += "Documents: " + (detail.documents.isEmpty ? "none" : detail.documents.map { "\($0.kind) \($0.name)" + ($0.superseded ? " (replaced)" : "") }.joined(separator: ", ")) + "\n"
+            if !detail.adjustments.isEmpty {
+                out += "Changes:\n" + detail.adjustments.map { "  - \($0.actor) changed \($0.documentType).\($0.field) from \($0.before) to \($0.after)" + ($0.reason.map { " — \($0)" } ?? "") + "\n" }.joined()
+            }
+            if !detail.decisions.isEmpty {
+                out += "Decisions:\n" + detail.decisions.map { "  - \($0.actor): \($0.decision) — \($0.reason)\n" }.joined()
+            }
+            out += "Audit history: \(detail.audit.count) entries (centaur audit verify checks them). The whole record: centaur review show \(application.id) --json\n"
+            return out
         }
     }
 

@@ -60,6 +60,16 @@ struct WorkflowCLITests {
         let queue = try JSONValue(parsing: try await run(["review", "queue", "--json"]).stdout)
         #expect(queue.arrayValue?.map { $0["id"] } == [.string(id)])
 
+        // A short view for a reviewer by default; the whole record with --json, no JSON inside its strings.
+        let shown = try await run(["review", "show", id])
+        #expect(shown.status == 0 && shown.stdout.hasPrefix("Application \(id): in_review"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("Why it needs a human:") && shown.stdout.contains("changed us-drivers-license.first_name"))
+        #expect(shown.stdout.contains(" licence date of birth: ") && shown.stdout.utf8.count < 8_000, "\(shown.stdout.utf8.count) bytes")
+        let full = try JSONValue(parsing: try await run(["review", "show", id, "--json"]).stdout)
+        #expect(full["application"]?["reasons"]?.arrayValue?.isEmpty == false, "reasons are a list, not JSON text")
+        #expect(full["adjustments"]?[0]?["after"] == "ROBIN")
+        #expect(full["audit"]?[0]?["after"]?.objectValue != nil)
+
         let decided = try await run(["review", "decide", id, "--reject", "--reason", "name does not match", "--reviewer", "ana"])
         #expect(decided.status == 0 && decided.stdout.contains("rejected"), "\(decided.stderr)")
         let again = try await run(["review", "decide", id, "--approve", "--reason", "changed my mind"])
