@@ -273,7 +273,11 @@ struct WebTests {
             try await ExtractionWorker(service: components.onboarding, signal: JobSignal()).drain()
             let page = String(buffer: try await http.execute(uri: "/apply/\(token)", method: .get).body)
             let csrf = try #require(page.range(of: #"name="_csrf" value="([^"]+)""#, options: .regularExpression).map { String(page[$0]).split(separator: "\"")[3] })
-            #expect(page.contains(#"name="us-drivers-license.limited_duration""#), "the flag is on the page to confirm")
+            #expect(!page.contains(#"name="us-drivers-license.limited_duration""#), "a machine-only flag is not the applicant's to check")
+            #expect(page.contains(#"<legend>Name</legend>"#) && page.contains(">Licence number</label>"), "plain labels, grouped")
+            #expect(page.contains(#"id="us-drivers-license.id_number" name="us-drivers-license.id_number""#) && page.contains(#"type="password" autocomplete="off""#),
+                    "the licence number is masked until shown")
+            // A crafted form that changes it anyway is still caught by the policy.
             let posted = try await http.execute(uri: "/apply/\(token)/confirm", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                                                 body: ByteBuffer(string: "_csrf=\(csrf)&us-drivers-license.limited_duration=false"))
             #expect(posted.status == .seeOther)

@@ -86,6 +86,14 @@ class Browser:
         node = self.call("DOM.querySelector", nodeId=root, selector=selector)["nodeId"]
         self.call("DOM.setFileInputFiles", nodeId=node, files=[str(path)])
 
+    def viewport(self, width, height, mobile=False):
+        """Sizes the page as a phone (390×844, touch) or a laptop (1280×800) shows it."""
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile)
+
+    def fits_width(self):
+        """Nothing on the page needs sideways scrolling."""
+        return self.js("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
     def screenshot(self, name):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
@@ -130,14 +138,23 @@ default_model: unused
         application = json.loads(urllib.request.urlopen(request).read())
         token = application["token"]
 
-        # The applicant uploads the licence back and the I-9, with a progress bar.
+        # The applicant, on a phone, uploads the licence back and the I-9, with a progress bar.
+        browser.viewport(390, 844, mobile=True)
         browser.go(f"{url}/apply/{token}")
+        assert browser.fits_width(), "the applicant's page fits a phone"
         assert "waiting for your documents" in browser.text()
         browser.set_file("#license_back", SAMPLES / "license-back.png")
         browser.set_file("#i9", SAMPLES / "i9.pdf")
         browser.screenshot("1-applicant-upload")
         browser.js("document.getElementById('upload-button').click()")
         browser.wait("document.getElementById('confirm') !== null", timeout=120)
+        assert browser.fits_width(), "the values to check fit a phone"
+        # Plain labels, grouped; the employer's Section 2 is not the applicant's to check; the SSN is masked until shown.
+        text = browser.text()
+        assert "Date of birth" in text and "Your Form I-9 (Section 1)" in text and "first day employed" not in text.lower(), text[:2000]
+        assert browser.js("document.getElementById('form-i9.ssn').type") == "password"
+        browser.js("document.querySelector('button[aria-controls=\"form-i9.ssn\"]').click()")
+        assert browser.js("document.getElementById('form-i9.ssn').type") == "text"
         browser.screenshot("2-applicant-values")
 
         # The applicant corrects the licence's first name and confirms.
@@ -149,7 +166,8 @@ default_model: unused
         browser.wait("document.getElementById('state') && document.getElementById('state').innerText.includes('reviewed')")
         browser.screenshot("3-applicant-status")
 
-        # A reviewer signs in, opens the application from the queue and sees the change highlighted.
+        # A reviewer, on a laptop, signs in, opens the application from the queue and sees the change highlighted.
+        browser.viewport(1280, 800)
         browser.go(f"{url}/review")
         assert "Sign in" in browser.text()
         browser.js("document.getElementById('username').value = 'ana'; document.getElementById('password').value = 'correct horse battery'; "

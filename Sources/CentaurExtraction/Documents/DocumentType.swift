@@ -22,6 +22,15 @@ public struct DocumentType: Sendable, Hashable {
         public let allowed: [String]?
         /// Whether a model is asked for it (false for values only a barcode or a form's structure holds).
         public let askModel: Bool
+        /// The field in plain words for the person who checks it ("Licence number"); `label` in the file, else the name.
+        public var label: String = ""
+        /// Where it sits on the document, for grouping what an applicant confirms ("Name", "Address"); nil for fields
+        /// an applicant never checks.
+        public var group: String?
+        /// Whether the applicant confirms it (false for machine-only values and the employer's sections).
+        public var applicant = true
+        /// Shown masked until the person asks to see it (SSN, document numbers).
+        public var sensitive = false
     }
 
     /// How a field's value is typed and normalised.
@@ -110,11 +119,17 @@ extension DocumentType {
             guard let kindName = spec["kind"]?.stringValue, let kind = FieldKind(rawValue: kindName) else {
                 throw DocumentTypeError("\(source): field \(name) has no valid \"kind\" (one of \(FieldKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            fields.append(Field(
+            var field = Field(
                 name: name, kind: kind, description: spec["description"]?.stringValue ?? name,
                 highRisk: spec["high_risk"]?.boolValue ?? false,
                 allowed: spec["enum"]?.arrayValue?.compactMap(\.stringValue),
-                askModel: spec["model"]?.boolValue ?? true))
+                askModel: spec["model"]?.boolValue ?? true)
+            let plain = name.replacingOccurrences(of: "_", with: " ")
+            field.label = spec["label"]?.stringValue ?? plain.prefix(1).uppercased() + plain.dropFirst()
+            field.group = spec["group"]?.stringValue
+            field.applicant = spec["applicant"]?.boolValue ?? true
+            field.sensitive = spec["sensitive"]?.boolValue ?? false
+            fields.append(field)
         }
         self.init(id: id, version: version, title: value["title"]?.stringValue ?? id,
                   description: value["description"]?.stringValue ?? "",

@@ -49,6 +49,15 @@ extension WebPages {
         }
     }
 
+    /// The document's name as an applicant calls it.
+    static func plainTitle(_ type: String, _ title: String?) -> String {
+        switch type {
+        case "us-drivers-license": "Your driving licence"
+        case "form-i9": "Your Form I-9 (Section 1)"
+        default: title ?? type
+        }
+    }
+
     static func applicantCSRF(_ token: String) -> String {
         SHA256.hash(data: Data("centaur-applicant-csrf:\(token)".utf8)).prefix(16).hexString
     }
@@ -76,12 +85,22 @@ extension WebPages {
         if state == .awaitingApplicant {
             values["confirm"] = true
             values["documents"] = view.documents.map { ["id": $0.id, "name": $0.name, "image": $0.mediaType.hasPrefix("image/")] as [String: Any] }
+            // Only what the applicant must check, in plain words, grouped as the document prints it; machine-only
+            // values and the employer's sections stay out; numbers that identify the person are masked until asked.
             values["extracted"] = (view.extracted ?? []).map { document -> [String: Any] in
                 let type = try? DocumentType.named(document.type)
-                return ["title": type?.title ?? document.type, "fields": document.fields.map { field -> [String: Any] in
-                    ["key": "\(document.type).\(field.name)", "name": field.name.replacingOccurrences(of: "_", with: " "),
-                     "value": field.value.stringValue ?? (field.value == .null ? "" : field.value.jsonString())]
-                }]
+                var groups: [(String, [[String: Any]])] = []
+                for field in document.fields {
+                    let spec = type?.field(field.name)
+                    guard spec?.applicant ?? true else { continue }
+                    let group = spec?.group ?? "Other"
+                    let row: [String: Any] = [
+                        "key": "\(document.type).\(field.name)", "name": spec?.label ?? field.name.replacingOccurrences(of: "_", with: " "),
+                        "value": field.value.stringValue ?? (field.value == .null ? "" : field.value.jsonString()),
+                        "sensitive": spec?.sensitive ?? false]
+                    if let index = groups.firstIndex(where: { $0.0 == group }) { groups[index].1.append(row) } else { groups.append((group, [row])) }
+                }
+                return ["title": Self.plainTitle(document.type, type?.title), "groups": groups.map { ["group": $0.0, "fields": $0.1] as [String: Any] }]
             }
         }
         if [.autoApproved, .inReview, .approved, .rejected].contains(state) {
