@@ -162,7 +162,7 @@ struct ReviewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
         abstract: "Work the review queue: list, show, claim, correct and decide applications.",
-        subcommands: [Queue.self, Show.self, Claim.self, Decide.self, Correct.self])
+        subcommands: [Queue.self, Show.self, Claim.self, Release.self, Decide.self, Correct.self])
 
     struct ReviewerOption: ParsableArguments {
         @Option(name: .long, help: ArgumentHelp("Who is deciding (recorded in the audit log; default: $USER).", valueName: "name"))
@@ -264,6 +264,20 @@ struct ReviewCommand: AsyncParsableCommand {
             }
             out += "Audit history: \(detail.audit.count) entries (centaur audit verify checks them). The whole record: centaur review show \(application.id) --json\n"
             return out
+        }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give an application you claimed back to the queue.")
+        @OptionGroup var options: WorkflowOptions
+        @OptionGroup var reviewer: ReviewerOption
+        @Argument(help: "The application id.") var id: String
+
+        func run() async throws {
+            do {
+                let application = try await options.service().release(applicationID: id, reviewer: reviewer.name)
+                print("application \(application.id) released to the queue")
+            } catch { throw Self.fail(error) }
         }
     }
 

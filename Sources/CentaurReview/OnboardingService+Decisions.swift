@@ -90,12 +90,38 @@ extension OnboardingService {
         return updated
     }
 
+    /// Gives a claimed application back to the queue; only its claimant may.
+    public func release(applicationID: String, reviewer: String) async throws -> ApplicationRecord {
+        let application = try await load(applicationID)
+        _ = try transition(application, .claim)  // only an application in review is claimed or released
+        guard let assignee = application.assignee else { throw WorkflowError(.conflict, "application \(applicationID) is not claimed") }
+        guard assignee == reviewer else {
+            throw WorkflowError(.conflict, "application \(applicationID) is claimed by \(assignee); only they can release it")
+        }
+        var updated = application
+        updated.assignee = nil
+        updated.updatedAt = now()
+        var change = WorkflowChange(application: updated, expectedVersion: application.version)
+        change.audit = [AuditDraft(actor: reviewer, action: "review.released", target: Self.target(applicationID),
+                                   before: Self.json(["assignee": .string(assignee)]), after: Self.json(["assignee": .null]))]
+        try await commit(change)
+        return updated
+    }
+
+    /// Two reviewers never act on one case: an application claimed by someone else is theirs to decide or correct.
+    func requireNotClaimedByAnother(_ application: ApplicationRecord, reviewer: String) throws {
+        if let assignee = application.assignee, assignee != reviewer {
+            throw WorkflowError(.conflict, "application \(application.id) is claimed by \(assignee); ask them, or wait until they release it")
+        }
+    }
+
     /// Corrects one value as a reviewer (a labelled example); the rules run again on the corrected values.
     public func correct(applicationID: String, documentType: String, field: String, value: JSONValue, reason: String,
                         reviewer: String) async throws -> ApplicationRecord {
         let reason = try Self.requireReason(reason)
         let application = try await load(applicationID)
         _ = try transition(application, .correct)
+        try requireNotClaimedByAnother(application, reviewer: reviewer)
         guard let extraction = try await store.latestExtraction(applicationID: applicationID) else {
             throw WorkflowError(.conflict, "application \(applicationID) has no extracted values")
         }
@@ -147,6 +173,7 @@ extension OnboardingService {
         let reason = try Self.requireReason(reason)
         let application = try await load(applicationID)
         let state = try transition(application, decision.event)
+        try requireNotClaimedByAnother(application, reviewer: reviewer)
         let date = now()
         var change = WorkflowChange(application: application, expectedVersion: application.version)
         change.application.state = state.rawValue

@@ -140,14 +140,14 @@ extension OnboardingService {
     }
 
     /// Applications in review: highest risk first, then oldest.
-    public func queue(limit: Int = 200) async throws -> [QueueItem] {
+    public func queue(limit: Int = 200, withNames: Bool = true) async throws -> [QueueItem] {
         let applications = try await store.applications(states: [ApplicationState.inReview.rawValue], limit: 10_000)
         return try await applications
             .sorted { ($0.risk, $1.createdAt) > ($1.risk, $0.createdAt) }
             .prefix(limit)
             .asyncMap { application in
                 QueueItem(id: application.id, risk: application.risk, reasons: try Self.decode([String].self, application.reasons),
-                          createdAt: application.createdAt, assignee: application.assignee, applicantName: try await applicantName(application.id))
+                          createdAt: application.createdAt, assignee: application.assignee, applicantName: withNames ? try await applicantName(application.id) : nil)
             }
     }
 

@@ -153,7 +153,7 @@ struct OnboardingAPITests {
 
     @Test("the whole path over HTTP: upload, background extraction, confirmation, review queue, decision")
     func overHTTP() async throws {
-        try await Self.withServer { client, _, keys in
+        try await Self.withServer { client, components, keys in
             let a = try await Self.create(client)
             for (kind, file) in [("license_front", "license-front.png"), ("license_back", "license-back.png"), ("i9", "i9.pdf")] {
                 let body = ByteBuffer(bytes: try Fixtures.sample("person-06", file))
@@ -181,6 +181,18 @@ struct OnboardingAPITests {
                     "the review API never hands out the applicant token's hash")
             #expect(detail["rule_results"]?.arrayValue?.isEmpty == false)
             let decision = ByteBuffer(string: #"{"decision":"reject","reason":"date of birth does not match the licence"}"#)
+            // Two reviewers never act on one case: what ana claims, bo can neither decide, correct nor release.
+            let bo = try await components.keys.create(name: "bo", team: "ops", scope: .reviewer).secret
+            let (claimed, claim) = try await Self.call(client, .post, "/api/review/applications/\(a.id)/claim", bearer: keys.reviewer)
+            #expect(claimed == .ok && claim["assignee"] == "reviewer:ana")
+            let (other, refusal) = try await Self.call(client, .post, "/api/review/applications/\(a.id)/decision", bearer: bo, body: decision)
+            #expect(other == .conflict && refusal["error"]?["message"]?.stringValue?.contains("claimed by reviewer:ana") == true)
+            let correction = ByteBuffer(string: #"{"document_type":"us-drivers-license","field":"first_name","value":"X","reason":"typo"}"#)
+            #expect(try await Self.call(client, .post, "/api/review/applications/\(a.id)/corrections", bearer: bo, body: correction).0 == .conflict)
+            #expect(try await Self.call(client, .post, "/api/review/applications/\(a.id)/release", bearer: bo).0 == .conflict)
+            #expect(try await Self.call(client, .post, "/api/review/applications/\(a.id)/release", bearer: keys.reviewer).0 == .ok)
+            #expect(try await Self.call(client, .post, "/api/review/applications/\(a.id)/release", bearer: keys.reviewer).0 == .conflict, "not claimed now")
+            #expect(try await Self.call(client, .post, "/api/review/applications/\(a.id)/claim", bearer: keys.reviewer).0 == .ok)
             let (decided, final) = try await Self.call(client, .post, "/api/review/applications/\(a.id)/decision", bearer: keys.reviewer, body: decision)
             #expect(decided == .ok && final["state"] == "rejected")
             let (_, audit) = try await Self.call(client, .get, "/api/review/applications/\(a.id)", bearer: keys.reviewer)

@@ -54,7 +54,7 @@ struct WebTests {
             ]]],
             "rules": [["severity": "review", "rule": "ssn_invalid_area", "description": "The SSN's area number is never issued."]],
             "adjustments": [["actor": "applicant", "documentType": "form-i9", "field": "last_name", "before": "\"RAE\"", "after": "\"ROE\""]],
-            "inReview": true, "fieldOptions": ["form-i9.ssn", "form-i9.last_name"],
+            "inReview": true, "claimable": true, "fieldOptions": ["form-i9.ssn", "form-i9.last_name"],
             "reasonGroups": [["title": "Sources that disagree", "reasons": ["sources disagree on form-i9.ssn: form_fields=\"123456789\", layout_text=\"123456780\""]]],
             "hasEvidence": true,
             "evidence": [["document": "licence", "label": "date of birth", "value": "1990-07-04", "printed": "07041990", "seenBy": "barcode (back.png)",

@@ -109,6 +109,12 @@ struct OnboardingEndpoints: Sendable {
                 return ["id": .string(application.id), "state": .string(application.state), "assignee": application.assignee.map(JSONValue.string) ?? .null]
             }
         }
+        router.post("/api/review/applications/{id}/release") { _, context in
+            await respond {
+                let application = try await service.release(applicationID: context.parameters.get("id") ?? "", reviewer: Self.actor(context))
+                return ["id": .string(application.id), "state": .string(application.state), "assignee": .null]
+            }
+        }
         router.post("/api/review/applications/{id}/corrections") { request, context in
             await respond {
                 let body = try await json(request, optional: false)

@@ -133,6 +133,21 @@ struct WebPages: Sendable {
                 return Self.redirect("/review/applications/\(id)?done=Decision+recorded")
             }
         }
+        for (action, done) in [("claim", "Claimed: it is yours to decide"), ("release", "Released to the queue")] {
+            router.post("/review/applications/{id}/\(action)") { request, context in
+                let form = try await Self.form(request)
+                return try await signedIn(request, form: form) { signed, reviewer in
+                    let id = context.parameters.get("id") ?? ""
+                    do {
+                        if action == "claim" { _ = try await onboarding.claim(applicationID: id, reviewer: reviewer) }
+                        else { _ = try await onboarding.release(applicationID: id, reviewer: reviewer) }
+                    } catch let error as WorkflowError {
+                        return try await applicationPage(id, signed: signed, error: error.description, status: .conflict)
+                    }
+                    return Self.redirect("/review/applications/\(id)?done=\(done.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")")
+                }
+            }
+        }
         router.post("/review/applications/{id}/corrections") { request, context in
             let form = try await Self.form(request)
             return try await signedIn(request, form: form) { signed, reviewer in
@@ -227,11 +242,17 @@ struct WebPages: Sendable {
             },
         ]
         // `n` opens the next application in the queue.
-        let queue = try await onboarding.queue().map(\.id)
+        let queue = try await onboarding.queue(withNames: false).map(\.id)
         if let index = queue.firstIndex(of: id), index + 1 < queue.count { values["next"] = queue[index + 1] }
         else if let first = queue.first, first != id { values["next"] = first }
         // Mustache shows a section for any present value, even an empty string: leave absent what is not there.
         if let assignee = detail.application.assignee { values["assignee"] = assignee }
+        if detail.application.state == "in_review" {
+            let me = "reviewer:\(signed.user.username)"
+            if detail.application.assignee == nil { values["claimable"] = true }
+            else if detail.application.assignee == me { values["releasable"] = true }
+            else { values["claimedByOther"] = true }
+        }
         if let message, !message.isEmpty { values["message"] = message }
         if let error, !error.isEmpty { values["error"] = error }
         return page("application", base(signed, title: "Application \(id)").merging(values) { $1 }, status: status)
@@ -318,6 +339,7 @@ struct WebPages: Sendable {
         case "application.auto_approved": "approved it automatically: every piece of evidence was there"
         case "application.sent_to_review": "sent it to review"
         case "review.claimed": "claimed it for review"
+        case "review.released": "released it to the queue"
         case "review.corrected": "corrected a value"
         case "review.decided": "decided"
         default: action
