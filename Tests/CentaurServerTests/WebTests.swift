@@ -308,6 +308,7 @@ struct WebTests {
             let admin = Self.cookie(try await Self.login(http, "root"))
             let ops = try await http.execute(uri: "/ops", method: .get, headers: [.cookie: admin])
             #expect(ops.status == .ok && String(buffer: ops.body).contains("Recent model calls"))
+            #expect(String(buffer: ops.body).contains("Claimed → decided (the reviewer's work)"), "review times are on the operations page")
 
             // The applicant's link token is not a web session: reviewer and operations pages send it to sign in.
             let applicant = try await http.execute(uri: "/review/applications/\(application.id)", method: .get, headers: [.authorization: "Bearer \(token)"])

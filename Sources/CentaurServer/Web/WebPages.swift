@@ -175,6 +175,10 @@ struct WebPages: Sendable {
                      "output": t.outputTokens, "cost": t.costUSD.map { String(format: "$%.6f", $0) } ?? "–", "latency": Int(t.latencyMS),
                      "tags": t.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
                 }
+                let times = try await onboarding.reviewTimes()
+                let review: [String: Any] = ["decided": times.decided, "claimed": times.claimedDecisions,
+                                             "medianWait": times.medianWait.map(Self.age) ?? "—", "p90Wait": times.p90Wait.map(Self.age) ?? "—",
+                                             "medianHandling": times.medianHandling.map(Self.age) ?? "—", "p90Handling": times.p90Handling.map(Self.age) ?? "—"]
                 let runs = try await store.runs(limit: 20).map { ["id": $0.id, "description": $0.description, "status": $0.status, "started": Self.time($0.startedAt)] }
                 let rates = try await onboarding.fieldErrorRates(byWeek: true).filter { $0.errors > 0 }.map {
                     ["week": $0.week ?? "", "documentType": $0.documentType, "field": $0.field, "source": $0.source, "observed": $0.observed,
@@ -182,7 +186,7 @@ struct WebPages: Sendable {
                 }
                 let (costChart, tokenChart) = try await usageCharts()
                 return page("ops", base(signed, title: "Operations").merging([
-                    "traces": traces, "runs": runs, "rates": rates, "costChart": costChart, "tokenChart": tokenChart, "model": model ?? "", "statusOK": status == "ok", "statusError": status == "error",
+                    "traces": traces, "runs": runs, "rates": rates, "review": review, "costChart": costChart, "tokenChart": tokenChart, "model": model ?? "", "statusOK": status == "ok", "statusError": status == "error",
                 ]) { $1 })
             }
         }
