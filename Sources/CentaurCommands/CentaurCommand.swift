@@ -29,11 +29,16 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file (default: ./centaur.yaml, else the embedded default).", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("Directory for Centaur's data (default: data/ in Centaur's home: $CENTAUR_HOME, else ./.centaur, else ~/.local/share/centaur).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Directory for Centaur's data (default: $CENTAUR_DATA_DIR, else data/ in Centaur's home: $CENTAUR_HOME, else ./.centaur, else ~/.local/share/centaur).", valueName: "dir"))
     var dataDir: String?
 
-    /// `--data-dir`, else `data` in ``CentaurHome``: every command, run from anywhere, finds the same state.
-    var dataDirectory: String { dataDir ?? CentaurHome.resolve() + "/data" }
+    /// `--data-dir`, else `$CENTAUR_DATA_DIR`, else `data` in ``CentaurHome``: every command, run from anywhere,
+    /// finds the same state.
+    var dataDirectory: String {
+        if let dataDir { return dataDir }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["CENTAUR_DATA_DIR"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return CentaurHome.resolve() + "/data"
+    }
 
     @Flag(name: .shortAndLong, help: "Log progress to stderr.")
     var verbose = false
