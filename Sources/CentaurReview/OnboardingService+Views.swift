@@ -11,6 +11,8 @@ public struct ApplicantView: Sendable, Encodable {
         public var sources: [String]
         public var disagreement: Bool
         public var adjusted: Bool
+        /// Where a source read it or a document confirms it, for outlining it on the applicant's own image.
+        public var boxes: [EvidenceItem.Box] = []
     }
     public struct Document: Sendable, Encodable {
         public var type: String
@@ -130,7 +132,10 @@ extension OnboardingService {
                         name: name, value: document.fields[name] ?? .null,
                         sources: (document.provenance[name] ?? []).map(\.source),
                         disagreement: document.disagreements.contains { $0.field == name },
-                        adjusted: changes.contains { $0.documentType == document.documentType && $0.field == name })
+                        adjusted: changes.contains { $0.documentType == document.documentType && $0.field == name },
+                        boxes: ((document.provenance[name] ?? []) + (document.confirmations[name] ?? [])).compactMap { source in
+                            source.box.map { EvidenceItem.Box(document: source.document, page: source.page, box: $0) }
+                        })
                 })
             }
         }

@@ -275,6 +275,8 @@ struct WebTests {
             let csrf = try #require(page.range(of: #"name="_csrf" value="([^"]+)""#, options: .regularExpression).map { String(page[$0]).split(separator: "\"")[3] })
             #expect(!page.contains(#"name="us-drivers-license.limited_duration""#), "a machine-only flag is not the applicant's to check")
             #expect(page.contains(#"<legend>Name</legend>"#) && page.contains(">Licence number</label>"), "plain labels, grouped")
+            #expect(page.range(of: #"class="box" data-fields="[^"]*us-drivers-license\.last_name"#, options: .regularExpression) != nil,
+                    "values are outlined on the applicant's own images")
             #expect(page.contains(#"id="us-drivers-license.id_number" name="us-drivers-license.id_number""#) && page.contains(#"type="password" autocomplete="off""#),
                     "the licence number is masked until shown")
             // A crafted form that changes it anyway is still caught by the policy.

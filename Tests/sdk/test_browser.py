@@ -152,6 +152,12 @@ default_model: unused
         # Plain labels, grouped; the employer's Section 2 is not the applicant's to check; the SSN is masked until shown.
         text = browser.text()
         assert "Date of birth" in text and "Your Form I-9 (Section 1)" in text and "first day employed" not in text.lower(), text[:2000]
+        # The value being checked is outlined where the document shows it.
+        boxes = browser.js("Array.from(document.querySelectorAll('.box[data-fields]')).map(b => b.dataset.fields).join(' ').split(' ')")
+        assert "us-drivers-license.first_name" in boxes, boxes
+        # (A headless page has no window focus, so the focus event is sent as the browser would send it.)
+        assert browser.js("document.getElementById('us-drivers-license.first_name').dispatchEvent(new Event('focus')); "
+                          "document.querySelectorAll('.box.active').length") == 1
         assert browser.js("document.getElementById('form-i9.ssn').type") == "password"
         browser.js("document.querySelector('button[aria-controls=\"form-i9.ssn\"]').click()")
         assert browser.js("document.getElementById('form-i9.ssn').type") == "text"

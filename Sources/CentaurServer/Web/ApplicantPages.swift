@@ -84,7 +84,29 @@ extension WebPages {
         if view.extractionPending || state == .uploaded { values["refresh"] = true }
         if state == .awaitingApplicant {
             values["confirm"] = true
-            values["documents"] = view.documents.map { ["id": $0.id, "name": $0.name, "image": $0.mediaType.hasPrefix("image/")] as [String: Any] }
+            // Each image with the places its values were read, outlined; the one being edited stands out.
+            var documents: [[String: Any]] = []
+            for record in view.documents {
+                var row: [String: Any] = ["id": record.id, "name": record.name, "image": record.mediaType.hasPrefix("image/")]
+                var placed: [(key: String, box: BoundingBox)] = []
+                for document in view.extracted ?? [] {
+                    for field in document.fields {
+                        for box in field.boxes where box.document == record.name && box.box.unit == "px" { placed.append(("\(document.type).\(field.name)", box.box)) }
+                    }
+                }
+                if record.mediaType.hasPrefix("image/"), !placed.isEmpty,
+                   let (_, data) = try? await onboarding.documentData(applicationID: application.id, documentID: record.id),
+                   let size = ImageSize.of(data) {
+                    // One outline per place: every barcode value shares the barcode's box.
+                    var byPlace: [(box: BoundingBox, keys: [String])] = []
+                    for (key, box) in placed {
+                        if let index = byPlace.firstIndex(where: { $0.box == box }) { byPlace[index].keys.append(key) } else { byPlace.append((box, [key])) }
+                    }
+                    row["boxes"] = byPlace.map { box, keys in WebPages.percentBox(box, size).merging(["fields": keys.joined(separator: " ")]) { $1 } }
+                }
+                documents.append(row)
+            }
+            values["documents"] = documents
             // Only what the applicant must check, in plain words, grouped as the document prints it; machine-only
             // values and the employer's sections stay out; numbers that identify the person are masked until asked.
             values["extracted"] = (view.extracted ?? []).map { document -> [String: Any] in

@@ -313,14 +313,19 @@ struct WebPages: Sendable {
                     }
                 }
                 row["boxes"] = boxes.values.sorted { $0.0.y < $1.0.y }.map { box, labels -> [String: Any] in
-                    func percent(_ value: Double, _ total: Int) -> String { String(format: "%.2f", max(0, min(100, value * 100 / Double(total)))) }
-                    return ["left": percent(box.x, size.width), "top": percent(box.y, size.height), "width": percent(box.width, size.width),
-                            "height": percent(box.height, size.height), "labels": labels.joined(separator: ", ")]
+                    Self.percentBox(box, size).merging(["labels": labels.joined(separator: ", ")]) { $1 }
                 }
             }
             rows.append(row)
         }
         return rows
+    }
+
+    /// A box as percentages of its image (`left`, `top`, `width`, `height`), so it stays on the value at any size.
+    static func percentBox(_ box: BoundingBox, _ size: (width: Int, height: Int)) -> [String: Any] {
+        func percent(_ value: Double, _ total: Int) -> String { String(format: "%.2f", max(0, min(100, value * 100 / Double(total)))) }
+        return ["left": percent(box.x, size.width), "top": percent(box.y, size.height), "width": percent(box.width, size.width),
+                "height": percent(box.height, size.height)]
     }
 
     /// How long something has waited, in a reviewer's words: "4 min", "3 h 12 min", "2 d 5 h".
