@@ -36,7 +36,8 @@ struct WebTests {
     @Test("golden HTML of the sign-in, queue and application pages")
     func goldens() throws {
         try Self.check("login", ["title": "Sign in", "next": "/review", "error": "Wrong username or password.", "username": "ana", "csrf": "LOGINCSRF"])
-        try Self.check("queue", ["title": "Review queue", "user": Self.user, "csrf": "CSRF123", "items": [
+        try Self.check("queue", ["title": "Review queue", "user": Self.user, "csrf": "CSRF123",
+                                 "filters": [["href": "/review", "title": "All", "current": true], ["href": "/review?filter=mine", "title": "Claimed by me", "current": false]], "items": [
             ["id": "app_1", "risk": 105, "created": "2026-11-23 10:00 UTC", "waiting": "3 h 12 min", "applicant": "JANE Q SAMPLETON",
              "summary": "block: license_expired — The driver licence has expired.", "more": "+2 more", "first": true],
             ["id": "app_2", "risk": 3, "created": "2026-11-23 11:00 UTC", "waiting": "2 h 12 min", "applicant": "name not read",
@@ -307,6 +308,16 @@ struct WebTests {
             // The queue names the applicant as the barcode gives it, how long it has waited and why.
             let queue = String(buffer: try await http.execute(uri: "/review", method: .get, headers: [.cookie: reviewer]).body)
             #expect(queue.contains("SAMPLETON") && queue.contains(" min</td>") && queue.contains("no form-i9 was read"), "\(queue)")
+            // Filters: a missing I-9 is a blocking document; nothing here was changed by the applicant.
+            func filtered(_ filter: String) async throws -> String {
+                String(buffer: try await http.execute(uri: "/review?filter=\(filter)", method: .get, headers: [.cookie: reviewer]).body)
+            }
+            #expect(try await filtered("blocking").contains("SAMPLETON"))
+            #expect(try await filtered("unclaimed").contains("SAMPLETON"))
+            let changes = try await filtered("changes")
+            #expect(!changes.contains("SAMPLETON") && changes.contains("Nothing in the queue matches this filter."))
+            #expect(try await filtered("mine").contains("Nothing in the queue matches this filter."))
+            #expect(try await filtered("nonsense").contains("SAMPLETON"), "an unknown filter shows everything")
             let admin = Self.cookie(try await Self.login(http, "root"))
             let ops = try await http.execute(uri: "/ops", method: .get, headers: [.cookie: admin])
             #expect(ops.status == .ok && String(buffer: ops.body).contains("Recent model calls"))

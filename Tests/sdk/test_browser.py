@@ -181,6 +181,10 @@ default_model: unused
         browser.wait("document.title.startsWith('Review queue')")
         assert application["id"] in browser.text()
         browser.screenshot("4-review-queue")
+        # Keyboard: the first row is selected; j and k move the selection.
+        assert browser.js("document.querySelector('#queue tr.item').classList.contains('selected')")
+        browser.js("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'k', bubbles: true}))")
+        assert browser.js("document.querySelectorAll('#queue tr.selected').length") == 1
         browser.js("document.getElementById('next').click()")
         browser.wait("document.getElementById('audit') !== null")
         highlighted = browser.js("Array.from(document.querySelectorAll('tr.adjusted')).map(r => r.dataset.field)")

@@ -92,8 +92,9 @@ struct WebPages: Sendable {
             }
         }
         router.get("/review") { request, _ in
-            try await signedIn(request) { signed, _ in
-                let items = try await onboarding.queue()
+            try await signedIn(request) { signed, reviewer in
+                let filter = request.uri.queryParameters["filter"].map(String.init).flatMap { Self.queueFilters.map(\.key).contains($0) ? $0 : nil }
+                let items = try await onboarding.queue().filter { Self.queueItem($0, matches: filter, reviewer: reviewer) }
                 let now = Date()
                 let rows: [[String: Any]] = items.enumerated().map { index, item in
                     var row: [String: Any] = ["id": item.id, "risk": item.risk, "created": Self.time(item.createdAt), "waiting": Self.age(now.timeIntervalSince(item.createdAt)),
@@ -102,7 +103,10 @@ struct WebPages: Sendable {
                     if let assignee = item.assignee { row["assignee"] = assignee }
                     return row
                 }
-                return page("queue", base(signed, title: "Review queue").merging(["items": rows]) { $1 })
+                let filters: [[String: Any]] = Self.queueFilters.map {
+                    ["href": $0.key.isEmpty ? "/review" : "/review?filter=\($0.key)", "title": $0.title, "current": $0.key == (filter ?? "")]
+                }
+                return page("queue", base(signed, title: "Review queue").merging(["items": rows, "filters": filters, "filtered": filter != nil]) { $1 })
             }
         }
         router.get("/review/applications/{id}") { request, context in
@@ -319,6 +323,25 @@ struct WebPages: Sendable {
             rows.append(row)
         }
         return rows
+    }
+
+    /// The queue's filters, in the order the page offers them ("" is everything).
+    static let queueFilters: [(key: String, title: String)] = [
+        ("", "All"), ("unclaimed", "Unclaimed"), ("mine", "Claimed by me"), ("blocking", "Blocking rules or documents"),
+        ("changes", "Changed by the applicant"), ("evidence", "Missing evidence"), ("disagreements", "Sources disagree"),
+    ]
+
+    /// Whether a queue item passes a filter; the reason kinds are read from the policy's own wording.
+    static func queueItem(_ item: QueueItem, matches filter: String?, reviewer: String) -> Bool {
+        switch filter {
+        case "unclaimed": item.assignee == nil
+        case "mine": item.assignee == reviewer
+        case "blocking": item.reasons.contains { $0.hasPrefix("block:") || $0.hasPrefix("no ") || $0.contains("barcode") }
+        case "changes": item.reasons.contains { $0.hasPrefix("the applicant changed") || $0.hasPrefix("the applicant's changes silenced") }
+        case "evidence": item.reasons.contains { $0.hasPrefix("missing evidence") || $0.hasPrefix("not confirmed") || $0.contains("was read only by") }
+        case "disagreements": item.reasons.contains { $0.hasPrefix("sources disagree") }
+        default: true
+        }
     }
 
     /// A box as percentages of its image (`left`, `top`, `width`, `height`), so it stays on the value at any size.
