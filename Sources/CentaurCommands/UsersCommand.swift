@@ -73,12 +73,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Argument(help: "The sign-in name.") var username: String
 
         func run() async throws {
-            do {
-                guard try await SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite").setDisabled(username: username, at: Date()) else {
-                    throw CLIFailure(message: "no user named \(username)")
-                }
-                print("disabled \(username); their sessions are ended")
-            } catch { throw Self.fail(error) }
+            do { try await UsersCommand.setDisabled(username, at: Date(), options); print("disabled \(username); their sessions are ended") } catch { throw Self.fail(error) }
         }
     }
 
@@ -88,12 +83,14 @@ struct UsersCommand: AsyncParsableCommand {
         @Argument(help: "The sign-in name.") var username: String
 
         func run() async throws {
-            do {
-                guard try await SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite").setDisabled(username: username, at: nil) else {
-                    throw CLIFailure(message: "no user named \(username)")
-                }
-                print("enabled \(username)")
-            } catch { throw Self.fail(error) }
+            do { try await UsersCommand.setDisabled(username, at: nil, options); print("enabled \(username)") } catch { throw Self.fail(error) }
+        }
+    }
+
+    /// Disables (`at` a date) or enables (`nil`) a user; a name nobody has is an error.
+    static func setDisabled(_ username: String, at date: Date?, _ options: GlobalOptions) async throws {
+        guard try await SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite").setDisabled(username: username, at: date) else {
+            throw CLIFailure(message: "no user named \(username)")
         }
     }
 

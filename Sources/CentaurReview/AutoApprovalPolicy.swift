@@ -32,6 +32,21 @@ public struct AutoApprovalPolicy: Sendable, Hashable, Codable {
         public var message: String
         /// Risk points: the queue puts the highest total first.
         public var weight: Int
+
+        /// The kind of a stored reason, from its message (an application keeps only the messages). The inverse of
+        /// the wording in ``AutoApprovalPolicy/reasons(documents:extracted:adjustments:results:extractedResults:requirements:)``;
+        /// a document finding is any message no other kind claims.
+        public static func kind(ofMessage message: String) -> String {
+            if message.hasPrefix("no "), message.hasSuffix(" was read") { return "missing_document" }
+            if message.hasPrefix("missing evidence:") { return "missing_evidence" }
+            if message.hasPrefix("not confirmed:") { return "not_confirmed" }
+            if message.hasPrefix("the applicant's changes silenced rule ") { return "silenced_rule" }
+            if message.hasPrefix("the applicant changed ") { return "adjustment" }
+            if message.hasPrefix("sources disagree on ") { return "disagreement" }
+            if message.hasPrefix("high-risk field "), message.contains(" was read only by ") { return "model_only" }
+            if RuleSeverity.allCases.contains(where: { message.hasPrefix("\($0.rawValue): ") }) { return "rule" }
+            return "document"
+        }
     }
 
     /// The reasons this application needs a human; none means it may be auto-approved.

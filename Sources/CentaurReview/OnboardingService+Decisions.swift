@@ -79,13 +79,18 @@ extension OnboardingService {
         if let assignee = application.assignee, assignee != reviewer {
             throw WorkflowError(.conflict, "application \(applicationID) is claimed by \(assignee)")
         }
+        return try await assign(application, to: reviewer, by: reviewer, action: "review.claimed")
+    }
+
+    /// Sets who holds an application in review, with its audit entry, in one transaction.
+    private func assign(_ application: ApplicationRecord, to assignee: String?, by reviewer: String, action: String) async throws -> ApplicationRecord {
         var updated = application
-        updated.assignee = reviewer
+        updated.assignee = assignee
         updated.updatedAt = now()
         var change = WorkflowChange(application: updated, expectedVersion: application.version)
-        change.audit = [AuditDraft(actor: reviewer, action: "review.claimed", target: Self.target(applicationID),
+        change.audit = [AuditDraft(actor: reviewer, action: action, target: Self.target(application.id),
                                    before: Self.json(["assignee": application.assignee.map(JSONValue.string) ?? .null]),
-                                   after: Self.json(["assignee": .string(reviewer)]))]
+                                   after: Self.json(["assignee": assignee.map(JSONValue.string) ?? .null]))]
         try await commit(change)
         return updated
     }
@@ -98,14 +103,7 @@ extension OnboardingService {
         guard assignee == reviewer else {
             throw WorkflowError(.conflict, "application \(applicationID) is claimed by \(assignee); only they can release it")
         }
-        var updated = application
-        updated.assignee = nil
-        updated.updatedAt = now()
-        var change = WorkflowChange(application: updated, expectedVersion: application.version)
-        change.audit = [AuditDraft(actor: reviewer, action: "review.released", target: Self.target(applicationID),
-                                   before: Self.json(["assignee": .string(assignee)]), after: Self.json(["assignee": .null]))]
-        try await commit(change)
-        return updated
+        return try await assign(application, to: nil, by: reviewer, action: "review.released")
     }
 
     /// Two reviewers never act on one case: an application claimed by someone else is theirs to decide or correct.

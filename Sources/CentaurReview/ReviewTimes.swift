@@ -46,15 +46,6 @@ public struct ReviewTimes: Sendable, Hashable, Encodable {
     }
 }
 
-extension AuditEntry {
-    /// The entry's time (`2026-11-23T16:17:00.123Z`).
-    static func date(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
-    }
-}
-
 extension OnboardingService {
     /// ``ReviewTimes`` over the whole audit log.
     public func reviewTimes() async throws -> ReviewTimes {

@@ -116,12 +116,11 @@ public struct CentaurServerComponents: Sendable {
         logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let localServers = Array(registry.localServers.values)
-        let readTimeout = TimeAmount.nanoseconds(Int64(settings.requestReadTimeout.components.seconds) * 1_000_000_000
-            + settings.requestReadTimeout.components.attoseconds / 1_000_000_000)
-        let idle = TimeAmount.seconds(settings.idleTimeout.components.seconds)
+        let readTimeout = TimeAmount(settings.requestReadTimeout)
         var application = Application(
             router: makeRouter(),
-            server: .http1(configuration: .init(additionalChannelHandlers: [RequestReadTimeoutHandler(timeout: readTimeout)], idleTimeout: idle)),
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestReadTimeoutHandler(timeout: readTimeout)],
+                                                idleTimeout: TimeAmount(settings.idleTimeout))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "centaur",
                                  availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
             services: [writer] + registry.services + [worker],

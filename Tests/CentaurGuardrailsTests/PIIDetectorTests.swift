@@ -75,6 +75,10 @@ struct PIIDetectorTests {
         #expect(detector.findings(in: answer, notIn: "").count == 4)
         // The words alone are not enough: the value must occur as it is.
         #expect(detector.findings(in: "Call Jane Roe.", notIn: "Roe and Jane met.").map(\.text) == ["Jane Roe"])
+        // Past the bound on whole-text searches, a value counts as new (the check errs towards flagging).
+        let many = (0..<40).map { "SSN 536-22-\(String(format: "%04d", 1000 + $0))" }.joined(separator: ". ")
+        let found = detector.findings(in: many, notIn: many)
+        #expect(found.count == 40 - PIIDetector.maximumSubstringChecks, "\(found.count)")
     }
 
     @Test("a driver licence number needs its context; ordinary words never are one")

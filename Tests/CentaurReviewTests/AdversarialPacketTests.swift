@@ -128,6 +128,15 @@ struct AdversarialPacketTests {
         for phrase in packet.expectedReasons {
             #expect(reasons.contains { $0.contains(phrase) }, "expected a reason with \"\(phrase)\" among \(reasons)")
         }
+        // A stored reason's kind is read back from its message as the policy made it (the queue filters on it).
+        let groupKinds: [String: Set<String>] = ["Blocking rules and documents": ["document", "missing_document"], "Rules that fired": ["rule"],
+            "Missing or unconfirmed evidence": ["missing_evidence", "not_confirmed", "model_only"],
+            "Changes made by the applicant": ["adjustment", "silenced_rule"], "Sources that disagree": ["disagreement"]]
+        for group in try await service.detail(applicationID: application.id).reasonGroups {
+            for message in group.reasons {
+                #expect(groupKinds[group.title]?.contains(AutoApprovalPolicy.Reason.kind(ofMessage: message)) == true, "\(group.title): \(message)")
+            }
+        }
         // The reviewer's checklist says the same as the policy: all verified on a clean packet.
         let evidence = try await service.detail(applicationID: application.id).evidence
         #expect(evidence.count == 15)

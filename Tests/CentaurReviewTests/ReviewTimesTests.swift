@@ -28,4 +28,12 @@ struct ReviewTimesTests {
         #expect(times.medianWait == 600 && times.p90Wait == 1800)
         #expect(ReviewTimes.from([]).medianWait == nil)
     }
+
+    @Test("an audit timestamp reads back as the time it was written, to the millisecond; other text is nil")
+    func timestamps() throws {
+        let date = Date(timeIntervalSince1970: 1_796_212_345.678)
+        let read = try #require(AuditEntry.date(AuditEntry.timestamp(date)))
+        #expect(abs(read.timeIntervalSince(date)) < 0.001)
+        #expect(AuditEntry.date("2026-12-01T10:00:00Z") == nil && AuditEntry.date("not a time at all, really") == nil)
+    }
 }

@@ -45,7 +45,7 @@ public struct PIIDetector: Sendable {
     /// The findings in `text` whose value does not occur in `reference` (personal data an answer holds that its
     /// request did not). Linear in both texts: a value is first looked up word by word in the reference's words, and
     /// only the first ``maximumSubstringChecks`` distinct values whose words all occur are confirmed by a substring
-    /// search; past that the word check decides.
+    /// search. Past that a value counts as not in the reference: a leak check errs towards flagging.
     public func findings(in text: String, notIn reference: String) -> [PIIFinding] {
         let found = findings(in: text)
         guard !found.isEmpty else { return [] }
@@ -61,9 +61,9 @@ public struct PIIDetector: Sendable {
         return found.filter { finding in
             if let inReference = decided[finding.text] { return !inReference }
             var inReference = ScannedText(finding.text).tokens.allSatisfy { $0.kind == .punctuation || words.contains($0.text) }
-            if inReference, substringChecks < Self.maximumSubstringChecks {
+            if inReference {
                 substringChecks += 1
-                inReference = reference.contains(finding.text)
+                inReference = substringChecks <= Self.maximumSubstringChecks && reference.contains(finding.text)
             }
             decided[finding.text] = inReference
             return !inReference

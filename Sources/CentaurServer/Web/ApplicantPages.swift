@@ -88,22 +88,12 @@ extension WebPages {
             var documents: [[String: Any]] = []
             for record in view.documents {
                 var row: [String: Any] = ["id": record.id, "name": record.name, "image": record.mediaType.hasPrefix("image/")]
-                var placed: [(key: String, box: BoundingBox)] = []
-                for document in view.extracted ?? [] {
-                    for field in document.fields {
-                        for box in field.boxes where box.document == record.name && box.box.unit == "px" { placed.append(("\(document.type).\(field.name)", box.box)) }
+                let placed = (view.extracted ?? []).flatMap { document in
+                    document.fields.flatMap { field in
+                        field.boxes.filter { $0.document == record.name }.map { (box: $0.box, name: "\(document.type).\(field.name)") }
                     }
                 }
-                if record.mediaType.hasPrefix("image/"), !placed.isEmpty,
-                   let (_, data) = try? await onboarding.documentData(applicationID: application.id, documentID: record.id),
-                   let size = ImageSize.of(data) {
-                    // One outline per place: every barcode value shares the barcode's box.
-                    var byPlace: [(box: BoundingBox, keys: [String])] = []
-                    for (key, box) in placed {
-                        if let index = byPlace.firstIndex(where: { $0.box == box }) { byPlace[index].keys.append(key) } else { byPlace.append((box, [key])) }
-                    }
-                    row["boxes"] = byPlace.map { box, keys in WebPages.percentBox(box, size).merging(["fields": keys.joined(separator: " ")]) { $1 } }
-                }
+                row["boxes"] = try await outlines(placed, on: record, key: "fields", separator: " ")
                 documents.append(row)
             }
             values["documents"] = documents

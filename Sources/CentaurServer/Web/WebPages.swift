@@ -243,7 +243,7 @@ struct WebPages: Sendable {
             "hasUngrounded": !detail.ungrounded.isEmpty,
             "ungrounded": detail.ungrounded.map { ["field": $0.field, "value": Self.text($0.value), "source": $0.source, "document": $0.document] },
             "audit": detail.audit.map { entry -> [String: Any] in
-                var row: [String: Any] = ["seq": entry.seq, "at": entry.at, "when": String(entry.at.replacingOccurrences(of: "T", with: " ").prefix(16)) + " UTC",
+                var row: [String: Any] = ["seq": entry.seq, "at": entry.at, "when": AuditEntry.date(entry.at).map(Self.time) ?? entry.at,
                                           "actor": entry.actor, "action": entry.action, "sentence": Self.auditSentence(entry.action)]
                 if let after = entry.after, !after.isEmpty { row["after"] = after }
                 return row
@@ -305,20 +305,9 @@ struct WebPages: Sendable {
         for record in detail.documents {
             var row: [String: Any] = ["id": record.id, "application": record.applicationID, "kind": record.kind, "name": record.name,
                                       "image": record.mediaType.hasPrefix("image/"), "superseded": record.superseded]
-            let items = detail.evidence.filter { item in item.boxes.contains { $0.document == record.name && $0.box.unit == "px" } }
-            if !record.superseded, !items.isEmpty,
-               let (_, data) = try? await onboarding.documentData(applicationID: record.applicationID, documentID: record.id),
-               let size = ImageSize.of(data) {
-                var boxes: [String: (BoundingBox, [String])] = [:]
-                for item in items {
-                    for box in item.boxes where box.document == record.name && box.box.unit == "px" {
-                        let key = "\(box.box.x),\(box.box.y),\(box.box.width),\(box.box.height)"
-                        boxes[key, default: (box.box, [])].1.append(item.label)
-                    }
-                }
-                row["boxes"] = boxes.values.sorted { $0.0.y < $1.0.y }.map { box, labels -> [String: Any] in
-                    Self.percentBox(box, size).merging(["labels": labels.joined(separator: ", ")]) { $1 }
-                }
+            if !record.superseded {
+                let placed = detail.evidence.flatMap { item in item.boxes.filter { $0.document == record.name }.map { (box: $0.box, name: item.label) } }
+                row["boxes"] = try await outlines(placed, on: record, key: "labels", separator: ", ")
             }
             rows.append(row)
         }
@@ -331,24 +320,42 @@ struct WebPages: Sendable {
         ("changes", "Changed by the applicant"), ("evidence", "Missing evidence"), ("disagreements", "Sources disagree"),
     ]
 
-    /// Whether a queue item passes a filter; the reason kinds are read from the policy's own wording.
+    /// Whether a queue item passes a filter; each reason's kind comes from the policy (``AutoApprovalPolicy/Reason/kind(ofMessage:)``).
     static func queueItem(_ item: QueueItem, matches filter: String?, reviewer: String) -> Bool {
+        func any(_ kinds: Set<String>, blockingRules: Bool = false) -> Bool {
+            item.reasons.contains { message in
+                let kind = AutoApprovalPolicy.Reason.kind(ofMessage: message)
+                return kinds.contains(kind) || (blockingRules && kind == "rule" && message.hasPrefix("\(RuleSeverity.block.rawValue): "))
+            }
+        }
         switch filter {
-        case "unclaimed": item.assignee == nil
-        case "mine": item.assignee == reviewer
-        case "blocking": item.reasons.contains { $0.hasPrefix("block:") || $0.hasPrefix("no ") || $0.contains("barcode") }
-        case "changes": item.reasons.contains { $0.hasPrefix("the applicant changed") || $0.hasPrefix("the applicant's changes silenced") }
-        case "evidence": item.reasons.contains { $0.hasPrefix("missing evidence") || $0.hasPrefix("not confirmed") || $0.contains("was read only by") }
-        case "disagreements": item.reasons.contains { $0.hasPrefix("sources disagree") }
-        default: true
+        case "unclaimed": return item.assignee == nil
+        case "mine": return item.assignee == reviewer
+        case "blocking": return any(["document", "missing_document"], blockingRules: true)
+        case "changes": return any(["adjustment", "silenced_rule"])
+        case "evidence": return any(["missing_evidence", "not_confirmed", "model_only"])
+        case "disagreements": return any(["disagreement"])
+        default: return true
         }
     }
 
-    /// A box as percentages of its image (`left`, `top`, `width`, `height`), so it stays on the value at any size.
-    static func percentBox(_ box: BoundingBox, _ size: (width: Int, height: Int)) -> [String: Any] {
+    /// The outlines to draw on a document image: one per place (every barcode value shares the barcode's box), top
+    /// first, as percentages of the image (`left`, `top`, `width`, `height`) so they stay on the values at any size,
+    /// with the names of what is there under `key`. Nil when the document is no image or nothing was placed on it.
+    func outlines(_ placed: [(box: BoundingBox, name: String)], on record: DocumentRecord, key: String, separator: String) async throws -> [[String: Any]]? {
+        let pixels = placed.filter { $0.box.unit == "px" }
+        guard record.mediaType.hasPrefix("image/"), !pixels.isEmpty,
+              let (_, data) = try? await onboarding.documentData(applicationID: record.applicationID, documentID: record.id),
+              let size = ImageSize.of(data) else { return nil }
+        var places: [(box: BoundingBox, names: [String])] = []
+        for (box, name) in pixels {
+            if let index = places.firstIndex(where: { $0.box == box }) { places[index].names.append(name) } else { places.append((box, [name])) }
+        }
         func percent(_ value: Double, _ total: Int) -> String { String(format: "%.2f", max(0, min(100, value * 100 / Double(total)))) }
-        return ["left": percent(box.x, size.width), "top": percent(box.y, size.height), "width": percent(box.width, size.width),
-                "height": percent(box.height, size.height)]
+        return places.sorted { $0.box.y < $1.box.y }.map { box, names in
+            ["left": percent(box.x, size.width), "top": percent(box.y, size.height), "width": percent(box.width, size.width),
+             "height": percent(box.height, size.height), key: names.joined(separator: separator)]
+        }
     }
 
     /// How long something has waited, in a reviewer's words: "4 min", "3 h 12 min", "2 d 5 h".

@@ -13,12 +13,9 @@ public final class SQLiteStore: Sendable {
     public init(path: String) throws {
         let url = URL(fileURLWithPath: path)
         do {
+            // A folder Centaur creates is owner-only; one that exists (a shared /tmp, say) is left as it is.
             let folder = url.deletingLastPathComponent()
-            if FileManager.default.fileExists(atPath: folder.path) {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            } else {
-                try PrivateFiles.createDirectory(at: folder)
-            }
+            if !FileManager.default.fileExists(atPath: folder.path) { try PrivateFiles.createDirectory(at: folder) }
             try PrivateFiles.restrict(path)
         } catch {
             throw StoreError("cannot create the folder for the database at \(path): \(error.localizedDescription)")

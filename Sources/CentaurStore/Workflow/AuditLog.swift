@@ -46,6 +46,20 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         Self.computeHash(seq: seq, at: at, actor: actor, action: action, target: target, before: before, after: after, previousHash: previousHash)
     }
 
+    /// The time of a ``timestamp(_:)``; nil for text of another shape.
+    public static func date(_ text: String) -> Date? {
+        let digits = Array(text.utf8)
+        guard digits.count == 24, digits[4] == UInt8(ascii: "-"), digits[10] == UInt8(ascii: "T"), digits[19] == UInt8(ascii: "."),
+              digits[23] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int? { Int(String(decoding: digits[range], as: UTF8.self)) }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+              let minute = number(14..<16), let second = number(17..<19), let millis = number(20..<23) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let whole = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)) else { return nil }
+        return whole.addingTimeInterval(Double(millis) / 1000)
+    }
+
     /// `2026-11-23T16:17:00.123Z`: milliseconds, UTC, fixed width.
     public static func timestamp(_ date: Date) -> String {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
