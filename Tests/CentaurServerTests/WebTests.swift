@@ -257,6 +257,37 @@ struct WebTests {
         }
     }
 
+    @Test("a PDF's pages are shown as images to its applicant and to reviewers, under the document policy; no other page or document has one")
+    func pdfPages() async throws {
+        try await Self.withServer { http, components in
+            let samples = Self.repository.appendingPathComponent(".centaur/samples/person-01")
+            guard let i9 = FileManager.default.contents(atPath: samples.appendingPathComponent("i9.pdf").path),
+                  let back = FileManager.default.contents(atPath: samples.appendingPathComponent("license-back.png").path) else {
+                Issue.record("run scripts/generate-samples")
+                return
+            }
+            let (application, token) = try await components.onboarding.create(marketState: "IL")
+            let pdf = try await components.onboarding.upload(applicationID: application.id, kind: .i9, name: "i9.pdf", data: i9).id
+            let image = try await components.onboarding.upload(applicationID: application.id, kind: .licenseBack, name: "back.png", data: back).id
+            let cookie = Self.cookie(try await Self.login(http, "ana"))
+            let review = "/review/applications/\(application.id)/documents"
+            let first = try await http.execute(uri: "\(review)/\(pdf)/pages/1", method: .get, headers: [.cookie: cookie])
+            #expect(first.status == .ok && first.headers[.contentType] == "image/png")
+            #expect(Array(first.body.readableBytesView.prefix(4)) == [0x89, 0x50, 0x4E, 0x47], "a PNG")
+            #expect(first.headers[HTTPField.Name("content-security-policy")!]?.hasPrefix("sandbox;") == true)
+            let applicant = try await http.execute(uri: "/apply/\(token)/documents/\(pdf)/pages/1", method: .get)
+            #expect(applicant.status == .ok && applicant.body.readableBytes == first.body.readableBytes)
+            for uri in ["\(review)/\(pdf)/pages/99", "\(review)/\(pdf)/pages/0", "\(review)/\(pdf)/pages/x", "\(review)/\(image)/pages/1"] {
+                #expect(try await http.execute(uri: uri, method: .get, headers: [.cookie: cookie]).status == .notFound, "\(uri)")
+            }
+            #expect(try await http.execute(uri: "\(review)/\(pdf)/pages/1", method: .get).status == .seeOther, "reviewers only")
+            #expect(try await http.execute(uri: "/apply/not-a-token/documents/\(pdf)/pages/1", method: .get).status == .notFound)
+            // The review page offers the PDF's pages and the image, one document at a time.
+            let page = String(buffer: try await http.execute(uri: "/review/applications/\(application.id)", method: .get, headers: [.cookie: cookie]).body)
+            #expect(page.contains("\(review)/\(pdf)/pages/1\"") && page.contains(#"role="tab""#) && page.contains(#"aria-controls="doc-\#(image)""#))
+        }
+    }
+
     @Test("the applicant's page cannot silence a rule: clearing a limited-duration licence's flag sends the application to review")
     func confirmationCannotSilenceARule() async throws {
         try await Self.withServer { http, components in

@@ -226,16 +226,7 @@ public enum PDFLimits {
     }
 
     static func checkPDF(_ document: Document, maximumPages: Int) async throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let pdf = scratch.file("input.pdf")
-        try document.data.write(to: pdf)
-        let output = try await ExternalTool.pdfinfo.run(["-f", "1", "-l", String(maximumPages), pdf.path], timeout: .seconds(20))
-        let text = String(decoding: output.stdout, as: UTF8.self)
-        guard output.status == 0, let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Pages:") }),
-              let pages = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) else {
-            throw DocumentError("\(document.name): the PDF cannot be read (\(output.stderrText.split(separator: "\n").first ?? "no page count"))")
-        }
+        let (pages, text) = try await PDFPages.info(document, maximumPages: maximumPages)
         guard pages <= maximumPages else {
             throw DocumentError("\(document.name) has \(pages) pages; a document may have at most \(maximumPages). Upload only the document's own pages.")
         }
@@ -248,5 +239,46 @@ public enum PDFLimits {
                     + "\(Int(maximumPagePoints / 72)) inches on a side. Scan or export the document at its own size.")
             }
         }
+    }
+}
+
+/// A PDF's pages as images for people to look at: the review and applicant pages show each page of a stored PDF
+/// (which passed `PDFLimits` on upload), rendered on request.
+public enum PDFPages {
+    /// The resolution pages are shown at: a letter page is 816 × 1056 pixels.
+    public static let displayDPI = 96
+
+    /// The number of pages.
+    public static func count(_ document: Document) async throws -> Int {
+        try await info(document, maximumPages: 1).pages
+    }
+
+    /// Page `page` (from 1) as a PNG.
+    public static func png(_ document: Document, page: Int) async throws -> Data {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let pdf = scratch.file("input.pdf"), prefix = scratch.file("page")
+        try document.data.write(to: pdf)
+        let output = try await ExternalTool.pdftoppm.run(["-r", String(displayDPI), "-png", "-f", String(page), "-l", String(page), "-singlefile",
+                                                          pdf.path, prefix.path], timeout: .seconds(20))
+        guard output.status == 0, let data = try? Data(contentsOf: URL(fileURLWithPath: prefix.path + ".png")) else {
+            throw ToolError(tool: "pdftoppm", message: "pdftoppm could not render page \(page) of \(document.name): \(output.stderrText)")
+        }
+        return data
+    }
+
+    /// `pdfinfo`'s page count and its text (with the sizes of the first `maximumPages` pages).
+    static func info(_ document: Document, maximumPages: Int) async throws -> (pages: Int, text: String) {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let pdf = scratch.file("input.pdf")
+        try document.data.write(to: pdf)
+        let output = try await ExternalTool.pdfinfo.run(["-f", "1", "-l", String(maximumPages), pdf.path], timeout: .seconds(20))
+        let text = String(decoding: output.stdout, as: UTF8.self)
+        guard output.status == 0, let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Pages:") }),
+              let pages = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) else {
+            throw DocumentError("\(document.name): the PDF cannot be read (\(output.stderrText.split(separator: "\n").first ?? "no page count"))")
+        }
+        return (pages, text)
     }
 }

@@ -54,10 +54,15 @@ enum SecurityHeaders {
 
     /// An uploaded document as a response: its stored type, shown inline but never sniffed or run.
     static func document(_ record: DocumentRecord, _ data: Data) -> Response {
+        inline(mediaType: record.mediaType, name: record.name, data)
+    }
+
+    /// Bytes from an uploaded document (the document itself, or a page rendered from it) under the document policy.
+    static func inline(mediaType: String, name: String, _ data: Data) -> Response {
         // The name is the applicant's: only safe characters go into the header.
-        let safeName = String(record.name.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "._-".unicodeScalars.contains($0)) }.prefix(80).map(Character.init))
+        let safeName = String(name.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "._-".unicodeScalars.contains($0)) }.prefix(80).map(Character.init))
         return Response(status: .ok, headers: [
-            .contentType: record.mediaType, .cacheControl: "private, no-store",
+            .contentType: mediaType, .cacheControl: "private, no-store",
             contentDisposition: "inline; filename=\"\(safeName.isEmpty ? "document" : safeName)\"",
             contentSecurityPolicy: documentPolicy,
         ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

@@ -122,6 +122,13 @@ struct WebPages: Sendable {
                 return SecurityHeaders.document(record, data)
             }
         }
+        router.get("/review/applications/{id}/documents/{documentID}/pages/{page}") { request, context in
+            try await signedIn(request) { _, _ in
+                let (record, data) = try await onboarding.documentData(applicationID: context.parameters.get("id") ?? "",
+                                                                       documentID: context.parameters.get("documentID") ?? "")
+                return try await renderedPage(record, data, page: context.parameters.get("page"))
+            }
+        }
         router.post("/review/applications/{id}/decision") { request, context in
             let form = try await Self.form(request)
             return try await signedIn(request, form: form) { signed, reviewer in
@@ -309,9 +316,31 @@ struct WebPages: Sendable {
                 let placed = detail.evidence.flatMap { item in item.boxes.filter { $0.document == record.name }.map { (box: $0.box, name: item.label) } }
                 row["boxes"] = try await outlines(placed, on: record, key: "labels", separator: ", ")
             }
-            rows.append(row)
+            rows.append(row.merging(try await pageRows(record)) { $1 })
         }
         return rows
+    }
+
+    /// A PDF's pages, for a page switch over images rendered on request (`pages`, `multipage`); anything that is
+    /// neither an image nor a readable PDF is only linked (`unrendered`).
+    func pageRows(_ record: DocumentRecord) async throws -> [String: Any] {
+        if record.mediaType.hasPrefix("image/") { return [:] }
+        guard record.mediaType == "application/pdf",
+              let (_, data) = try? await onboarding.documentData(applicationID: record.applicationID, documentID: record.id),
+              let document = try? Document(name: record.name, data: data),
+              let count = try? await PDFPages.count(document), count > 0 else { return ["unrendered": true] }
+        let pages = (1...min(count, PDFLimits.maximumPages)).map { ["number": $0, "count": count] }
+        return ["pages": pages, "multipage": pages.count > 1]
+    }
+
+    /// Page `page` of a stored PDF as a PNG (404 for anything else: an image, a page it does not have).
+    func renderedPage(_ record: DocumentRecord, _ data: Data, page requested: String?) async throws -> Response {
+        guard record.mediaType == "application/pdf", let number = requested.flatMap({ Int($0) }), number >= 1,
+              let document = try? Document(name: record.name, data: data),
+              number <= min(try await PDFPages.count(document), PDFLimits.maximumPages) else {
+            return page("message", ["title": "Not found", "heading": "Not found", "text": "This document has no such page."], status: .notFound)
+        }
+        return SecurityHeaders.inline(mediaType: "image/png", name: "\(record.name)-page-\(number).png", try await PDFPages.png(document, page: number))
     }
 
     /// The queue's filters, in the order the page offers them ("" is everything).
