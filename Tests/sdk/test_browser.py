@@ -1,7 +1,8 @@
 """The whole human path in a real browser: headless Chromium (Debian's package) driven through the DevTools
 protocol. An applicant uploads sample documents, corrects a field and confirms; a reviewer signs in, opens the
 application from the queue, sees the correction highlighted, approves; the decision is in the audit history.
-Screenshots of each step are kept in .build/artifacts/browser/."""
+Each page is audited for accessibility as shown (labels, alt text, contrast, focus outlines; see
+accessibility_problems). Screenshots of each step are kept in .build/artifacts/browser/."""
 import base64
 import json
 import os
@@ -90,13 +91,24 @@ class Browser:
         """Sizes the page as a phone (390×844, touch) or a laptop (1280×800) shows it."""
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile)
 
+    def accessibility_problems(self):
+        """What a screen-reader or keyboard user would trip over on the page as shown: form controls without a
+        label, images without alt text, buttons without a name, repeated ids, visible text below WCAG AA contrast
+        (4.5:1, computed from the styles as drawn), and focusable controls with no visible focus outline."""
+        self.call("Emulation.setFocusEmulationEnabled", enabled=True)
+        return self.js(ACCESSIBILITY_AUDIT)
+
     def fits_width(self):
         """Nothing on the page needs sideways scrolling."""
         return self.js("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
-    def screenshot(self, name):
+    def screenshot(self, name, whole_page=True):
+        """Saves a PNG under .build/artifacts/browser. A sticky pane is drawn where the page was scrolled to in a
+        whole-page capture, so two-pane pages are captured as the viewport shows them, from the top."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
+        if not whole_page:
+            self.js("window.scrollTo(0, 0)")
+        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=whole_page)["data"]
         path = ARTIFACTS / f"{name}.png"
         path.write_bytes(base64.b64decode(data))
         return path
@@ -105,6 +117,40 @@ class Browser:
         self.ws.close()
         self.process.kill()
         self.process.wait(timeout=10)
+
+
+ACCESSIBILITY_AUDIT = r"""(() => {
+  const problems = [];
+  const shown = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  document.querySelectorAll('input:not([type=hidden]), select, textarea').forEach(el => {
+    if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) problems.push('no label: ' + (el.id || el.name));
+  });
+  document.querySelectorAll('img').forEach(img => { if (!img.hasAttribute('alt')) problems.push('no alt text: ' + img.src); });
+  document.querySelectorAll('button').forEach(b => { if (!(b.textContent.trim() || b.getAttribute('aria-label'))) problems.push('button without a name'); });
+  const ids = new Set();
+  document.querySelectorAll('[id]').forEach(e => { if (ids.has(e.id)) problems.push('repeated id: ' + e.id); ids.add(e.id); });
+  const channels = c => (c.match(/[\d.]+/g) || []).map(Number);
+  const luminance = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const backdrop = el => { for (; el; el = el.parentElement) { const c = channels(getComputedStyle(el).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c; } return [255, 255, 255]; };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const checked = new Set();
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || checked.has(el) || !shown(el)) continue;
+    checked.add(el);
+    const a = luminance(channels(getComputedStyle(el).color)), b = luminance(backdrop(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) problems.push('contrast ' + ratio.toFixed(2) + ':1 for "' + walker.currentNode.textContent.trim().slice(0, 40) + '"');
+  }
+  const before = document.activeElement;
+  document.querySelectorAll('a[href], button, input:not([type=hidden]):not(.visually-hidden), select, textarea').forEach(el => {
+    if (!shown(el)) return;
+    el.focus();
+    if (document.activeElement === el && getComputedStyle(el).outlineStyle === 'none') problems.push('no focus outline: ' + (el.id || el.textContent.trim().slice(0, 30) || el.tagName));
+  });
+  if (before && before.focus) before.focus(); else document.activeElement.blur();
+  return problems;
+})()"""
 
 
 def test_applicant_and_reviewer_in_a_real_browser():
@@ -143,8 +189,24 @@ default_model: unused
         browser.go(f"{url}/apply/{token}")
         assert browser.fits_width(), "the applicant's page fits a phone"
         assert "waiting for your documents" in browser.text()
+        # One step a document: the front first, with a camera button and a file chooser.
+        visible = "Array.from(document.querySelectorAll('#upload .step')).filter(s => !s.hidden).map(s => s.dataset.kind)"
+        assert browser.js(visible) == ["license_front"]
+        assert browser.js("document.getElementById('license_front-camera').getAttribute('capture')") == "environment"
+        assert browser.accessibility_problems() == []
+        browser.screenshot("1-applicant-step-1")
+        assert browser.js("document.querySelector('#step-license_front .next').textContent") == "Skip for now"
+        browser.js("document.querySelector('#step-license_front .next').click()")
+        assert browser.js(visible) == ["license_back"]
         browser.set_file("#license_back", SAMPLES / "license-back.png")
+        browser.wait("document.getElementById('chosen-license_back').textContent.startsWith('Chosen: license-back.png')")
+        browser.js("document.querySelector('#step-license_back .next').click()")
         browser.set_file("#i9", SAMPLES / "i9.pdf")
+        browser.wait("document.querySelector('#step-i9 .next').textContent === 'Next'")
+        browser.js("document.querySelector('#step-i9 .next').click()")
+        assert browser.js(visible) == ["send"]
+        summary = browser.js("document.getElementById('summary').textContent")
+        assert "license-back.png" in summary and "i9.pdf" in summary and "Not yet chosen: Driver licence — front" in summary, summary
         browser.screenshot("1-applicant-upload")
         browser.js("document.getElementById('upload-button').click()")
         browser.wait("document.getElementById('confirm') !== null", timeout=120)
@@ -161,6 +223,9 @@ default_model: unused
         assert browser.js("document.getElementById('form-i9.ssn').type") == "password"
         browser.js("document.querySelector('button[aria-controls=\"form-i9.ssn\"]').click()")
         assert browser.js("document.getElementById('form-i9.ssn').type") == "text"
+        # The I-9 PDF is shown as page images beside the values.
+        browser.wait("Array.from(document.querySelectorAll('img[src*=\"/pages/\"]')).some(i => i.complete && i.naturalWidth > 500)")
+        assert browser.accessibility_problems() == []
         browser.screenshot("2-applicant-values")
 
         # The applicant corrects the licence's first name and confirms.
@@ -180,6 +245,7 @@ default_model: unused
                    "document.querySelector('form[action=\"/review/login\"]').submit()")
         browser.wait("document.title.startsWith('Review queue')")
         assert application["id"] in browser.text()
+        assert browser.accessibility_problems() == []
         browser.screenshot("4-review-queue")
         # Keyboard: the first row is selected; j and k move the selection.
         assert browser.js("document.querySelector('#queue tr.item').classList.contains('selected')")
@@ -193,7 +259,26 @@ default_model: unused
         # Each source still shows what it read: the barcode said the original name.
         sources = browser.js("document.querySelector('tr[data-field=\"us-drivers-license.first_name\"] td:last-child').innerText")
         assert f"barcode: {original}" in sources, sources
-        browser.screenshot("5-review-application")
+        assert browser.accessibility_problems() == []
+        # Documents one at a time (tabs), the PDF's pages with a page switch, zoom that keeps the outlines on the values.
+        tabs = browser.js("Array.from(document.querySelectorAll('#doc-tools .tab')).map(t => t.textContent)")
+        assert len(tabs) == 2 and browser.js("document.querySelectorAll('#docs figure:not([hidden])').length") == 1, tabs
+        browser.js("document.getElementById('zoom-level').nextElementSibling.click()")
+        assert browser.js("document.getElementById('zoom-level').textContent") == "125%"
+        assert browser.js("document.querySelector('#docs figure:not([hidden]) .doc').style.width") == "125%"
+        browser.screenshot("5-review-application", whole_page=False)
+        browser.js("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'd', bubbles: true}))")
+        shown = "document.querySelector('#docs figure:not([hidden])')"
+        assert browser.js(f"{shown}.querySelector('figcaption').textContent").startswith("i9"), browser.js(f"{shown}.innerText")
+        browser.wait(f"Array.from({shown}.querySelectorAll('.page:not([hidden]) img')).some(i => i.complete && i.naturalWidth > 500)")
+        pages = browser.js(f"{shown}.querySelectorAll('.page[data-page]').length")
+        if pages > 1:
+            assert browser.js(f"{shown}.querySelector('.page-of').textContent") == f"Page 1 of {pages}"
+            browser.js("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'p', bubbles: true}))")
+            assert browser.js(f"{shown}.querySelector('.page-of').textContent") == f"Page 2 of {pages}"
+            assert browser.js(f"{shown}.querySelectorAll('.page:not([hidden])').length") == 1
+            browser.wait(f"Array.from({shown}.querySelectorAll('.page:not([hidden]) img')).some(i => i.complete && i.naturalWidth > 500)")
+        browser.screenshot("5b-review-i9-page", whole_page=False)
 
         # The reviewer approves with the keyboard shortcut and a reason; the decision is in the audit history.
         # Nothing is chosen for the reviewer: the decision bar cannot be submitted without a choice and a reason.

@@ -20,6 +20,11 @@ extension WebPages {
             let (record, data) = try await onboarding.documentData(applicationID: application.id, documentID: context.parameters.get("documentID") ?? "")
             return SecurityHeaders.document(record, data)
         }
+        router.get("/apply/{token}/documents/{documentID}/pages/{page}") { _, context in
+            guard let application = try await onboarding.application(token: context.parameters.get("token") ?? "") else { return notFound() }
+            let (record, data) = try await onboarding.documentData(applicationID: application.id, documentID: context.parameters.get("documentID") ?? "")
+            return try await renderedPage(record, data, page: context.parameters.get("page"))
+        }
         router.post("/apply/{token}/confirm") { request, context in
             let token = context.parameters.get("token") ?? ""
             guard let application = try await onboarding.application(token: token) else { return notFound() }
@@ -48,6 +53,13 @@ extension WebPages {
             return Self.redirect("/apply/\(token)")
         }
     }
+
+    /// The upload steps, in the order an applicant holds the documents, with what makes a photo readable.
+    static let uploadSlots: [(kind: DocumentKind, title: String, hint: String)] = [
+        (.licenseFront, "Driver licence — front", "Lay the licence flat in good light, with all four corners in the picture."),
+        (.licenseBack, "Driver licence — back (with the barcode)", "The barcode must be sharp: hold the phone steady, close enough to fill the picture, with no glare."),
+        (.i9, "Form I-9", "Section 1, filled in and signed by you: the PDF, or a photo of the page."),
+    ]
 
     /// The document's name as an applicant calls it.
     static func plainTitle(_ type: String, _ title: String?) -> String {
@@ -80,8 +92,25 @@ extension WebPages {
                                      "csrf": Self.applicantCSRF(token)]
         if let error { values["error"] = error } else if let failure = view.error { values["error"] = failure }
         if !view.problems.isEmpty { values["problems"] = view.problems }
-        if [.created, .uploaded, .awaitingApplicant, .resubmissionRequested].contains(state) { values["canUpload"] = true }
-        if view.extractionPending || state == .uploaded { values["refresh"] = true }
+        let current = view.documents.filter { !$0.superseded }
+        if [.created, .uploaded, .awaitingApplicant, .resubmissionRequested].contains(state) {
+            values["canUpload"] = true
+            // One step a document; a slot already filled says so (and may be replaced).
+            values["slots"] = Self.uploadSlots.enumerated().map { index, slot -> [String: Any] in
+                var row: [String: Any] = ["kind": slot.kind.rawValue, "number": index + 1, "count": Self.uploadSlots.count,
+                                          "title": slot.title, "hint": slot.hint]
+                if state != .resubmissionRequested, let record = current.last(where: { $0.kind == slot.kind.rawValue }) { row["received"] = record.name }
+                return row
+            }
+        }
+        if view.extractionPending || state == .uploaded {
+            values["refresh"] = true
+            values["received"] = current.map { record in
+                Self.uploadSlots.first { $0.kind.rawValue == record.kind }.map { "\($0.title) (\(record.name))" } ?? record.name
+            }
+        }
+        // While the documents are read, or once there are values to check, uploading is tucked away.
+        if values["refresh"] != nil || state == .awaitingApplicant { values["collapsed"] = true }
         if state == .awaitingApplicant {
             values["confirm"] = true
             // Each image with the places its values were read, outlined; the one being edited stands out.
@@ -94,7 +123,7 @@ extension WebPages {
                     }
                 }
                 row["boxes"] = try await outlines(placed, on: record, key: "fields", separator: " ")
-                documents.append(row)
+                documents.append(row.merging(try await pageRows(record)) { $1 })
             }
             values["documents"] = documents
             // Only what the applicant must check, in plain words, grouped as the document prints it; machine-only
