@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "CentaurProviders", targets: ["CentaurProviders"]),
         .library(name: "CentaurGateway", targets: ["CentaurGateway"]),
         .library(name: "CentaurStore", targets: ["CentaurStore"]),
+        .library(name: "CentaurSQLite", targets: ["CentaurSQLite"]),
+        .library(name: "CentaurRuntime", targets: ["CentaurRuntime"]),
         .library(name: "CentaurServer", targets: ["CentaurServer"]),
         .library(name: "CentaurExtraction", targets: ["CentaurExtraction"]),
         .library(name: "CentaurReview", targets: ["CentaurReview"]),
@@ -59,16 +61,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Narrow store protocols (traces, API keys, the onboarding workflow and its audit log and jobs) with SQLite (GRDB).
+        // Records and narrow store protocols (traces, API keys, cache, users, evals, applications, audit log, labelled
+        // examples, jobs, blobs) and the `Stores` value that holds them. No database code: backends implement them.
         .target(
             name: "CentaurStore",
             dependencies: [
                 "CentaurCore",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded backend: every store protocol on one SQLite file (GRDB), one ordered list of migrations.
+        .target(
+            name: "CentaurSQLite",
+            dependencies: [
+                "CentaurCore",
+                "CentaurStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -141,6 +153,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The composition root: stores, registry and the one gateway pipeline, opened once for the server, the CLI
+        // and evals; the onboarding service whose model calls go through that pipeline.
+        .target(
+            name: "CentaurRuntime",
+            dependencies: [
+                "CentaurCore",
+                "CentaurStore",
+                "CentaurSQLite",
+                "CentaurGateway",
+                "CentaurExtraction",
+                "CentaurReview",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP server: OpenAI- and Anthropic-compatible endpoints, admin API, health.
         .target(
             name: "CentaurServer",
@@ -151,6 +181,7 @@ let package = Package(
                 "CentaurExtraction",
                 "CentaurReview",
                 "CentaurEvals",
+                "CentaurRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -167,11 +198,12 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
-        // Test doubles shipped for users' tests too: fake upstream server, scripted model, manual clock.
+        // Test doubles shipped for users' tests too: fake upstream server, scripted model, manual clock, in-memory stores.
         .target(
             name: "CentaurTestSupport",
             dependencies: [
                 "CentaurCore",
+                "CentaurStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -194,6 +226,8 @@ let package = Package(
                 "CentaurGateway",
                 "CentaurServer",
                 "CentaurStore",
+                "CentaurSQLite",
+                "CentaurRuntime",
                 "CentaurExtraction",
                 "CentaurReview",
                 "CentaurGuardrails",
@@ -224,7 +258,7 @@ let package = Package(
         .testTarget(
             name: "CentaurServerTests",
             dependencies: [
-                "CentaurServer", "CentaurEvals", "CentaurTestSupport",
+                "CentaurServer", "CentaurEvals", "CentaurSQLite", "CentaurTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -242,7 +276,7 @@ let package = Package(
         .testTarget(
             name: "CentaurReviewTests",
             dependencies: [
-                "CentaurReview", "CentaurServer", "CentaurCommands", "CentaurTestSupport",
+                "CentaurReview", "CentaurServer", "CentaurCommands", "CentaurSQLite", "CentaurTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -251,7 +285,7 @@ let package = Package(
         .testTarget(
             name: "CentaurGuardrailsTests",
             dependencies: [
-                "CentaurGuardrails", "CentaurCommands", "CentaurServer", "CentaurTestSupport",
+                "CentaurGuardrails", "CentaurCommands", "CentaurServer", "CentaurSQLite", "CentaurTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
@@ -260,15 +294,23 @@ let package = Package(
         .testTarget(
             name: "CentaurEvalsTests",
             dependencies: [
-                "CentaurEvals", "CentaurExtraction", "CentaurCommands", "CentaurTestSupport",
+                "CentaurEvals", "CentaurExtraction", "CentaurCommands", "CentaurSQLite", "CentaurTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CentaurRuntimeTests",
+            dependencies: [
+                "CentaurRuntime", "CentaurEvals", "CentaurTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CentaurStoreTests",
-            dependencies: ["CentaurStore", "CentaurTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CentaurStore", "CentaurSQLite", "CentaurTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

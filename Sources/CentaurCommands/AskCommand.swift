@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import CentaurCore
 import CentaurGateway
+import CentaurRuntime
 import Foundation
 
 struct AskCommand: AsyncParsableCommand {
@@ -50,13 +51,16 @@ struct AskCommand: AsyncParsableCommand {
             let configuration = try ConfigurationLoader().load(path: options.config)
             let request = try buildRequest(defaultModel: configuration.defaultModel)
             let (output, resolved) = try await withHTTPClient { client in
-                let registry = ModelRegistry(configuration: configuration, httpClient: client, logger: logger)
-                let resolved = try registry.resolve(request.model)
-                if registry.localServer(for: request.model) != nil, !json {
+                // Through the one pipeline: the call is traced (surface `cli`), costed, budgeted and guarded.
+                let runtime = try await CentaurRuntime.open(configuration: configuration, dataDirectory: options.dataDirectory,
+                                                            httpClient: client, logger: logger)
+                let resolved = try runtime.registry.resolve(request.model)
+                if runtime.registry.localServer(for: request.model) != nil, !json {
                     FileHandle.standardError.write(Data("starting the local model…\n".utf8))
                 }
-                let output = try await registry.withServices(for: request.model) { [json] in
-                    try await Self.stream(request, with: resolved, echo: !json)
+                let model = runtime.model(surface: "cli")
+                let output = try await runtime.withServices(for: [request.model]) { [json] in
+                    try await Self.stream(request, with: model, echo: !json)
                 }
                 return (output, resolved)
             }
@@ -107,8 +111,8 @@ struct AskCommand: AsyncParsableCommand {
         return request
     }
 
-    private static func stream(_ request: ModelRequest, with resolved: ResolvedModel, echo: Bool) async throws -> ModelResponse {
-        try await resolved.model.stream(request).collect { event in
+    private static func stream(_ request: ModelRequest, with model: any LanguageModel, echo: Bool) async throws -> ModelResponse {
+        try await model.stream(request).collect { event in
             if echo, case .textDelta(_, let text) = event {
                 FileHandle.standardOutput.write(Data(text.utf8))
             }

@@ -38,8 +38,7 @@ struct AuditCommand: AsyncParsableCommand {
                     }
                     anchor = parsed
                 }
-                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
-                result = try await AuditVerification.verify(store: store, anchor: anchor)
+                result = try await AuditVerification.verify(store: try options.stores().workflow, anchor: anchor)
             } catch { throw Self.fail(error) }
             if json {
                 try printJSON(result)
@@ -59,7 +58,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
+                let store = try options.stores().audit
                 let head = try await store.auditHead() ?? (0, AuditEntry.genesisHash)
                 print(AuditVerification.Anchor(seq: head.seq, hash: head.hash).description)
             } catch { throw Self.fail(error) }
@@ -73,7 +72,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
+                let store = try options.stores().audit
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 var text = ""

@@ -2,6 +2,8 @@ import ArgumentParser
 import AsyncHTTPClient
 import CentaurCore
 import CentaurGateway
+import CentaurSQLite
+import CentaurStore
 import Foundation
 import Logging
 import NIOCore
@@ -38,6 +40,11 @@ struct GlobalOptions: ParsableArguments {
         if let dataDir { return dataDir }
         if let fromEnvironment = ProcessInfo.processInfo.environment["CENTAUR_DATA_DIR"], !fromEnvironment.isEmpty { return fromEnvironment }
         return CentaurHome.resolve() + "/data"
+    }
+
+    /// Every store, opened on ``dataDirectory`` (`centaur.sqlite` and `blobs/`).
+    func stores() throws -> Stores {
+        try Stores.open(dataDirectory: dataDirectory)
     }
 
     @Flag(name: .shortAndLong, help: "Log progress to stderr.")

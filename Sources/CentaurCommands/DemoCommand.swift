@@ -59,7 +59,7 @@ public struct OnboardingDemo: Sendable {
         for (kind, (name, data)) in files {
             try await service.upload(applicationID: application.id, kind: kind, name: name, data: data)
         }
-        try await ExtractionWorker(service: service, signal: JobSignal()).drain()
+        try await JobWorker(onboarding: service, signal: JobSignal()).drain()
         return application.id
     }
 
@@ -106,7 +106,7 @@ public struct OnboardingDemo: Sendable {
         _ = try await service.decide(applicationID: blocked, decision: .requestResubmission,
                                      reason: "The licence has expired; please upload your renewed licence.", reviewer: "reviewer:demo")
         try await service.upload(applicationID: blocked, kind: .licenseBack, name: "license-back.png", data: try file("person-03", "license-back.png").1)
-        try await ExtractionWorker(service: service, signal: JobSignal()).drain()
+        try await JobWorker(onboarding: service, signal: JobSignal()).drain()
         _ = try await service.confirm(applicationID: blocked, values: [:])
         outcomes.append(try await outcome("resubmitted", "the blocked applicant sent the renewed licence", blocked))
         return outcomes

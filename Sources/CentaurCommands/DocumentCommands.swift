@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import CentaurCore
 import CentaurExtraction
 import CentaurGateway
+import CentaurRuntime
 import Foundation
 import Logging
 
@@ -60,11 +61,12 @@ struct ExtractionOptions: ParsableArguments {
             let configuration = try ConfigurationLoader().load(path: global.config)
             let name = model ?? configuration.defaultModel
             try await withHTTPClient { client in
-                let registry = ModelRegistry(configuration: configuration, httpClient: client, logger: logger)
-                let resolved = try registry.resolve(name)
-                if registry.localServer(for: name) != nil { progress("starting the local model…") }
-                let extractor = ModelExtractor(model: resolved.model, modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
-                let added = try await registry.withServices(for: name) { [perDocument, documents] in
+                // Through the one pipeline: each model call is traced, costed and checked by the data policy.
+                let runtime = try await CentaurRuntime.open(configuration: configuration, dataDirectory: global.dataDirectory,
+                                                            httpClient: client, logger: logger)
+                if runtime.registry.localServer(for: name) != nil { progress("starting the local model…") }
+                let extractor = try runtime.modelExtractor(name)
+                let added = try await runtime.withServices(for: [name]) { [perDocument, documents] in
                     var added: [Int: Extraction] = [:]
                     for index in needing {
                         guard let typeID = perDocument[index].first?.documentType, let type = try? DocumentType.named(typeID) else { continue }

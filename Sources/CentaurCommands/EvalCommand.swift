@@ -3,6 +3,8 @@ import AsyncHTTPClient
 import CentaurCore
 import CentaurEvals
 import CentaurGateway
+import CentaurRuntime
+import CentaurSQLite
 import CentaurStore
 import Foundation
 import Logging
@@ -42,8 +44,12 @@ struct EvalCommand: AsyncParsableCommand {
             let logger = mutableLogger
             let dataDir = options.dataDirectory
             do {
-                let store = try SQLiteStore(path: "\(dataDir)/centaur.sqlite")
-                var suiteValue = try EvalSuite.load(path: suite) { type in try Self.datasetTests(type: type, dataDir: dataDir) }
+                let stores = try options.stores()
+                let store = stores.evals
+                // Labelled corrections for `centaur:dataset:TYPE` sources, read before the suite is parsed.
+                let corrections = Dictionary(grouping: try await stores.examples.examples(documentType: nil), by: \.documentType)
+                let blobs = FileBlobStore(root: URL(fileURLWithPath: dataDir).appendingPathComponent("blobs"))
+                var suiteValue = try EvalSuite.load(path: suite) { type in Self.datasetTests(corrections[type] ?? [], blobs: blobs) }
                 if let count = `repeat` { suiteValue.repeatCount = max(1, count); suiteValue.tests = suiteValue.tests.map { var t = $0; t.repeatCount = nil; return t } }
                 let configured = suiteValue
                 let configuration = try ConfigurationLoader().load(path: options.config)
@@ -52,8 +58,10 @@ struct EvalCommand: AsyncParsableCommand {
                 let (concurrency, maxConcurrency, noCache, resume, grader) = (concurrency, maxConcurrency, noCache, resume, grader)
                 let suitePath = suite
                 let status: Int32 = try await withHTTPClient { client in
-                    let registry = ModelRegistry(configuration: configuration, httpClient: client, logger: logger)
-                    let factory = EvalProviderFactory(registry: registry, httpClient: client)
+                    // `centaur:NAME` providers call through the one pipeline: traced (surface `evals`), costed, guarded.
+                    let runtime = try await CentaurRuntime.open(configuration: configuration, dataDirectory: dataDir, stores: stores, httpClient: client, logger: logger)
+                    let registry = runtime.registry
+                    let factory = EvalProviderFactory(registry: registry, pipeline: runtime.model(surface: "evals"), httpClient: client)
                     var providers: [String: any EvalProvider] = [:]
                     for spec in configured.providers { providers[spec.id] = try factory.make(spec) }
                     var graders: [String: any EvalProvider] = [:]
@@ -75,7 +83,7 @@ struct EvalCommand: AsyncParsableCommand {
                     let localNames = (configured.providers.map(\.id) + Array(runner.graders.keys)).filter { $0.hasPrefix("centaur:") }
                         .map { String($0.dropFirst(8)) }.filter { registry.localServer(for: $0) != nil }
                     let configuredRunner = runner
-                    let run = try await Self.withLocalModels(registry, Array(Set(localNames))) {
+                    let run = try await runtime.withServices(for: Array(Set(localNames))) {
                         try await Self.cancellable { try await configuredRunner.run(configured, suitePath: suitePath, runID: resume, resume: resume != nil) }
                     }
                     bar.finish()
@@ -91,11 +99,6 @@ struct EvalCommand: AsyncParsableCommand {
             } catch {
                 throw Self.fail(error)
             }
-        }
-
-        static func withLocalModels<T: Sendable>(_ registry: ModelRegistry, _ names: [String], _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-            guard let first = names.first else { return try await body() }
-            return try await registry.withServices(for: first) { try await withLocalModels(registry, Array(names.dropFirst()), body) }
         }
 
         /// Runs `body` in a task that Ctrl-C cancels.
@@ -127,13 +130,11 @@ struct EvalCommand: AsyncParsableCommand {
         }
 
         /// `tests: centaur:dataset:TYPE`: each labelled correction becomes a case whose truth is the human's value.
-        static func datasetTests(type: String, dataDir: String) throws -> [EvalSuite.TestCase] {
-            let store = try SQLiteStore(path: "\(dataDir)/centaur.sqlite")
-            let blobs = URL(fileURLWithPath: dataDir).appendingPathComponent("blobs")
-            return try store.examplesNow(documentType: type).compactMap { example -> EvalSuite.TestCase? in
+        static func datasetTests(_ examples: [LabelledExampleRecord], blobs: FileBlobStore) -> [EvalSuite.TestCase] {
+            examples.compactMap { example -> EvalSuite.TestCase? in
                 let documents = (try? JSONValue(parsing: example.documents))?.arrayValue ?? []
                 guard let sha = documents.first?["sha256"]?.stringValue else { return nil }
-                let path = blobs.appendingPathComponent(String(sha.prefix(2))).appendingPathComponent(sha).path
+                let path = blobs.url(for: sha).path
                 let human = (try? JSONValue(parsing: example.humanValue)) ?? .null
                 return EvalSuite.TestCase(
                     description: "\(example.documentType).\(example.field) corrected by \(example.actor)",
@@ -154,7 +155,7 @@ struct EvalCommand: AsyncParsableCommand {
         func run() async throws {
             let report: EvalComparison
             do {
-                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
+                let store = try options.stores().evals
                 report = try await EvalComparison.compare(store: store, baseline: baseline, candidate: candidate)
             } catch { throw Self.fail(error) }
             print(report.text)
@@ -171,7 +172,7 @@ struct EvalCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
+                let store = try options.stores().evals
                 for run in try await store.runs(limit: 50) {
                     print("\(run.id)  \(ISO8601DateFormatter().string(from: run.startedAt))  \(run.status)  \(run.description)")
                 }
@@ -190,7 +191,7 @@ struct EvalCommand: AsyncParsableCommand {
 
         func run() async throws {
             let directory = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("centaur-eval-bench-\(UUID().uuidString)").path
-            let store = try SQLiteStore(path: "\(directory)/centaur.sqlite")
+            let store = try Stores.open(dataDirectory: directory).evals
             var yaml = "description: runner benchmark\nprompts: ['Echo {{n}}']\nproviders: [\((0..<models).map { "fake-\($0)" }.joined(separator: ", "))]\ntests:\n"
             for n in 0..<cases { yaml += "  - vars: { n: \(n) }\n    assert: [{ type: contains, value: '\(n)' }]\n" }
             let suite = try EvalSuite(yaml: yaml, baseDirectory: URL(fileURLWithPath: directory))

@@ -30,7 +30,7 @@ struct KeysCommand: AsyncParsableCommand {
                 throw Self.fail(CLIFailure(message: "unknown scope '\(scope)'; use gateway, reviewer or admin"))
             }
             do {
-                let service = APIKeyService(store: try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite"))
+                let service = APIKeyService(store: try options.stores().keys)
                 let (secret, record) = try await service.create(name: name, team: team, scope: scope,
                                                                  limits: Limits(rpm: rpm, tpm: tpm, monthlyUSD: monthlyUsd))
                 if json {
@@ -55,7 +55,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
+                let store = try options.stores().keys
                 for key in try await store.keys() {
                     let state = key.revokedAt == nil ? "active" : "revoked"
                     print("\(key.id)  \(key.prefix)…  \(key.name)  team=\(key.team ?? "-")  scope=\(key.scope.rawValue)  \(state)")
@@ -73,7 +73,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let service = APIKeyService(store: try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite"))
+                let service = APIKeyService(store: try options.stores().keys)
                 guard try await service.revoke(id: id) else { throw CLIFailure(message: "no active key with id '\(id)'") }
                 print("revoked \(id)")
             } catch {

@@ -15,10 +15,10 @@ struct WorkflowOptions: ParsableArguments {
 
     func service(now: @escaping @Sendable () -> Date = Date.init) throws -> OnboardingService {
         let logger = global.bootstrapLogging()
-        let store = try SQLiteStore(path: "\(global.dataDirectory)/centaur.sqlite")
+        let stores = try global.stores()
         let ruleSet: RuleSet
         do { ruleSet = try RuleSet.load(rules) } catch { throw CLIFailure(message: "--rules \(rules): \(error)") }
-        return OnboardingService(store: store, blobs: BlobStore(root: URL(fileURLWithPath: global.dataDirectory).appendingPathComponent("blobs")),
+        return OnboardingService(store: stores.workflow, blobs: stores.blobs,
                                  ruleSet: ruleSet, now: now, logger: logger)
     }
 }
@@ -88,7 +88,7 @@ struct OnboardCommand: AsyncParsableCommand {
                     try await service.upload(applicationID: application.id, kind: kind, name: URL(fileURLWithPath: path).lastPathComponent, data: data)
                 }
                 if !json { FileHandle.standardError.write(Data("extracting \(files.count) document(s)…\n".utf8)) }
-                try await ExtractionWorker(service: service, signal: JobSignal()).drain()
+                try await JobWorker(onboarding: service, signal: JobSignal()).drain()
                 if confirm || !assignments.isEmpty {
                     var values: [String: [String: JSONValue]] = [:]
                     for a in assignments { values[a.documentType, default: [:]][a.field] = a.value }

@@ -80,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await withHTTPClient { client in
             let components: CentaurServerComponents
             do {
-                components = try CentaurServerComponents(
+                components = try await CentaurServerComponents(
                     configuration: configuration, settings: settings, dataDirectory: options.dataDirectory, httpClient: client, logger: logger)
                 for server in components.registry.localServers.values { try server.checkInstalled() }
             } catch {

@@ -25,7 +25,7 @@ struct UsersCommand: AsyncParsableCommand {
                     throw CLIFailure(message: "--username: 2 to 64 letters, digits, dots, dashes or underscores")
                 }
                 let password = try UsersCommand.readPassword()
-                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
+                let store = try options.stores().users
                 // Refuse a taken name before spending the (deliberately slow) password hash.
                 if try await store.user(username: username) != nil { throw CLIFailure(message: "a user named \(username) already exists") }
                 try await store.insert(UserRecord(id: "usr_" + UUID().uuidString.lowercased().prefix(12), username: username,
@@ -49,7 +49,7 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let users = try await SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite").users()
+                let users = try await options.stores().users.users()
                 if json {
                     let rows: [JSONValue] = users.map { user in
                         ["username": .string(user.username), "role": .string(user.role.rawValue), "created_at": .string(ISO8601DateFormatter().string(from: user.createdAt)),
@@ -89,7 +89,7 @@ struct UsersCommand: AsyncParsableCommand {
 
     /// Disables (`at` a date) or enables (`nil`) a user; a name nobody has is an error.
     static func setDisabled(_ username: String, at date: Date?, _ options: GlobalOptions) async throws {
-        guard try await SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite").setDisabled(username: username, at: date) else {
+        guard try await options.stores().users.setDisabled(username: username, at: date) else {
             throw CLIFailure(message: "no user named \(username)")
         }
     }
@@ -104,7 +104,7 @@ struct UsersCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let password = try UsersCommand.readPassword()
-                let store = try SQLiteStore(path: "\(options.dataDirectory)/centaur.sqlite")
+                let store = try options.stores().users
                 guard try await store.user(username: username) != nil else { throw CLIFailure(message: "no user named \(username)") }
                 _ = try await store.setPasswordHash(username: username, hash: try await PasswordHasher.hash(password))
                 print("changed the password of \(username); their sessions are ended")

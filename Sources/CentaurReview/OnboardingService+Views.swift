@@ -116,7 +116,7 @@ extension OnboardingService {
     public func applicantView(applicationID: String) async throws -> ApplicantView {
         let application = try await load(applicationID)
         let documents = try await store.documents(applicationID: applicationID).filter { !$0.superseded }
-        let jobs = try await store.jobs(applicationID: applicationID)
+        let jobs = try await store.jobs(subject: applicationID)
         var extracted: [ApplicantView.Document]?
         var problems: [String] = []
         let shows = ![ApplicationState.created, .uploaded].contains(ApplicationState(rawValue: application.state) ?? .created)
@@ -141,7 +141,7 @@ extension OnboardingService {
         }
         return ApplicantView(id: application.id, state: application.state, documents: documents, extracted: extracted,
                              error: application.lastError,
-                             extractionPending: jobs.contains { $0.status == "queued" || $0.status == "running" }, problems: problems)
+                             extractionPending: jobs.contains { $0.status == .queued || $0.status == .running }, problems: problems)
     }
 
     /// Applications in review: highest risk first, then oldest.
@@ -195,7 +195,7 @@ extension OnboardingService {
         guard let record = try await store.documents(applicationID: applicationID).first(where: { $0.id == documentID }) else {
             throw WorkflowError(.notFound, "no document \(documentID) in application \(applicationID)")
         }
-        return (record, try blobs.get(record.sha256))
+        return (record, try await blobs.get(record.sha256))
     }
 
     func currentChanges(applicationID: String, extractionID: String, kind: String?) async throws -> [FieldAdjustment] {

@@ -14,7 +14,7 @@ import Logging
 /// / ``decide(applicationID:decision:reason:reviewer:)`` (a reviewer).
 public struct OnboardingService: Sendable {
     public let store: any WorkflowStore
-    public let blobs: BlobStore
+    public let blobs: any BlobStore
     public var ruleSet: RuleSet
     public var policy: AutoApprovalPolicy
     public var pipeline: DocumentPipeline
@@ -31,7 +31,7 @@ public struct OnboardingService: Sendable {
     /// Checks each upload is the document its slot asks for (nil: no check, for tests of other parts).
     public var verifier: DocumentVerifier? = DocumentVerifier()
 
-    public init(store: any WorkflowStore, blobs: BlobStore, ruleSet: RuleSet, policy: AutoApprovalPolicy = AutoApprovalPolicy(),
+    public init(store: any WorkflowStore, blobs: any BlobStore, ruleSet: RuleSet, policy: AutoApprovalPolicy = AutoApprovalPolicy(),
                 pipeline: DocumentPipeline = DocumentPipeline(modelUse: .never), now: @escaping @Sendable () -> Date = Date.init,
                 signal: JobSignal? = nil, logger: Logger = Logger(label: "centaur.review")) {
         self.store = store; self.blobs = blobs; self.ruleSet = ruleSet; self.policy = policy; self.pipeline = pipeline
@@ -94,7 +94,7 @@ public struct OnboardingService: Sendable {
             attempt += 1
             let application = try await load(applicationID)
             let state = try transition(application, .upload)
-            try blobs.put(data, sha256: sha)
+            try await blobs.put(data, sha256: sha)
             let date = now()
             let record = DocumentRecord(
                 id: "doc_" + Self.randomToken(bytes: 12), applicationID: applicationID, sha256: sha, kind: kind.rawValue, name: name,
@@ -109,9 +109,9 @@ public struct OnboardingService: Sendable {
                 change.supersede = try await store.documents(applicationID: applicationID)
                     .filter { !$0.superseded && $0.kind == kind.rawValue }.map(\.id)
             }
-            let pending = try await store.jobs(applicationID: applicationID).contains { $0.status == "queued" }
+            let pending = try await store.jobs(subject: applicationID).contains { $0.status == .queued }
             if !pending {
-                change.jobs = [JobRecord(id: "job_" + Self.randomToken(bytes: 12), kind: "extract", applicationID: applicationID,
+                change.jobs = [JobRecord(id: "job_" + Self.randomToken(bytes: 12), kind: .extraction, subject: applicationID,
                                          maxAttempts: maxJobAttempts, runAfter: date, createdAt: date, updatedAt: date)]
             }
             change.audit = [AuditDraft(
@@ -132,48 +132,27 @@ public struct OnboardingService: Sendable {
 
     // MARK: The extraction job
 
-    /// Runs one leased extraction job to its end: extracted values stored (and the application handed to the
-    /// applicant), or the failure recorded and the job retried with backoff or given up.
-    public func process(_ job: JobRecord) async {
-        do {
-            try await extract(job)
-        } catch is CancellationError {
-            // Shutting down mid-job: the lease runs out and a worker takes the job again.
-            return
-        } catch {
-            let date = now()
-            let permanent = error is WorkflowError || error is DocumentError || job.attempts >= job.maxAttempts
-            let message = String(describing: error)
-            logger.warning("extraction failed", metadata: ["application.id": "\(job.applicationID)", "job.id": "\(job.id)",
-                                                            "job.attempt": "\(job.attempts)", "error": "\(message)"])
-            let retryAt = permanent ? nil : date.addingTimeInterval(min(60, pow(2, Double(job.attempts))))
-            do {
-                try await store.failJob(id: job.id, error: message, retryAt: retryAt, now: date)
-                if permanent { try await recordExtractionFailure(job, message: message) }
-            } catch {
-                logger.error("cannot record a failed job", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
-            }
-        }
-    }
-
+    /// Reads a leased extraction job's documents: the values stored and the application handed to the applicant
+    /// (the job marked done in the same transaction). A failure is retried by the ``JobWorker`` with backoff, or given
+    /// up (``gaveUp(_:error:)``) when it is permanent or the attempts are spent.
     func extract(_ job: JobRecord) async throws {
-        let application = try await load(job.applicationID)
+        let application = try await load(job.subject)
         guard application.state == ApplicationState.uploaded.rawValue else {
             // A later job already extracted the current documents, or the application moved on.
             try await store.completeJob(id: job.id, now: now())
             return
         }
-        let documents = try await store.documents(applicationID: job.applicationID).filter { !$0.superseded }
+        let documents = try await store.documents(applicationID: job.subject).filter { !$0.superseded }
         var perDocument: [[Extraction]] = []
         for record in documents {
-            let document = try Document(name: record.name, data: try blobs.get(record.sha256))
+            let document = try Document(name: record.name, data: try await blobs.get(record.sha256))
             let kind = DocumentKind(rawValue: record.kind) ?? .other
             perDocument.append(try await pipeline.extract(document, as: kind.documentType))
         }
         let reconciled = DocumentPipeline.reconcile(perDocument)
         let date = now()
         let extraction = ExtractionRecord(
-            id: "ext_" + Self.randomToken(bytes: 12), applicationID: job.applicationID, createdAt: date,
+            id: "ext_" + Self.randomToken(bytes: 12), applicationID: job.subject, createdAt: date,
             documents: try Self.encode(reconciled), documentIDs: try Self.encode(documents.map(\.id)))
         var state = try transition(application, .extractionFinished)
         state = try ApplicationMachine.next(state, on: .presentToApplicant)
@@ -188,7 +167,7 @@ public struct OnboardingService: Sendable {
              "disagreements": .number(Double(document.disagreements.count))]
         }
         change.audit = [AuditDraft(
-            actor: "system:extraction", action: "extraction.finished", target: Self.target(job.applicationID),
+            actor: "system:extraction", action: "extraction.finished", target: Self.target(job.subject),
             before: Self.json(["state": .string(application.state)]),
             after: Self.json(["state": .string(state.rawValue), "extraction": .string(extraction.id), "documents": .array(summary)]))]
         do {
@@ -201,12 +180,12 @@ public struct OnboardingService: Sendable {
 
     func recordExtractionFailure(_ job: JobRecord, message: String) async throws {
         for _ in 0..<3 {
-            guard var application = try await store.application(id: job.applicationID) else { return }
+            guard var application = try await store.application(id: job.subject) else { return }
             let expected = application.version
             application.lastError = "the documents could not be read: \(message)"
             application.updatedAt = now()
             var change = WorkflowChange(application: application, expectedVersion: expected)
-            change.audit = [AuditDraft(actor: "system:extraction", action: "extraction.failed", target: Self.target(job.applicationID),
+            change.audit = [AuditDraft(actor: "system:extraction", action: "extraction.failed", target: Self.target(job.subject),
                                        after: Self.json(["job": .string(job.id), "error": .string(message)]))]
             do { try await store.commit(change); return } catch is WorkflowConflict { continue }
         }

@@ -3,6 +3,7 @@ import CentaurCore
 import CentaurExtraction
 import CentaurGateway
 import CentaurReview
+import CentaurRuntime
 import CentaurStore
 import Foundation
 import Hummingbird
@@ -17,10 +18,13 @@ import ServiceLifecycle
 public struct CentaurServerComponents: Sendable {
     public let configuration: CentaurConfiguration
     public let settings: ServerSettings
+    /// The composition root the server shares with the CLI and evals.
+    public let runtime: CentaurRuntime
     public let registry: ModelRegistry
     public let router: CentaurGateway.Router
     public let gateway: Gateway
-    public let store: SQLiteStore
+    /// Every store, opened once from the data directory.
+    public let stores: Stores
     public let writer: TraceWriter
     public let keys: APIKeyService
     /// The metrics served at `/metrics`.
@@ -34,59 +38,33 @@ public struct CentaurServerComponents: Sendable {
     public let ledger: BudgetLedger
     /// The onboarding workflow and its extraction worker.
     public let onboarding: OnboardingService
-    public let worker: ExtractionWorker
+    public let worker: JobWorker
 
-    /// Opens the store under `dataDirectory` and builds the gateway over the configured models.
+    /// Opens the runtime (stores, registry, the one gateway pipeline) under `dataDirectory` and adds what the server
+    /// alone runs: API keys, Prometheus metrics, the extraction worker, sign-in and the pages.
     public init(
         configuration: CentaurConfiguration, settings: ServerSettings, dataDirectory: String, httpClient: HTTPClient,
         environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
-    ) throws {
+    ) async throws {
         self.configuration = configuration
         self.settings = settings
-        registry = ModelRegistry(configuration: configuration, httpClient: httpClient, environment: environment, logger: logger)
-        router = CentaurGateway.Router(registry: registry, routes: configuration.routes, policy: configuration.routing)
-        store = try SQLiteStore(path: "\(dataDirectory)/centaur.sqlite")
-        writer = TraceWriter(store: store, logger: logger)
-        keys = APIKeyService(store: store)
         metrics = PrometheusCollectorRegistry()
-        let recorder = CompositeRecorder([
-            TraceRecorder(writer: writer, capture: configuration.capture),
-            MetricsRecorder(factory: PrometheusMetricsFactory(registry: metrics)),
-        ])
-        // Recording sees the client's request and answer; the data policy redacts between it and the router.
-        let dataPolicy = DataPolicy(configuration: configuration)
-        // Budgets start from this month's spend in the traces.
-        var spent: [String: Double] = [:]
-        for row in try store.spendNow(since: BudgetLedger.monthStart(of: Date())) {
-            if let key = row.keyID { spent["key:\(key)", default: 0] += row.costUSD }
-            if let team = row.team { spent["team:\(team)", default: 0] += row.costUSD }
-        }
-        ledger = BudgetLedger(spent: spent)
-        // Order: record → budgets → guards (on what the client sent and will see) → data policy → cache → router.
-        var middleware: [any GatewayMiddleware] = [
-            RecordingMiddleware(recorder: recorder), BudgetMiddleware(ledger: ledger, teams: configuration.teamLimits),
-            GuardrailMiddleware(settings: configuration.guardrails),
-        ]
-        if dataPolicy.restrictsAny { middleware.append(DataPolicyMiddleware(policy: dataPolicy)) }
-        // The cache sees the redacted request, so cached answers hold placeholders, never personal data.
-        if configuration.cache.enabled {
-            middleware.append(CacheMiddleware(cache: ResponseCache(store: store, ttl: configuration.cache.ttlSeconds, capacity: configuration.cache.capacity)))
-        }
-        gateway = Gateway(middleware: middleware, terminal: router.handle, terminalResponder: router.respond)
         let ruleSet: RuleSet
         do { ruleSet = try RuleSet.load(settings.rules) } catch { throw StoreError("--rules \(settings.rules): \(error)") }
-        var pipeline = DocumentPipeline(modelUse: .never, logger: logger)
-        if let name = settings.extractionModel {
-            let resolved = try registry.resolve(name)
-            pipeline.model = ModelExtractor(model: resolved.model, modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
-            pipeline.modelUse = .whenNeeded
-        }
+        runtime = try await CentaurRuntime.open(
+            configuration: configuration, dataDirectory: dataDirectory, httpClient: httpClient, environment: environment,
+            recorders: [MetricsRecorder(factory: PrometheusMetricsFactory(registry: metrics))], logger: logger)
+        registry = runtime.registry
+        router = runtime.router
+        gateway = runtime.gateway
+        stores = runtime.stores
+        writer = runtime.writer
+        ledger = runtime.ledger
+        keys = APIKeyService(store: stores.keys)
         let signal = JobSignal()
-        onboarding = OnboardingService(
-            store: store, blobs: BlobStore(root: URL(fileURLWithPath: dataDirectory).appendingPathComponent("blobs")), ruleSet: ruleSet,
-            pipeline: pipeline, signal: signal, logger: logger)
-        worker = ExtractionWorker(service: onboarding, signal: signal, pollInterval: settings.workerPollInterval, concurrency: settings.extractionWorkers)
-        sessions = WebSessions(store: store)
+        onboarding = try runtime.onboarding(ruleSet: ruleSet, extractionModel: settings.extractionModel, signal: signal)
+        worker = JobWorker(onboarding: onboarding, signal: signal, pollInterval: settings.workerPollInterval, concurrency: settings.extractionWorkers)
+        sessions = WebSessions(store: stores.users)
         (templates, contentSecurityPolicy) = try WebPages.loadTemplates()
     }
 
@@ -94,7 +72,7 @@ public struct CentaurServerComponents: Sendable {
     public func makeRouter() -> Hummingbird.Router<CentaurRequestContext> {
         let router = Hummingbird.Router(context: CentaurRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
-        let pages = WebPages(sessions: sessions, onboarding: onboarding, store: store, templates: templates, contentSecurityPolicy: contentSecurityPolicy,
+        let pages = WebPages(sessions: sessions, onboarding: onboarding, stores: stores, templates: templates, contentSecurityPolicy: contentSecurityPolicy,
                              trustedProxies: settings.trustedProxies)
         router.add(middleware: NotFoundPageMiddleware { path in
             pages.page("message", ["title": "Not found", "heading": "Nothing here",
@@ -103,7 +81,7 @@ public struct CentaurServerComponents: Sendable {
         })
         router.add(middleware: AuthMiddleware(keys: keys, requireKeys: settings.requireKeys))
         ModelEndpoints(gateway: gateway, settings: settings, configuration: configuration).register(on: router)
-        AdminEndpoints(store: store, writer: writer).register(on: router)
+        AdminEndpoints(store: stores.traces, writer: writer).register(on: router)
         MetricsEndpoint(registry: metrics, writer: writer).register(on: router)
         OnboardingEndpoints(service: onboarding, settings: settings).register(on: router)
         pages.register(on: router)
@@ -123,7 +101,7 @@ public struct CentaurServerComponents: Sendable {
                                                 idleTimeout: TimeAmount(settings.idleTimeout))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "centaur",
                                  availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
-            services: [writer] + registry.services + [worker],
+            services: runtime.services + [worker],
             onServerRunning: onServerRunning,
             logger: logger)
         application.beforeServerStarts {

@@ -1,3 +1,4 @@
+import CentaurSQLite
 import CentaurCore
 import CentaurStore
 import Foundation

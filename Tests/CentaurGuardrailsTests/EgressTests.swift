@@ -90,7 +90,7 @@ struct EgressTests {
             """
         var configuration = try ConfigurationLoader(environment: [:]).parse(yaml, source: "test.yaml")
         configuration.capture = .full
-        let components = try CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0),
+        let components = try await CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0),
                                                      dataDirectory: directory, httpClient: client, logger: .init(label: "test"))
         let key = try await components.keys.create(name: "app", team: nil, scope: .admin).secret
         let writer = Task { try await components.writer.run() }
@@ -138,7 +138,7 @@ struct EgressTests {
             // Traces say what was redacted, never the values.
             await components.writer.flush()
             writer.cancel()
-            let page = try await components.store.traces(.init(limit: 20))
+            let page = try await components.stores.traces.traces(.init(limit: 20))
             #expect(page.traces.allSatisfy { $0.tags["pii_redacted"]?.contains("US_SSN:1") == true })
             for trace in page.traces {
                 let stored = (trace.requestBody ?? "") + (trace.responseBody ?? "")

@@ -119,7 +119,7 @@ struct AdversarialPacketTests {
         // A refused upload stores nothing.
         let stored = try await store.documents(applicationID: application.id).filter { !$0.superseded }
         #expect(stored.count == Set(packet.uploads.filter { $0.refusedWith == nil }.map(\.kind)).count)
-        try await ExtractionWorker(service: service, signal: JobSignal()).drain()
+        try await JobWorker(onboarding: service, signal: JobSignal()).drain()
         let waiting = try #require(try await store.application(id: application.id))
         #expect(waiting.state == "awaiting_applicant", "\(waiting.lastError ?? "")")
         let confirmed = try await service.confirm(applicationID: application.id, values: packet.edits)

@@ -1,3 +1,4 @@
+import CentaurSQLite
 import CentaurReview
 import CentaurStore
 import Foundation
@@ -127,7 +128,7 @@ struct AuditLogTests {
 struct JobQueueTests {
     static func job(_ store: SQLiteStore, now: Date) async throws -> JobRecord {
         let application = ApplicationRecord(id: "app_1", state: "uploaded", tokenHash: "h", marketState: nil, createdAt: now, updatedAt: now)
-        let job = JobRecord(id: "job_1", kind: "extract", applicationID: "app_1", maxAttempts: 3, runAfter: now, createdAt: now, updatedAt: now)
+        let job = JobRecord(id: "job_1", kind: .extraction, subject: "app_1", maxAttempts: 3, runAfter: now, createdAt: now, updatedAt: now)
         var change = WorkflowChange(application: application, expectedVersion: nil)
         change.jobs = [job]
         try await store.commit(change)
@@ -141,7 +142,7 @@ struct JobQueueTests {
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         _ = try await Self.job(store, now: start)
         let first = try #require(try await store.claimJob(now: start, leaseUntil: start + 60, worker: "a"))
-        #expect(first.status == "running" && first.attempts == 1 && first.leasedBy == "a")
+        #expect(first.status == .running && first.attempts == 1 && first.leasedBy == "a")
         #expect(try await store.claimJob(now: start + 30, leaseUntil: start + 90, worker: "b") == nil)
 
         // Worker a dies (nothing more is written); a new process opens the same file.
@@ -162,6 +163,6 @@ struct JobQueueTests {
         #expect(retried.attempts == 2 && retried.lastError == "tesseract crashed")
         try await store.failJob(id: job.id, error: "still broken", retryAt: nil, now: start + 6)
         #expect(try await store.claimJob(now: start + 1000, leaseUntil: start + 1060, worker: "a") == nil)
-        #expect(try await store.jobs(applicationID: "app_1").first?.status == "failed")
+        #expect(try await store.jobs(subject: "app_1").first?.status == .failed)
     }
 }

@@ -33,7 +33,7 @@ struct OnboardingAPITests {
         do {
             var settings = ServerSettings(port: 0, maxBodyBytes: maxBodyBytes, workerPollInterval: .milliseconds(50))
             settings.applicationsPerAddress = applicationsPerAddress
-            let components = try CentaurServerComponents(
+            let components = try await CentaurServerComponents(
                 configuration: configuration, settings: settings,
                 dataDirectory: directory, httpClient: client, logger: .init(label: "test"))
             let keys = Keys(admin: try await components.keys.create(name: "root", team: nil, scope: .admin).secret,
@@ -78,7 +78,7 @@ struct OnboardingAPITests {
                 #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 1)
                 #expect(String(buffer: refused.body ?? ByteBuffer()).contains("too many applications"))
             }
-            #expect(try await components.store.applications(states: ["created"], limit: 100).count == 3)
+            #expect(try await components.stores.applications.applications(states: ["created"], limit: 100).count == 3)
         }
     }
 

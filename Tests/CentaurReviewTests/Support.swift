@@ -1,3 +1,4 @@
+import CentaurSQLite
 import CentaurCore
 import CentaurExtraction
 import CentaurReview
@@ -24,7 +25,7 @@ enum Fixtures {
     /// A service over a fresh SQLite store and blob folder.
     static func service(directory: URL = temporaryDirectory(), pipeline: DocumentPipeline = DocumentPipeline(modelUse: .never)) throws -> (OnboardingService, SQLiteStore) {
         let store = try SQLiteStore(path: directory.appendingPathComponent("centaur.sqlite").path)
-        let service = OnboardingService(store: store, blobs: BlobStore(root: directory.appendingPathComponent("blobs")),
+        let service = OnboardingService(store: store, blobs: FileBlobStore(root: directory.appendingPathComponent("blobs")),
                                         ruleSet: try RuleSet.builtIn(named: "driver-onboarding"), pipeline: pipeline)
         return (service, store)
     }

@@ -113,7 +113,7 @@ struct WorkflowPathTests {
         let (service, store) = try Fixtures.service()
         let (application, _) = try await service.create(marketState: "IL")
         _ = try await service.upload(applicationID: application.id, kind: .licenseBack, name: "back.png", data: try Fixtures.sample("person-02", "license-back.png"))
-        try await ExtractionWorker(service: service, signal: JobSignal()).drain()
+        try await JobWorker(onboarding: service, signal: JobSignal()).drain()
         #expect(try await store.application(id: application.id)?.state == "awaiting_applicant")
         await #expect(throws: WorkflowError.self) {
             try await service.confirm(applicationID: application.id, values: ["us-drivers-license": ["favourite_colour": "blue"]])
@@ -144,10 +144,10 @@ struct ParallelUploadTests {
             try await group.waitForAll()
         }
         #expect(try await store.documents(applicationID: application.id).count == 3)
-        try await ExtractionWorker(service: service, signal: JobSignal()).drain()
+        try await JobWorker(onboarding: service, signal: JobSignal()).drain()
         let view = try await service.applicantView(applicationID: application.id)
         #expect(view.state == "awaiting_applicant")
         #expect(Set(view.extracted?.map(\.type) ?? []) == ["us-drivers-license", "form-i9"])
-        #expect(try await store.jobs(applicationID: application.id).allSatisfy { $0.status == "done" })
+        #expect(try await store.jobs(subject: application.id).allSatisfy { $0.status == .done })
     }
 }

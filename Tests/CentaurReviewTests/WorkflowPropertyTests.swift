@@ -28,7 +28,7 @@ struct WorkflowPropertyTests {
                 switch operation {
                 case .upload: _ = try await service.upload(applicationID: id, kind: .licenseBack, name: "back.png", data: back)
                 case .corruptUpload: _ = try await service.upload(applicationID: id, kind: .i9, name: "i9.pdf", data: Data("%PDF-1.7 broken".utf8))
-                case .extract: try await ExtractionWorker(service: service, signal: JobSignal()).drain()
+                case .extract: try await JobWorker(onboarding: service, signal: JobSignal()).drain()
                 case .confirm: _ = try await service.confirm(applicationID: id, values: [:])
                 case .adjust: _ = try await service.confirm(applicationID: id, values: ["us-drivers-license": ["first_name": "ROBIN"]])
                 case .claim: _ = try await service.claim(applicationID: id, reviewer: "reviewer:p")

@@ -66,7 +66,7 @@ struct BudgetTests {
         let configuration = try ConfigurationLoader(environment: [:]).parse(yaml, source: "test.yaml")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-budget-\(UUID().uuidString)").path
         do {
-            let components = try CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0),
+            let components = try await CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0),
                                                          dataDirectory: directory, httpClient: client, logger: .init(label: "test"))
             try await Application(router: components.makeRouter()).test(.router) { http in try await body(http, components) }
         } catch {

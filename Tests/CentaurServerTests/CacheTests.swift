@@ -1,3 +1,4 @@
+import CentaurSQLite
 import AsyncHTTPClient
 import CentaurCore
 import CentaurGateway
@@ -34,7 +35,7 @@ struct CacheTests {
         let configuration = try ConfigurationLoader(environment: [:]).parse(yaml, source: "test.yaml")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-cache-\(UUID().uuidString)").path
         do {
-            let components = try CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0),
+            let components = try await CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0),
                                                          dataDirectory: directory, httpClient: client, logger: .init(label: "test"))
             let keys = [
                 try await components.keys.create(name: "a", team: "drivers", scope: .admin).secret,
@@ -81,7 +82,7 @@ struct CacheTests {
             #expect(calls.withLockedValue { $0 } == 1)
 
             await components.writer.flush()
-            let traces = try await components.store.traces(.init(limit: 10)).traces
+            let traces = try await components.stores.traces.traces(.init(limit: 10)).traces
             let hits = traces.filter { $0.tags["cache"] == "hit" }
             #expect(hits.count == 2)
             #expect(hits.allSatisfy { $0.provider == "cache" && $0.costUSD == nil })

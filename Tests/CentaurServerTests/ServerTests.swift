@@ -86,7 +86,7 @@ struct ServerTests {
         do {
             var configuration = try configuration(upstream: upstream, primaryTimeout: hangs ? 0.5 : 10)
             configuration.capture = .full
-            let components = try CentaurServerComponents(configuration: configuration, settings: settings, dataDirectory: directory, httpClient: client, logger: .init(label: "test"))
+            let components = try await CentaurServerComponents(configuration: configuration, settings: settings, dataDirectory: directory, httpClient: client, logger: .init(label: "test"))
             let admin = try await components.keys.create(name: "admin", team: "ops", scope: .admin).secret
             let user = try await components.keys.create(name: "app", team: "drivers", scope: .gateway).secret
             let app = Application(router: components.makeRouter())
@@ -255,7 +255,7 @@ struct ServerTests {
             #expect(response.status == .ok, "\(name)")
             #expect(String(buffer: response.body ?? ByteBuffer()).contains("Hi "))
             await harness.components.writer.flush()
-            let traces = try await harness.components.store.traces(TraceQuery())
+            let traces = try await harness.components.stores.traces.traces(TraceQuery())
             let attempts = traces.traces.sorted { $0.attempt < $1.attempt }
             #expect(attempts.map(\.model) == ["claude-primary", "claude-primary", "claude-backup"], "\(name)")
             #expect(attempts.map(\.status) == ["error", "error", "ok"])

@@ -1,3 +1,4 @@
+import CentaurSQLite
 import AsyncHTTPClient
 import CentaurCore
 import CentaurGateway
@@ -130,10 +131,10 @@ struct WebTests {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-web-\(UUID().uuidString)").path
         do {
-            let components = try CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0), dataDirectory: directory,
+            let components = try await CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0), dataDirectory: directory,
                                                          httpClient: client, logger: .init(label: "test"))
             for (name, role) in [("ana", UserRecord.Role.reviewer), ("root", .admin)] {
-                try await components.store.insert(UserRecord(id: "usr_\(name)", username: name, passwordHash: try await PasswordHasher.hash("correct horse \(name)", rounds: 1 << 10),
+                try await components.stores.users.insert(UserRecord(id: "usr_\(name)", username: name, passwordHash: try await PasswordHasher.hash("correct horse \(name)", rounds: 1 << 10),
                                                              role: role, createdAt: Date()))
             }
             try await Application(router: components.makeRouter()).test(.router) { http in try await body(http, components) }
@@ -181,10 +182,10 @@ struct WebTests {
             #expect(try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(again)]).status == .ok)
             #expect(try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(ok)]).status == .seeOther)
             // A disabled user's session ends and they cannot sign in; enabled again, they can.
-            #expect(try await components.store.setDisabled(username: "root", at: Date()))
+            #expect(try await components.stores.users.setDisabled(username: "root", at: Date()))
             #expect(try await http.execute(uri: "/review", method: .get, headers: [.cookie: Self.cookie(again)]).status == .seeOther)
             #expect(try await Self.login(http, "root").status == .unauthorized)
-            #expect(try await components.store.setDisabled(username: "root", at: nil))
+            #expect(try await components.stores.users.setDisabled(username: "root", at: nil))
             #expect(try await Self.login(http, "root").status == .seeOther)
         }
     }
@@ -302,7 +303,7 @@ struct WebTests {
             _ = try await components.onboarding.upload(applicationID: application.id, kind: .licenseFront, name: "front.png", data: front)
             _ = try await components.onboarding.upload(applicationID: application.id, kind: .licenseBack, name: "back.png", data: back)
             _ = try await components.onboarding.upload(applicationID: application.id, kind: .i9, name: "i9.pdf", data: i9)
-            try await ExtractionWorker(service: components.onboarding, signal: JobSignal()).drain()
+            try await JobWorker(onboarding: components.onboarding, signal: JobSignal()).drain()
             let page = String(buffer: try await http.execute(uri: "/apply/\(token)", method: .get).body)
             let csrf = try #require(page.range(of: #"name="_csrf" value="([^"]+)""#, options: .regularExpression).map { String(page[$0]).split(separator: "\"")[3] })
             #expect(!page.contains(#"name="us-drivers-license.limited_duration""#), "a machine-only flag is not the applicant's to check")
@@ -315,7 +316,7 @@ struct WebTests {
             let posted = try await http.execute(uri: "/apply/\(token)/confirm", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                                                 body: ByteBuffer(string: "_csrf=\(csrf)&us-drivers-license.limited_duration=false"))
             #expect(posted.status == .seeOther)
-            let after = try #require(try await components.store.application(id: application.id))
+            let after = try #require(try await components.stores.applications.application(id: application.id))
             #expect(after.state == "in_review")
             #expect(after.reasons.contains("silenced rule license_limited_duration_status"), "\(after.reasons)")
         }
@@ -331,7 +332,7 @@ struct WebTests {
             }
             let (application, token) = try await components.onboarding.create(marketState: "IL")
             _ = try await components.onboarding.upload(applicationID: application.id, kind: .licenseBack, name: "back.png", data: back)
-            try await ExtractionWorker(service: components.onboarding, signal: JobSignal()).drain()
+            try await JobWorker(onboarding: components.onboarding, signal: JobSignal()).drain()
             _ = try await components.onboarding.confirm(applicationID: application.id, values: [:])
 
             let reviewer = Self.cookie(try await Self.login(http, "ana"))
@@ -375,11 +376,11 @@ struct WebTests {
             let wrongToken = try await http.execute(uri: "/review/applications/\(application.id)/decision", method: .post, headers: form,
                                                     body: ByteBuffer(string: "_csrf=nope&decision=approve&reason=looks+fine"))
             #expect(wrongToken.status == .forbidden)
-            #expect(try await components.store.decisions(applicationID: application.id).isEmpty)
+            #expect(try await components.stores.applications.decisions(applicationID: application.id).isEmpty)
             let decided = try await http.execute(uri: "/review/applications/\(application.id)/decision", method: .post, headers: form,
                                                  body: ByteBuffer(string: "_csrf=\(csrf)&decision=reject&reason=no+I-9+was+sent"))
             #expect(decided.status == .seeOther)
-            #expect(try await components.store.decisions(applicationID: application.id).map(\.actor) == ["reviewer:ana"])
+            #expect(try await components.stores.applications.decisions(applicationID: application.id).map(\.actor) == ["reviewer:ana"])
             let after = String(buffer: try await http.execute(uri: "/review/applications/\(application.id)", method: .get, headers: [.cookie: reviewer]).body)
             #expect(after.contains("review.decided") && after.contains("rejected"))
         }
@@ -392,7 +393,7 @@ struct OpsPageTests {
     func ops() async throws {
         try await WebTests.withServer { http, components in
             let now = Date()
-            try await components.store.insert([
+            try await components.stores.traces.insert([
                 TraceRecord(id: "t1", requestID: "req-1", startedAt: now, endedAt: now, route: "smart", surface: "openai", model: "claude-primary",
                             provider: "anthropic", upstreamModel: "claude-sonnet-4-5", attempt: 1, status: "error", errorClass: "rate_limited",
                             errorMessage: "slow down", costUSD: 0.001, latencyMS: 12),
@@ -403,7 +404,7 @@ struct OpsPageTests {
             ])
             let suite = try EvalSuite(yaml: "description: ops check\nproviders: [echo]\nprompts: ['{{x}}']\ntests: [{vars: {x: hi}, assert: [{type: equals, value: hi}]}]",
                                       baseDirectory: FileManager.default.temporaryDirectory)
-            let run = try await EvalRunner(providers: ["echo": EchoProvider()], store: components.store).run(suite, suitePath: "ops.yaml")
+            let run = try await EvalRunner(providers: ["echo": EchoProvider()], store: components.stores.evals).run(suite, suitePath: "ops.yaml")
 
             let admin = WebTests.cookie(try await WebTests.login(http, "root"))
             let ops = String(buffer: try await http.execute(uri: "/ops", method: .get, headers: [.cookie: admin]).body)

@@ -1,4 +1,4 @@
-@testable import CentaurStore
+@testable import CentaurSQLite
 import Foundation
 import GRDB
 import Testing

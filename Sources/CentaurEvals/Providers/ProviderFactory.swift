@@ -16,11 +16,14 @@ public struct EvalProviderFactory: Sendable {
     /// `centaur:NAME` calls go through routing and the data-processing policy, as gateway requests do.
     let pipeline: GatewayModel?
 
-    public init(registry: ModelRegistry?, httpClient: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// - Parameter pipeline: the gateway pipeline `centaur:NAME` calls go through (the runtime's, traced and
+    ///   budgeted); by default routing, guards and the data policy over `registry`'s models, unrecorded.
+    public init(registry: ModelRegistry?, pipeline: GatewayModel? = nil, httpClient: HTTPClient,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.registry = registry
         self.httpClient = httpClient
         self.environment = environment
-        pipeline = registry.map { GatewayModel(registry: $0, configuration: $0.configuration, surface: "evals") }
+        self.pipeline = pipeline ?? registry.map { GatewayModel(registry: $0, configuration: $0.configuration, surface: "evals") }
     }
 
     public func make(_ spec: EvalSuite.ProviderSpec) throws -> any EvalProvider {

@@ -66,6 +66,10 @@ public struct GatewayContext: Sendable {
     public let startedAt: Date
     /// What the client asked of the response cache.
     public var cacheControl: CacheControl = .automatic
+    /// Whether the guardrails repair an answer that breaks the request's JSON Schema (once, then refuse). Callers
+    /// that validate and repair answers themselves — the model extractor, which validates the values as they will be
+    /// stored — turn it off.
+    public var schemaRepair = true
     /// Facts inner steps add for the trace (as tags), such as what was redacted: `pii_redacted: PERSON:2`.
     public let notes: CallNotes
 

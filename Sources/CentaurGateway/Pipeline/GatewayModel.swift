@@ -5,34 +5,43 @@ import Foundation
 /// data-processing policy exactly as HTTP clients do.
 public struct GatewayModel: LanguageModel {
     public let gateway: Gateway
-    /// Which surface traces and notes record (`evals`, `cli`).
+    /// Which surface traces and notes record (`evals`, `cli`, `extraction`).
     public let surface: String
+    /// Whether the guardrails repair answers that break a JSON Schema (off for callers that repair themselves).
+    public var schemaRepair = true
 
-    public init(gateway: Gateway, surface: String) {
+    public init(gateway: Gateway, surface: String, schemaRepair: Bool = true) {
         self.gateway = gateway
         self.surface = surface
+        self.schemaRepair = schemaRepair
     }
 
-    /// Routing and the data-processing policy over a registry's models (no tracing, budgets or cache).
+    /// The pipeline over a registry's models without recording, budgets or cache: routing, the guards and the
+    /// data-processing policy, in ``GatewayPipeline``'s order. (`CentaurRuntime` builds the whole pipeline.)
     public init(registry: ModelRegistry, configuration: CentaurConfiguration, surface: String) {
         let router = Router(registry: registry, routes: configuration.routes, policy: configuration.routing)
-        let policy = DataPolicy(configuration: configuration)
-        let middleware: [any GatewayMiddleware] = policy.restrictsAny ? [DataPolicyMiddleware(policy: policy)] : []
-        self.init(gateway: Gateway(middleware: middleware, terminal: router.handle, terminalResponder: router.respond), surface: surface)
+        self.init(gateway: GatewayPipeline.make(configuration: configuration, router: router, recorder: nil, ledger: nil, cacheStore: nil),
+                  surface: surface)
     }
 
     public var provider: String { "centaur" }
 
     public func respond(to request: ModelRequest) async throws -> ModelResponse {
-        try await gateway.respond(to: request, context: GatewayContext(route: request.model, surface: surface))
+        try await gateway.respond(to: request, context: context(for: request))
     }
 
     public func stream(_ request: ModelRequest) -> ModelStream {
-        let gateway = gateway, surface = surface
+        let gateway = gateway, context = context(for: request)
         return .producing { continuation in
-            for try await event in try await gateway.stream(request, context: GatewayContext(route: request.model, surface: surface)) {
+            for try await event in try await gateway.stream(request, context: context) {
                 continuation.yield(event)
             }
         }
+    }
+
+    private func context(for request: ModelRequest) -> GatewayContext {
+        var context = GatewayContext(route: request.model, surface: surface)
+        context.schemaRepair = schemaRepair
+        return context
     }
 }

@@ -121,7 +121,7 @@ public struct GuardrailMiddleware: GatewayMiddleware {
     public func respond(_ request: ModelRequest, context: GatewayContext, next: GatewayResponder) async throws -> ModelResponse {
         let input = try await checkedInput(request, context: context)
         var response = try await next(request, context)
-        if settings.schemaRepair, let schemaValue = request.responseFormat.schema {
+        if settings.schemaRepair, context.schemaRepair, let schemaValue = request.responseFormat.schema {
             let schema = JSONSchema(schemaValue)
             var violations = Self.violations(of: response, schema: schema)
             if !violations.isEmpty {

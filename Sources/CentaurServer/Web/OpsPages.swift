@@ -10,10 +10,10 @@ extension WebPages {
     func registerOps(on router: Hummingbird.Router<CentaurRequestContext>) {
         router.get("/ops/traces/{id}") { request, context in
             try await signedIn(request, role: .admin) { signed, _ in
-                guard let trace = try await store.trace(id: context.parameters.get("id") ?? "") else {
+                guard let trace = try await stores.traces.trace(id: context.parameters.get("id") ?? "") else {
                     return page("message", base(signed, title: "Not found").merging(["heading": "Not found", "text": "No such model call."]) { $1 }, status: .notFound)
                 }
-                let attempts = try await store.traces(TraceQuery(requestID: trace.requestID, limit: 100)).traces.sorted { $0.attempt < $1.attempt }
+                let attempts = try await stores.traces.traces(TraceQuery(requestID: trace.requestID, limit: 100)).traces.sorted { $0.attempt < $1.attempt }
                 let rows: [[String: Any]] = attempts.map { t in
                     var row: [String: Any] = ["attempt": t.attempt, "at": Self.time(t.startedAt), "model": t.model, "provider": t.provider,
                                               "upstream": t.upstreamModel, "status": t.status, "input": t.inputTokens, "output": t.outputTokens,
@@ -33,10 +33,10 @@ extension WebPages {
         router.get("/ops/evals/{id}") { request, context in
             try await signedIn(request, role: .admin) { signed, _ in
                 let id = context.parameters.get("id") ?? ""
-                guard let run = try await store.run(id: id) else {
+                guard let run = try await stores.evals.run(id: id) else {
                     return page("message", base(signed, title: "Not found").merging(["heading": "Not found", "text": "No eval run \(id)."]) { $1 }, status: .notFound)
                 }
-                let results = try await store.results(runID: id).compactMap { try? JSONDecoder().decode(CaseResult.self, from: Data($0.detail.utf8)) }
+                let results = try await stores.evals.results(runID: id).compactMap { try? JSONDecoder().decode(CaseResult.self, from: Data($0.detail.utf8)) }
                 let html = HTMLReport.render(EvalRun(id: run.id, suite: run.suite, description: run.description, startedAt: run.startedAt,
                                                      endedAt: run.endedAt ?? run.startedAt, status: run.status, results: results))
                 return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
@@ -50,7 +50,7 @@ extension WebPages {
     /// Cost and tokens per day and model over the last 14 days, as two inline-SVG stacked bar charts.
     func usageCharts(now: Date = Date()) async throws -> (cost: String, tokens: String) {
         let from = now.addingTimeInterval(-13 * 86_400)
-        let rows = try await store.usage(from: Calendar(identifier: .gregorian).startOfDay(for: from), to: nil)
+        let rows = try await stores.traces.usage(from: Calendar(identifier: .gregorian).startOfDay(for: from), to: nil)
         var days: [String] = []
         for offset in 0..<14 { days.append(String(AuditEntry.timestamp(from.addingTimeInterval(Double(offset) * 86_400)).prefix(10))) }
         let models = Array(Set(rows.map(\.model))).sorted()

@@ -14,7 +14,7 @@ import NIOCore
 struct WebPages: Sendable {
     let sessions: WebSessions
     let onboarding: OnboardingService
-    let store: SQLiteStore
+    let stores: Stores
     let templates: MustacheLibrary
     /// The pages' Content-Security-Policy, with the hashes of the templates' scripts (``SecurityHeaders``).
     let contentSecurityPolicy: String
@@ -44,7 +44,7 @@ struct WebPages: Sendable {
             guard let signed = try await sessions.current(cookieHeader: request.headers[.cookie]) else {
                 return page("home", ["title": "Centaur", "heading": "Centaur"])
             }
-            let waiting = try await store.applications(states: [ApplicationState.inReview.rawValue], limit: 10_000).count
+            let waiting = try await stores.applications.applications(states: [ApplicationState.inReview.rawValue], limit: 10_000).count
             var values = base(signed, title: "Centaur").merging(["heading": "Centaur"]) { $1 }
             if var user = values["user"] as? [String: Any] {
                 user["waiting"] = waiting > 0 ? String(waiting) : false
@@ -181,7 +181,7 @@ struct WebPages: Sendable {
                 let parameters = request.uri.queryParameters
                 let model = parameters["model"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
                 let status = parameters["status"].map(String.init).flatMap { ["ok", "error"].contains($0) ? $0 : nil }
-                let traces = try await store.traces(TraceQuery(model: model, status: status, limit: 50)).traces.map { t -> [String: Any] in
+                let traces = try await stores.traces.traces(TraceQuery(model: model, status: status, limit: 50)).traces.map { t -> [String: Any] in
                     ["id": t.id, "at": Self.time(t.startedAt), "route": t.route, "provider": t.provider, "status": t.status, "input": t.inputTokens,
                      "output": t.outputTokens, "cost": t.costUSD.map { String(format: "$%.6f", $0) } ?? "–", "latency": Int(t.latencyMS),
                      "tags": t.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
@@ -190,7 +190,7 @@ struct WebPages: Sendable {
                 let review: [String: Any] = ["decided": times.decided, "claimed": times.claimedDecisions,
                                              "medianWait": times.medianWait.map(Self.age) ?? "—", "p90Wait": times.p90Wait.map(Self.age) ?? "—",
                                              "medianHandling": times.medianHandling.map(Self.age) ?? "—", "p90Handling": times.p90Handling.map(Self.age) ?? "—"]
-                let runs = try await store.runs(limit: 20).map { ["id": $0.id, "description": $0.description, "status": $0.status, "started": Self.time($0.startedAt)] }
+                let runs = try await stores.evals.runs(limit: 20).map { ["id": $0.id, "description": $0.description, "status": $0.status, "started": Self.time($0.startedAt)] }
                 let rates = try await onboarding.fieldErrorRates(byWeek: true).filter { $0.errors > 0 }.map {
                     ["week": $0.week ?? "", "documentType": $0.documentType, "field": $0.field, "source": $0.source, "observed": $0.observed,
                      "errors": $0.errors, "rate": String(format: "%.0f%%", $0.errorRate * 100)] as [String: Any]

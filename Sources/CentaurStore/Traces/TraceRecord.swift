@@ -150,6 +150,11 @@ public struct TracePage: Sendable, Hashable, Codable {
         case traces
         case nextCursor = "next_cursor"
     }
+
+    public init(traces: [TraceRecord], nextCursor: String?) {
+        self.traces = traces
+        self.nextCursor = nextCursor
+    }
 }
 
 /// Tokens and cost summed by model, key and day (UTC).
@@ -174,9 +179,16 @@ public struct UsageRow: Sendable, Hashable, Codable {
         case cacheWriteTokens = "cache_write_tokens"
         case costUSD = "cost_usd"
     }
+
+    public init(day: String, model: String, keyID: String?, requests: Int, attempts: Int, inputTokens: Int, outputTokens: Int,
+                cacheReadTokens: Int, cacheWriteTokens: Int, costUSD: Double) {
+        self.day = day; self.model = model; self.keyID = keyID; self.requests = requests; self.attempts = attempts
+        self.inputTokens = inputTokens; self.outputTokens = outputTokens; self.cacheReadTokens = cacheReadTokens
+        self.cacheWriteTokens = cacheWriteTokens; self.costUSD = costUSD
+    }
 }
 
-/// Where traces are kept. Implementations: ``SQLiteStore`` and ``InMemoryTraceStore``.
+/// Where traces are kept. Implementations: `SQLiteStore` (CentaurSQLite) and `InMemoryStore` (CentaurTestSupport).
 public protocol TraceStore: Sendable {
     func insert(_ records: [TraceRecord]) async throws
     func traces(_ query: TraceQuery) async throws -> TracePage
@@ -189,12 +201,12 @@ public protocol TraceStore: Sendable {
 }
 
 /// The cursor of a trace page: the last record's start time and id.
-enum TraceCursor {
-    static func encode(_ record: TraceRecord) -> String {
+public enum TraceCursor {
+    public static func encode(_ record: TraceRecord) -> String {
         Data("\(record.startedAt.timeIntervalSince1970)|\(record.id)".utf8).base64EncodedString()
     }
 
-    static func decode(_ cursor: String) throws -> (Date, String) {
+    public static func decode(_ cursor: String) throws -> (Date, String) {
         guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),
             let bar = text.firstIndex(of: "|"), let seconds = Double(text[..<bar])
         else { throw StoreError("invalid cursor '\(cursor)'; pass the next_cursor of a previous page") }

@@ -81,7 +81,11 @@ public final class TraceWriter: Service, Sendable {
         }
     }
 
+    /// Writes until cancelled or shut down, then drains. It can run again after stopping (a one-shot command runs it
+    /// around each batch of calls); a stop that arrives before it starts still stops it, since the cancellation and
+    /// shutdown handlers fire at once when their event already happened.
     public func run() async throws {
+        state.withLockedValue { $0.stopping = false }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 while let batch = await nextBatch() {

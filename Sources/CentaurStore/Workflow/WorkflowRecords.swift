@@ -201,34 +201,3 @@ public struct LabelledExampleRecord: Sendable, Hashable, Codable {
         self.rightSources = rightSources; self.kind = kind; self.actor = actor; self.createdAt = createdAt
     }
 }
-
-/// A durable background job (document extraction): leased by one worker at a time, retried with backoff.
-public struct JobRecord: Sendable, Hashable, Codable {
-    public var id: String
-    public var kind: String
-    public var applicationID: String
-    /// `queued`, `running`, `done` or `failed`.
-    public var status: String
-    public var attempts: Int
-    public var maxAttempts: Int
-    public var runAfter: Date
-    public var leaseUntil: Date?
-    public var leasedBy: String?
-    public var lastError: String?
-    public var createdAt: Date
-    public var updatedAt: Date
-
-    enum CodingKeys: String, CodingKey {
-        case id, kind, status, attempts
-        case applicationID = "application_id", maxAttempts = "max_attempts", runAfter = "run_after"
-        case leaseUntil = "lease_until", leasedBy = "leased_by", lastError = "last_error"
-        case createdAt = "created_at", updatedAt = "updated_at"
-    }
-
-    public init(id: String, kind: String, applicationID: String, status: String = "queued", attempts: Int = 0, maxAttempts: Int = 5,
-                runAfter: Date, leaseUntil: Date? = nil, leasedBy: String? = nil, lastError: String? = nil, createdAt: Date, updatedAt: Date) {
-        self.id = id; self.kind = kind; self.applicationID = applicationID; self.status = status; self.attempts = attempts
-        self.maxAttempts = maxAttempts; self.runAfter = runAfter; self.leaseUntil = leaseUntil; self.leasedBy = leasedBy
-        self.lastError = lastError; self.createdAt = createdAt; self.updatedAt = updatedAt
-    }
-}

@@ -29,11 +29,15 @@ public struct WorkflowChange: Sendable {
 public struct WorkflowConflict: Error, Sendable, CustomStringConvertible {
     public let applicationID: String
     public var description: String { "application \(applicationID) was changed by someone else; reload it and try again" }
+
+    public init(applicationID: String) { self.applicationID = applicationID }
 }
 
-/// Where the onboarding workflow keeps its state. SQLite implements it now; PostgreSQL can follow without
-/// changing callers.
-public protocol WorkflowStore: Sendable {
+/// Applications and what each step of the workflow stored about them. A step is committed with ``commit(_:)``,
+/// which writes the application row, its documents, extraction, adjustments, check, decision, labelled examples,
+/// jobs and audit entries in one transaction: so one backend implements this protocol together with
+/// ``AuditLog``, ``LabelledExampleStore`` and ``JobQueue`` (see ``WorkflowStore``).
+public protocol ApplicationStore: Sendable {
     /// Commits a step atomically; throws ``WorkflowConflict`` when the application's version moved.
     /// Returns the audit entries written.
     @discardableResult
@@ -48,51 +52,22 @@ public protocol WorkflowStore: Sendable {
     func adjustments(applicationID: String) async throws -> [AdjustmentRecord]
     func latestCheck(applicationID: String) async throws -> CheckRecord?
     func decisions(applicationID: String) async throws -> [DecisionRecord]
-    /// Labelled examples, oldest first, optionally of one document type.
-    func examples(documentType: String?) async throws -> [LabelledExampleRecord]
+}
+
+/// The append-only, hash-chained audit log. Entries are appended only inside ``ApplicationStore/commit(_:)``
+/// (numbered and chained in that transaction); this protocol reads them.
+public protocol AuditLog: Sendable {
     /// The audit log in storage order, optionally only the entries about one target.
     func auditEntries(target: String?) async throws -> [AuditEntry]
     /// The newest entry's sequence number and hash, as recorded when it was written.
     func auditHead() async throws -> (seq: Int, hash: String)?
-
-    /// Leases the next due job (queued and due, or running with an expired lease) to `worker` until `leaseUntil`.
-    func claimJob(now: Date, leaseUntil: Date, worker: String) async throws -> JobRecord?
-    /// Puts a failed job back in the queue after `retryAt`, or marks it failed when `retryAt` is nil.
-    func failJob(id: String, error: String, retryAt: Date?, now: Date) async throws
-    /// Marks a job done without changing its application (its work was already done or superseded).
-    func completeJob(id: String, now: Date) async throws
-    func jobs(applicationID: String) async throws -> [JobRecord]
 }
 
-/// Files by content: `blobs/ab/abcdef…` under the data directory, named by their SHA-256.
-public struct BlobStore: Sendable {
-    public let root: URL
-
-    public init(root: URL) { self.root = root }
-
-    public func url(for sha256: String) -> URL {
-        root.appendingPathComponent(String(sha256.prefix(2))).appendingPathComponent(sha256)
-    }
-
-    /// Stores the bytes (once: the same content is written only the first time) and returns their hash.
-    @discardableResult
-    public func put(_ data: Data, sha256: String) throws -> URL {
-        let url = url(for: sha256)
-        if FileManager.default.fileExists(atPath: url.path) { return url }
-        do {
-            if !FileManager.default.fileExists(atPath: root.path) { try PrivateFiles.createDirectory(at: root) }
-            try PrivateFiles.createDirectory(at: url.deletingLastPathComponent())
-            try data.write(to: url, options: .atomic)
-            try PrivateFiles.restrict(url.path)
-        } catch {
-            throw StoreError("cannot store a document under \(root.path): \(error.localizedDescription)")
-        }
-        return url
-    }
-
-    public func get(_ sha256: String) throws -> Data {
-        do { return try Data(contentsOf: url(for: sha256)) } catch {
-            throw StoreError("document blob \(sha256) is missing from \(root.path)")
-        }
-    }
+/// Human corrections kept as labelled data (written by ``ApplicationStore/commit(_:)``).
+public protocol LabelledExampleStore: Sendable {
+    /// Labelled examples, oldest first, optionally of one document type.
+    func examples(documentType: String?) async throws -> [LabelledExampleRecord]
 }
+
+/// Everything the onboarding workflow keeps, from one backend: a step's writes to all four commit together.
+public typealias WorkflowStore = ApplicationStore & AuditLog & LabelledExampleStore & JobQueue

@@ -27,6 +27,12 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         case previousHash = "previous_hash"
     }
 
+    public init(seq: Int, at: String, actor: String, action: String, target: String, before: String?, after: String?,
+                previousHash: String, hash: String) {
+        self.seq = seq; self.at = at; self.actor = actor; self.action = action; self.target = target; self.before = before
+        self.after = after; self.previousHash = previousHash; self.hash = hash
+    }
+
     public static let genesisHash = String(repeating: "0", count: 64)
 
     /// The hash this entry must have given its fields and the previous entry's hash.
@@ -193,7 +199,7 @@ extension AuditVerification {
     /// Verifies a store's audit log: the hash chain, its recorded head, and every application and decision in
     /// the store having its entries (an emptied or cut log does not pass); with an anchor, also that the log still
     /// reaches a head kept outside the database.
-    public static func verify(store: any WorkflowStore, anchor: Anchor? = nil) async throws -> AuditVerification {
+    public static func verify(store: any ApplicationStore & AuditLog, anchor: Anchor? = nil) async throws -> AuditVerification {
         let entries = try await store.auditEntries(target: nil)
         let applications = try await store.applications(states: [], limit: Int.max)
         var decisions: [String: Int] = [:]

@@ -1,0 +1,41 @@
+import CentaurCore
+import CentaurGuardrails
+import CentaurStore
+import Foundation
+
+/// The one place that says the gateway's middleware order. The server's endpoints, the CLI, the extraction worker
+/// and evals all call models through a pipeline built here, so every call is traced, costed, budgeted, guarded and
+/// checked by the data policy the same way.
+///
+/// Order: record → budgets → guards (on what the client sent and will see) → data policy (redaction for providers
+/// not approved for the data) → cache (which sees the redacted request, so cached answers hold placeholders, never
+/// personal data) → router (retries, fallbacks, circuit breakers) → provider.
+public enum GatewayPipeline {
+    /// - Parameters:
+    ///   - recorder: where each call's attempts go (traces, metrics); nil records nothing.
+    ///   - ledger: budgets per key and team; nil checks none.
+    ///   - cacheStore: the exact cache's store, used when the configuration enables the cache.
+    public static func make(configuration: CentaurConfiguration, router: Router, recorder: (any CallRecorder)?,
+                            ledger: BudgetLedger?, cacheStore: (any ResponseCacheStore)?) -> Gateway {
+        var middleware: [any GatewayMiddleware] = []
+        if let recorder { middleware.append(RecordingMiddleware(recorder: recorder)) }
+        if let ledger { middleware.append(BudgetMiddleware(ledger: ledger, teams: configuration.teamLimits)) }
+        middleware.append(GuardrailMiddleware(settings: configuration.guardrails))
+        let dataPolicy = DataPolicy(configuration: configuration)
+        if dataPolicy.restrictsAny { middleware.append(DataPolicyMiddleware(policy: dataPolicy)) }
+        if configuration.cache.enabled, let cacheStore {
+            middleware.append(CacheMiddleware(cache: ResponseCache(store: cacheStore, ttl: configuration.cache.ttlSeconds, capacity: configuration.cache.capacity)))
+        }
+        return Gateway(middleware: middleware, terminal: router.handle, terminalResponder: router.respond)
+    }
+
+    /// Budgets that start from this month's spend in the traces.
+    public static func ledger(traces: any TraceStore, now: Date = Date()) async throws -> BudgetLedger {
+        var spent: [String: Double] = [:]
+        for row in try await traces.spend(since: BudgetLedger.monthStart(of: now)) {
+            if let key = row.keyID { spent["key:\(key)", default: 0] += row.costUSD }
+            if let team = row.team { spent["team:\(team)", default: 0] += row.costUSD }
+        }
+        return BudgetLedger(spent: spent)
+    }
+}

@@ -1,0 +1,111 @@
+import AsyncHTTPClient
+import CentaurCore
+import CentaurExtraction
+import CentaurGateway
+import CentaurReview
+import CentaurSQLite
+import CentaurStore
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// The composition root: everything Centaur runs, opened once from configuration and a data directory, for the
+/// server, the CLI and evals alike. It opens the stores, builds the model registry and the one gateway pipeline
+/// (``GatewayPipeline``), and hands out what callers need: the pipeline as a model for a surface, the onboarding
+/// service whose extraction calls go through it, and the long-running services.
+///
+/// ```swift
+/// let runtime = try await CentaurRuntime.open(configuration: configuration, dataDirectory: dir, httpClient: client, logger: logger)
+/// let answer = try await runtime.withServices(for: ["small"]) {
+///     try await runtime.model(surface: "cli").respond(to: request)   // traced, costed, budgeted, guarded
+/// }
+/// ```
+public struct CentaurRuntime: Sendable {
+    public let configuration: CentaurConfiguration
+    public let dataDirectory: String
+    public let stores: Stores
+    public let registry: ModelRegistry
+    public let router: Router
+    /// Writes every call's trace off the hot path; run it (``services``) and it flushes on shutdown.
+    public let writer: TraceWriter
+    /// Budgets per key and team, from this month's spend.
+    public let ledger: BudgetLedger
+    /// The one pipeline every model call goes through.
+    public let gateway: Gateway
+    public let logger: Logger
+
+    /// Opens the stores under `dataDirectory` and builds the pipeline over the configured models.
+    /// - Parameters:
+    ///   - stores: stores already open (else those under `dataDirectory`).
+    ///   - recorders: recorders beside the traces (the server's Prometheus metrics).
+    public static func open(
+        configuration: CentaurConfiguration, dataDirectory: String, stores: Stores? = nil, httpClient: HTTPClient,
+        environment: [String: String] = ProcessInfo.processInfo.environment, recorders: [any CallRecorder] = [], logger: Logger
+    ) async throws -> CentaurRuntime {
+        let stores = try stores ?? Stores.open(dataDirectory: dataDirectory)
+        let registry = ModelRegistry(configuration: configuration, httpClient: httpClient, environment: environment, logger: logger)
+        let router = Router(registry: registry, routes: configuration.routes, policy: configuration.routing)
+        let writer = TraceWriter(store: stores.traces, logger: logger)
+        let ledger = try await GatewayPipeline.ledger(traces: stores.traces)
+        let recorder = CompositeRecorder([TraceRecorder(writer: writer, capture: configuration.capture)] + recorders)
+        let gateway = GatewayPipeline.make(configuration: configuration, router: router, recorder: recorder, ledger: ledger,
+                                           cacheStore: stores.cache)
+        return CentaurRuntime(configuration: configuration, dataDirectory: dataDirectory, stores: stores, registry: registry,
+                              router: router, writer: writer, ledger: ledger, gateway: gateway, logger: logger)
+    }
+
+    /// The pipeline as a ``LanguageModel`` whose calls are recorded under `surface` (`cli`, `extraction`, `evals`).
+    public func model(surface: String, schemaRepair: Bool = true) -> GatewayModel {
+        GatewayModel(gateway: gateway, surface: surface, schemaRepair: schemaRepair)
+    }
+
+    /// A model extractor whose calls to the configured model `name` go through the pipeline.
+    public func modelExtractor(_ name: String) throws -> ModelExtractor {
+        let resolved = try registry.resolve(name)
+        return ModelExtractor(model: model(surface: "extraction", schemaRepair: false), modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
+    }
+
+    /// The onboarding workflow over these stores; with `extractionModel`, documents the deterministic readers cannot
+    /// read fully are also read by that model, through the pipeline.
+    public func onboarding(ruleSet: RuleSet, extractionModel: String? = nil, signal: JobSignal? = nil,
+                           now: @escaping @Sendable () -> Date = Date.init) throws -> OnboardingService {
+        var pipeline = DocumentPipeline(modelUse: .never, logger: logger)
+        if let extractionModel {
+            pipeline.model = try modelExtractor(extractionModel)
+            pipeline.modelUse = .whenNeeded
+        }
+        return OnboardingService(store: stores.workflow, blobs: stores.blobs, ruleSet: ruleSet, pipeline: pipeline, now: now,
+                                 signal: signal, logger: logger)
+    }
+
+    /// What runs beside the callers: the trace writer first (so it stops last and writes every answered call), then
+    /// the local model servers.
+    public var services: [any Service] { [writer] + registry.services }
+
+    /// Runs `body` with the trace writer and the local model servers that `models` need, then writes every trace
+    /// and stops them: what a one-shot command (`ask`, `extract`, `eval run`) does around its calls.
+    public func withServices<T: Sendable>(for models: [String?], _ body: @Sendable () async throws -> T) async throws -> T {
+        let servers = Dictionary(models.compactMap { registry.localServer(for: $0 ?? configuration.defaultModel) }.map { (ObjectIdentifier($0), $0) },
+                                 uniquingKeysWith: { first, _ in first }).values
+        for server in servers { try server.checkInstalled() }
+        let writer = writer
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await writer.run() }
+            for server in servers { group.addTask { try await server.run() } }
+            do {
+                for server in servers { try await server.waitUntilReady() }
+                let result = try await body()
+                await writer.flush()
+                group.cancelAll()
+                while let _ = try? await group.next() {}
+                return result
+            } catch {
+                await writer.flush()
+                group.cancelAll()
+                while let _ = try? await group.next() {}
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import CentaurStore
+import Foundation
+import GRDB
+
+extension JobRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "job" }
+extension JobKind: DatabaseValueConvertible {}
+extension JobStatus: DatabaseValueConvertible {}
+
+extension SQLiteStore: JobQueue {
+    /// Jobs of any kind about any subject: the extraction-only table of 0004 rebuilt with a subject instead of an
+    /// application reference, and a JSON payload. Rows keep their order.
+    static func generalizeJobs(_ db: Database) throws {
+        try db.create(table: "job_new") { t in
+            t.primaryKey("id", .text)
+            t.column("kind", .text).notNull()
+            t.column("subject", .text).notNull().indexed()
+            t.column("payload", .jsonText).notNull()
+            t.column("status", .text).notNull().check { ["queued", "running", "done", "failed"].contains($0) }
+            t.column("attempts", .integer).notNull().check { $0 >= 0 }
+            t.column("max_attempts", .integer).notNull().check { $0 >= 1 }
+            t.column("run_after", .datetime).notNull()
+            t.column("lease_until", .datetime)
+            t.column("leased_by", .text)
+            t.column("last_error", .text)
+            t.column("created_at", .datetime).notNull()
+            t.column("updated_at", .datetime).notNull()
+        }
+        try db.execute(sql: """
+            INSERT INTO job_new (id, kind, subject, payload, status, attempts, max_attempts, run_after, lease_until, leased_by,
+                                 last_error, created_at, updated_at)
+            SELECT id, kind, application_id, '{}', status, attempts, max_attempts, run_after, lease_until, leased_by, last_error,
+                   created_at, updated_at FROM job ORDER BY rowid
+            """)
+        try db.drop(table: "job")
+        try db.rename(table: "job_new", to: "job")
+        try db.create(index: "job_due", on: "job", columns: ["status", "run_after"])
+    }
+
+    public func enqueue(_ jobs: [JobRecord]) async throws {
+        guard !jobs.isEmpty else { return }
+        try await pool.write { db in for job in jobs { try job.insert(db) } }
+    }
+
+    public func claimJob(kinds: Set<JobKind>?, now: Date, leaseUntil: Date, worker: String) async throws -> JobRecord? {
+        var filter = ""
+        var arguments: StatementArguments = [now, now]
+        if let kinds {
+            guard !kinds.isEmpty else { return nil }
+            filter = "AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))"
+            arguments += StatementArguments(kinds.map(\.rawValue).sorted())
+        }
+        let sql = """
+            SELECT * FROM job
+            WHERE ((status = 'queued' AND run_after <= ?) OR (status = 'running' AND lease_until < ?)) \(filter)
+            ORDER BY run_after, rowid LIMIT 1
+            """
+        let statementArguments = arguments
+        return try await pool.write { db in
+            guard var job = try JobRecord.fetchOne(db, sql: sql, arguments: statementArguments) else { return nil }
+            job.status = .running
+            job.attempts += 1
+            job.leaseUntil = leaseUntil
+            job.leasedBy = worker
+            job.updatedAt = now
+            try job.update(db)
+            return job
+        }
+    }
+
+    public func failJob(id: String, error: String, retryAt: Date?, now: Date) async throws {
+        try await pool.write { db in
+            if let retryAt {
+                try db.execute(sql: "UPDATE job SET status = 'queued', run_after = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?",
+                               arguments: [retryAt, error, now, id])
+            } else {
+                try db.execute(sql: "UPDATE job SET status = 'failed', lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?",
+                               arguments: [error, now, id])
+            }
+        }
+    }
+
+    public func completeJob(id: String, now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE job SET status = 'done', lease_until = NULL, updated_at = ? WHERE id = ?", arguments: [now, id])
+        }
+    }
+
+    public func jobs(subject: String) async throws -> [JobRecord] {
+        try await pool.read { db in
+            try JobRecord.fetchAll(db, sql: "SELECT * FROM job WHERE subject = ? ORDER BY created_at, rowid", arguments: [subject])
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import CentaurCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Does the work of one kind of job.
+public protocol JobHandler: Sendable {
+    /// Does the job. Returning means it is done (the worker marks it so, harmlessly again if the handler's own
+    /// transaction already did); throwing fails this attempt, retried by the worker's policy unless permanent.
+    /// Cancellation (shutdown) leaves the job leased: it runs again when the lease ends.
+    func run(_ job: JobRecord) async throws
+    /// Whether an error means trying again is pointless (an unreadable document, say).
+    func isPermanent(_ error: any Error) -> Bool
+    /// Called once when the job is given up, to record the failure where people look.
+    func gaveUp(_ job: JobRecord, error: any Error) async
+}
+
+extension JobHandler {
+    public func isPermanent(_ error: any Error) -> Bool { false }
+    public func gaveUp(_ job: JobRecord, error: any Error) async {}
+}
+
+/// A durable queue's worker: leases the next due job of a kind it has a handler for, runs it, repeats; woken by a
+/// ``JobSignal`` when work is queued and otherwise checking every `pollInterval`. A job whose worker died (a
+/// crash, SIGKILL) is taken over when its lease ends; graceful shutdown lets the current jobs finish.
+public struct JobWorker: Service {
+    public let queue: any JobQueue
+    public let handlers: [JobKind: any JobHandler]
+    public let signal: JobSignal
+    public var retry: RetryPolicy
+    /// How long a worker holds a job before another may take it over.
+    public var lease: Duration
+    public var pollInterval: Duration
+    public let name: String
+    /// Jobs run at once, each in a lane of its own: a long job holds up one lane, not every job behind it.
+    public var concurrency: Int
+    public var now: @Sendable () -> Date
+    public var logger: Logger
+
+    /// - Parameter retry: backoff between attempts; a job's own `maxAttempts` bounds its attempts.
+    public init(queue: any JobQueue, handlers: [JobKind: any JobHandler], signal: JobSignal,
+                retry: RetryPolicy = RetryPolicy(maxAttempts: .max, initial: .seconds(2), maximum: .seconds(60)),
+                lease: Duration = .seconds(120), pollInterval: Duration = .seconds(1),
+                name: String = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))",
+                concurrency: Int = 1, now: @escaping @Sendable () -> Date = Date.init, logger: Logger) {
+        self.queue = queue; self.handlers = handlers; self.signal = signal; self.retry = retry; self.lease = lease
+        self.pollInterval = pollInterval; self.name = name; self.concurrency = max(1, concurrency); self.now = now; self.logger = logger
+    }
+
+    public func run() async throws {
+        let stopping = Latch()
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in 0..<concurrency {
+                    // Each lane leases under a name of its own.
+                    var worker = self
+                    worker.nameOverride = concurrency == 1 ? name : "\(name)-\(lane)"
+                    let laneWorker = worker
+                    group.addTask {
+                        while !stopping.isSet, !Task.isCancelled {
+                            if try await laneWorker.runNext() == false { await signal.wait(timeout: pollInterval) }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            stopping.set()
+            signal.notify()
+        }
+    }
+
+    private var nameOverride: String?
+    private var leaseName: String { nameOverride ?? name }
+
+    /// Runs one due job; false when none was due.
+    @discardableResult
+    public func runNext() async throws -> Bool {
+        let date = now()
+        let until = date.addingTimeInterval(RetryPolicy.seconds(lease))
+        guard let job = try await queue.claimJob(kinds: Set(handlers.keys), now: date, leaseUntil: until, worker: leaseName) else {
+            return false
+        }
+        guard let handler = handlers[job.kind] else { return true }  // claimed only kinds with a handler
+        logger.debug("running a job", metadata: ["job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.subject": "\(job.subject)",
+                                                 "job.attempt": "\(job.attempts)"])
+        do {
+            try await handler.run(job)
+            try await queue.completeJob(id: job.id, now: now())
+        } catch is CancellationError {
+            // Shutting down mid-job: the lease runs out and a worker takes the job again.
+        } catch {
+            await fail(job, error, handler: handler)
+        }
+        return true
+    }
+
+    /// Runs due jobs until none is left (the CLI and tests drain the queue this way).
+    public func drain() async throws {
+        while try await runNext() {}
+    }
+
+    private func fail(_ job: JobRecord, _ error: any Error, handler: any JobHandler) async {
+        let date = now()
+        let message = String(describing: error)
+        var random = SystemRandomNumberGenerator()
+        let permanent = handler.isPermanent(error) || job.attempts >= job.maxAttempts
+        let wait = permanent ? nil : retry.delay(afterAttempt: job.attempts, random: &random)
+        logger.warning("a job failed", metadata: ["job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.subject": "\(job.subject)",
+                                                  "job.attempt": "\(job.attempts)", "job.retry": "\(wait.map { "\($0)" } ?? "no")",
+                                                  "error": "\(message)"])
+        do {
+            try await queue.failJob(id: job.id, error: message, retryAt: wait.map { date.addingTimeInterval(RetryPolicy.seconds($0)) }, now: date)
+            if wait == nil { await handler.gaveUp(job, error: error) }
+        } catch {
+            logger.error("cannot record a failed job", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
+        }
+    }
+}
+
+/// A flag set once from any thread.
+final class Latch: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
+}
