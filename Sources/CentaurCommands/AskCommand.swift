@@ -58,7 +58,7 @@ struct AskCommand: AsyncParsableCommand {
                 if runtime.registry.localServer(for: request.model) != nil, !json {
                     FileHandle.standardError.write(Data("starting the local model…\n".utf8))
                 }
-                let model = runtime.model(surface: "cli")
+                let model = runtime.model(surface: .cli)
                 let output = try await runtime.withServices(for: [request.model]) { [json] in
                     try await Self.stream(request, with: model, echo: !json)
                 }

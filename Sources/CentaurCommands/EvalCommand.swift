@@ -61,7 +61,7 @@ struct EvalCommand: AsyncParsableCommand {
                     // `centaur:NAME` providers call through the one pipeline: traced (surface `evals`), costed, guarded.
                     let runtime = try await CentaurRuntime.open(configuration: configuration, dataDirectory: dataDir, stores: stores, httpClient: client, logger: logger)
                     let registry = runtime.registry
-                    let factory = EvalProviderFactory(registry: registry, pipeline: runtime.model(surface: "evals"), httpClient: client)
+                    let factory = EvalProviderFactory(registry: registry, pipeline: runtime.model(surface: .evals), httpClient: client)
                     var providers: [String: any EvalProvider] = [:]
                     for spec in configured.providers { providers[spec.id] = try factory.make(spec) }
                     var graders: [String: any EvalProvider] = [:]

@@ -26,7 +26,7 @@ public struct CentaurRuntime: Sendable {
     public let dataDirectory: String
     public let stores: Stores
     public let registry: ModelRegistry
-    public let router: Router
+    public let router: ModelRouter
     /// Writes every call's trace off the hot path; run it (``services``) and it flushes on shutdown.
     public let writer: TraceWriter
     /// Budgets per key and team, from this month's spend.
@@ -45,7 +45,7 @@ public struct CentaurRuntime: Sendable {
     ) async throws -> CentaurRuntime {
         let stores = try stores ?? Stores.open(dataDirectory: dataDirectory)
         let registry = ModelRegistry(configuration: configuration, httpClient: httpClient, environment: environment, logger: logger)
-        let router = Router(registry: registry, routes: configuration.routes, policy: configuration.routing)
+        let router = ModelRouter(registry: registry, routes: configuration.routes, policy: configuration.routing)
         let writer = TraceWriter(store: stores.traces, logger: logger)
         let ledger = try await GatewayPipeline.ledger(traces: stores.traces)
         let recorder = CompositeRecorder([TraceRecorder(writer: writer, capture: configuration.capture)] + recorders)
@@ -56,14 +56,14 @@ public struct CentaurRuntime: Sendable {
     }
 
     /// The pipeline as a ``LanguageModel`` whose calls are recorded under `surface` (`cli`, `extraction`, `evals`).
-    public func model(surface: String, schemaRepair: Bool = true) -> GatewayModel {
+    public func model(surface: Surface, schemaRepair: Bool = true) -> GatewayModel {
         GatewayModel(gateway: gateway, surface: surface, schemaRepair: schemaRepair)
     }
 
     /// A model extractor whose calls to the configured model `name` go through the pipeline.
     public func modelExtractor(_ name: String) throws -> ModelExtractor {
         let resolved = try registry.resolve(name)
-        return ModelExtractor(model: model(surface: "extraction", schemaRepair: false), modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
+        return ModelExtractor(model: model(surface: .extraction, schemaRepair: false), modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
     }
 
     /// The onboarding workflow over these stores; with `extractionModel`, documents the deterministic readers cannot

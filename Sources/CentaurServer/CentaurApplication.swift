@@ -21,7 +21,7 @@ public struct CentaurServerComponents: Sendable {
     /// The composition root the server shares with the CLI and evals.
     public let runtime: CentaurRuntime
     public let registry: ModelRegistry
-    public let router: CentaurGateway.Router
+    public let router: ModelRouter
     public let gateway: Gateway
     /// Every store, opened once from the data directory.
     public let stores: Stores
@@ -71,6 +71,7 @@ public struct CentaurServerComponents: Sendable {
     /// The Hummingbird router with every endpoint.
     public func makeRouter() -> Hummingbird.Router<CentaurRequestContext> {
         let router = Hummingbird.Router(context: CentaurRequestContext.self)
+        router.add(middleware: AccessLogMiddleware(logger: runtime.logger))
         router.add(middleware: SecurityHeadersMiddleware())
         let pages = WebPages(sessions: sessions, onboarding: onboarding, stores: stores, templates: templates, contentSecurityPolicy: contentSecurityPolicy,
                              trustedProxies: settings.trustedProxies)

@@ -50,6 +50,7 @@ struct DocumentCLITests {
             process.currentDirectoryURL = folder
             var base = ProcessInfo.processInfo.environment
             base["CENTAUR_HOME"] = nil
+            base["CENTAUR_DATA_DIR"] = nil  // scripts/test points it at its own data; this test is about the default
             process.environment = base.merging(environment) { $1 }
             let out = Pipe()
             process.standardOutput = out

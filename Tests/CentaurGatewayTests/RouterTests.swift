@@ -26,8 +26,8 @@ struct RouterTests {
     static func router(
         _ models: [String: any LanguageModel], routes: [Route], policy: RoutingPolicy = RoutingPolicy(baseBackoff: .milliseconds(100)),
         sleeps: Sleeps = Sleeps(), now: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 0) }
-    ) -> Router {
-        Router(
+    ) -> ModelRouter {
+        ModelRouter(
             routes: routes, policy: policy,
             resolve: { name in
                 guard let model = models[name] else { throw ConfigurationProblem("unknown model '\(name)'") }
@@ -57,7 +57,8 @@ struct RouterTests {
         #expect(attempts.map(\.model) == ["primary", "primary", "backup"])
         #expect(attempts.map(\.succeeded) == [false, false, true])
         #expect(attempts.map(\.number) == [1, 2, 3])
-        #expect(attempts[0].outcome == .failure(kind: fault.kind.description, message: fault.message))
+        guard case .failure(let error) = attempts[0].outcome else { Issue.record("the first attempt did not fail"); return }
+        #expect(error.kind == fault.kind && error.message == fault.message, "the attempt keeps the provider's typed error")
         #expect(primary.requests.allSatisfy { $0.model == "primary" })
     }
 

@@ -7,6 +7,9 @@ public protocol LanguageModel: Sendable {
     /// The provider's name for logs and traces (`anthropic`, `bedrock`, `openai`, `local`, `replay`).
     var provider: String { get }
 
+    /// What the model can take and give (images, PDFs, tools, JSON Schema, usage while streaming).
+    var capabilities: ModelCapabilities { get }
+
     /// Sends the request and waits for the whole answer.
     func respond(to request: ModelRequest) async throws -> ModelResponse
 
@@ -15,6 +18,9 @@ public protocol LanguageModel: Sendable {
 }
 
 extension LanguageModel {
+    /// Default for test doubles and wrappers: text, tools and JSON Schema; providers declare their own.
+    public var capabilities: ModelCapabilities { [.tools, .jsonSchema, .usageWhileStreaming] }
+
     /// Default: streams and collects. Providers with a cheaper non-streaming call override it.
     public func respond(to request: ModelRequest) async throws -> ModelResponse {
         try await stream(request).collect()

@@ -23,7 +23,7 @@ public struct EvalProviderFactory: Sendable {
         self.registry = registry
         self.httpClient = httpClient
         self.environment = environment
-        self.pipeline = pipeline ?? registry.map { GatewayModel(registry: $0, configuration: $0.configuration, surface: "evals") }
+        self.pipeline = pipeline ?? registry.map { GatewayModel(registry: $0, configuration: $0.configuration, surface: .evals) }
     }
 
     public func make(_ spec: EvalSuite.ProviderSpec) throws -> any EvalProvider {

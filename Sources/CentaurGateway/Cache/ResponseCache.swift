@@ -115,16 +115,14 @@ public struct CacheMiddleware: GatewayMiddleware {
         let key = ResponseCache.key(for: request, tenant: Self.tenant(context))
         if cacheable, let record = await cache.lookup(key, now: now()),
            let response = try? JSONDecoder().decode(ModelResponse.self, from: Data(record.response.utf8)) {
-            context.notes.set("cache", "hit")
-            context.notes.set("cache_origin_request_id", record.originRequestID)
-            context.notes.set("cache_origin_time", String(record.createdAt.timeIntervalSince1970))
-            if let cost = record.costUSD { context.notes.set("cache_cost_saved_usd", String(cost)) }
+            context.facts.cache(.hit(CallFacts.CacheHit(originRequestID: record.originRequestID, originTime: record.createdAt,
+                                                        savedUSD: record.costUSD)))
             return (key, response)
         }
         if context.cacheControl == .onlyIfCached {
             throw ModelError(kind: .unavailable, message: "no cached answer for this request (only-if-cached)")
         }
-        context.notes.set("cache", "miss")
+        context.facts.cache(.miss)
         return (key, nil)
     }
 

@@ -19,7 +19,7 @@ public struct MetricsRecorder: CallRecorder {
 
     public func record(_ call: CompletedCall) {
         let status = call.error == nil ? "ok" : "error"
-        Counter(label: "centaur_requests_total", dimensions: [("route", call.route), ("surface", call.surface), ("status", status)], factory: factory)
+        Counter(label: "centaur_requests_total", dimensions: [("route", call.route), ("surface", call.surface.rawValue), ("status", status)], factory: factory)
             .increment()
         Timer(label: "centaur_request_duration_seconds", dimensions: [("route", call.route)], factory: factory)
             .recordNanoseconds(Int64(max(0, call.endedAt.timeIntervalSince(call.startedAt)) * 1e9))
@@ -27,8 +27,8 @@ public struct MetricsRecorder: CallRecorder {
             let outcome = attempt.succeeded ? "ok" : "error"
             Counter(label: "centaur_attempts_total", dimensions: [("model", attempt.model), ("provider", attempt.provider), ("status", outcome)], factory: factory)
                 .increment()
-            if case .failure(let kind, _) = attempt.outcome {
-                Counter(label: "centaur_upstream_errors_total", dimensions: [("model", attempt.model), ("error_class", kind)], factory: factory)
+            if case .failure(let error) = attempt.outcome {
+                Counter(label: "centaur_upstream_errors_total", dimensions: [("model", attempt.model), ("error_class", error.kind.description)], factory: factory)
                     .increment()
             }
             for (kind, count) in [("input", attempt.usage.inputTokens), ("output", attempt.usage.outputTokens),

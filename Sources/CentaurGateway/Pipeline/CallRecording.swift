@@ -6,7 +6,7 @@ public struct CompletedCall: Sendable {
     public var requestID: String
     public var caller: CallerIdentity?
     public var route: String
-    public var surface: String
+    public var surface: Surface
     public var tags: [String: String]
     public var startedAt: Date
     public var endedAt: Date
@@ -83,7 +83,7 @@ public struct RecordingMiddleware: GatewayMiddleware {
     private func record(_ request: ModelRequest, context: GatewayContext, startedAt: Date, response: ModelResponse?, error: ModelError?) {
         recorder.record(CompletedCall(
             requestID: context.requestID, caller: context.caller, route: context.route, surface: context.surface,
-            tags: context.tags.merging(context.notes.all) { _, note in note }, startedAt: startedAt, endedAt: now(), request: request, response: response,
+            tags: context.tags.merging(context.facts.tags) { _, fact in fact }, startedAt: startedAt, endedAt: now(), request: request, response: response,
             error: error, attempts: context.attempts.all))
     }
 

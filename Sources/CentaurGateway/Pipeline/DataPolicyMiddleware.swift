@@ -60,7 +60,7 @@ public struct DataPolicyMiddleware: GatewayMiddleware {
         // A large request is scanned off the cooperative threads (see ``CPUWork``).
         let (redacted, counts) = await CPUWork.run(size: request.approximateTextSize) { redactor.redact(request, vault: vault) }
         guard !counts.isEmpty else { return nil }
-        context.notes.set("pii_redacted", counts.summary)
+        context.facts.redacted(counts.summary)
         return (redacted, vault)
     }
 

@@ -22,7 +22,8 @@ public struct CallerIdentity: Sendable, Hashable {
 public struct Attempt: Sendable, Hashable {
     public enum Outcome: Sendable, Hashable {
         case success
-        case failure(kind: String, message: String)
+        /// The provider's error, typed: its kind (rate limited, timeout…), message, status and retry-after.
+        case failure(ModelError)
     }
 
     /// 1 for the first try of the request, counting retries and fallbacks.
@@ -56,8 +57,8 @@ public struct GatewayContext: Sendable {
     public var tags: [String: String]
     /// The model name the client asked for (an alias, route or configured model).
     public var route: String
-    /// Which API the client spoke (`openai`, `anthropic`, `cli`).
-    public var surface: String
+    /// Which API or caller the call came from.
+    public var surface: Surface
     /// Whether the client streams the answer. When not, upstreams are called without streaming too,
     /// which gives exact usage from servers that report none while streaming.
     public var streaming = true
@@ -70,17 +71,18 @@ public struct GatewayContext: Sendable {
     /// that validate and repair answers themselves — the model extractor, which validates the values as they will be
     /// stored — turn it off.
     public var schemaRepair = true
-    /// Facts inner steps add for the trace (as tags), such as what was redacted: `pii_redacted: PERSON:2`.
-    public let notes: CallNotes
+    /// What inner steps found out about the call (a cache hit, what was redacted, guard signals), typed; traces
+    /// render them as tags (``CallFacts/tags``).
+    public let facts: CallFacts
 
-    public init(requestID: String = GatewayContext.newRequestID(), caller: CallerIdentity? = nil, tags: [String: String] = [:], route: String, surface: String = "library") {
+    public init(requestID: String = GatewayContext.newRequestID(), caller: CallerIdentity? = nil, tags: [String: String] = [:], route: String, surface: Surface = .library) {
         self.requestID = requestID
         self.caller = caller
         self.tags = tags
         self.route = route
         self.surface = surface
         self.attempts = AttemptLog()
-        self.notes = CallNotes()
+        self.facts = CallFacts()
         self.startedAt = Date()
     }
 }
@@ -116,12 +118,3 @@ public final class AttemptLog: Sendable {
     public var totalCostUSD: Double { all.compactMap(\.costUSD).reduce(0, +) }
 }
 
-/// Trace tags added by inner pipeline steps.
-public final class CallNotes: Sendable {
-    private let box = NIOLockedValueBox<[String: String]>([:])
-
-    public init() {}
-
-    public func set(_ name: String, _ value: String) { box.withLockedValue { $0[name] = value } }
-    public var all: [String: String] { box.withLockedValue { $0 } }
-}

@@ -30,8 +30,8 @@ public struct Gateway: Sendable {
 
     /// - Parameters:
     ///   - middleware: outermost first.
-    ///   - terminal: answers the request, usually ``Router/handle(_:context:)``.
-    ///   - terminalResponder: answers without streaming, usually ``Router/respond(_:context:)``; by default
+    ///   - terminal: answers the request, usually ``ModelRouter/handle(_:context:)``.
+    ///   - terminalResponder: answers without streaming, usually ``ModelRouter/respond(_:context:)``; by default
     ///     `terminal`'s stream, collected.
     public init(middleware: [any GatewayMiddleware], terminal: @escaping GatewayHandler, terminalResponder: GatewayResponder? = nil) {
         var handler = terminal

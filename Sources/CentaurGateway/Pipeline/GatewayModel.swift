@@ -6,11 +6,11 @@ import Foundation
 public struct GatewayModel: LanguageModel {
     public let gateway: Gateway
     /// Which surface traces and notes record (`evals`, `cli`, `extraction`).
-    public let surface: String
+    public let surface: Surface
     /// Whether the guardrails repair answers that break a JSON Schema (off for callers that repair themselves).
     public var schemaRepair = true
 
-    public init(gateway: Gateway, surface: String, schemaRepair: Bool = true) {
+    public init(gateway: Gateway, surface: Surface, schemaRepair: Bool = true) {
         self.gateway = gateway
         self.surface = surface
         self.schemaRepair = schemaRepair
@@ -18,13 +18,16 @@ public struct GatewayModel: LanguageModel {
 
     /// The pipeline over a registry's models without recording, budgets or cache: routing, the guards and the
     /// data-processing policy, in ``GatewayPipeline``'s order. (`CentaurRuntime` builds the whole pipeline.)
-    public init(registry: ModelRegistry, configuration: CentaurConfiguration, surface: String) {
-        let router = Router(registry: registry, routes: configuration.routes, policy: configuration.routing)
+    public init(registry: ModelRegistry, configuration: CentaurConfiguration, surface: Surface) {
+        let router = ModelRouter(registry: registry, routes: configuration.routes, policy: configuration.routing)
         self.init(gateway: GatewayPipeline.make(configuration: configuration, router: router, recorder: nil, ledger: nil, cacheStore: nil),
                   surface: surface)
     }
 
     public var provider: String { "centaur" }
+    /// The pipeline routes each request to a configured model and refuses what that model cannot take (an image
+    /// for a text-only model is an `invalidRequest`), so it offers everything.
+    public var capabilities: ModelCapabilities { .all }
 
     public func respond(to request: ModelRequest) async throws -> ModelResponse {
         try await gateway.respond(to: request, context: context(for: request))

@@ -15,7 +15,7 @@ public enum GatewayPipeline {
     ///   - recorder: where each call's attempts go (traces, metrics); nil records nothing.
     ///   - ledger: budgets per key and team; nil checks none.
     ///   - cacheStore: the exact cache's store, used when the configuration enables the cache.
-    public static func make(configuration: CentaurConfiguration, router: Router, recorder: (any CallRecorder)?,
+    public static func make(configuration: CentaurConfiguration, router: ModelRouter, recorder: (any CallRecorder)?,
                             ledger: BudgetLedger?, cacheStore: (any ResponseCacheStore)?) -> Gateway {
         var middleware: [any GatewayMiddleware] = []
         if let recorder { middleware.append(RecordingMiddleware(recorder: recorder)) }

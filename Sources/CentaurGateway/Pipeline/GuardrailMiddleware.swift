@@ -75,7 +75,7 @@ public struct GuardrailMiddleware: GatewayMiddleware {
             let untrusted = request.messages.filter { $0.role == .user }.map { Self.inputText(ModelRequest(model: "", messages: [$0])) }.joined(separator: "\n")
             let signals = injection.signals(in: untrusted)
             if !signals.isEmpty {
-                context.notes.set("guard_injection", signals.map(\.rule).joined(separator: ","))
+                context.facts.injectionSignals(signals.map(\.rule))
                 if settings.injection == .block {
                     throw Self.refuse("the request looks like a prompt injection (\(signals[0].rule): \"\(signals[0].text)\")")
                 }
@@ -100,7 +100,7 @@ public struct GuardrailMiddleware: GatewayMiddleware {
             if !leaked.isEmpty {
                 var counts = RedactionCounts()
                 counts.add(leaked)
-                context.notes.set("guard_pii_leak", counts.summary)
+                context.facts.piiLeak(counts.summary)
                 if settings.piiLeak == .block { throw Self.refuse("the answer contains personal data the request did not (\(counts.summary))") }
             }
         }
@@ -125,7 +125,7 @@ public struct GuardrailMiddleware: GatewayMiddleware {
             let schema = JSONSchema(schemaValue)
             var violations = Self.violations(of: response, schema: schema)
             if !violations.isEmpty {
-                context.notes.set("guard_schema_repair", "1")
+                context.facts.schemaRepaired()
                 var repair = request
                 repair.messages.append(Message(role: .assistant, content: [.text(response.structuredText)]))
                 repair.messages.append(.user("Your answer does not match the required JSON Schema:\n"

@@ -23,16 +23,11 @@ public struct ResolvedModel: Sendable {
     /// The cost of a call in US dollars, or `nil` when the price is unknown.
     public func cost(of usage: Usage) -> Double? { price?.cost(of: usage) }
 
-    /// Whether the model reads images and PDFs itself (Anthropic, Bedrock, OpenAI proper); llama.cpp and other
-    /// OpenAI-compatible servers get the document's text instead.
+    /// Whether the model reads images itself, as it declares (Anthropic, Bedrock, OpenAI proper); llama.cpp and
+    /// servers configured as `flavor: compatible` get the document's text instead. An OpenAI-shaped server of no
+    /// named flavor is taken to read images, as before capabilities were declared (vision models on vLLM).
     public var readsImages: Bool {
-        switch provider.kind {
-        case .anthropic, .bedrock: return true
-        case .openai:
-            let flavor = provider.flavor ?? "openai"
-            return flavor != "llama_cpp" && flavor != "compatible"
-        default: return false
-        }
+        model.capabilities.contains(.images) || (provider.kind == .openai && provider.flavor == nil)
     }
 }
 

@@ -39,7 +39,7 @@ public struct TraceRecorder: CallRecorder {
         guard !call.attempts.isEmpty else {
             return [TraceRecord(
                 requestID: call.requestID, startedAt: call.startedAt, endedAt: call.endedAt, keyID: call.caller?.keyID, team: call.caller?.team,
-                route: call.route, surface: call.surface, model: call.route, provider: tags["cache"] == "hit" ? "cache" : "-", upstreamModel: "-", attempt: 1,
+                route: call.route, surface: call.surface.rawValue, model: call.route, provider: tags["cache"] == "hit" ? "cache" : "-", upstreamModel: "-", attempt: 1,
                 status: call.error == nil ? "ok" : "error", errorClass: call.error?.kind.description, errorMessage: call.error?.message,
                 httpStatus: call.error?.status, tags: tags, requestBody: requestBody, responseBody: responseBody)]
         }
@@ -47,9 +47,9 @@ public struct TraceRecorder: CallRecorder {
         return call.attempts.enumerated().map { index, attempt in
             var errorClass: String?
             var errorMessage: String?
-            if case .failure(let kind, let message) = attempt.outcome {
-                errorClass = kind
-                errorMessage = message
+            if case .failure(let error) = attempt.outcome {
+                errorClass = error.kind.description
+                errorMessage = error.message
             }
             // A successful attempt whose stream the client then abandoned is still an error for the request.
             if index == last, attempt.succeeded, let error = call.error {
@@ -58,7 +58,7 @@ public struct TraceRecorder: CallRecorder {
             }
             return TraceRecord(
                 requestID: call.requestID, startedAt: attempt.startedAt, endedAt: attempt.endedAt, keyID: call.caller?.keyID,
-                team: call.caller?.team, route: call.route, surface: call.surface, model: attempt.model, provider: attempt.provider,
+                team: call.caller?.team, route: call.route, surface: call.surface.rawValue, model: attempt.model, provider: attempt.provider,
                 upstreamModel: attempt.upstreamModel, attempt: attempt.number, status: errorClass == nil ? "ok" : "error",
                 errorClass: errorClass, errorMessage: errorMessage, httpStatus: attempt.status,
                 inputTokens: attempt.usage.inputTokens, outputTokens: attempt.usage.outputTokens,

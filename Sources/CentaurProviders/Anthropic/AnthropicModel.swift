@@ -37,6 +37,8 @@ public struct AnthropicModel: LanguageModel {
 
     public let provider: String
     public let configuration: Configuration
+    /// Images and PDFs as content blocks, tools, a JSON Schema as a forced tool, usage in the stream's events.
+    public var capabilities: ModelCapabilities { .all }
     private let exchange: HTTPExchange
 
     public init(configuration: Configuration, httpClient: HTTPClient, provider: String = "anthropic") {

@@ -31,6 +31,8 @@ public struct BedrockModel: LanguageModel {
 
     public let provider: String
     public let configuration: Configuration
+    /// Anthropic's models on Bedrock: as ``AnthropicModel``.
+    public var capabilities: ModelCapabilities { .all }
     private let exchange: HTTPExchange
     /// Injected so tests sign at a fixed time.
     private let now: @Sendable () -> Date

@@ -39,6 +39,16 @@ public struct OpenAICompatibleModel: LanguageModel {
 
     public let provider: String
     public let configuration: Configuration
+
+    /// OpenAI and Azure read images; other OpenAI-shaped servers (vLLM, Ollama) are taken as text-only, and
+    /// llama.cpp's server reports no usage while streaming (its prompt is counted separately).
+    public var capabilities: ModelCapabilities {
+        switch configuration.flavor {
+        case .openai, .azure: return [.images, .tools, .jsonSchema, .usageWhileStreaming]
+        case .compatible: return [.tools, .jsonSchema, .usageWhileStreaming]
+        case .llamaCpp: return [.jsonSchema]
+        }
+    }
     private let exchange: HTTPExchange
 
     public init(configuration: Configuration, httpClient: HTTPClient, provider: String = "openai") {

@@ -45,14 +45,14 @@ struct ModelEndpoints: Sendable {
             var gatewayContext = GatewayContext(
                 caller: context.key.map { CallerIdentity(keyID: $0.id, keyName: $0.name, team: $0.team,
                                                          limits: Limits(rpm: $0.rpm, tpm: $0.tpm, monthlyUSD: $0.monthlyUSD)) },
-                tags: Self.tags(from: request.headers), route: modelRequest.model, surface: anthropic ? "anthropic" : "openai")
+                tags: Self.tags(from: request.headers), route: modelRequest.model, surface: anthropic ? .anthropic : .openAI)
             if let team = context.key?.team { gatewayContext.tags["team"] = team }
             gatewayContext.cacheControl = Self.cacheControl(request.headers)
             if stream {
                 let events = try await gateway.stream(modelRequest, context: gatewayContext)
                 let (id, created) = Self.identity(gatewayContext, anthropic: anthropic)
                 var reply = try await streamResponse(events, id: id, created: created, model: modelRequest.model, anthropic: anthropic, includeUsage: includeUsage, requestID: gatewayContext.requestID)
-                if let cache = gatewayContext.notes.all["cache"] { reply.headers[.centaurCache] = cache }
+                if let cache = gatewayContext.facts.cacheOutcome { reply.headers[.centaurCache] = cache == .miss ? "miss" : "hit" }
                 return reply
             }
             let response = try await gateway.respond(to: modelRequest, context: gatewayContext)
@@ -62,7 +62,7 @@ struct ModelEndpoints: Sendable {
                 : OpenAIChatTranslation.response(response, id: id, model: modelRequest.model, created: created)
             var reply = ErrorResponses.json(json)
             reply.headers[.requestID] = gatewayContext.requestID
-            if let cache = gatewayContext.notes.all["cache"] { reply.headers[.centaurCache] = cache }
+            if let cache = gatewayContext.facts.cacheOutcome { reply.headers[.centaurCache] = cache == .miss ? "miss" : "hit" }
             return reply
         } catch let error as APIError {
             return ErrorResponses.response(error, anthropic: anthropic)
@@ -78,9 +78,9 @@ struct ModelEndpoints: Sendable {
     /// The response id and creation time: the request's own, or on a cache hit the answer's first request's, so
     /// the body is byte-identical to the one first returned.
     static func identity(_ context: GatewayContext, anthropic: Bool) -> (id: String, created: Int) {
-        let notes = context.notes.all
-        let requestID = notes["cache_origin_request_id"] ?? context.requestID
-        let time = notes["cache_origin_time"].flatMap(Double.init) ?? context.startedAt.timeIntervalSince1970
+        let hit = context.facts.cacheHit
+        let requestID = hit?.originRequestID ?? context.requestID
+        let time = (hit?.originTime ?? context.startedAt).timeIntervalSince1970
         let compact = String(decoding: requestID.utf8.filter { $0 != UInt8(ascii: "-") }, as: UTF8.self)
         return ((anthropic ? "msg_" : "chatcmpl-") + compact, Int(time))
     }

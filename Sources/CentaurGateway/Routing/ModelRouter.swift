@@ -10,7 +10,7 @@ import Tracing
 ///
 /// A streamed answer can fall back only until its first token has been passed on; after that a failure
 /// reaches the caller, since the tokens already sent cannot be taken back.
-public final class Router: Sendable {
+public final class ModelRouter: Sendable {
     public let routes: [String: Route]
     public let policy: RoutingPolicy
     private let resolve: @Sendable (String) throws -> ResolvedModel
@@ -105,7 +105,7 @@ public final class Router: Sendable {
                 return (.success(response), false)
             } catch {
                 let modelError = Self.modelError(error, provider: model.provider.name)
-                recorder.record(.failure(kind: modelError.kind.description, message: modelError.message), usage: .zero, status: modelError.status)
+                recorder.record(.failure(modelError), usage: .zero, status: modelError.status)
                 return (.failure(modelError), false)
             }
         }
@@ -202,14 +202,14 @@ public final class Router: Sendable {
             return (.success(()), false)
         } catch {
             let modelError = Self.modelError(error, provider: model.provider.name)
-            recorder.record(.failure(kind: modelError.kind.description, message: modelError.message), usage: usage(), status: modelError.status)
+            recorder.record(.failure(modelError), usage: usage(), status: modelError.status)
             return (.failure(modelError), emitted)
         }
     }
 
     /// Times one attempt, traces it as a GenAI client span, and appends it to the request's attempt log.
     struct AttemptRecorder {
-        let router: Router
+        let router: ModelRouter
         let model: ResolvedModel
         let context: GatewayContext
         let number: Int
@@ -219,7 +219,7 @@ public final class Router: Sendable {
         var upstreamModel: String
         var firstToken: Duration?
 
-        init(router: Router, model: ResolvedModel, context: GatewayContext, request: ModelRequest) {
+        init(router: ModelRouter, model: ResolvedModel, context: GatewayContext, request: ModelRequest) {
             self.router = router
             self.model = model
             self.context = context
@@ -244,9 +244,9 @@ public final class Router: Sendable {
             span.attributes["gen_ai.response.model"] = upstreamModel
             span.attributes["gen_ai.usage.input_tokens"] = usage.inputTokens
             span.attributes["gen_ai.usage.output_tokens"] = usage.outputTokens
-            if case .failure(let kind, let message) = outcome {
-                span.attributes["error.type"] = kind
-                span.setStatus(SpanStatus(code: .error, message: message))
+            if case .failure(let error) = outcome {
+                span.attributes["error.type"] = error.kind.description
+                span.setStatus(SpanStatus(code: .error, message: error.message))
             }
             span.end()
             context.attempts.append(Attempt(
