@@ -174,23 +174,12 @@ extension SQLiteStore: ApplicationStore, AuditLog, LabelledExampleStore {
 
     static func appendAudit(_ drafts: [AuditDraft], at date: Date, db: Database) throws -> [AuditEntry] {
         guard !drafts.isEmpty else { return [] }
-        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
-        var seq: Int = head?["seq"] ?? 0
-        var previous: String = head?["hash"] ?? AuditEntry.genesisHash
-        let at = AuditEntry.timestamp(date)
-        var written: [AuditEntry] = []
-        for draft in drafts {
-            seq += 1
-            let hash = AuditEntry.computeHash(seq: seq, at: at, actor: draft.actor, action: draft.action, target: draft.target,
-                                              before: draft.before, after: draft.after, previousHash: previous)
-            let entry = AuditEntry(seq: seq, at: at, actor: draft.actor, action: draft.action, target: draft.target,
-                                   before: draft.before, after: draft.after, previousHash: previous, hash: hash)
-            try entry.insert(db)
-            written.append(entry)
-            previous = hash
-        }
+        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1").map { (seq: $0["seq"] as Int, hash: $0["hash"] as String) }
+        let written = AuditEntry.chain(drafts, after: head, at: date)
+        for entry in written { try entry.insert(db) }
+        let newest = written[written.count - 1]
         try db.execute(sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                       arguments: [seq, previous])
+                       arguments: [newest.seq, newest.hash])
         return written
     }
 

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import CentaurGateway
 import CentaurServer
 import CentaurTestSupport
@@ -7,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 import Testing
@@ -45,22 +45,11 @@ struct AccessLogTests {
     @Test("every request leaves one access line (id, method, route template, status, latency) and never a token, key or body")
     func oneLinePerRequest() async throws {
         let log = CapturedLog()
-        let configuration = try ConfigurationLoader(environment: [:]).parse("""
-            providers:
-              nowhere: { kind: openai, api_key: k, base_url: "http://127.0.0.1:9/v1", flavor: compatible }
-            models:
-              unused: { provider: nowhere, id: unused }
-            default_model: unused
-            """, source: "test.yaml")
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-access-\(UUID().uuidString)").path
-        let components = try await CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0),
-                                                           dataDirectory: directory, httpClient: client, logger: log.logger)
-        let key = try await components.keys.create(name: "app", team: nil, scope: .admin).secret
         let secretToken = "tok_SECRETLINKTOKEN1234"
         let body = #"{"model":"unknown-model","messages":[{"role":"user","content":"my SSN is 536-22-1947"}]}"#
-        let seen = Mutex<[String]>([])
-        try await Application(router: components.makeRouter()).test(.router) { http in
+        let seen = NIOLockedValueBox<[String]>([]), keys = NIOLockedValueBox("")
+        try await WebTests.withServer(logger: log.logger) { http, components in
+            let key = try await components.keys.create(name: "app", team: nil, scope: .admin).secret
             let health = try await http.execute(uri: "/healthz", method: .get)
             let chat = try await http.execute(uri: "/v1/chat/completions?debug=\(secretToken)", method: .post,
                                               headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
@@ -68,10 +57,11 @@ struct AccessLogTests {
             let applicant = try await http.execute(uri: "/apply/\(secretToken)", method: .get)
             let nothing = try await http.execute(uri: "/no/such/\(secretToken)", method: .get)
             #expect(health.status == .ok && chat.status == .notFound && applicant.status == .notFound && nothing.status == .notFound)
-            seen.withLock { $0 = [health, chat, applicant, nothing].compactMap { $0.headers[HTTPField.Name("x-request-id")!] } }
+            seen.withLockedValue { $0 = [health, chat, applicant, nothing].compactMap { $0.headers[HTTPField.Name("x-request-id")!] } }
+            keys.withLockedValue { $0 = key }
         }
-        try await client.shutdown()
-        let ids = seen.withLock { $0 }
+        let ids = seen.withLockedValue { $0 }
+        let key = keys.withLockedValue { $0 }
         let lines = log.lines.withLock { $0 }.filter { $0.message == "request" }
         #expect(lines.count == 4)
         #expect(ids.count == 4 && Set(ids).count == 4, "every response names its request")

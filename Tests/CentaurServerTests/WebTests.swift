@@ -11,6 +11,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import NIOCore
 import Testing
@@ -120,7 +121,8 @@ struct WebTests {
         #expect(CentaurRequestContext.clientAddress(peer: nil, forwardedFor: "1.2.3.4", trustedProxies: []) == "unknown")
     }
 
-    static func withServer(_ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents) async throws -> Void) async throws {
+    static func withServer(logger: Logger = Logger(label: "test"),
+                           _ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents) async throws -> Void) async throws {
         let configuration = try ConfigurationLoader(environment: [:]).parse("""
             providers:
               nowhere: { kind: openai, api_key: k, base_url: "http://127.0.0.1:9/v1", flavor: compatible }
@@ -132,7 +134,7 @@ struct WebTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-web-\(UUID().uuidString)").path
         do {
             let components = try await CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0), dataDirectory: directory,
-                                                         httpClient: client, logger: .init(label: "test"))
+                                                         httpClient: client, logger: logger)
             for (name, role) in [("ana", UserRecord.Role.reviewer), ("root", .admin)] {
                 try await components.stores.users.insert(UserRecord(id: "usr_\(name)", username: name, passwordHash: try await PasswordHasher.hash("correct horse \(name)", rounds: 1 << 10),
                                                              role: role, createdAt: Date()))

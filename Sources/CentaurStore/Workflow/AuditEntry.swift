@@ -75,6 +75,24 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     }
 }
 
+extension AuditEntry {
+    /// Drafts numbered and chained after the log's head (nil for an empty log), all at one time: what a backend
+    /// appends, and the head it records, inside the transaction that makes the change.
+    public static func chain(_ drafts: [AuditDraft], after head: (seq: Int, hash: String)?, at date: Date) -> [AuditEntry] {
+        var seq = head?.seq ?? 0
+        var previous = head?.hash ?? genesisHash
+        let at = timestamp(date)
+        return drafts.map { draft in
+            seq += 1
+            let hash = computeHash(seq: seq, at: at, actor: draft.actor, action: draft.action, target: draft.target,
+                                   before: draft.before, after: draft.after, previousHash: previous)
+            defer { previous = hash }
+            return AuditEntry(seq: seq, at: at, actor: draft.actor, action: draft.action, target: draft.target,
+                              before: draft.before, after: draft.after, previousHash: previous, hash: hash)
+        }
+    }
+}
+
 /// An audit entry to append; the store numbers and chains it inside the transaction that makes the change.
 public struct AuditDraft: Sendable, Hashable {
     public var actor: String

@@ -289,20 +289,9 @@ public final class InMemoryStore: TraceStore, APIKeyStore, ResponseCacheStore, U
 
     private static func append(_ drafts: [AuditDraft], at date: Date, to state: inout State) -> [AuditEntry] {
         guard !drafts.isEmpty else { return [] }
-        var seq = state.head?.seq ?? 0
-        var previous = state.head?.hash ?? AuditEntry.genesisHash
-        let at = AuditEntry.timestamp(date)
-        var written: [AuditEntry] = []
-        for draft in drafts {
-            seq += 1
-            let hash = AuditEntry.computeHash(seq: seq, at: at, actor: draft.actor, action: draft.action, target: draft.target,
-                                              before: draft.before, after: draft.after, previousHash: previous)
-            written.append(AuditEntry(seq: seq, at: at, actor: draft.actor, action: draft.action, target: draft.target,
-                                      before: draft.before, after: draft.after, previousHash: previous, hash: hash))
-            previous = hash
-        }
+        let written = AuditEntry.chain(drafts, after: state.head, at: date)
         state.audit += written
-        state.head = (seq, previous)
+        state.head = (written[written.count - 1].seq, written[written.count - 1].hash)
         return written
     }
 
