@@ -8,6 +8,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The `centaur` command line.
 public struct CentaurCommand: AsyncParsableCommand {
@@ -61,18 +62,18 @@ struct GlobalOptions: ParsableArguments {
 
 /// Logging goes to stderr so stdout carries only answers.
 enum LoggingBootstrap {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var done = false  // guarded by `lock`
+    private static let done = Mutex(false)
 
     static func once(level: Logger.Level) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !done else { return }
-        done = true
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        // Bootstrapped under the lock: a second caller waits until the first has finished.
+        done.withLock { done in
+            guard !done else { return }
+            done = true
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
     }
 }

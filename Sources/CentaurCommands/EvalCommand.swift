@@ -8,6 +8,7 @@ import CentaurSQLite
 import CentaurStore
 import Foundation
 import Logging
+import Synchronization
 
 struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -225,28 +226,27 @@ struct EvalCommand: AsyncParsableCommand {
 }
 
 /// A progress bar on a terminal (one updating line), plain lines every 10% otherwise.
-final class ProgressBar: @unchecked Sendable {
-    // Guarded by `lock`.
-    private let lock = NSLock()
+final class ProgressBar: Sendable {
     private let enabled: Bool
     private let terminal = isatty(STDERR_FILENO) == 1
-    private var lastDecile = -1
-    private var lastDraw = Date.distantPast
+    private let drawn = Mutex((decile: -1, at: Date.distantPast))
 
     init(enabled: Bool) { self.enabled = enabled }
 
     func update(_ done: Int, _ total: Int) {
         guard enabled, total > 0 else { return }
-        lock.lock(); defer { lock.unlock() }
-        if terminal {
-            guard Date().timeIntervalSince(lastDraw) > 0.1 || done == total else { return }
-            lastDraw = Date()
-            let width = 30
-            let filled = width * done / total
-            FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) cases".utf8))
-        } else {
-            let decile = done * 10 / total
-            if decile != lastDecile { lastDecile = decile; FileHandle.standardError.write(Data("\(done)/\(total) cases\n".utf8)) }
+        let terminal = terminal
+        drawn.withLock { drawn in
+            if terminal {
+                guard Date().timeIntervalSince(drawn.at) > 0.1 || done == total else { return }
+                drawn.at = Date()
+                let width = 30
+                let filled = width * done / total
+                FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) cases".utf8))
+            } else {
+                let decile = done * 10 / total
+                if decile != drawn.decile { drawn.decile = decile; FileHandle.standardError.write(Data("\(done)/\(total) cases\n".utf8)) }
+            }
         }
     }
 

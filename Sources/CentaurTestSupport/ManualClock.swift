@@ -1,4 +1,4 @@
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// A `Clock` that moves only when a test calls ``advance(by:)``, so code that waits can be tested without sleeping.
 public final class ManualClock: Clock, Sendable {
@@ -24,25 +24,25 @@ public final class ManualClock: Clock, Sendable {
         var sleeperWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
 
     public init() {}
 
-    public var now: Instant { state.withLockedValue { $0.now } }
+    public var now: Instant { state.withLock { $0.now } }
     public var minimumResolution: Duration { .zero }
 
     /// How many tasks are sleeping on this clock.
-    public var sleeperCount: Int { state.withLockedValue { $0.sleepers.count } }
+    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         try Task.checkCancellation()
-        let id = state.withLockedValue { state -> Int in
+        let id = state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow = state.withLockedValue { state -> Bool in
+                let resumeNow = state.withLock { state -> Bool in
                     if deadline <= state.now { return true }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
                     let ready = state.sleeperWaiters.filter { state.sleepers.count >= $0.count }
@@ -53,7 +53,7 @@ public final class ManualClock: Clock, Sendable {
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let sleeper = state.withLockedValue { state -> Sleeper? in
+            let sleeper = state.withLock { state -> Sleeper? in
                 guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
                 return state.sleepers.remove(at: index)
             }
@@ -63,7 +63,7 @@ public final class ManualClock: Clock, Sendable {
 
     /// Moves time forward and wakes every sleeper whose deadline has come.
     public func advance(by duration: Duration) {
-        let due = state.withLockedValue { state -> [Sleeper] in
+        let due = state.withLock { state -> [Sleeper] in
             state.now = state.now.advanced(by: duration)
             let now = state.now
             let due = state.sleepers.filter { $0.deadline <= now }
@@ -76,7 +76,7 @@ public final class ManualClock: Clock, Sendable {
     /// Waits until at least `count` tasks sleep on this clock.
     public func waitForSleepers(count: Int = 1) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLockedValue { state -> Bool in
+            let ready = state.withLock { state -> Bool in
                 if state.sleepers.count >= count { return true }
                 state.sleeperWaiters.append((count, continuation))
                 return false

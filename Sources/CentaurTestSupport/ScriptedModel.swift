@@ -1,6 +1,6 @@
 import CentaurCore
 import Foundation
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// A ``LanguageModel`` that answers from a script, for tests of code that calls models.
 ///
@@ -14,12 +14,12 @@ public final class ScriptedModel: LanguageModel {
     }
 
     public let provider: String
-    private let state: NIOLockedValueBox<(steps: [Step], next: Int, requests: [ModelRequest])>
+    private let state: Mutex<(steps: [Step], next: Int, requests: [ModelRequest])>
 
     public init(provider: String = "scripted", steps: [Step]) {
         precondition(!steps.isEmpty, "a scripted model needs at least one step")
         self.provider = provider
-        self.state = NIOLockedValueBox((steps, 0, []))
+        self.state = Mutex((steps, 0, []))
     }
 
     /// A model that always answers `text`.
@@ -28,10 +28,10 @@ public final class ScriptedModel: LanguageModel {
     }
 
     /// Requests received so far.
-    public var requests: [ModelRequest] { state.withLockedValue { $0.requests } }
+    public var requests: [ModelRequest] { state.withLock { $0.requests } }
 
     public func respond(to request: ModelRequest) async throws -> ModelResponse {
-        let step = state.withLockedValue { state -> Step in
+        let step = state.withLock { state -> Step in
             state.requests.append(request)
             let step = state.steps[min(state.next, state.steps.count - 1)]
             state.next += 1

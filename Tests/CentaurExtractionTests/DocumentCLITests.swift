@@ -112,7 +112,7 @@ struct DocumentCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty, "no scratch files left")
     }
 
-    @Test("extract --json prints the fields, provenance and usage of an I-9")
+    @Test("extract --json prints the fields, provenance and usage of an I-9", SharedData.needed)
     func extractJSON() async throws {
         let result = try await Self.run(["extract", "--json", SharedData.url("i9/filled-03.pdf").path])
         #expect(result.status == 0, "\(result.stderr)")
@@ -125,7 +125,7 @@ struct DocumentCLITests {
         #expect(json["usage"]?["input_tokens"] == 0)
     }
 
-    @Test("rules check: fired rules as JSON, --fail-on sets the exit status, extract JSON is accepted as input")
+    @Test("rules check: fired rules as JSON, --fail-on sets the exit status, extract JSON is accepted as input", SharedData.needed)
     func rulesCheck() async throws {
         let form = SharedData.url("i9/filled-03-flat.pdf").path
         let result = try await Self.run(["rules", "check", "--json", "--today", "2026-11-23", form])
@@ -147,7 +147,7 @@ struct DocumentCLITests {
         #expect(try JSONValue(parsing: fromJSON.stdout)["fired"] == ["list_b_document_expired"])
     }
 
-    @Test("bad input: unknown type, a non-document file, a rule file that does not type-check")
+    @Test("bad input: unknown type, a non-document file, a rule file that does not type-check", SharedData.needed)
     func badInput() async throws {
         let form = SharedData.url("i9/filled-01.pdf").path
         let unknownType = try await Self.run(["extract", "--type", "passport", form])

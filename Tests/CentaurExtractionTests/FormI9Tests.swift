@@ -26,7 +26,7 @@ struct FormI9Tests {
         return (fields, issues)
     }
 
-    @Test("extracts the expected values, detects the type, and the sources agree", arguments: files)
+    @Test("extracts the expected values, detects the type, and the sources agree", SharedData.needed, arguments: files)
     func extracts(_ file: String) async throws {
         let document = try Document(contentsOf: SharedData.url("i9/\(file)"))
         let results = try await DocumentPipeline(modelUse: .never).extract([document])
@@ -54,7 +54,7 @@ struct FormI9Tests {
         }
     }
 
-    @Test("the driver-onboarding rules raise exactly each form's expected issues", arguments: files)
+    @Test("the driver-onboarding rules raise exactly each form's expected issues", SharedData.needed, arguments: files)
     func rulesRaiseExpectedIssues(_ file: String) async throws {
         let document = try Document(contentsOf: SharedData.url("i9/\(file)"))
         let results = try await DocumentPipeline(modelUse: .never).extract([document], as: .formI9)
@@ -63,7 +63,7 @@ struct FormI9Tests {
         #expect(fired == (try Self.expected(for: file)).issues)
     }
 
-    @Test("the extraction decodes into the FormI9 Swift type")
+    @Test("the extraction decodes into the FormI9 Swift type", SharedData.needed)
     func codable() async throws {
         let results = try await DocumentPipeline(modelUse: .never).extract([try Document(contentsOf: SharedData.url("i9/filled-02.pdf"))])
         let form = try FormI9(fields: try #require(results.first).fields)

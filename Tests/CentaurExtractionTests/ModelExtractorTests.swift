@@ -108,7 +108,7 @@ struct ModelExtractorTests {
 
 @Suite("Documents and normalisation")
 struct DocumentTests {
-    @Test("formats are recognised by their bytes; corrupt, empty and foreign files are clear errors")
+    @Test("formats are recognised by their bytes; corrupt, empty and foreign files are clear errors", SharedData.needed)
     func formats() throws {
         let pdf = try Document(contentsOf: SharedData.url("i9/filled-01.pdf"))
         #expect(pdf.format == .pdf)

@@ -22,7 +22,8 @@ enum Samples {
     }
 }
 
-@Suite("PDF417 round trip of the shared AAMVA payloads", .enabled(if: ExternalTool.zxingWriter.isInstalled || Samples.required, "run scripts/setup-system"))
+@Suite("PDF417 round trip of the shared AAMVA payloads", SharedData.needed,
+       .enabled(if: ExternalTool.zxingWriter.isInstalled || Samples.required, "run scripts/setup-system"))
 struct BarcodeRoundTripTests {
     @Test("every payload renders with ZXingWriter and decodes back byte-exact through the barcode extractor")
     func roundTrip() async throws {

@@ -3,6 +3,7 @@ import GRDB
 import CentaurStore
 import CentaurTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// The same behaviour from every store implementation.
@@ -147,6 +148,24 @@ struct SQLiteStoreTests {
         #expect(try await store.key(hash: "h1")?.scope == .admin)
         try await store.insert(APIKeyRecord(id: "k2", name: "ana", team: nil, scope: .reviewer, hash: "h2", prefix: "ck_2", createdAt: Date()))
         #expect(try await store.keys().map(\.scope) == [.admin, .reviewer])
+    }
+
+    @Test("processes opening a new database at once migrate it one after the other; every one can use it")
+    func concurrentOpeners() async throws {
+        let failures = Mutex<[String]>([])
+        for _ in 0..<5 {  // a race shows in some rounds only: several fresh databases
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/centaur.sqlite").path
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do {
+                    let store = try SQLiteStore(path: path)
+                    _ = try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trace") }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            #expect(try await SQLiteStore(path: path).appliedMigrations().count == 10)
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
     }
 
     @Test func constraintsLiveInSQL() async throws {

@@ -18,37 +18,41 @@ public struct RetryPolicy: Sendable, Hashable {
     /// 0 waits exactly; 0.5 waits between half and all of the computed delay ("equal jitter"), spreading retries
     /// of many clients that failed together.
     public var jitter: Double
+    /// The longest `retry-after` honoured (default: `maximum`).
+    public var maximumRetryAfter: Duration
 
-    public init(maxAttempts: Int, initial: Duration, multiplier: Double = 2, maximum: Duration, jitter: Double = 0) {
+    public init(maxAttempts: Int, initial: Duration, multiplier: Double = 2, maximum: Duration, jitter: Double = 0,
+                maximumRetryAfter: Duration? = nil) {
         self.maxAttempts = max(1, maxAttempts)
         self.initial = initial
         self.multiplier = max(1, multiplier)
         self.maximum = maximum
         self.jitter = min(1, max(0, jitter))
+        self.maximumRetryAfter = maximumRetryAfter ?? maximum
     }
 
     /// How long to wait after attempt number `attempt` (from 1) failed, or nil when no attempt is left.
     /// - Parameter retryAfter: what the other side asked for (a 429's `retry-after`); used when longer than the backoff.
     public func delay(afterAttempt attempt: Int, retryAfter: Duration? = nil, random: inout some RandomNumberGenerator) -> Duration? {
+        delay(afterAttempt: attempt, retryAfter: retryAfter, fraction: jitter > 0 ? Double.random(in: 0..<1, using: &random) : 0)
+    }
+
+    /// ``delay(afterAttempt:retryAfter:random:)`` with the random draw given: `fraction` in [0, 1) picks where in
+    /// the jitter band the wait falls (callers that inject randomness, such as the router's tests, pass it).
+    public func delay(afterAttempt attempt: Int, retryAfter: Duration? = nil, fraction: Double) -> Duration? {
         guard attempt < maxAttempts else { return nil }
-        let exponent = Double(max(0, attempt - 1))
-        let seconds = min(Self.seconds(maximum), Self.seconds(initial) * pow(multiplier, exponent))
-        var wait = seconds
-        if jitter > 0 { wait = seconds * (1 - jitter) + Double.random(in: 0...(seconds * jitter), using: &random) }
-        if let retryAfter { wait = max(wait, min(Self.seconds(maximum), Self.seconds(retryAfter))) }
-        return .milliseconds(Int64((wait * 1000).rounded()))
+        var growth = 1.0
+        for _ in 0..<min(max(attempt - 1, 0), 62) { growth *= multiplier }
+        let exponential = growth >= Self.seconds(maximum) / max(Self.seconds(initial), 1e-12) ? maximum : initial * growth
+        let capped = min(exponential, maximum)
+        var wait = jitter > 0 ? capped * ((1 - jitter) + fraction * jitter) : capped
+        if let retryAfter { wait = max(wait, min(retryAfter, maximumRetryAfter)) }
+        return wait
     }
 
     /// A duration in seconds.
     public static func seconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    /// `x` to the power `y` for `y` ≥ 0, without Foundation.
-    private func pow(_ x: Double, _ y: Double) -> Double {
-        var result = 1.0
-        for _ in 0..<Int(y) { result *= x }
-        return result
     }
 }

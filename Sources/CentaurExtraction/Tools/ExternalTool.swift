@@ -105,16 +105,26 @@ public struct ExternalTool: Sendable {
 }
 
 /// Whether a run finished or timed out first.
-private final class RunState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var settled = false
-    private var timedOut = false
+private final class RunState: Sendable {
+    private let state = Mutex((settled: false, timedOut: false))
 
     /// The timer fired before the run finished: the run is to be stopped.
-    func markTimedOut() -> Bool { lock.withLock { if settled { return false }; timedOut = true; settled = true; return true } }
+    func markTimedOut() -> Bool {
+        state.withLock { state in
+            if state.settled { return false }
+            state = (settled: true, timedOut: true)
+            return true
+        }
+    }
 
     /// The run finished; false when the timer had already fired.
-    func finish() -> Bool { lock.withLock { if settled { return !timedOut }; settled = true; return true } }
+    func finish() -> Bool {
+        state.withLock { state in
+            if state.settled { return !state.timedOut }
+            state.settled = true
+            return true
+        }
+    }
 }
 
 private final class DataBox: @unchecked Sendable {

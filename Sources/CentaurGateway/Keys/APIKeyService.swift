@@ -2,7 +2,7 @@ import CentaurCore
 import CentaurStore
 import Crypto
 import Foundation
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Creates and checks API keys. Only a SHA-256 hash of each key is stored; the key is shown once.
 ///
@@ -10,7 +10,7 @@ import NIOConcurrencyHelpers
 /// request; revoking through this service clears the cache.
 public final class APIKeyService: Sendable {
     public let store: any APIKeyStore
-    private let cache = NIOLockedValueBox<[String: APIKeyRecord]>([:])
+    private let cache = Mutex<[String: APIKeyRecord]>([:])
     private let now: @Sendable () -> Date
 
     public init(store: any APIKeyStore, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -36,15 +36,15 @@ public final class APIKeyService: Sendable {
     /// The active key for a secret, or `nil`.
     public func verify(_ secret: String) async throws -> APIKeyRecord? {
         let hash = Self.hash(secret)
-        if let cached = cache.withLockedValue({ $0[hash] }) { return cached }
+        if let cached = cache.withLock({ $0[hash] }) { return cached }
         guard let record = try await store.key(hash: hash) else { return nil }
-        cache.withLockedValue { $0[hash] = record }
+        cache.withLock { $0[hash] = record }
         return record
     }
 
     public func revoke(id: String) async throws -> Bool {
         let revoked = try await store.revoke(id: id, at: now())
-        cache.withLockedValue { $0 = $0.filter { $0.value.id != id } }
+        cache.withLock { $0 = $0.filter { $0.value.id != id } }
         return revoked
     }
 

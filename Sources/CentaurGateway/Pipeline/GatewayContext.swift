@@ -1,6 +1,6 @@
 import CentaurCore
 import Foundation
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Who is calling: the API key's identity, never the key itself.
 public struct CallerIdentity: Sendable, Hashable {
@@ -106,14 +106,14 @@ extension GatewayContext {
 
 /// The attempts made for one request, appended as they end.
 public final class AttemptLog: Sendable {
-    private let box = NIOLockedValueBox<[Attempt]>([])
+    private let box = Mutex<[Attempt]>([])
 
     public init() {}
 
-    public func append(_ attempt: Attempt) { box.withLockedValue { $0.append(attempt) } }
-    public var all: [Attempt] { box.withLockedValue { $0 } }
+    public func append(_ attempt: Attempt) { box.withLock { $0.append(attempt) } }
+    public var all: [Attempt] { box.withLock { $0 } }
     /// The number the next attempt gets.
-    public var nextNumber: Int { box.withLockedValue { $0.count + 1 } }
+    public var nextNumber: Int { box.withLock { $0.count + 1 } }
     /// The cost of every attempt, retries and fallbacks included.
     public var totalCostUSD: Double { all.compactMap(\.costUSD).reduce(0, +) }
 }

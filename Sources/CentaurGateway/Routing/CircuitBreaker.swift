@@ -1,5 +1,5 @@
 import Foundation
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Stops sending requests to a target that keeps failing, and lets one trial through after a cool-down.
 ///
@@ -14,19 +14,19 @@ public final class CircuitBreaker: Sendable {
 
     public let threshold: Int
     public let cooldown: TimeInterval
-    private let state: NIOLockedValueBox<State>
+    private let state: Mutex<State>
 
     public init(threshold: Int, cooldown: Duration) {
         self.threshold = max(1, threshold)
         self.cooldown = cooldown.seconds
-        self.state = NIOLockedValueBox(.closed(failures: 0))
+        self.state = Mutex(.closed(failures: 0))
     }
 
-    public var current: State { state.withLockedValue { $0 } }
+    public var current: State { state.withLock { $0 } }
 
     /// Whether a request may go to the target now; moving from open to half-open lets exactly one through.
     public func allowsRequest(now: Date) -> Bool {
-        state.withLockedValue { state in
+        state.withLock { state in
             switch state {
             case .closed: return true
             case .halfOpen: return false
@@ -39,11 +39,11 @@ public final class CircuitBreaker: Sendable {
     }
 
     public func recordSuccess() {
-        state.withLockedValue { $0 = .closed(failures: 0) }
+        state.withLock { $0 = .closed(failures: 0) }
     }
 
     public func recordFailure(now: Date) {
-        state.withLockedValue { state in
+        state.withLock { state in
             switch state {
             case .closed(let failures):
                 state = failures + 1 >= threshold ? .open(until: now.addingTimeInterval(cooldown)) : .closed(failures: failures + 1)

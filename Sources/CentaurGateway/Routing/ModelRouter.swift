@@ -1,7 +1,7 @@
 import CentaurCore
 import Foundation
-import NIOConcurrencyHelpers
 import Tracing
+import Synchronization
 
 /// The pipeline's terminal step: resolves the requested name to targets and calls them, retrying
 /// retryable failures with jittered backoff (honouring `retry-after`), falling back to the next target,
@@ -17,7 +17,7 @@ public final class ModelRouter: Sendable {
     private let sleep: @Sendable (Duration) async throws -> Void
     let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
-    private let breakers: NIOLockedValueBox<[String: CircuitBreaker]>
+    private let breakers: Mutex<[String: CircuitBreaker]>
 
     public init(
         routes: [Route], policy: RoutingPolicy = RoutingPolicy(),
@@ -32,7 +32,7 @@ public final class ModelRouter: Sendable {
         self.sleep = sleep
         self.now = now
         self.random = random
-        self.breakers = NIOLockedValueBox([:])
+        self.breakers = Mutex([:])
     }
 
     /// A router over a registry's models and the configuration's routes.
@@ -42,7 +42,7 @@ public final class ModelRouter: Sendable {
 
     /// The circuit breaker for a target model.
     public func breaker(for model: String) -> CircuitBreaker {
-        breakers.withLockedValue { breakers in
+        breakers.withLock { breakers in
             if let existing = breakers[model] { return existing }
             let breaker = CircuitBreaker(threshold: policy.breakerThreshold, cooldown: policy.breakerCooldown)
             breakers[model] = breaker

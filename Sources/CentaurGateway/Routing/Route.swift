@@ -78,11 +78,17 @@ public struct RoutingPolicy: Sendable, Hashable {
         self.breakerCooldown = breakerCooldown
     }
 
+    /// The retries of one target as a ``RetryPolicy``: `baseBackoff × 2ⁿ⁻¹` capped at `maxBackoff`, equal jitter,
+    /// a `retry-after` honoured up to `maxRetryAfter` (a longer one moves on to the next target instead).
+    public var retry: RetryPolicy {
+        RetryPolicy(maxAttempts: attemptsPerTarget, initial: baseBackoff, maximum: maxBackoff, jitter: 0.5, maximumRetryAfter: maxRetryAfter)
+    }
+
     /// The wait before retry number `retry` (1-based) of the same target.
-    public func backoff(retry: Int, retryAfter: Duration?, random: Double) -> Duration {
-        let exponential = baseBackoff * (1 << min(max(retry - 1, 0), 20))
-        let capped = min(exponential, maxBackoff)
-        let jittered = capped * (0.5 + random * 0.5)
-        return max(jittered, retryAfter ?? .zero)
+    public func backoff(retry number: Int, retryAfter: Duration?, random: Double) -> Duration {
+        // Every retry the router makes is within `attemptsPerTarget`; asked past it, the policy's last wait applies.
+        var policy = retry
+        policy.maxAttempts = max(policy.maxAttempts, number + 1)
+        return policy.delay(afterAttempt: number, retryAfter: retryAfter, fraction: random) ?? maxBackoff
     }
 }

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import ServiceLifecycle
 
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -83,7 +83,7 @@ public final class LocalModelServer: Service, Sendable {
     public let port: Int
     private let httpClient: HTTPClient
     private let logger: Logger
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
 
     public init(configuration: Configuration, httpClient: HTTPClient, logger: Logger = Logger(label: "centaur.local-model")) {
         self.configuration = configuration
@@ -96,15 +96,15 @@ public final class LocalModelServer: Service, Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
     /// How many times the process was restarted after dying.
-    public var restartCount: Int { state.withLockedValue { $0.restarts } }
+    public var restartCount: Int { state.withLock { $0.restarts } }
 
     /// The running server process's id, when there is one.
-    public var processIdentifier: Int32? { state.withLockedValue { $0.pid } }
+    public var processIdentifier: Int32? { state.withLock { $0.pid } }
 
     /// Waits until the server has become ready `count` times in all (so `2` waits for the first restart).
     public func waitUntilReady(count: Int) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let outcome = state.withLockedValue { state -> Result<Void, any Error>? in
+            let outcome = state.withLock { state -> Result<Void, any Error>? in
                 if state.readyCount >= count { return .success(()) }
                 switch state.phase {
                 case .failed(let reason): return .failure(ConfigurationProblem(reason))
@@ -132,7 +132,7 @@ public final class LocalModelServer: Service, Sendable {
     /// Waits until the server answers, or throws why it could not start.
     public func waitUntilReady() async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let outcome = state.withLockedValue { state -> Result<Void, any Error>? in
+            let outcome = state.withLock { state -> Result<Void, any Error>? in
                 switch state.phase {
                 case .ready: return .success(())
                 case .failed(let reason): return .failure(ConfigurationProblem(reason))
@@ -147,7 +147,7 @@ public final class LocalModelServer: Service, Sendable {
     }
 
     private func transition(to phase: Phase) {
-        let (waiters, result) = state.withLockedValue { state -> ([CheckedContinuation<Void, any Error>], Result<Void, any Error>?) in
+        let (waiters, result) = state.withLock { state -> ([CheckedContinuation<Void, any Error>], Result<Void, any Error>?) in
             state.phase = phase
             if case .ready = phase {
                 state.readyCount += 1
@@ -210,7 +210,7 @@ public final class LocalModelServer: Service, Sendable {
             }
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
             logger.warning("local model server exited; restarting", metadata: ["status": "\(exitedByItself)"])
-            state.withLockedValue { $0.restarts += 1 }
+            state.withLock { $0.restarts += 1 }
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(10))
         }
@@ -240,7 +240,7 @@ public final class LocalModelServer: Service, Sendable {
             process.standardError = FileHandle.nullDevice
         }
         try process.run()
-        state.withLockedValue { $0.pid = process.processIdentifier }
+        state.withLock { $0.pid = process.processIdentifier }
         return process
     }
 
@@ -297,11 +297,11 @@ public final class LocalModelServer: Service, Sendable {
 
 /// Waits for a process to exit without blocking a thread.
 final class ProcessExit: Sendable {
-    private let state = NIOLockedValueBox<(exited: Bool, status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((false, nil, []))
+    private let state = Mutex<(exited: Bool, status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((false, nil, []))
 
     init(_ process: Process) {
-        process.terminationHandler = { [state] process in
-            let waiters = state.withLockedValue { state -> [CheckedContinuation<Int32, Never>] in
+        process.terminationHandler = { [self] process in
+            let waiters = self.state.withLock { state -> [CheckedContinuation<Int32, Never>] in
                 state.exited = true
                 state.status = process.terminationStatus
                 defer { state.waiters = [] }
@@ -310,17 +310,17 @@ final class ProcessExit: Sendable {
             waiters.forEach { $0.resume(returning: process.terminationStatus) }
         }
         if !process.isRunning {
-            state.withLockedValue { $0.exited = true; $0.status = process.terminationStatus }
+            state.withLock { $0.exited = true; $0.status = process.terminationStatus }
         }
     }
 
-    var hasExited: Bool { state.withLockedValue { $0.exited } }
-    var status: Int32? { state.withLockedValue { $0.status } }
+    var hasExited: Bool { state.withLock { $0.exited } }
+    var status: Int32? { state.withLock { $0.status } }
 
     @discardableResult
     func wait() async -> Int32 {
         await withCheckedContinuation { continuation in
-            let status = state.withLockedValue { state -> Int32? in
+            let status = state.withLock { state -> Int32? in
                 if state.exited { return state.status ?? -1 }
                 state.waiters.append(continuation)
                 return nil

@@ -1,7 +1,7 @@
 import CentaurCore
 import Crypto
 import Foundation
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Serves recorded answers from a JSONL cassette, for deterministic tests and demos with no provider.
 ///
@@ -26,7 +26,7 @@ public final class ReplayModel: LanguageModel {
     public let provider = "replay"
     public let cassette: URL
     private let mode: Mode
-    private let recordings: NIOLockedValueBox<[String: ModelResponse]>
+    private let recordings: Mutex<[String: ModelResponse]>
 
     /// Opens a cassette; in replay mode it must exist.
     public init(cassette: URL, mode: Mode = .replay) throws {
@@ -46,7 +46,7 @@ public final class ReplayModel: LanguageModel {
         } else if case .replay = mode {
             throw ConfigurationProblem("cassette \(cassette.path) does not exist; record one first (replay provider with mode: record)")
         }
-        self.recordings = NIOLockedValueBox(loaded)
+        self.recordings = Mutex(loaded)
     }
 
     /// The key a request is recorded under: a SHA-256 of its JSON with sorted keys, without metadata tags
@@ -62,11 +62,11 @@ public final class ReplayModel: LanguageModel {
     }
 
     /// How many recordings the cassette holds.
-    public var count: Int { recordings.withLockedValue { $0.count } }
+    public var count: Int { recordings.withLock { $0.count } }
 
     public func respond(to request: ModelRequest) async throws -> ModelResponse {
         let key = Self.key(for: request)
-        if let recorded = recordings.withLockedValue({ $0[key] }) { return recorded }
+        if let recorded = recordings.withLock({ $0[key] }) { return recorded }
         guard case .record(let model) = mode else {
             throw ModelError(
                 kind: .notFound,
@@ -90,7 +90,7 @@ public final class ReplayModel: LanguageModel {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(recording)
         line.append(UInt8(ascii: "\n"))
-        try recordings.withLockedValue { recordings in
+        try recordings.withLock { recordings in
             let manager = FileManager.default
             try manager.createDirectory(at: cassette.deletingLastPathComponent(), withIntermediateDirectories: true)
             if !manager.fileExists(atPath: cassette.path) { manager.createFile(atPath: cassette.path, contents: nil) }

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import ServiceLifecycle
+import Synchronization
 
 /// Writes traces off the hot path: callers ``enqueue(_:)`` into a bounded queue and return at once;
 /// this `Service` writes batches in the background and, on shutdown, flushes everything queued.
@@ -24,7 +24,7 @@ public final class TraceWriter: Service, Sendable {
         var flushWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
 
     /// How long the writer waits, after waking for a record, for more to join the batch: one transaction for
     /// several requests instead of one each when traffic is light (under load batches fill on their own).
@@ -42,17 +42,17 @@ public final class TraceWriter: Service, Sendable {
     }
 
     /// Records waiting to be written.
-    public var queueDepth: Int { state.withLockedValue { $0.queue.count } }
+    public var queueDepth: Int { state.withLock { $0.queue.count } }
     /// Records dropped because the queue was full or the store kept failing.
-    public var dropped: Int { state.withLockedValue { $0.dropped } }
+    public var dropped: Int { state.withLock { $0.dropped } }
     /// Records written to the store.
-    public var written: Int { state.withLockedValue { $0.written } }
+    public var written: Int { state.withLock { $0.written } }
 
     /// Queues records for writing; `false` when the queue is full and they were dropped.
     @discardableResult
     public func enqueue(_ records: [TraceRecord]) -> Bool {
         guard !records.isEmpty else { return true }
-        let (accepted, waiter, droppedTotal) = state.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?, Int) in
+        let (accepted, waiter, droppedTotal) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?, Int) in
             guard state.queue.count + records.count <= capacity else {
                 state.dropped += records.count
                 return (false, nil, state.dropped)
@@ -72,7 +72,7 @@ public final class TraceWriter: Service, Sendable {
     /// Waits until everything queued before this call has been written (or dropped).
     public func flush() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = state.withLockedValue { state -> Bool in
+            let done = state.withLock { state -> Bool in
                 if state.queue.isEmpty && state.inFlight == 0 { return true }
                 state.flushWaiters.append(continuation)
                 return false
@@ -85,7 +85,7 @@ public final class TraceWriter: Service, Sendable {
     /// around each batch of calls); a stop that arrives before it starts still stops it, since the cancellation and
     /// shutdown handlers fire at once when their event already happened.
     public func run() async throws {
-        state.withLockedValue { $0.stopping = false }
+        state.withLock { $0.stopping = false }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 while let batch = await nextBatch() {
@@ -105,7 +105,7 @@ public final class TraceWriter: Service, Sendable {
     }
 
     private func stop() {
-        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.stopping = true
             defer { state.waiter = nil }
             return state.waiter
@@ -117,11 +117,11 @@ public final class TraceWriter: Service, Sendable {
     private func nextBatch() async -> [TraceRecord]? {
         var woken = false
         while true {
-            if woken, linger > .zero, state.withLockedValue({ !$0.stopping && $0.queue.count < batchSize }) {
+            if woken, linger > .zero, state.withLock({ !$0.stopping && $0.queue.count < batchSize }) {
                 woken = false
                 try? await Task.sleep(for: linger)
             }
-            if let result = state.withLockedValue({ state -> [TraceRecord]?? in
+            if let result = state.withLock({ state -> [TraceRecord]?? in
                 if state.stopping { return .some(nil) }
                 return state.queue.isEmpty ? nil : .some(takeLocked(&state))
             }) {
@@ -129,7 +129,7 @@ public final class TraceWriter: Service, Sendable {
             }
             woken = true
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLockedValue { state -> Bool in
+                let resumeNow = state.withLock { state -> Bool in
                     if state.stopping || !state.queue.isEmpty { return true }
                     state.waiter = continuation
                     return false
@@ -140,7 +140,7 @@ public final class TraceWriter: Service, Sendable {
     }
 
     private func takeBatch() -> [TraceRecord]? {
-        state.withLockedValue { state in state.queue.isEmpty ? nil : takeLocked(&state) }
+        state.withLock { state in state.queue.isEmpty ? nil : takeLocked(&state) }
     }
 
     private func takeLocked(_ state: inout State) -> [TraceRecord] {
@@ -167,7 +167,7 @@ public final class TraceWriter: Service, Sendable {
                 await Task { try? await Task.sleep(for: .milliseconds(50 << attempt)) }.value
             }
         }
-        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.inFlight -= batch.count
             if failure == nil { state.written += batch.count } else { state.dropped += batch.count }
             guard state.queue.isEmpty && state.inFlight == 0 else { return [] }
