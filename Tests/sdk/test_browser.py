@@ -225,6 +225,9 @@ default_model: unused
         assert browser.js("document.getElementById('form-i9.ssn').type") == "text"
         # The I-9 PDF is shown as page images beside the values.
         browser.wait("Array.from(document.querySelectorAll('img[src*=\"/pages/\"]')).some(i => i.complete && i.naturalWidth > 500)")
+        # Only the page with the applicant's part: the values are not pushed a phone's screen away.
+        assert browser.js("document.querySelectorAll('img[src*=\"/pages/\"]').length") == 1
+        assert re.search(r"Page 1 of \d+: your part\.", browser.text()), browser.text()[:2000]
         assert browser.accessibility_problems() == []
         browser.screenshot("2-applicant-values")
 

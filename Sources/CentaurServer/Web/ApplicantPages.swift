@@ -123,7 +123,9 @@ extension WebPages {
                     }
                 }
                 row["boxes"] = try await outlines(placed, on: record, key: "fields", separator: " ")
-                documents.append(row.merging(try await pageRows(record)) { $1 })
+                // The applicant's part of a form (the I-9's Section 1) is on its first page: the rest would only push
+                // the values a phone's screen away.
+                documents.append(row.merging(try await pageRows(record, shown: 1)) { $1 })
             }
             values["documents"] = documents
             // Only what the applicant must check, in plain words, grouped as the document prints it; machine-only

@@ -322,15 +322,18 @@ struct WebPages: Sendable {
     }
 
     /// A PDF's pages, for a page switch over images rendered on request (`pages`, `multipage`); anything that is
-    /// neither an image nor a readable PDF is only linked (`unrendered`).
-    func pageRows(_ record: DocumentRecord) async throws -> [String: Any] {
+    /// neither an image nor a readable PDF is only linked (`unrendered`). With `shown`, only the first pages are
+    /// offered and `morePages` says how many the document has.
+    func pageRows(_ record: DocumentRecord, shown: Int? = nil) async throws -> [String: Any] {
         if record.mediaType.hasPrefix("image/") { return [:] }
         guard record.mediaType == "application/pdf",
               let (_, data) = try? await onboarding.documentData(applicationID: record.applicationID, documentID: record.id),
               let document = try? Document(name: record.name, data: data),
               let count = try? await PDFPages.count(document), count > 0 else { return ["unrendered": true] }
-        let pages = (1...min(count, PDFLimits.maximumPages)).map { ["number": $0, "count": count] }
-        return ["pages": pages, "multipage": pages.count > 1]
+        let pages = (1...min(count, PDFLimits.maximumPages, shown ?? .max)).map { ["number": $0, "count": count] }
+        var rows: [String: Any] = ["pages": pages, "multipage": pages.count > 1]
+        if pages.count < count { rows["morePages"] = count }
+        return rows
     }
 
     /// Page `page` of a stored PDF as a PNG (404 for anything else: an image, a page it does not have).
