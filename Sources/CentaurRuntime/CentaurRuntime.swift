@@ -93,19 +93,18 @@ public struct CentaurRuntime: Sendable {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await writer.run() }
             for server in servers { group.addTask { try await server.run() } }
+            // Whether the body answers or throws, every trace it caused is written before the services stop.
+            let result: Result<T, any Error>
             do {
                 for server in servers { try await server.waitUntilReady() }
-                let result = try await body()
-                await writer.flush()
-                group.cancelAll()
-                while let _ = try? await group.next() {}
-                return result
+                result = .success(try await body())
             } catch {
-                await writer.flush()
-                group.cancelAll()
-                while let _ = try? await group.next() {}
-                throw error
+                result = .failure(error)
             }
+            await writer.flush()
+            group.cancelAll()
+            while let _ = try? await group.next() {}
+            return try result.get()
         }
     }
 }

@@ -22,7 +22,6 @@ public final class SQLiteStore: Sendable {
             // A folder Centaur creates is owner-only; one that exists (a shared /tmp, say) is left as it is.
             let folder = url.deletingLastPathComponent()
             if !FileManager.default.fileExists(atPath: folder.path) { try PrivateFiles.createDirectory(at: folder) }
-            try PrivateFiles.restrict(path)
         } catch {
             throw StoreError("cannot create the folder for the database at \(path): \(error.localizedDescription)")
         }
@@ -37,6 +36,9 @@ public final class SQLiteStore: Sendable {
             // Opening and migrating hold a lock beside the file, so processes that open a new database at once
             // migrate it one after the other (the second finds every migration applied) instead of racing.
             pool = try Self.whileLocked(path + ".lock") {
+                // Under the lock too: creating the empty owner-only file replaces it atomically (a rename), which
+                // would wipe a database another opener had just migrated.
+                try PrivateFiles.restrict(path)
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 try Self.migrator.migrate(pool)
                 return pool

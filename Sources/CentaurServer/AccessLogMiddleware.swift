@@ -1,3 +1,4 @@
+import CentaurCore
 import CentaurGateway
 import Hummingbird
 import HTTPTypes
@@ -28,8 +29,7 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func log(_ request: Request, context: Context, status: Int, id: String, started: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = (ContinuousClock.now - started).seconds * 1000
         logger.info("request", metadata: [
             "request.id": "\(id)",
             "http.method": "\(request.method.rawValue)",

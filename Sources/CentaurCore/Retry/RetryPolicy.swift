@@ -43,16 +43,11 @@ public struct RetryPolicy: Sendable, Hashable {
         guard attempt < maxAttempts else { return nil }
         var growth = 1.0
         for _ in 0..<min(max(attempt - 1, 0), 62) { growth *= multiplier }
-        let exponential = growth >= Self.seconds(maximum) / max(Self.seconds(initial), 1e-12) ? maximum : initial * growth
+        let exponential = growth >= maximum.seconds / max(initial.seconds, 1e-12) ? maximum : initial * growth
         let capped = min(exponential, maximum)
         var wait = jitter > 0 ? capped * ((1 - jitter) + fraction * jitter) : capped
         if let retryAfter { wait = max(wait, min(retryAfter, maximumRetryAfter)) }
         return wait
     }
 
-    /// A duration in seconds.
-    public static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
 }

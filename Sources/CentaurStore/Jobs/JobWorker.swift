@@ -78,7 +78,7 @@ public struct JobWorker: Service {
     @discardableResult
     public func runNext() async throws -> Bool {
         let date = now()
-        let until = date.addingTimeInterval(RetryPolicy.seconds(lease))
+        let until = date.addingTimeInterval(lease.seconds)
         guard let job = try await queue.claimJob(kinds: Set(handlers.keys), now: date, leaseUntil: until, worker: leaseName) else {
             return false
         }
@@ -111,7 +111,7 @@ public struct JobWorker: Service {
                                                   "job.attempt": "\(job.attempts)", "job.retry": "\(wait.map { "\($0)" } ?? "no")",
                                                   "error": "\(message)"])
         do {
-            try await queue.failJob(id: job.id, error: message, retryAt: wait.map { date.addingTimeInterval(RetryPolicy.seconds($0)) }, now: date)
+            try await queue.failJob(id: job.id, error: message, retryAt: wait.map { date.addingTimeInterval($0.seconds) }, now: date)
             if wait == nil { await handler.gaveUp(job, error: error) }
         } catch {
             logger.error("cannot record a failed job", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
