@@ -80,11 +80,22 @@ public struct CentaurServerComponents: Sendable {
                                    "text": "There is no page at \(path). Start from the front page, sign in to review applications, or, if you are an applicant, open the link you were sent again.",
                                    "home": true], status: .notFound)
         })
-        router.add(middleware: AuthMiddleware(keys: keys, requireKeys: settings.requireKeys))
-        ModelEndpoints(gateway: gateway, settings: settings, configuration: configuration).register(on: router)
-        AdminEndpoints(store: stores.traces, writer: writer).register(on: router)
+        // Route groups: each renders its failures in its clients' shape and states who may call it.
+        let optionalKey = APIKeyAuthentication(keys: keys, required: settings.requireKeys)
+        let requiredKey = APIKeyAuthentication(keys: keys, required: true)
+        let openAI = router.group().add(middleware: ErrorMiddleware(OpenAIChatAPI.self)).add(middleware: optionalKey)
+        let anthropic = router.group().add(middleware: ErrorMiddleware(AnthropicMessagesAPI.self)).add(middleware: optionalKey)
+        ModelEndpoint<OpenAIChatAPI>(gateway: gateway, maxBodyBytes: settings.maxBodyBytes).register(on: openAI)
+        ModelEndpoint<AnthropicMessagesAPI>(gateway: gateway, maxBodyBytes: settings.maxBodyBytes).register(on: anthropic)
+        ModelListEndpoint(configuration: configuration).register(on: openAI)
+        let traces = router.group().add(middleware: ErrorMiddleware(OpenAIChatAPI.self)).add(middleware: requiredKey).add(middleware: RequireScope(.admin))
+        AdminEndpoints(store: stores.traces, writer: writer).register(open: router, admin: traces)
         MetricsEndpoint(registry: metrics, writer: writer).register(on: router)
-        OnboardingEndpoints(service: onboarding, settings: settings).register(on: router)
+        let applicant = router.group().add(middleware: ErrorMiddleware(OnboardingErrors.self))
+        let reviewer = router.group().add(middleware: ErrorMiddleware(OnboardingErrors.self)).add(middleware: requiredKey)
+            .add(middleware: RequireScope(.reviewer, .admin))
+        let admin = router.group().add(middleware: ErrorMiddleware(OnboardingErrors.self)).add(middleware: requiredKey).add(middleware: RequireScope(.admin))
+        OnboardingEndpoints(service: onboarding, settings: settings).register(applicant: applicant, reviewer: reviewer, admin: admin)
         pages.register(on: router)
         return router
     }

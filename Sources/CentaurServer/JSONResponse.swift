@@ -4,17 +4,13 @@ import Hummingbird
 import HTTPTypes
 import NIOCore
 
-/// Renders errors and JSON at the edge, once.
-enum ErrorResponses {
-    static func response(_ error: APIError, anthropic: Bool) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if let retryAfter = error.retryAfter {
-            headers[.retryAfter] = String(max(1, Int(retryAfter.seconds.rounded(.up))))
-        }
-        let body = anthropic ? error.anthropicBody : error.openAIBody
-        return Response(
-            status: HTTPResponse.Status(code: error.status(anthropic: anthropic)), headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.jsonBytes())))
+/// Writes JSON responses at the edge.
+enum JSONResponse {
+    /// An error body with its status and, for a limit, when to try again.
+    static func error(_ body: JSONValue, status: HTTPResponse.Status, retryAfter: Duration?) -> Response {
+        var response = json(body, status: status)
+        if let retryAfter { response.headers[.retryAfter] = String(max(1, Int(retryAfter.seconds.rounded(.up)))) }
+        return response
     }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {

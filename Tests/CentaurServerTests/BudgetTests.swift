@@ -78,11 +78,11 @@ struct BudgetTests {
         try await upstream.shutdown()
     }
 
-    static func call(_ http: any TestClientProtocol, _ key: String, anthropic: Bool = false) async throws -> TestResponse {
+    static func call(_ http: any TestClientProtocol, _ key: String, dialect: ClientDialect = .openAI) async throws -> TestResponse {
         let body = #"{"model":"m","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#
         var headers: HTTPFields = [.authorization: "Bearer \(key)", .contentType: "application/json"]
-        if anthropic { headers[HTTPField.Name("anthropic-version")!] = "2023-06-01" }
-        return try await http.execute(uri: anthropic ? "/v1/messages" : "/v1/chat/completions", method: .post, headers: headers, body: ByteBuffer(string: body))
+        dialect.addHeaders(&headers)
+        return try await http.execute(uri: dialect.path, method: .post, headers: headers, body: ByteBuffer(string: body))
     }
 
     @Test("over RPM, TPM or spend: 429 with retry-after, in each API's own error shape")
@@ -90,14 +90,14 @@ struct BudgetTests {
         try await Self.withServer { http, components in
             let rpm = try await components.keys.create(name: "rpm", team: nil, scope: .gateway, limits: Limits(rpm: 2)).secret
             #expect(try await Self.call(http, rpm).status == .ok)
-            #expect(try await Self.call(http, rpm, anthropic: true).status == .ok)
+            #expect(try await Self.call(http, rpm, dialect: .anthropic).status == .ok)
             let refused = try await Self.call(http, rpm)
             #expect(refused.status == .tooManyRequests)
             #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 1)
             let openAI = try JSONValue(parsing: Data(buffer: refused.body))
             #expect(openAI["error"]?["type"] == "rate_limit_error")
             #expect(openAI["error"]?["message"]?.stringValue?.contains("requests per minute") == true)
-            let anthropic = try await Self.call(http, rpm, anthropic: true)
+            let anthropic = try await Self.call(http, rpm, dialect: .anthropic)
             #expect(anthropic.status == .tooManyRequests)
             #expect(try JSONValue(parsing: Data(buffer: anthropic.body))["error"]?["type"] == "rate_limit_error")
 

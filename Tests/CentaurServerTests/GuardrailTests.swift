@@ -67,7 +67,7 @@ struct GuardrailTests {
         try await upstream.shutdown()
     }
 
-    static func ask(_ http: any TestClientProtocol, _ key: String, _ text: String, schema: Bool = false, stream: Bool = false, anthropic: Bool = false) async throws -> (HTTPResponse.Status, JSONValue, String) {
+    static func ask(_ http: any TestClientProtocol, _ key: String, _ text: String, schema: Bool = false, stream: Bool = false, dialect: ClientDialect = .openAI) async throws -> (HTTPResponse.Status, JSONValue, String) {
         var fields: [String: JSONValue] = ["model": "m", "max_tokens": 50, "messages": [["role": "user", "content": .string(text)]]]
         if stream { fields["stream"] = true }
         if schema {
@@ -75,8 +75,8 @@ struct GuardrailTests {
                 "type": "object", "properties": ["total": ["type": "integer"]], "required": ["total"], "additionalProperties": false]]]
         }
         var headers: HTTPFields = [.authorization: "Bearer \(key)", .contentType: "application/json"]
-        if anthropic { headers[HTTPField.Name("anthropic-version")!] = "2023-06-01" }
-        let response = try await http.execute(uri: anthropic ? "/v1/messages" : "/v1/chat/completions", method: .post, headers: headers,
+        dialect.addHeaders(&headers)
+        let response = try await http.execute(uri: dialect.path, method: .post, headers: headers,
                                               body: ByteBuffer(string: JSONValue.object(fields).jsonString()))
         let text = String(buffer: response.body)
         return (response.status, (try? JSONValue(parsing: text)) ?? .null, text)
@@ -89,7 +89,7 @@ struct GuardrailTests {
             #expect(status == .badRequest)
             #expect(body["error"]?["code"] == "guardrail_violation")
             #expect(body["error"]?["message"]?.stringValue?.contains("denied term") == true)
-            let (anthropicStatus, anthropicBody, _) = try await Self.ask(http, key, "project nightingale", anthropic: true)
+            let (anthropicStatus, anthropicBody, _) = try await Self.ask(http, key, "project nightingale", dialect: .anthropic)
             #expect(anthropicStatus == .badRequest && anthropicBody["error"]?["type"] == "invalid_request_error")
             let (tooLong, longBody, _) = try await Self.ask(http, key, String(repeating: "word ", count: 100))
             #expect(tooLong == .badRequest && longBody["error"]?["message"]?.stringValue?.contains("limit is 200") == true)

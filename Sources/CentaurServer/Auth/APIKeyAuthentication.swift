@@ -4,38 +4,23 @@ import CentaurStore
 import Hummingbird
 import HTTPTypes
 
-/// Authenticates `/v1/*` and `/api/*` requests by API key: `Authorization: Bearer KEY`, `x-api-key: KEY`
-/// (Anthropic's SDKs) or `api-key: KEY` (Azure-style). Review routes (`/api/review/*`) need the reviewer or admin
-/// scope, other `/api/*` routes the admin scope. Applicant routes (`/api/applications*`) are authorised by the
-/// application's own token in their handlers. Failures answer in the shape of the API the path belongs to.
-struct AuthMiddleware: RouterMiddleware {
+/// Authenticates a route group's requests by API key: `Authorization: Bearer KEY`, `x-api-key: KEY` (Anthropic's
+/// SDKs) or `api-key: KEY` (Azure-style). A key that is sent must be valid; whether one must be sent is the group's
+/// choice (`required`: always for `/api/…`, on `--require-keys` for the model routes). Failures are thrown as
+/// ``APIError``s for the group's ``ErrorMiddleware`` to render in the group's shape. What a key may do is
+/// ``RequireScope``'s job, added after this on the groups that need it.
+struct APIKeyAuthentication: RouterMiddleware {
     typealias Context = CentaurRequestContext
     let keys: APIKeyService
-    let requireKeys: Bool
+    let required: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        if path == "/api/applications" || path.hasPrefix("/api/applications/") { return try await next(request, context) }
-        let isAdmin = path.hasPrefix("/api/")
-        let isReview = path.hasPrefix("/api/review/")
-        guard isAdmin || path.hasPrefix("/v1/") else { return try await next(request, context) }
-        let anthropic = path.hasPrefix("/v1/messages")
         var context = context
         if let secret = Self.secret(from: request.headers) {
-            guard let record = try await keys.verify(secret) else {
-                return ErrorResponses.response(APIError(.authentication, "invalid API key"), anthropic: anthropic)
-            }
+            guard let record = try await keys.verify(secret) else { throw APIError(.authentication, "invalid API key") }
             context.key = record
-        } else if requireKeys || isAdmin {
-            return ErrorResponses.response(
-                APIError(.authentication, "missing API key: send 'Authorization: Bearer KEY' or 'x-api-key: KEY' (create one with `centaur keys create`)"),
-                anthropic: anthropic)
-        }
-        if isReview, context.key?.scope != .reviewer, context.key?.scope != .admin {
-            return ErrorResponses.response(APIError(.permission, "this endpoint needs a key with the reviewer or admin scope"), anthropic: false)
-        }
-        if isAdmin, !isReview, context.key?.scope != .admin {
-            return ErrorResponses.response(APIError(.permission, "this endpoint needs a key with the admin scope"), anthropic: false)
+        } else if required {
+            throw APIError(.authentication, "missing API key: send 'Authorization: Bearer KEY' or 'x-api-key: KEY' (create one with `centaur keys create`)")
         }
         return try await next(request, context)
     }
@@ -58,5 +43,23 @@ struct AuthMiddleware: RouterMiddleware {
         if let key = headers[.xAPIKey], !key.isEmpty { return key }
         if let key = headers[.azureAPIKey], !key.isEmpty { return key }
         return nil
+    }
+}
+
+/// Lets through only requests whose key has one of `scopes` (after ``APIKeyAuthentication``).
+struct RequireScope: RouterMiddleware {
+    typealias Context = CentaurRequestContext
+    let scopes: Set<APIKeyRecord.Scope>
+
+    init(_ scopes: APIKeyRecord.Scope...) {
+        self.scopes = Set(scopes)
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let scope = context.key?.scope, scopes.contains(scope) else {
+            let names = APIKeyRecord.Scope.allCases.filter(scopes.contains).map(\.rawValue)
+            throw APIError(.permission, "this endpoint needs a key with the \(names.joined(separator: " or ")) scope")
+        }
+        return try await next(request, context)
     }
 }

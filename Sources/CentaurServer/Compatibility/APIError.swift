@@ -1,10 +1,15 @@
 import CentaurCore
 import Foundation
+import HTTPTypes
 
 /// An error answered to a client, rendered in the shape of the API the client speaks.
 public struct APIError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
         case invalidRequest, authentication, permission, notFound, payloadTooLarge, rateLimited, overloaded, unavailable, timeout, internalError
+        /// Not allowed in the resource's present state (409).
+        case conflict
+        /// Well-formed but not what was asked for, such as an unreadable document (422).
+        case unprocessable
     }
 
     public var kind: Kind
@@ -52,56 +57,22 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         if error.kind == .guardrail { code = "guardrail_violation" }
     }
 
-    /// The HTTP status both APIs use for this kind.
-    public func status(anthropic: Bool) -> Int {
+    /// The HTTP status of this kind (a dialect may answer some kinds with its own: ``CompatibleAPI/status(for:)``).
+    public var status: HTTPResponse.Status {
         switch kind {
-        case .invalidRequest: 400
-        case .authentication: 401
-        case .permission: 403
-        case .notFound: 404
-        case .payloadTooLarge: 413
-        case .rateLimited: 429
-        case .overloaded: anthropic ? 529 : 503
-        case .unavailable: 502
-        case .timeout: 504
-        case .internalError: 500
+        case .invalidRequest: .badRequest
+        case .authentication: .unauthorized
+        case .permission: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .unprocessable: .unprocessableContent
+        case .rateLimited: .tooManyRequests
+        case .overloaded: .serviceUnavailable
+        case .unavailable: .badGateway
+        case .timeout: .gatewayTimeout
+        case .internalError: .internalServerError
         }
-    }
-
-    /// `{"error": {"message", "type", "param", "code"}}`, as OpenAI answers.
-    public var openAIBody: JSONValue {
-        let (type, code): (String, String?) =
-            switch kind {
-            case .invalidRequest: ("invalid_request_error", nil)
-            case .authentication: ("invalid_request_error", "invalid_api_key")
-            case .permission: ("permission_error", "insufficient_scope")
-            case .notFound: ("invalid_request_error", "model_not_found")
-            case .payloadTooLarge: ("invalid_request_error", "request_too_large")
-            case .rateLimited: ("rate_limit_error", "rate_limit_exceeded")
-            case .overloaded: ("server_error", "overloaded")
-            case .unavailable: ("server_error", "upstream_error")
-            case .timeout: ("server_error", "timeout")
-            case .internalError: ("server_error", nil)
-            }
-        let specific = self.code ?? code
-        return ["error": ["message": .string(message), "type": .string(type), "param": param.map(JSONValue.string) ?? .null, "code": specific.map(JSONValue.string) ?? .null]]
-    }
-
-    /// `{"type": "error", "error": {"type", "message"}}`, as Anthropic answers.
-    public var anthropicBody: JSONValue {
-        let type: String =
-            switch kind {
-            case .invalidRequest: "invalid_request_error"
-            case .authentication: "authentication_error"
-            case .permission: "permission_error"
-            case .notFound: "not_found_error"
-            case .payloadTooLarge: "request_too_large"
-            case .rateLimited: "rate_limit_error"
-            case .overloaded: "overloaded_error"
-            case .unavailable, .internalError: "api_error"
-            case .timeout: "timeout_error"
-            }
-        return ["type": "error", "error": ["type": .string(type), "message": .string(message)]]
     }
 }
 

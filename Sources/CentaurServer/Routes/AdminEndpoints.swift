@@ -10,35 +10,23 @@ struct AdminEndpoints: Sendable {
     let store: any TraceStore
     let writer: TraceWriter
 
-    func register(on router: Hummingbird.Router<CentaurRequestContext>) {
-        router.get("/healthz") { _, _ in
-            ErrorResponses.json(["status": "ok", "trace_queue_depth": .number(Double(writer.queueDepth)), "traces_dropped": .number(Double(writer.dropped))])
+    /// `/healthz` on `open` (no key); the trace and usage routes on `admin` (a group that requires the admin scope).
+    func register(open: some RouterMethods<CentaurRequestContext>, admin: RouterGroup<CentaurRequestContext>) {
+        open.get("/healthz") { _, _ in
+            JSONResponse.json(["status": "ok", "trace_queue_depth": .number(Double(writer.queueDepth)), "traces_dropped": .number(Double(writer.dropped))])
         }
-        router.get("/api/traces") { request, _ in
-            do {
-                let query = try Self.traceQuery(request.uri.queryParameters)
-                return try ErrorResponses.json(encoding: try await store.traces(query))
-            } catch let error as APIError {
-                return ErrorResponses.response(error, anthropic: false)
-            } catch let error as StoreError {
-                return ErrorResponses.response(APIError(.invalidRequest, error.description), anthropic: false)
-            }
+        admin.get("/api/traces") { request, _ in
+            try JSONResponse.json(encoding: try await store.traces(try Self.traceQuery(request.uri.queryParameters)))
         }
-        router.get("/api/traces/{id}") { _, context in
+        admin.get("/api/traces/{id}") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard let record = try await store.trace(id: id) else {
-                return ErrorResponses.response(APIError.missing("no trace with id '\(id)'"), anthropic: false)
-            }
-            return try ErrorResponses.json(encoding: record)
+            guard let record = try await store.trace(id: id) else { throw APIError.missing("no trace with id '\(id)'") }
+            return try JSONResponse.json(encoding: record)
         }
-        router.get("/api/usage") { request, _ in
-            do {
-                let parameters = request.uri.queryParameters
-                let rows = try await store.usage(from: try Self.date(parameters, "from"), to: try Self.date(parameters, "to"))
-                return try ErrorResponses.json(encoding: ["usage": rows])
-            } catch let error as APIError {
-                return ErrorResponses.response(error, anthropic: false)
-            }
+        admin.get("/api/usage") { request, _ in
+            let parameters = request.uri.queryParameters
+            let rows = try await store.usage(from: try Self.date(parameters, "from"), to: try Self.date(parameters, "to"))
+            return try JSONResponse.json(encoding: ["usage": rows])
         }
     }
 
@@ -65,6 +53,9 @@ struct AdminEndpoints: Sendable {
             let parts = tag.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { throw APIError.invalid("tag", "expected NAME:VALUE") }
             query.tag = (String(parts[0]), String(parts[1]))
+        }
+        if let cursor = query.cursor {
+            do { _ = try TraceCursor.decode(cursor) } catch { throw APIError.invalid("cursor", "\(error)") }
         }
         if let status = query.status, !["ok", "error"].contains(status) {
             throw APIError.invalid("status", "expected ok or error")

@@ -20,19 +20,18 @@ struct OnboardingEndpoints: Sendable {
     /// Applications created per client address (`ServerSettings.applicationsPerAddress` in 15 minutes).
     let creations = SlidingWindowLimiter()
 
-    func register(on router: Hummingbird.Router<CentaurRequestContext>) {
+    /// Registers the applicant routes on `applicant` (authorised by the application's token in each handler), the
+    /// review routes on `reviewer` and the admin routes on `admin` (groups that check the key's scope).
+    func register(applicant: RouterGroup<CentaurRequestContext>, reviewer: RouterGroup<CentaurRequestContext>, admin: RouterGroup<CentaurRequestContext>) {
         // Applicant
-        router.post("/api/applications") { request, context in
+        applicant.post("/api/applications") { request, context in
             // Creation needs no key, so it is limited per address: a script cannot fill the queue and the disk.
             let address = context.clientAddress(forwardedFor: request.headers[HTTPField.Name("x-forwarded-for")!], trustedProxies: settings.trustedProxies)
             if let wait = creations.wait("create:\(address)", limit: settings.applicationsPerAddress, now: Date()) {
-                var response = ErrorResponses.json(["error": ["type": "rate_limited", "message": .string(
-                    "too many applications from this address; try again in \(wait) seconds")]], status: .tooManyRequests)
-                response.headers[.retryAfter] = String(wait)
-                return response
+                throw APIError(.rateLimited, "too many applications from this address; try again in \(wait) seconds", retryAfter: .seconds(wait))
             }
             creations.record("create:\(address)", now: Date())
-            return await respond(status: .created) {
+            return try await respond(status: .created) {
                 let body = try await json(request, optional: true)
                 let marketState = try body["market_state"].map { value -> String in
                     guard let text = value.stringValue else { throw WorkflowError(.invalid, "market_state: expected a string") }
@@ -42,14 +41,14 @@ struct OnboardingEndpoints: Sendable {
                 return ["id": .string(application.id), "token": .string(token), "state": .string(application.state)]
             }
         }
-        router.get("/api/applications/{id}") { request, context in
-            await respond {
+        applicant.get("/api/applications/{id}") { request, context in
+            try await respond {
                 let id = try await authorizeApplicant(request, context)
                 return try encode(try await service.applicantView(applicationID: id))
             }
         }
-        router.post("/api/applications/{id}/documents") { request, context in
-            await respond(status: .accepted) {
+        applicant.post("/api/applications/{id}/documents") { request, context in
+            try await respond(status: .accepted) {
                 let id = try await authorizeApplicant(request, context)
                 let parameters = request.uri.queryParameters
                 let kindName = parameters["kind"].map(String.init) ?? "other"
@@ -64,16 +63,12 @@ struct OnboardingEndpoints: Sendable {
                 return ["document": try encode(document), "state": .string(view.state), "extraction_pending": .bool(view.extractionPending)]
             }
         }
-        router.get("/api/applications/{id}/documents/{documentID}") { request, context in
-            do {
-                let id = try await authorizeApplicant(request, context)
-                return try await documentResponse(id, context.parameters.get("documentID") ?? "")
-            } catch {
-                return Self.errorResponse(error)
-            }
+        applicant.get("/api/applications/{id}/documents/{documentID}") { request, context in
+            let id = try await authorizeApplicant(request, context)
+            return try await documentResponse(id, context.parameters.get("documentID") ?? "")
         }
-        router.post("/api/applications/{id}/confirmation") { request, context in
-            await respond {
+        applicant.post("/api/applications/{id}/confirmation") { request, context in
+            try await respond {
                 let id = try await authorizeApplicant(request, context)
                 let body = try await json(request, optional: true)
                 var values: [String: [String: JSONValue]] = [:]
@@ -90,33 +85,29 @@ struct OnboardingEndpoints: Sendable {
         }
 
         // Reviewer
-        router.get("/api/review/queue") { _, _ in
-            await respond { ["applications": try encode(try await service.queue())] }
+        reviewer.get("/api/review/queue") { _, _ in
+            try await respond { ["applications": try encode(try await service.queue())] }
         }
-        router.get("/api/review/applications/{id}") { _, context in
-            await respond { try encode(try await service.detail(applicationID: context.parameters.get("id") ?? "")) }
+        reviewer.get("/api/review/applications/{id}") { _, context in
+            try await respond { try encode(try await service.detail(applicationID: context.parameters.get("id") ?? "")) }
         }
-        router.get("/api/review/applications/{id}/documents/{documentID}") { _, context in
-            do {
-                return try await documentResponse(context.parameters.get("id") ?? "", context.parameters.get("documentID") ?? "")
-            } catch {
-                return Self.errorResponse(error)
-            }
+        reviewer.get("/api/review/applications/{id}/documents/{documentID}") { _, context in
+            try await documentResponse(context.parameters.get("id") ?? "", context.parameters.get("documentID") ?? "")
         }
-        router.post("/api/review/applications/{id}/claim") { _, context in
-            await respond {
+        reviewer.post("/api/review/applications/{id}/claim") { _, context in
+            try await respond {
                 let application = try await service.claim(applicationID: context.parameters.get("id") ?? "", reviewer: Self.actor(context))
                 return ["id": .string(application.id), "state": .string(application.state), "assignee": application.assignee.map(JSONValue.string) ?? .null]
             }
         }
-        router.post("/api/review/applications/{id}/release") { _, context in
-            await respond {
+        reviewer.post("/api/review/applications/{id}/release") { _, context in
+            try await respond {
                 let application = try await service.release(applicationID: context.parameters.get("id") ?? "", reviewer: Self.actor(context))
                 return ["id": .string(application.id), "state": .string(application.state), "assignee": .null]
             }
         }
-        router.post("/api/review/applications/{id}/corrections") { request, context in
-            await respond {
+        reviewer.post("/api/review/applications/{id}/corrections") { request, context in
+            try await respond {
                 let body = try await json(request, optional: false)
                 let application = try await service.correct(
                     applicationID: context.parameters.get("id") ?? "", documentType: try Self.string(body, "document_type"),
@@ -125,8 +116,8 @@ struct OnboardingEndpoints: Sendable {
                 return ["id": .string(application.id), "state": .string(application.state)]
             }
         }
-        router.post("/api/review/applications/{id}/decision") { request, context in
-            await respond {
+        reviewer.post("/api/review/applications/{id}/decision") { request, context in
+            try await respond {
                 let body = try await json(request, optional: false)
                 let name = try Self.string(body, "decision")
                 guard let decision = ReviewDecision(rawValue: name) else {
@@ -139,15 +130,15 @@ struct OnboardingEndpoints: Sendable {
         }
 
         // Admin
-        router.get("/api/admin/document-types") { _, _ in
-            await respond {
+        admin.get("/api/admin/document-types") { _, _ in
+            try await respond {
                 ["document_types": .array(DocumentType.builtIn.map { type in
                     ["id": .string(type.id), "version": .number(Double(type.version)), "title": .string(type.title), "schema": type.schemaValue]
                 })]
             }
         }
-        router.get("/api/admin/rules") { _, _ in
-            await respond {
+        admin.get("/api/admin/rules") { _, _ in
+            try await respond {
                 let rules = service.ruleSet
                 return ["id": .string(rules.id), "version": .number(Double(rules.version)), "description": .string(rules.description),
                         "rules": .array(rules.rules.map { rule in
@@ -156,8 +147,8 @@ struct OnboardingEndpoints: Sendable {
                         })]
             }
         }
-        router.get("/api/admin/audit/verify") { request, _ in
-            await respond {
+        admin.get("/api/admin/audit/verify") { request, _ in
+            try await respond {
                 var anchor: AuditVerification.Anchor?
                 if let text = request.uri.queryParameters["head"].map(String.init) {
                     guard let parsed = AuditVerification.Anchor(text) else {
@@ -168,8 +159,8 @@ struct OnboardingEndpoints: Sendable {
                 return try encode(try await service.verifyAudit(anchor: anchor))
             }
         }
-        router.get("/api/admin/dataset/stats") { _, _ in
-            await respond { ["fields": try encode(try await service.fieldErrorRates())] }
+        admin.get("/api/admin/dataset/stats") { _, _ in
+            try await respond { ["fields": try encode(try await service.fieldErrorRates())] }
         }
     }
 
@@ -178,9 +169,8 @@ struct OnboardingEndpoints: Sendable {
     /// The application id in the path, if the bearer token is that application's; otherwise 404 (or 401 without a token).
     private func authorizeApplicant(_ request: Request, _ context: CentaurRequestContext) async throws -> String {
         let id = context.parameters.get("id") ?? ""
-        guard let token = AuthMiddleware.secret(from: request.headers) else {
-            throw EndpointError(status: .unauthorized, type: "authentication_error",
-                                message: "missing application token: send 'Authorization: Bearer TOKEN' (the token POST /api/applications returned)")
+        guard let token = APIKeyAuthentication.secret(from: request.headers) else {
+            throw APIError(.authentication, "missing application token: send 'Authorization: Bearer TOKEN' (the token POST /api/applications returned)")
         }
         guard let application = try await service.application(token: token), application.id == id else {
             throw WorkflowError(.notFound, "no application \(id)")
@@ -198,8 +188,7 @@ struct OnboardingEndpoints: Sendable {
         do {
             return Data(buffer: try await request.collectBody(upTo: settings.maxBodyBytes))
         } catch {
-            throw EndpointError(status: .contentTooLarge, type: "request_too_large",
-                                message: "the request body is larger than the limit of \(settings.maxBodyBytes) bytes")
+            throw APIError(.payloadTooLarge, "the request body is larger than the limit of \(settings.maxBodyBytes) bytes")
         }
     }
 
@@ -231,38 +220,30 @@ struct OnboardingEndpoints: Sendable {
         return try JSONValue(parsing: try encoder.encode(value))
     }
 
-    private func respond(status: HTTPResponse.Status = .ok, _ body: () async throws -> JSONValue) async -> Response {
-        do {
-            return ErrorResponses.json(try await body(), status: status)
-        } catch {
-            return Self.errorResponse(error)
-        }
-    }
-
-    /// `{"error": {"type", "message"}}` with the status the failure deserves.
-    static func errorResponse(_ error: any Error) -> Response {
-        let (status, type, message): (HTTPResponse.Status, String, String)
-        switch error {
-        case let error as WorkflowError:
-            switch error.kind {
-            case .notFound: (status, type) = (.notFound, "not_found")
-            case .invalid: (status, type) = (.badRequest, "invalid_request")
-            case .conflict: (status, type) = (.conflict, "conflict")
-            case .unreadableDocument: (status, type) = (.unprocessableContent, "unreadable_document")
-            case .wrongDocument: (status, type) = (.unprocessableContent, "wrong_document")
-            }
-            message = error.description
-        case let error as EndpointError:
-            (status, type, message) = (error.status, error.type, error.message)
-        default:
-            (status, type, message) = (.internalServerError, "internal_error", "the request failed: \(error)")
-        }
-        return ErrorResponses.json(["error": ["type": .string(type), "message": .string(message)]], status: status)
+    private func respond(status: HTTPResponse.Status = .ok, _ body: () async throws -> JSONValue) async throws -> Response {
+        JSONResponse.json(try await body(), status: status)
     }
 }
 
-struct EndpointError: Error {
-    let status: HTTPResponse.Status
-    let type: String
-    let message: String
+/// The onboarding API's error shape, `{"error": {"type", "message"}}` (docs/openapi.yaml), with the status the
+/// failure deserves.
+enum OnboardingErrors: ErrorShape {
+    static func response(for error: APIError) -> Response {
+        let type: String =
+            error.code ?? {
+                switch error.kind {
+                case .invalidRequest: "invalid_request"
+                case .authentication: "authentication_error"
+                case .permission: "permission_error"
+                case .notFound: "not_found"
+                case .conflict: "conflict"
+                case .payloadTooLarge: "request_too_large"
+                case .unprocessable: "unprocessable"
+                case .rateLimited: "rate_limited"
+                case .overloaded, .unavailable, .timeout: "unavailable"
+                case .internalError: "internal_error"
+                }
+            }()
+        return JSONResponse.error(["error": ["type": .string(type), "message": .string(error.message)]], status: error.status, retryAfter: error.retryAfter)
+    }
 }

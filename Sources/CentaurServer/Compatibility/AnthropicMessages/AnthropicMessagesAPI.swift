@@ -1,14 +1,16 @@
 import CentaurCore
+import CentaurGateway
 import Foundation
+import HTTPTypes
 
-/// The Anthropic Messages API, served: requests in, messages and stream events out.
-enum AnthropicMessagesTranslation {
-    struct Parsed {
-        var request: ModelRequest
-        var stream: Bool
-    }
+/// The Anthropic Messages API (`POST /v1/messages`), served: requests in, messages and stream events out.
+enum AnthropicMessagesAPI: CompatibleAPI {
+    static let path = "/v1/messages"
+    static let surface = Surface.anthropic
 
-    static func parse(_ body: JSONValue) throws -> Parsed {
+    static func responseID(_ compactRequestID: String) -> String { "msg_" + compactRequestID }
+
+    static func parse(_ body: JSONValue) throws -> CompatibleRequest {
         let root = JSONReader(body)
         let model = try root.require("model").string()
         let maxTokens = try root.require("max_tokens").int()
@@ -48,7 +50,7 @@ enum AnthropicMessagesTranslation {
             request.responseFormat = .jsonSchema(name: "output", schema: try format.require("schema").schema())
         }
         if let user = try root["metadata"]?["user_id"]?.string() { request.metadata["user"] = user }
-        return Parsed(request: request, stream: try root["stream"]?.bool() ?? false)
+        return CompatibleRequest(model: request, stream: try root["stream"]?.bool() ?? false, includeUsage: false)
     }
 
     private static func blocks(_ content: JSONReader) throws -> [ContentBlock] {
@@ -112,7 +114,7 @@ enum AnthropicMessagesTranslation {
         }
     }
 
-    static func response(_ response: ModelResponse, id: String, model: String) -> JSONValue {
+    static func encode(_ response: ModelResponse, id: String, model: String, created: Int) -> JSONValue {
         [
             "id": .string(id), "type": "message", "role": "assistant", "model": .string(model),
             "content": .array(response.content.compactMap(block)), "stop_reason": .string(stopReason(response.stopReason)),
@@ -120,8 +122,40 @@ enum AnthropicMessagesTranslation {
         ]
     }
 
+    static func events(id: String, model: String, created: Int, includeUsage: Bool) -> EventEncoder {
+        EventEncoder(id: id, model: model)
+    }
+
+    /// Anthropic answers an overloaded service with its own 529.
+    static func status(for error: APIError) -> HTTPResponse.Status {
+        error.kind == .overloaded ? HTTPResponse.Status(code: 529) : error.status
+    }
+
+    /// `{"type": "error", "error": {"type", "message"}}`, as Anthropic answers.
+    static func errorBody(_ error: APIError) -> JSONValue {
+        let type: String =
+            switch error.kind {
+            case .invalidRequest, .conflict, .unprocessable: "invalid_request_error"
+            case .authentication: "authentication_error"
+            case .permission: "permission_error"
+            case .notFound: "not_found_error"
+            case .payloadTooLarge: "request_too_large"
+            case .rateLimited: "rate_limit_error"
+            case .overloaded: "overloaded_error"
+            case .unavailable, .internalError: "api_error"
+            case .timeout: "timeout_error"
+            }
+        return ["type": "error", "error": ["type": .string(type), "message": .string(error.message)]]
+    }
+
+    /// The listing Anthropic's SDKs read (asked for with an `anthropic-version` header).
+    static func modelList(_ models: [ListedModel]) -> JSONValue {
+        let data: [JSONValue] = models.map { ["type": "model", "id": .string($0.name), "display_name": .string($0.name), "created_at": "2025-01-01T00:00:00Z"] }
+        return ["data": .array(data), "has_more": false, "first_id": data.first?["id"] ?? .null, "last_id": data.last?["id"] ?? .null]
+    }
+
     /// Turns stream events into Messages API server-sent events (name, data).
-    struct EventEncoder {
+    struct EventEncoder: CompatibleStreamEncoder {
         let id: String
         let model: String
         private var started = false
@@ -140,7 +174,7 @@ enum AnthropicMessagesTranslation {
             started = true
             let message: JSONValue = [
                 "id": .string(id), "type": "message", "role": "assistant", "model": .string(model), "content": [],
-                "stop_reason": .null, "stop_sequence": .null, "usage": AnthropicMessagesTranslation.usage(Usage(inputTokens: usage.inputTokens, cacheReadTokens: usage.cacheReadTokens, cacheWriteTokens: usage.cacheWriteTokens)),
+                "stop_reason": .null, "stop_sequence": .null, "usage": AnthropicMessagesAPI.usage(Usage(inputTokens: usage.inputTokens, cacheReadTokens: usage.cacheReadTokens, cacheWriteTokens: usage.cacheWriteTokens)),
             ]
             return [("message_start", ["type": "message_start", "message": message])]
         }
@@ -158,6 +192,15 @@ enum AnthropicMessagesTranslation {
             nextIndex += 1
             return out
         }
+
+        mutating func serverSentEvents(for event: ModelStreamEvent) -> String {
+            encode(event).map { "event: \($0.0)\ndata: \($0.1.jsonString())\n\n" }.joined()
+        }
+
+        /// `message_stop` ends the stream; nothing follows it.
+        func end() -> String { "" }
+
+        func failure(_ error: APIError) -> String { "event: error\ndata: \(AnthropicMessagesAPI.errorBody(error).jsonString())\n\n" }
 
         mutating func encode(_ event: ModelStreamEvent) -> [(String, JSONValue)] {
             switch event {
@@ -181,8 +224,8 @@ enum AnthropicMessagesTranslation {
             case .finish(let reason):
                 var out = start() + closeBlock()
                 out.append(("message_delta", [
-                    "type": "message_delta", "delta": ["stop_reason": .string(AnthropicMessagesTranslation.stopReason(reason)), "stop_sequence": .null],
-                    "usage": AnthropicMessagesTranslation.usage(usage),
+                    "type": "message_delta", "delta": ["stop_reason": .string(AnthropicMessagesAPI.stopReason(reason)), "stop_sequence": .null],
+                    "usage": AnthropicMessagesAPI.usage(usage),
                 ]))
                 out.append(("message_stop", ["type": "message_stop"]))
                 return out

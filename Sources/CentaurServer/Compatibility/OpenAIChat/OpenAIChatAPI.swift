@@ -1,15 +1,15 @@
 import CentaurCore
+import CentaurGateway
 import Foundation
 
-/// The OpenAI chat completions API, served: requests in, responses and chunks out.
-enum OpenAIChatTranslation {
-    struct Parsed {
-        var request: ModelRequest
-        var stream: Bool
-        var includeUsage: Bool
-    }
+/// The OpenAI chat completions API (`POST /v1/chat/completions`), served: requests in, responses and chunks out.
+enum OpenAIChatAPI: CompatibleAPI {
+    static let path = "/v1/chat/completions"
+    static let surface = Surface.openAI
 
-    static func parse(_ body: JSONValue) throws -> Parsed {
+    static func responseID(_ compactRequestID: String) -> String { "chatcmpl-" + compactRequestID }
+
+    static func parse(_ body: JSONValue) throws -> CompatibleRequest {
         let root = JSONReader(body)
         let model = try root.require("model").string()
         var system: [String] = []
@@ -93,7 +93,7 @@ enum OpenAIChatTranslation {
         request.metadata = tags
         let stream = try root["stream"]?.bool() ?? false
         let includeUsage = try root["stream_options"]?["include_usage"]?.bool() ?? false
-        return Parsed(request: request, stream: stream, includeUsage: includeUsage)
+        return CompatibleRequest(model: request, stream: stream, includeUsage: includeUsage)
     }
 
     private static func textOnly(_ content: JSONReader) throws -> String {
@@ -142,7 +142,7 @@ enum OpenAIChatTranslation {
         ["id": .string(call.id), "type": "function", "function": ["name": .string(call.name), "arguments": .string(call.input.jsonString())]]
     }
 
-    static func response(_ response: ModelResponse, id: String, model: String, created: Int) -> JSONValue {
+    static func encode(_ response: ModelResponse, id: String, model: String, created: Int) -> JSONValue {
         let text = response.text
         var message: [String: JSONValue] = ["role": "assistant", "content": text.isEmpty && !response.toolUses.isEmpty ? .null : .string(text), "refusal": .null]
         if !response.toolUses.isEmpty { message["tool_calls"] = .array(response.toolUses.map(toolCall)) }
@@ -153,8 +153,37 @@ enum OpenAIChatTranslation {
         ]
     }
 
+    static func events(id: String, model: String, created: Int, includeUsage: Bool) -> ChunkEncoder {
+        ChunkEncoder(id: id, model: model, created: created, includeUsage: includeUsage)
+    }
+
+    /// `{"error": {"message", "type", "param", "code"}}`, as OpenAI answers.
+    static func errorBody(_ error: APIError) -> JSONValue {
+        let (type, code): (String, String?) =
+            switch error.kind {
+            case .invalidRequest, .conflict, .unprocessable: ("invalid_request_error", nil)
+            case .authentication: ("invalid_request_error", "invalid_api_key")
+            case .permission: ("permission_error", "insufficient_scope")
+            case .notFound: ("invalid_request_error", "model_not_found")
+            case .payloadTooLarge: ("invalid_request_error", "request_too_large")
+            case .rateLimited: ("rate_limit_error", "rate_limit_exceeded")
+            case .overloaded: ("server_error", "overloaded")
+            case .unavailable: ("server_error", "upstream_error")
+            case .timeout: ("server_error", "timeout")
+            case .internalError: ("server_error", nil)
+            }
+        let specific = error.code ?? code
+        return ["error": ["message": .string(error.message), "type": .string(type), "param": error.param.map(JSONValue.string) ?? .null,
+                          "code": specific.map(JSONValue.string) ?? .null]]
+    }
+
+    static func modelList(_ models: [ListedModel]) -> JSONValue {
+        let data: [JSONValue] = models.map { ["id": .string($0.name), "object": "model", "created": 0, "owned_by": .string($0.owner)] }
+        return ["object": "list", "data": .array(data)]
+    }
+
     /// Turns stream events into chat completion chunks.
-    struct ChunkEncoder {
+    struct ChunkEncoder: CompatibleStreamEncoder {
         let id: String
         let model: String
         let created: Int
@@ -179,6 +208,15 @@ enum OpenAIChatTranslation {
             return .object(object)
         }
 
+        mutating func serverSentEvents(for event: ModelStreamEvent) -> String {
+            encode(event).map { "data: \($0.jsonString())\n\n" }.joined()
+        }
+
+        /// The stream ends with `data: [DONE]`.
+        func end() -> String { "data: [DONE]\n\n" }
+
+        func failure(_ error: APIError) -> String { "data: \(OpenAIChatAPI.errorBody(error).jsonString())\n\n" }
+
         mutating func encode(_ event: ModelStreamEvent) -> [JSONValue] {
             var out: [JSONValue] = []
             if !sentRole {
@@ -198,11 +236,11 @@ enum OpenAIChatTranslation {
             case .usage(let new):
                 usage.merge(new)
             case .finish(let reason):
-                out.append(chunk(delta: [:], finish: OpenAIChatTranslation.finishReason(reason)))
+                out.append(chunk(delta: [:], finish: OpenAIChatAPI.finishReason(reason)))
                 if includeUsage {
                     out.append([
                         "id": .string(id), "object": "chat.completion.chunk", "created": .number(Double(created)), "model": .string(model),
-                        "choices": [], "usage": OpenAIChatTranslation.usage(usage),
+                        "choices": [], "usage": OpenAIChatAPI.usage(usage),
                     ])
                 }
             case .start, .blockStop:
