@@ -2,41 +2,17 @@ import CentaurCore
 import CentaurGuardrails
 import Foundation
 
-/// Which personal data each configured model may receive, from `pii:` on models and providers.
-public struct DataPolicy: Sendable {
-    private let allowedByModel: [String: Set<PIIType>]
-    /// Every configured model's and route's answer, worked out once (it is asked on every request).
-    private let allowedByName: [String: Set<PIIType>]
-
+extension DataPolicy {
+    /// The policy of every configured model (its own `pii:`, its provider's, or the provider kind's default) and
+    /// route (what all of its targets may receive; the configuration loader has checked the targets are models).
     public init(configuration: CentaurConfiguration) {
-        var allowed: [String: Set<PIIType>] = [:]
+        var models: [String: PIIPolicy] = [:]
         for model in configuration.models {
             guard let provider = configuration.providers[model.provider] else { continue }
-            let policy = model.pii ?? provider.pii ?? PIIPolicy.defaultPolicy(for: provider.kind)
-            switch policy {
-            case .all: allowed[model.name] = Set(PIIType.allCases)
-            case .none: allowed[model.name] = []
-            case .only(let names): allowed[model.name] = Set(names.compactMap(PIIType.init(rawValue:)))
-            }
+            models[model.name] = model.pii ?? provider.pii ?? PIIPolicy.defaultPolicy(for: provider.kind)
         }
-        allowedByModel = allowed
-        var byName = allowed
-        // A route gets what every one of its targets may receive (the configuration loader has checked that the
-        // targets are models and that no route has a model's name).
-        for route in configuration.routes {
-            byName[route.name] = route.targets.map { allowed[$0.model] ?? [] }.reduce(Set(PIIType.allCases)) { $0.intersection($1) }
-        }
-        allowedByName = byName
+        self.init(models: models, routes: Dictionary(configuration.routes.map { ($0.name, $0.targets.map(\.model)) }, uniquingKeysWith: { first, _ in first }))
     }
-
-    /// The types every target a request may reach is allowed to receive (a route's fallbacks included), so a
-    /// fallback to a less trusted provider never sees more than it may. Unknown names get nothing.
-    public func allowed(for name: String) -> Set<PIIType> {
-        allowedByName[name] ?? []
-    }
-
-    /// Whether some model restricts anything (when none does the middleware is not needed).
-    public var restrictsAny: Bool { allowedByModel.values.contains { $0.count < PIIType.allCases.count } }
 }
 
 /// Enforces the data-processing policy on every request: personal data the destination may not receive is

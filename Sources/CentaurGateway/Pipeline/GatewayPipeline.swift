@@ -7,7 +7,8 @@ import Foundation
 /// and evals all call models through a pipeline built here, so every call is traced, costed, budgeted, guarded and
 /// checked by the data policy the same way.
 ///
-/// Order: record → budgets → guards (on what the client sent and will see) → data policy (redaction for providers
+/// Order: record → budgets → guards (on what the client sent and will see) → schema repair (asks again when an
+/// answer breaks the requested JSON Schema; the guards see the repaired answer) → data policy (redaction for providers
 /// not approved for the data) → cache (which sees the redacted request, so cached answers hold placeholders, never
 /// personal data) → router (retries, fallbacks, circuit breakers) → provider.
 public enum GatewayPipeline {
@@ -20,7 +21,9 @@ public enum GatewayPipeline {
         var middleware: [any GatewayMiddleware] = []
         if let recorder { middleware.append(RecordingMiddleware(recorder: recorder)) }
         if let ledger { middleware.append(BudgetMiddleware(ledger: ledger, teams: configuration.teamLimits)) }
-        middleware.append(GuardrailMiddleware(settings: configuration.guardrails))
+        let guards = configuration.guardrails.guards()
+        if !guards.isEmpty { middleware.append(GuardrailMiddleware(guards: guards)) }
+        if configuration.guardrails.schemaRepair { middleware.append(SchemaRepairMiddleware()) }
         let dataPolicy = DataPolicy(configuration: configuration)
         if dataPolicy.restrictsAny { middleware.append(DataPolicyMiddleware(policy: dataPolicy)) }
         if configuration.cache.enabled, let cacheStore {
