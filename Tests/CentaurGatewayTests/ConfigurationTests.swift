@@ -22,9 +22,10 @@ struct ConfigurationTests {
 
     @Test func theDocumentedExampleLoadsWithSecretsFromTheEnvironment() throws {
         let configuration = try loader.parse(Self.documented, source: "centaur.yaml")
-        #expect(configuration.providers["anthropic"]?.apiKey == "sk-ant")
-        #expect(configuration.providers["vllm"]?.apiKey == "vk")
-        #expect(configuration.providers["bedrock"]?.region == "us-east-1")
+        #expect(configuration.providers["anthropic"]?.settings == .anthropic(.init(apiKey: "sk-ant")))
+        #expect(configuration.providers["vllm"]?.settings == .openai(.init(baseURL: "http://127.0.0.1:8000/v1", apiKey: "vk")))
+        #expect(configuration.providers["bedrock"]?.settings == .bedrock(.init(region: "us-east-1")))
+        #expect(configuration.providers["local"]?.settings == .local(.init()))
         #expect(configuration.model(named: "claude")?.id == "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
         #expect(configuration.model(named: "claude")?.price == ModelPrice(input: 3, output: 15))
         #expect(configuration.defaultModel == "small")
@@ -57,14 +58,33 @@ struct ConfigurationTests {
         let secret = "a}b, #c: \"d\"{e"
         let yaml = "providers:\n  a: { kind: anthropic, api_key: ${K} }\n  b: { kind: anthropic, api_key: \"pre-${K}\" }\nmodels:\n  m: { provider: a, id: x }\n"
         let configuration = try ConfigurationLoader(environment: ["K": secret]).parse(yaml, source: "c.yaml")
-        #expect(configuration.providers["a"]?.apiKey == secret)
-        #expect(configuration.providers["b"]?.apiKey == "pre-" + secret)
+        #expect(configuration.providers["a"]?.settings == .anthropic(.init(apiKey: secret)))
+        #expect(configuration.providers["b"]?.settings == .anthropic(.init(apiKey: "pre-" + secret)))
+    }
+
+    @Test("each kind decodes into its own settings, with what it cannot do without required")
+    func settingsPerKind() throws {
+        let yaml = """
+            providers:
+              azure: { kind: openai, base_url: "https://x.openai.azure.com", flavor: azure, deployment: d, api_version: "2024-10-21" }
+              llama: { kind: openai, base_url: "http://127.0.0.1:9/v1", flavor: llama_cpp }
+              mine: { kind: local, port: 8123, home: /opt/centaur }
+              tape: { kind: replay, cassette: c.jsonl, mode: record, record_from: m }
+            models:
+              m: { provider: llama, id: x }
+            """
+        let providers = try ConfigurationLoader(environment: [:]).parse(yaml, source: "c.yaml").providers
+        #expect(providers["azure"]?.settings == .openai(.init(baseURL: "https://x.openai.azure.com", flavor: .azure(deployment: "d", apiVersion: "2024-10-21"))))
+        #expect(providers["llama"]?.settings == .openai(.init(baseURL: "http://127.0.0.1:9/v1", flavor: .llamaCpp)))
+        #expect(providers["mine"]?.settings == .local(.init(home: "/opt/centaur", port: 8123)))
+        #expect(providers["tape"]?.settings == .replay(.init(cassette: "c.jsonl", mode: .record(from: "m"))))
+        #expect(providers["tape"]?.kind == .replay)
     }
 
     @Test func defaultsInVariablesApply() throws {
         let yaml = "providers:\n  v: { kind: openai, base_url: \"${VLLM_URL:-http://127.0.0.1:9/v1}\" }\nmodels:\n  m: { provider: v, id: x }\n"
         let configuration = try ConfigurationLoader(environment: [:]).parse(yaml, source: "c.yaml")
-        #expect(configuration.providers["v"]?.baseURL == "http://127.0.0.1:9/v1")
+        #expect(configuration.providers["v"]?.settings == .openai(.init(baseURL: "http://127.0.0.1:9/v1")))
         #expect(configuration.defaultModel == "m")
     }
 
@@ -76,6 +96,10 @@ struct ConfigurationTests {
         ("providers:\n  a: { kind: anthropic }\nmodels:\n  m: { provider: a, id: x }\ndefault_model: z\n", "default_model", 5, "no model named 'z'"),
         ("providers:\n  a: { kind: openai }\nmodels:\n  m: { provider: a, id: x }\n", "providers.a", 2, "missing 'base_url'"),
         ("providers:\n  a: { kind: anthropic }\nmodels:\n  m: { provider: a, id: x, price: { input: cheap, output: 1 } }\n", "models.m.price.input", 4, "expected a number"),
+        ("providers:\n  a: { kind: openai, base_url: http://x/v1, flavor: azur }\nmodels:\n  m: { provider: a, id: x }\n", "providers.a.flavor", 2, "unknown flavor 'azur'"),
+        ("providers:\n  a: { kind: openai, base_url: http://x/v1, flavor: azure, deployment: d }\nmodels:\n  m: { provider: a, id: x }\n", "providers.a", 2, "needs 'deployment' and 'api_version'"),
+        ("providers:\n  a: { kind: replay, cassette: c.jsonl, mode: record }\nmodels:\n  m: { provider: a, id: x }\n", "providers.a", 2, "record mode needs record_from"),
+        ("providers:\n  a: { kind: local, port: 70000 }\nmodels:\n  m: { provider: a, id: x }\n", "providers.a.port", 2, "expected a port number"),
     ])
     func mistakes(yaml: String, key: String, line: Int, reason: String) {
         let error = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: [:]).parse(yaml, source: "centaur.yaml") }

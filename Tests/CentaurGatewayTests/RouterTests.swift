@@ -15,7 +15,7 @@ struct RouterTests {
     static func resolved(_ name: String, _ model: any LanguageModel, price: ModelPrice = ModelPrice(input: 1, output: 2)) -> ResolvedModel {
         ResolvedModel(
             configuration: ModelConfiguration(name: name, provider: "p-\(name)", id: "id-\(name)"),
-            provider: ProviderConfiguration(name: "p-\(name)", kind: .openai), model: model, price: price)
+            provider: ProviderConfiguration(name: "p-\(name)", settings: .openai(.init(baseURL: "http://127.0.0.1:9/v1"))), model: model, price: price)
     }
 
     final class Sleeps: Sendable {

@@ -38,8 +38,7 @@ public struct EvalProviderFactory: Sendable {
             guard key != nil || base.contains("127.0.0.1") || base.contains("localhost") else {
                 throw EvalSuiteError("\(id): set OPENAI_API_KEY or config.apiKey")
             }
-            let flavor: OpenAICompatibleModel.Flavor = base.contains("api.openai.com") ? .openai : .compatible
-            let llm = OpenAICompatibleModel(configuration: .init(baseURL: base, apiKey: key, modelID: model, flavor: flavor), httpClient: httpClient)
+            let llm = try languageModel(model, provider: ProviderConfiguration(name: "openai", settings: .openai(.init(baseURL: base, apiKey: key))))
             return ModelProvider(model: llm, modelName: model, prices: registry?.prices ?? .builtIn,
                                  temperature: config["temperature"]?.doubleValue ?? 0, maxTokens: config["max_tokens"]?.intValue ?? 1024)
         }
@@ -49,7 +48,7 @@ public struct EvalProviderFactory: Sendable {
                 throw EvalSuiteError("\(id): set ANTHROPIC_API_KEY or config.apiKey")
             }
             let base = config["apiBaseUrl"]?.stringValue ?? environment["ANTHROPIC_BASE_URL"] ?? "https://api.anthropic.com"
-            let llm = AnthropicModel(configuration: .init(baseURL: base, apiKey: key, modelID: model), httpClient: httpClient)
+            let llm = try languageModel(model, provider: ProviderConfiguration(name: "anthropic", settings: .anthropic(.init(baseURL: base, apiKey: key))))
             return ModelProvider(model: llm, modelName: model, prices: registry?.prices ?? .builtIn,
                                  temperature: config["temperature"]?.doubleValue ?? 0, maxTokens: config["max_tokens"]?.intValue ?? 1024)
         }
@@ -63,5 +62,15 @@ public struct EvalProviderFactory: Sendable {
                                  temperature: config["temperature"]?.doubleValue ?? 0, maxTokens: config["max_tokens"]?.intValue ?? 1024)
         }
         throw EvalSuiteError("unknown provider '\(id)': use openai:chat:MODEL, anthropic:messages:MODEL, centaur:ALIAS, centaur:extract or echo")
+    }
+
+    /// A hosted model called directly (not through centaur.yaml), built by the gateway's one ``ProviderFactory``.
+    private func languageModel(_ id: String, provider: ProviderConfiguration) throws -> any LanguageModel {
+        do {
+            return try ProviderFactory(httpClient: httpClient, environment: environment)
+                .make(ModelConfiguration(name: id, provider: provider.name, id: id), provider: provider, configuration: nil)
+        } catch let problem as ConfigurationProblem {
+            throw EvalSuiteError("\(provider.name):\(id): \(problem)")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurGuardrails
 import Foundation
 
 /// Centaur's configuration: providers, the models they serve, and the default model.
@@ -58,26 +59,9 @@ public struct ProviderConfiguration: Sendable, Hashable {
     }
 
     public var name: String
-    public var kind: Kind
-    public var baseURL: String?
-    public var apiKey: String?
-    /// Bedrock: the AWS region; falls back to the AWS environment and config file.
-    public var region: String?
-    /// Bedrock: a custom endpoint URL.
-    public var endpoint: String?
-    /// OpenAI-compatible dialect: `openai`, `azure`, `compatible` (vLLM, Ollama…), `llama_cpp`.
-    public var flavor: String?
-    /// Azure: the deployment name and API version.
-    public var deployment: String?
-    public var apiVersion: String?
-    /// Local: where `scripts/setup-local-model` installed the runtime and model (default `.centaur`).
-    public var home: String?
-    /// Local: a fixed port (default: a free one).
-    public var port: Int?
-    /// Replay: the cassette file and mode (`replay` or `record`), and the model recorded from.
-    public var cassette: String?
-    public var mode: String?
-    public var recordFrom: String?
+    /// What this kind of provider needs, checked by the loader.
+    public var settings: ProviderSettings
+    public var kind: Kind { settings.kind }
     /// The most seconds to wait for an answer to start.
     public var timeoutSeconds: Double?
     /// Which personal data this provider may receive (`pii:` in the file); nil: the kind's default.
@@ -87,10 +71,115 @@ public struct ProviderConfiguration: Sendable, Hashable {
     /// The line of the provider's entry in the file.
     public var line: Int?
 
-    public init(name: String, kind: Kind) {
+    public init(name: String, settings: ProviderSettings) {
         self.name = name
-        self.kind = kind
+        self.settings = settings
         self.missingEnvironment = []
+    }
+}
+
+/// The settings of each kind of provider (`kind:` in centaur.yaml): only what that kind reads, with what it
+/// cannot do without required, so a loaded configuration needs no further checks.
+public enum ProviderSettings: Sendable, Hashable {
+    case anthropic(Anthropic)
+    case bedrock(Bedrock)
+    case openai(OpenAI)
+    case local(Local)
+    case replay(Replay)
+
+    public var kind: ProviderConfiguration.Kind {
+        switch self {
+        case .anthropic: .anthropic
+        case .bedrock: .bedrock
+        case .openai: .openai
+        case .local: .local
+        case .replay: .replay
+        }
+    }
+
+    /// The Anthropic Messages API.
+    public struct Anthropic: Sendable, Hashable {
+        /// Default `https://api.anthropic.com`.
+        public var baseURL: String?
+        /// Default: `ANTHROPIC_API_KEY`.
+        public var apiKey: String?
+
+        public init(baseURL: String? = nil, apiKey: String? = nil) {
+            self.baseURL = baseURL
+            self.apiKey = apiKey
+        }
+    }
+
+    /// AWS Bedrock's Converse API, signed with SigV4.
+    public struct Bedrock: Sendable, Hashable {
+        /// The AWS region; falls back to the AWS environment and config file.
+        public var region: String?
+        /// A custom endpoint URL.
+        public var endpoint: String?
+
+        public init(region: String? = nil, endpoint: String? = nil) {
+            self.region = region
+            self.endpoint = endpoint
+        }
+    }
+
+    /// An OpenAI-shaped chat completions server.
+    public struct OpenAI: Sendable, Hashable {
+        public enum Flavor: Sendable, Hashable {
+            /// api.openai.com.
+            case openai
+            /// Azure OpenAI: a deployment and an API version.
+            case azure(deployment: String, apiVersion: String)
+            /// vLLM, Ollama and other compatible servers (text only).
+            case compatible
+            /// llama.cpp's server (JSON Schema as a grammar).
+            case llamaCpp
+        }
+
+        public var baseURL: String
+        public var apiKey: String?
+        /// nil: OpenAI's own for an api.openai.com URL, else a compatible server that may read images.
+        public var flavor: Flavor?
+
+        public init(baseURL: String, apiKey: String? = nil, flavor: Flavor? = nil) {
+            self.baseURL = baseURL
+            self.apiKey = apiKey
+            self.flavor = flavor
+        }
+    }
+
+    /// The local llama.cpp model, started and supervised by Centaur unless `baseURL` points at a running one.
+    public struct Local: Sendable, Hashable {
+        /// Where `scripts/setup-local-model` installed the runtime and model (default: `CentaurHome`).
+        public var home: String?
+        /// A fixed port (default: a free one).
+        public var port: Int?
+        /// A llama.cpp server that is already running.
+        public var baseURL: String?
+
+        public init(home: String? = nil, port: Int? = nil, baseURL: String? = nil) {
+            self.home = home
+            self.port = port
+            self.baseURL = baseURL
+        }
+    }
+
+    /// Recorded answers played back (or recorded from another model).
+    public struct Replay: Sendable, Hashable {
+        public enum Mode: Sendable, Hashable {
+            case replay
+            /// Record the answers of the named model (a configured model of another kind).
+            case record(from: String)
+        }
+
+        /// The JSONL file of recordings.
+        public var cassette: String
+        public var mode: Mode
+
+        public init(cassette: String, mode: Mode = .replay) {
+            self.cassette = cassette
+            self.mode = mode
+        }
     }
 }
 
@@ -115,16 +204,7 @@ public struct ModelConfiguration: Sendable, Hashable {
     }
 }
 
-/// Which types of personal data a provider or model may receive; everything else is replaced by
-/// placeholders before a request leaves Centaur (and put back into the answer).
-public enum PIIPolicy: Sendable, Hashable {
-    /// Every type (a model in your own account or on this machine).
-    case all
-    /// No type: every finding is redacted (a third-party API with no data agreement).
-    case none
-    /// Only these Presidio type names.
-    case only(Set<String>)
-
+extension PIIPolicy {
     /// The default: the local model and replay cassettes may see everything; hosted APIs nothing.
     public static func defaultPolicy(for kind: ProviderConfiguration.Kind) -> PIIPolicy {
         switch kind {

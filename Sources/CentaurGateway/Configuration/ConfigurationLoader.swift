@@ -388,41 +388,56 @@ private struct Reader {
             }
         try checkKeys(pairs, allowed: allowed, key: key)
         let missingBefore = missing.count
-        var provider = ProviderConfiguration(name: name, kind: kind)
+        func text(_ name: String) throws -> String? { try dict[name].map { try string($0, key: "\(key).\(name)") } }
+        let settings: ProviderSettings
+        switch kind {
+        case .anthropic:
+            settings = .anthropic(.init(baseURL: try text("base_url"), apiKey: try text("api_key")))
+        case .bedrock:
+            settings = .bedrock(.init(region: try text("region"), endpoint: try text("endpoint")))
+        case .openai:
+            guard let baseURL = try text("base_url") else { throw fail(key, node, "missing 'base_url' (for example http://127.0.0.1:8000/v1)") }
+            var flavor: ProviderSettings.OpenAI.Flavor?
+            switch try text("flavor") {
+            case nil: flavor = nil
+            case "openai": flavor = .openai
+            case "compatible": flavor = .compatible
+            case "llama_cpp": flavor = .llamaCpp
+            case "azure":
+                guard let deployment = try text("deployment"), let apiVersion = try text("api_version") else {
+                    throw fail(key, node, "the azure flavor needs 'deployment' and 'api_version'")
+                }
+                flavor = .azure(deployment: deployment, apiVersion: apiVersion)
+            case let other?:
+                throw fail("\(key).flavor", dict["flavor"], "unknown flavor '\(other)'; expected openai, azure, compatible or llama_cpp")
+            }
+            settings = .openai(.init(baseURL: baseURL, apiKey: try text("api_key"), flavor: flavor))
+        case .local:
+            var port: Int?
+            if let portNode = dict["port"] {
+                let number = try number(portNode, key: "\(key).port")
+                guard number >= 0, number < 65536, number.rounded() == number else { throw fail("\(key).port", portNode, "expected a port number from 0 to 65535") }
+                port = Int(number)
+            }
+            settings = .local(.init(home: try text("home"), port: port, baseURL: try text("base_url")))
+        case .replay:
+            guard let cassette = try text("cassette") else { throw fail(key, node, "missing 'cassette' (a JSONL file of recordings)") }
+            let mode: ProviderSettings.Replay.Mode
+            switch try text("mode") {
+            case nil, "replay": mode = .replay
+            case "record":
+                guard let source = try text("record_from") else {
+                    throw fail(key, node, "record mode needs record_from: naming a configured, non-replay model")
+                }
+                mode = .record(from: source)
+            case let other?: throw fail("\(key).mode", dict["mode"], "unknown mode '\(other)'; expected replay or record")
+            }
+            settings = .replay(.init(cassette: cassette, mode: mode))
+        }
+        var provider = ProviderConfiguration(name: name, settings: settings)
         provider.line = node.mark?.line
-        provider.apiKey = try dict["api_key"].map { try string($0, key: "\(key).api_key") }
-        provider.baseURL = try dict["base_url"].map { try string($0, key: "\(key).base_url") }
-        provider.region = try dict["region"].map { try string($0, key: "\(key).region") }
-        provider.endpoint = try dict["endpoint"].map { try string($0, key: "\(key).endpoint") }
-        provider.flavor = try dict["flavor"].map { try string($0, key: "\(key).flavor") }
-        provider.deployment = try dict["deployment"].map { try string($0, key: "\(key).deployment") }
-        provider.apiVersion = try dict["api_version"].map { try string($0, key: "\(key).api_version") }
-        provider.home = try dict["home"].map { try string($0, key: "\(key).home") }
-        provider.cassette = try dict["cassette"].map { try string($0, key: "\(key).cassette") }
-        provider.mode = try dict["mode"].map { try string($0, key: "\(key).mode") }
-        provider.recordFrom = try dict["record_from"].map { try string($0, key: "\(key).record_from") }
         provider.timeoutSeconds = try dict["timeout"].map { try number($0, key: "\(key).timeout") }
         provider.pii = try dict["pii"].map { try piiPolicy($0, key: "\(key).pii") }
-        if let portNode = dict["port"] {
-            let port = try number(portNode, key: "\(key).port")
-            guard port >= 0, port < 65536, port.rounded() == port else { throw fail("\(key).port", portNode, "expected a port number from 0 to 65535") }
-            provider.port = Int(port)
-        }
-        if let flavor = provider.flavor, !["openai", "azure", "compatible", "llama_cpp"].contains(flavor) {
-            throw fail("\(key).flavor", dict["flavor"], "unknown flavor '\(flavor)'; expected openai, azure, compatible or llama_cpp")
-        }
-        if kind == .openai, provider.baseURL == nil {
-            throw fail(key, node, "missing 'base_url' (for example http://127.0.0.1:8000/v1)")
-        }
-        if kind == .openai, provider.flavor == "azure", provider.deployment == nil || provider.apiVersion == nil {
-            throw fail(key, node, "the azure flavor needs 'deployment' and 'api_version'")
-        }
-        if kind == .replay, provider.cassette == nil {
-            throw fail(key, node, "missing 'cassette' (a JSONL file of recordings)")
-        }
-        if let mode = provider.mode, !["replay", "record"].contains(mode) {
-            throw fail("\(key).mode", dict["mode"], "unknown mode '\(mode)'; expected replay or record")
-        }
         provider.missingEnvironment = Array(missing[missingBefore...])
         return provider
     }

@@ -27,7 +27,9 @@ public struct ResolvedModel: Sendable {
     /// servers configured as `flavor: compatible` get the document's text instead. An OpenAI-shaped server of no
     /// named flavor is taken to read images, as before capabilities were declared (vision models on vLLM).
     public var readsImages: Bool {
-        model.capabilities.contains(.images) || (provider.kind == .openai && provider.flavor == nil)
+        if model.capabilities.contains(.images) { return true }
+        if case .openai(let settings) = provider.settings { return settings.flavor == nil }
+        return false
     }
 }
 
@@ -59,11 +61,12 @@ public final class ModelRegistry: Sendable {
         self.prices = table
 
         var servers: [String: LocalModelServer] = [:]
-        for provider in configuration.providers.values where provider.kind == .local && provider.baseURL == nil {
-            let home = provider.home ?? CentaurHome.resolve(environment: environment)
+        for provider in configuration.providers.values {
+            guard case .local(let local) = provider.settings, local.baseURL == nil else { continue }
+            let home = local.home ?? CentaurHome.resolve(environment: environment)
             let alias = configuration.models.first { $0.provider == provider.name }?.id ?? LocalModelServer.defaultAlias
             servers[provider.name] = LocalModelServer(
-                configuration: .init(home: home, alias: alias, port: provider.port ?? 0), httpClient: httpClient,
+                configuration: .init(home: home, alias: alias, port: local.port ?? 0), httpClient: httpClient,
                 logger: logger)
         }
         self.localServers = servers

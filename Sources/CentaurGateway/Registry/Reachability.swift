@@ -19,8 +19,8 @@ extension ModelRegistry {
         } catch {
             return Reachability(reachable: false, detail: "\(error)")
         }
-        switch resolved.provider.kind {
-        case .local where resolved.provider.baseURL == nil:
+        switch resolved.provider.settings {
+        case .local(let local) where local.baseURL == nil:
             guard let server = localServers[resolved.provider.name] else { return Reachability(reachable: false, detail: "no local server") }
             do {
                 try server.checkInstalled()
