@@ -154,7 +154,9 @@ struct AskCommand: AsyncParsableCommand {
         } else {
             FileHandle.standardOutput.write(Data("\n".utf8))
             let costText = cost.map { String(format: "$%.6f", $0) } ?? "cost unknown"
-            var summary = "— \(resolved.configuration.name): \(response.usage.inputTokens) in / \(response.usage.outputTokens) out tokens · \(costText) · \(String(format: "%.2f", response.latency.seconds)) s"
+            let usage = response.usage
+            var summary = "— \(resolved.configuration.name): \(usage.inputTokens) in / \(usage.outputTokens) out tokens · \(costText)"
+                + " · \(String(format: "%.2f", response.latency.seconds)) s"
             if let first = response.timeToFirstToken { summary += String(format: " (first token %.2f s)", first.seconds) }
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         }

@@ -32,7 +32,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file (default: ./centaur.yaml, else the embedded default).", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("Directory for Centaur's data (default: $CENTAUR_DATA_DIR, else data/ in Centaur's home: $CENTAUR_HOME, else ./.centaur, else ~/.local/share/centaur).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp(
+        "Directory for Centaur's data (default: $CENTAUR_DATA_DIR, else data/ in Centaur's home: $CENTAUR_HOME, else ./.centaur, else ~/.local/share/centaur).",
+        valueName: "dir"))
     var dataDir: String?
 
     /// `--data-dir`, else `$CENTAUR_DATA_DIR`, else `data` in ``CentaurHome``: every command, run from anywhere,

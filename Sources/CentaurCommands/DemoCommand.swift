@@ -12,7 +12,7 @@ public struct OnboardingDemo: Sendable {
         public var path: String
         public var description: String
         public var id: String
-        public var state: String
+        public var state: ApplicationState
         public var reasons: [String]
     }
 
@@ -65,7 +65,7 @@ public struct OnboardingDemo: Sendable {
 
     func outcome(_ path: String, _ description: String, _ id: String) async throws -> Outcome {
         let detail = try await service.detail(applicationID: id)
-        progress("\(path): \(detail.application.state)")
+        progress("\(path): \(detail.application.state.rawValue)")
         return Outcome(path: path, description: description, id: id, state: detail.application.state, reasons: detail.reasons)
     }
 
@@ -142,7 +142,7 @@ struct DemoCommand: AsyncParsableCommand {
             if json { try printJSON(outcomes); return }
             print("")
             for outcome in outcomes {
-                print("\(outcome.path.padding(toLength: 12, withPad: " ", startingAt: 0)) \(outcome.id)  \(outcome.state)  — \(outcome.description)")
+                print("\(outcome.path.padding(toLength: 12, withPad: " ", startingAt: 0)) \(outcome.id)  \(outcome.state.rawValue)  — \(outcome.description)")
                 for reason in outcome.reasons.prefix(4) { print("    \(reason)") }
                 if outcome.reasons.count > 4 { print("    … \(outcome.reasons.count - 4) more") }
             }

@@ -15,7 +15,9 @@ struct ExtractionOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Model to read documents with (default: the configuration's default_model).", valueName: "name"))
     var model: String?
 
-    @Option(name: .long, help: ArgumentHelp("When to ask the model: never, when-needed (no barcode or form fields found) or always. Default: always with --model, else when-needed.", valueName: "when"))
+    @Option(name: .long, help: ArgumentHelp(
+        "When to ask the model: never, when-needed (no barcode or form fields found) or always. Default: always with --model, else when-needed.",
+        valueName: "when"))
     var modelUse: String?
 
     @Flag(name: .long, help: "Do not print progress on standard error.")
@@ -123,7 +125,7 @@ struct ExtractCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Ctrl-C or SIGTERM stops the document tools and removes their scratch files before exiting.
-        ToolCleanup.installSignalHandlers()
+        SubprocessCleanup.installSignalHandlers()
         let logger = options.bootstrapLogging()
         do {
             let results = try await extraction.extract(files, global: options, logger: logger)

@@ -71,7 +71,8 @@ struct EvalCommand: AsyncParsableCommand {
                     }
                     var runner = EvalRunner(providers: providers, store: store)
                     runner.graders = graders
-                    runner.defaultGrader = grader ?? (configured.tests.contains { $0.assertions.contains { $0.type == "llm-rubric" && $0.provider == nil } } ? "centaur:\(configuration.defaultModel)" : nil)
+                    let needsGrader = configured.tests.contains { $0.assertions.contains { $0.type == "llm-rubric" && $0.provider == nil } }
+                    runner.defaultGrader = grader ?? (needsGrader ? "centaur:\(configuration.defaultModel)" : nil)
                     if let fallback = runner.defaultGrader, graders[fallback] == nil, providers[fallback] == nil {
                         runner.graders[fallback] = try factory.make(EvalSuite.ProviderSpec(id: fallback, label: fallback, config: [:]))
                     }
@@ -91,7 +92,8 @@ struct EvalCommand: AsyncParsableCommand {
                     print(EvalReports.table(run))
                     for path in outputs { try Self.write(run, to: path) }
                     let failures = run.results.filter { !$0.success }.count
-                    FileHandle.standardError.write(Data("run \(run.id): \(run.results.count - failures)/\(run.results.count) passed (\(run.status))\(run.status == "cancelled" ? "; continue with --resume \(run.id)" : "")\n".utf8))
+                    let resume = run.status == .cancelled ? "; continue with --resume \(run.id)" : ""
+                    FileHandle.standardError.write(Data("run \(run.id): \(run.results.count - failures)/\(run.results.count) passed (\(run.status.rawValue))\(resume)\n".utf8))
                     return failures == 0 ? 0 : 100
                 }
                 if status != 0 { throw ExitCode(status) }
@@ -175,7 +177,7 @@ struct EvalCommand: AsyncParsableCommand {
             do {
                 let store = try options.stores().evals
                 for run in try await store.runs(limit: 50) {
-                    print("\(run.id)  \(ISO8601DateFormatter().string(from: run.startedAt))  \(run.status)  \(run.description)")
+                    print("\(run.id)  \(ISO8601DateFormatter().string(from: run.startedAt))  \(run.status.rawValue)  \(run.description)")
                 }
             } catch { throw Self.fail(error) }
         }

@@ -97,10 +97,10 @@ struct OnboardCommand: AsyncParsableCommand {
                 let view = try await service.applicantView(applicationID: application.id)
                 let detail = try await service.detail(applicationID: application.id)
                 if json {
-                    try printJSON(SubmitResult(id: application.id, token: token, state: view.state, reasons: detail.reasons,
+                    try printJSON(SubmitResult(id: application.id, token: token, state: view.state.rawValue, reasons: detail.reasons,
                                                error: view.error, extracted: view.extracted ?? []))
                 } else {
-                    print("application \(application.id): \(view.state)")
+                    print("application \(application.id): \(view.state.rawValue)")
                     print("applicant token (shown once): \(token)")
                     if let error = view.error { print("error: \(error)") }
                     for document in view.extracted ?? [] {
@@ -140,7 +140,7 @@ struct OnboardCommand: AsyncParsableCommand {
                 var values: [String: [String: JSONValue]] = [:]
                 for a in try set.map(FieldAssignment.init) { values[a.documentType, default: [:]][a.field] = a.value }
                 let application = try await options.service().confirm(applicationID: id, values: values)
-                print("application \(application.id): \(application.state)")
+                print("application \(application.id): \(application.state.rawValue)")
             } catch {
                 throw Self.fail(error)
             }
@@ -228,7 +228,7 @@ struct ReviewCommand: AsyncParsableCommand {
         static func summary(_ detail: ReviewDetail) -> String {
             func text(_ value: JSONValue) -> String { value.stringValue ?? (value == .null ? "—" : value.jsonString()) }
             let application = detail.application
-            var out = "Application \(application.id): \(application.state), risk \(application.risk), "
+            var out = "Application \(application.id): \(application.state.rawValue), risk \(application.risk), "
                 + (application.assignee.map { "claimed by \($0)" } ?? "unclaimed") + "\n"
             if detail.reasonGroups.isEmpty {
                 out += detail.reasons.isEmpty ? "No reasons for review.\n" : "Why it needs a human:\n" + detail.reasons.map { "  - \($0)\n" }.joined()
@@ -257,7 +257,10 @@ struct ReviewCommand: AsyncParsableCommand {
             }
             out += "Documents: " + (detail.documents.isEmpty ? "none" : detail.documents.map { "\($0.kind) \($0.name)" + ($0.superseded ? " (replaced)" : "") }.joined(separator: ", ")) + "\n"
             if !detail.adjustments.isEmpty {
-                out += "Changes:\n" + detail.adjustments.map { "  - \($0.actor) changed \($0.documentType).\($0.field) from \($0.before) to \($0.after)" + ($0.reason.map { " — \($0)" } ?? "") + "\n" }.joined()
+                out += "Changes:\n" + detail.adjustments.map { change in
+                    "  - \(change.actor) changed \(change.documentType).\(change.field) from \(change.before) to \(change.after)"
+                        + (change.reason.map { " — \($0)" } ?? "") + "\n"
+                }.joined()
             }
             if !detail.decisions.isEmpty {
                 out += "Decisions:\n" + detail.decisions.map { "  - \($0.actor): \($0.decision) — \($0.reason)\n" }.joined()
@@ -315,7 +318,7 @@ struct ReviewCommand: AsyncParsableCommand {
                 case .resubmit: .requestResubmission
                 }
                 let application = try await options.service().decide(applicationID: id, decision: choice, reason: reason, reviewer: reviewer.name)
-                print("application \(application.id): \(application.state)")
+                print("application \(application.id): \(application.state.rawValue)")
             } catch { throw Self.fail(error) }
         }
     }

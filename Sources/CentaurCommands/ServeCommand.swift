@@ -32,13 +32,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Largest request body accepted, in megabytes.", valueName: "mb"))
     var maxBodyMB: Int = 32
 
-    @Option(name: .long, help: ArgumentHelp("Model that reads uploaded documents when no barcode or form field gives their values (default: the configuration's default_model; 'none' never asks a model).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp(
+        "Model that reads uploaded documents when no barcode or form field gives their values (default: the configuration's default_model; 'none' never asks a model).",
+        valueName: "name"))
     var extractionModel: String?
 
     @Option(name: .long, help: ArgumentHelp("Rule set applications are checked against: a built-in name (driver-onboarding, mortgage) or a YAML file.", valueName: "name-or-file"))
     var rules: String = "driver-onboarding"
 
-    @Option(name: .long, help: ArgumentHelp("A reverse proxy's address whose X-Forwarded-For header is trusted for sign-in limits (repeatable; default: none, the connection's own address counts).", valueName: "address"))
+    @Option(name: .long, help: ArgumentHelp(
+        "A reverse proxy's address whose X-Forwarded-For header is trusted for sign-in limits (repeatable; default: none, the connection's own address counts).",
+        valueName: "address"))
     var trustedProxy: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Uploaded documents read at once (each by its own extraction lane).", valueName: "n"))

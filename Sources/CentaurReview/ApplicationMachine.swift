@@ -1,27 +1,4 @@
-/// Where an application is in onboarding.
-///
-/// ```
-/// created → uploaded → extracted → awaiting_applicant → confirmed → checked → auto_approved
-///              ↑                                                      └→ in_review → approved | rejected
-///              └──────────────── upload ←──────────────────────────────────────────── resubmission_requested
-/// ```
-/// An upload before confirmation (a forgotten page) goes back to `uploaded` and extraction runs again.
-public enum ApplicationState: String, Sendable, Hashable, Codable, CaseIterable {
-    case created
-    case uploaded
-    case extracted
-    case awaitingApplicant = "awaiting_applicant"
-    case confirmed
-    case checked
-    case autoApproved = "auto_approved"
-    case inReview = "in_review"
-    case approved
-    case rejected
-    case resubmissionRequested = "resubmission_requested"
-
-    /// No event leaves a final state.
-    public var isFinal: Bool { self == .autoApproved || self == .approved || self == .rejected }
-}
+import CentaurStore
 
 /// Something that happens to an application. Each is legal only in some states.
 public enum ApplicationEvent: String, Sendable, Hashable, Codable, CaseIterable {

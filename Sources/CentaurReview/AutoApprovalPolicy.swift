@@ -84,7 +84,8 @@ public struct AutoApprovalPolicy: Sendable, Hashable, Codable {
                     reasons.append(Reason(kind: "missing_evidence", message: "missing evidence: the \(title)'s \(Self.label(field)) was not read", weight: 10))
                 } else if !sources.contains(where: { Reconciler.isDeterministic($0.source) }) {
                     reasons.append(Reason(kind: "missing_evidence",
-                                          message: "missing evidence: the \(title)'s \(Self.label(field)) was read only by \(sources.map(\.source).joined(separator: ", ")), not by a barcode, form field or printed layout",
+                                          message: "missing evidence: the \(title)'s \(Self.label(field)) was read only by \(sources.map(\.source).joined(separator: ", ")), "
+                                              + "not by a barcode, form field or printed layout",
                                           weight: 10))
                 }
             }
@@ -93,7 +94,8 @@ public struct AutoApprovalPolicy: Sendable, Hashable, Codable {
                 let files = Set(sources.map(\.document)).union((document.confirmations[field] ?? []).map(\.document))
                 if files.count < 2 {
                     reasons.append(Reason(kind: "not_confirmed",
-                                          message: "not confirmed: the \(title)'s \(Self.label(field)) from \(sources.first?.source ?? "its source") is not shown by a second, independent source (the other side of the document)",
+                                          message: "not confirmed: the \(title)'s \(Self.label(field)) from \(sources.first?.source ?? "its source") is not shown by a second, "
+                                              + "independent source (the other side of the document)",
                                           weight: 3))
                 }
             }
@@ -122,11 +124,14 @@ public struct AutoApprovalPolicy: Sendable, Hashable, Codable {
             let deterministic = sources.filter { Reconciler.isDeterministic($0.source) }.map(\.source)
             if !deterministic.isEmpty {
                 reasons.append(Reason(kind: "adjustment",
-                                      message: "the applicant changed \(adjustment.highRisk ? "high-risk field " : "")\(adjustment.documentType).\(adjustment.field), which \(deterministic.joined(separator: " and ")) read, from \(adjustment.before.jsonString()) to \(adjustment.after.jsonString())",
+                                      message: "the applicant changed \(adjustment.highRisk ? "high-risk field " : "")\(adjustment.documentType).\(adjustment.field), "
+                                          + "which \(deterministic.joined(separator: " and ")) read, "
+                                          + "from \(adjustment.before.jsonString()) to \(adjustment.after.jsonString())",
                                       weight: 5))
             } else if adjustment.highRisk && !allowHighRiskAdjustments {
                 reasons.append(Reason(kind: "adjustment",
-                                      message: "the applicant changed high-risk field \(adjustment.documentType).\(adjustment.field) from \(adjustment.before.jsonString()) to \(adjustment.after.jsonString())",
+                                      message: "the applicant changed high-risk field \(adjustment.documentType).\(adjustment.field) "
+                                          + "from \(adjustment.before.jsonString()) to \(adjustment.after.jsonString())",
                                       weight: 5))
             }
         }
@@ -143,7 +148,8 @@ public struct AutoApprovalPolicy: Sendable, Hashable, Codable {
                     guard let sources = document.provenance[field.name], document.fields[field.name].map({ $0 != .null }) ?? false else { continue }
                     let adjusted = adjustments.contains { $0.documentType == document.documentType && $0.field == field.name }
                     if !adjusted, !sources.contains(where: { Reconciler.isDeterministic($0.source) }) {
-                        reasons.append(Reason(kind: "model_only", message: "high-risk field \(document.documentType).\(field.name) was read only by \(sources.map(\.source).joined(separator: ", "))", weight: 2))
+                        reasons.append(Reason(kind: "model_only", message:
+                            "high-risk field \(document.documentType).\(field.name) was read only by \(sources.map(\.source).joined(separator: ", "))", weight: 2))
                     }
                 }
             }

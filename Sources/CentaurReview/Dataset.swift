@@ -69,7 +69,7 @@ extension OnboardingService {
         let confirmed: [ApplicationState] = [.checked, .autoApproved, .inReview, .approved, .rejected, .resubmissionRequested]
         struct Key: Hashable { var documentType, field, source: String; var promptVersion, week: String? }
         var counts: [Key: (observed: Int, errors: Int)] = [:]
-        for application in try await store.applications(states: confirmed.map(\.rawValue), limit: 1_000_000) {
+        for application in try await store.applications(states: confirmed, limit: 1_000_000) {
             guard let extraction = try await store.latestExtraction(applicationID: application.id) else { continue }
             let documents = try Self.decode([ReconciledDocument].self, extraction.documents)
             let changes = try await currentChanges(applicationID: application.id, extractionID: extraction.id, kind: nil)

@@ -50,7 +50,7 @@ extension OnboardingService {
             id: "chk_" + Self.randomToken(bytes: 12), applicationID: applicationID, extractionID: extraction.id, ruleSet: ruleSet.id,
             ruleSetVersion: ruleSet.version, results: try Self.encode(results), outcome: state.rawValue,
             reasons: try Self.encode(reasons), createdAt: date)
-        change.application.state = state.rawValue
+        change.application.state = state
         change.application.updatedAt = date
         change.application.risk = reasons.map(\.weight).reduce(0, +)
         change.application.reasons = try Self.encode(reasons.map(\.message))
@@ -58,7 +58,7 @@ extension OnboardingService {
         let fired = results.filter { $0.outcome == .fired }.map { JSONValue.string("\($0.severity.rawValue):\($0.rule)") }
         change.audit = [
             AuditDraft(actor: actor, action: "application.confirmed", target: target,
-                       before: Self.json(["state": .string(application.state)]),
+                       before: Self.json(["state": .string(application.state.rawValue)]),
                        after: Self.json(["state": .string(ApplicationState.confirmed.rawValue), "adjustments": .array(changes.map(Self.describe))])),
             AuditDraft(actor: "system:rules", action: "rules.checked", target: target,
                        after: Self.json(["rule_set": .string("\(ruleSet.id)@\(ruleSet.version)"), "fired": .array(fired)])),
@@ -174,12 +174,12 @@ extension OnboardingService {
         try requireNotClaimedByAnother(application, reviewer: reviewer)
         let date = now()
         var change = WorkflowChange(application: application, expectedVersion: application.version)
-        change.application.state = state.rawValue
+        change.application.state = state
         change.application.updatedAt = date
         change.decision = DecisionRecord(id: "dec_" + Self.randomToken(bytes: 12), applicationID: applicationID,
                                          decision: decision.rawValue, reason: reason, actor: reviewer, createdAt: date)
         change.audit = [AuditDraft(actor: reviewer, action: "review.decided", target: Self.target(applicationID),
-                                   before: Self.json(["state": .string(application.state)]),
+                                   before: Self.json(["state": .string(application.state.rawValue)]),
                                    after: Self.json(["state": .string(state.rawValue), "decision": .string(decision.rawValue), "reason": .string(reason)]))]
         try await commit(change)
         return change.application

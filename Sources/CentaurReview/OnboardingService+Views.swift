@@ -19,7 +19,7 @@ public struct ApplicantView: Sendable, Encodable {
         public var fields: [Field]
     }
     public var id: String
-    public var state: String
+    public var state: ApplicationState
     public var documents: [DocumentRecord]
     public var extracted: [Document]?
     public var error: String?
@@ -119,7 +119,7 @@ extension OnboardingService {
         let jobs = try await store.jobs(subject: applicationID)
         var extracted: [ApplicantView.Document]?
         var problems: [String] = []
-        let shows = ![ApplicationState.created, .uploaded].contains(ApplicationState(rawValue: application.state) ?? .created)
+        let shows = ![ApplicationState.created, .uploaded].contains(application.state)
         if shows, let extraction = try await store.latestExtraction(applicationID: applicationID) {
             let reconciled = try Self.decode([ReconciledDocument].self, extraction.documents)
             problems = reconciled.flatMap(\.findings).map(\.applicantMessage)
@@ -146,7 +146,7 @@ extension OnboardingService {
 
     /// Applications in review: highest risk first, then oldest.
     public func queue(limit: Int = 200, withNames: Bool = true) async throws -> [QueueItem] {
-        let applications = try await store.applications(states: [ApplicationState.inReview.rawValue], limit: 10_000)
+        let applications = try await store.applications(states: [.inReview], limit: 10_000)
         return try await applications
             .sorted { ($0.risk, $1.createdAt) > ($1.risk, $0.createdAt) }
             .prefix(limit)

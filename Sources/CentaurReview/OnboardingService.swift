@@ -48,11 +48,11 @@ public struct OnboardingService: Sendable {
         let token = "cat_" + Self.randomToken()
         let date = now()
         let application = ApplicationRecord(
-            id: "app_" + Self.randomToken(bytes: 12), state: ApplicationState.created.rawValue, tokenHash: Self.sha256(Data(token.utf8)),
+            id: "app_" + Self.randomToken(bytes: 12), state: .created, tokenHash: Self.sha256(Data(token.utf8)),
             marketState: marketState, createdAt: date, updatedAt: date)
         var change = WorkflowChange(application: application, expectedVersion: nil)
         change.audit = [AuditDraft(actor: actor, action: "application.created", target: Self.target(application.id),
-                                   after: Self.json(["state": .string(application.state), "market_state": marketState.map(JSONValue.string) ?? .null]))]
+                                   after: Self.json(["state": .string(application.state.rawValue), "market_state": marketState.map(JSONValue.string) ?? .null]))]
         try await store.commit(change)
         return (application, token)
     }
@@ -100,7 +100,7 @@ public struct OnboardingService: Sendable {
                 id: "doc_" + Self.randomToken(bytes: 12), applicationID: applicationID, sha256: sha, kind: kind.rawValue, name: name,
                 mediaType: format.mediaType, size: data.count, uploadedAt: date)
             var updated = application
-            updated.state = state.rawValue
+            updated.state = state
             updated.updatedAt = date
             updated.lastError = nil
             var change = WorkflowChange(application: updated, expectedVersion: application.version)
@@ -116,7 +116,7 @@ public struct OnboardingService: Sendable {
             }
             change.audit = [AuditDraft(
                 actor: actor, action: "document.uploaded", target: Self.target(applicationID),
-                before: Self.json(["state": .string(application.state)]),
+                before: Self.json(["state": .string(application.state.rawValue)]),
                 after: Self.json(["state": .string(state.rawValue), "document": .string(record.id), "kind": .string(kind.rawValue),
                                   "sha256": .string(sha), "size": .number(Double(data.count))]))]
             do {
@@ -137,7 +137,7 @@ public struct OnboardingService: Sendable {
     /// up (``gaveUp(_:error:)``) when it is permanent or the attempts are spent.
     func extract(_ job: JobRecord) async throws {
         let application = try await load(job.subject)
-        guard application.state == ApplicationState.uploaded.rawValue else {
+        guard application.state == .uploaded else {
             // A later job already extracted the current documents, or the application moved on.
             try await store.completeJob(id: job.id, now: now())
             return
@@ -157,7 +157,7 @@ public struct OnboardingService: Sendable {
         var state = try transition(application, .extractionFinished)
         state = try ApplicationMachine.next(state, on: .presentToApplicant)
         var updated = application
-        updated.state = state.rawValue
+        updated.state = state
         updated.updatedAt = date
         var change = WorkflowChange(application: updated, expectedVersion: application.version)
         change.extraction = extraction
@@ -168,7 +168,7 @@ public struct OnboardingService: Sendable {
         }
         change.audit = [AuditDraft(
             actor: "system:extraction", action: "extraction.finished", target: Self.target(job.subject),
-            before: Self.json(["state": .string(application.state)]),
+            before: Self.json(["state": .string(application.state.rawValue)]),
             after: Self.json(["state": .string(state.rawValue), "extraction": .string(extraction.id), "documents": .array(summary)]))]
         do {
             try await store.commit(change)
@@ -199,10 +199,7 @@ public struct OnboardingService: Sendable {
     }
 
     func transition(_ application: ApplicationRecord, _ event: ApplicationEvent) throws -> ApplicationState {
-        guard let state = ApplicationState(rawValue: application.state) else {
-            throw WorkflowError(.conflict, "application \(application.id) has an unknown state '\(application.state)'")
-        }
-        do { return try ApplicationMachine.next(state, on: event) } catch {
+        do { return try ApplicationMachine.next(application.state, on: event) } catch {
             throw WorkflowError(.conflict, "application \(application.id): \(error.description)")
         }
     }

@@ -40,7 +40,7 @@ extension SQLiteStore {
             t.column("provider", .text).notNull()
             t.column("upstream_model", .text).notNull()
             t.column("attempt", .integer).notNull().check { $0 >= 1 }
-            t.column("status", .text).notNull().check { ["ok", "error"].contains($0) }
+            t.column("status", .text).notNull().check { TraceStatus.allCases.map(\.rawValue).contains($0) }
             t.column("error_class", .text)
             t.column("error_message", .text)
             t.column("http_status", .integer)

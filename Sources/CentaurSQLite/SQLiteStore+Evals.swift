@@ -2,6 +2,7 @@ import CentaurStore
 import Foundation
 import GRDB
 
+extension EvalRunStatus: DatabaseValueConvertible {}
 extension EvalRunRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "eval_run" }
 extension EvalResultRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "eval_result" }
 
@@ -13,7 +14,7 @@ extension SQLiteStore: EvalStore {
             t.column("description", .text).notNull()
             t.column("started_at", .datetime).notNull().indexed()
             t.column("ended_at", .datetime)
-            t.column("status", .text).notNull().check { ["running", "completed", "cancelled"].contains($0) }
+            t.column("status", .text).notNull().check { EvalRunStatus.allCases.map(\.rawValue).contains($0) }
             t.column("summary", .jsonText)
         }
         try db.create(table: "eval_result") { t in

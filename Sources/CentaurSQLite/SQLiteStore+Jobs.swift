@@ -15,7 +15,7 @@ extension SQLiteStore: JobQueue {
             t.column("kind", .text).notNull()
             t.column("subject", .text).notNull().indexed()
             t.column("payload", .jsonText).notNull()
-            t.column("status", .text).notNull().check { ["queued", "running", "done", "failed"].contains($0) }
+            t.column("status", .text).notNull().check { JobStatus.allCases.map(\.rawValue).contains($0) }
             t.column("attempts", .integer).notNull().check { $0 >= 0 }
             t.column("max_attempts", .integer).notNull().check { $0 >= 1 }
             t.column("run_after", .datetime).notNull()

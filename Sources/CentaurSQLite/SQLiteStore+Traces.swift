@@ -2,6 +2,7 @@ import CentaurStore
 import Foundation
 import GRDB
 
+extension TraceStatus: DatabaseValueConvertible {}
 extension TraceRecord: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "trace"
 }
@@ -28,7 +29,7 @@ extension SQLiteStore: TraceStore {
                 let values: [DatabaseValue] = [
                     text(r.id), text(r.requestID), text(SQLiteText.string(r.startedAt)), text(SQLiteText.string(r.endedAt)),
                     text(r.keyID), text(r.team), text(r.route), text(r.surface), text(r.model), text(r.provider),
-                    text(r.upstreamModel), integer(r.attempt), text(r.status), text(r.errorClass), text(r.errorMessage),
+                    text(r.upstreamModel), integer(r.attempt), r.status.databaseValue, text(r.errorClass), text(r.errorMessage),
                     integer(r.httpStatus), integer(r.inputTokens), integer(r.outputTokens), integer(r.cacheReadTokens),
                     integer(r.cacheWriteTokens), real(r.costUSD), real(r.latencyMS), real(r.timeToFirstTokenMS),
                     text(SQLiteText.json(r.tags)), text(r.requestBody), text(r.responseBody),

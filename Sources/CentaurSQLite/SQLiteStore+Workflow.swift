@@ -2,6 +2,7 @@ import CentaurStore
 import Foundation
 import GRDB
 
+extension ApplicationState: DatabaseValueConvertible {}
 extension ApplicationRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "application" }
 extension DocumentRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "document" }
 extension ExtractionRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "extraction" }
@@ -98,7 +99,7 @@ extension SQLiteStore {
             t.primaryKey("id", .text)
             t.column("kind", .text).notNull()
             t.column("application_id", .text).notNull().indexed().references("application")
-            t.column("status", .text).notNull().check { ["queued", "running", "done", "failed"].contains($0) }
+            t.column("status", .text).notNull().check { JobStatus.allCases.map(\.rawValue).contains($0) }
             t.column("attempts", .integer).notNull()
             t.column("max_attempts", .integer).notNull()
             t.column("run_after", .datetime).notNull()
@@ -191,7 +192,7 @@ extension SQLiteStore: ApplicationStore, AuditLog, LabelledExampleStore {
         try await pool.read { db in try ApplicationRecord.fetchOne(db, sql: "SELECT * FROM application WHERE token_hash = ?", arguments: [tokenHash]) }
     }
 
-    public func applications(states: [String], limit: Int) async throws -> [ApplicationRecord] {
+    public func applications(states: [ApplicationState], limit: Int) async throws -> [ApplicationRecord] {
         try await pool.read { db in
             if states.isEmpty {
                 return try ApplicationRecord.fetchAll(db, sql: "SELECT * FROM application ORDER BY created_at, id LIMIT ?", arguments: [limit])

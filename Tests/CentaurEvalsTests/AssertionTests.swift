@@ -97,7 +97,7 @@ struct AssertionTests {
         #expect(!partial.pass)
         #expect(partial.score == 0.5)  // last_name and middle_name right; date wrong; id missing
         let outcomes = Dictionary(uniqueKeysWithValues: (partial.fields ?? []).map { ($0.field, $0.outcome) })
-        #expect(outcomes == ["date_of_birth": "wrong", "last_name": "match", "id_number": "missing", "middle_name": "match"])
+        #expect(outcomes == ["date_of_birth": .wrong, "last_name": .match, "id_number": .missing, "middle_name": .match])
         #expect(await passes("fields", expected, threshold: 0.5, output: #"{"date_of_birth": "1990-04-13", "last_name": "Sampleton"}"#))
         // The expected object can come from the case's variables.
         #expect(await passes("fields", "{{truth}}", output: #"{"a": "X"}"#, vars: ["truth": ["a": "x"]]))

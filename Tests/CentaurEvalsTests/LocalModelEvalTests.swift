@@ -16,8 +16,8 @@ enum Repository {
     static var samplesPresent: Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent(".centaur/samples/manifest.json").path) }
     static var required: Bool { ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_LOCAL_MODEL"] == "1" }
 
-    static var binary: ExternalTool {
-        ExternalTool(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: root))
+    static var binary: Subprocess {
+        Subprocess(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: root))
     }
 }
 
@@ -56,7 +56,7 @@ struct LocalModelEvalTests {
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         let screenshot = artifacts.appendingPathComponent("eval-report.png")
         try? FileManager.default.removeItem(at: screenshot)
-        let chromium = ExternalTool(name: "chromium", package: "chromium")
+        let chromium = Subprocess(name: "chromium", package: "chromium")
         let render = try await chromium.run(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,1800",
                                              "--screenshot=\(screenshot.path)", html.absoluteString])
         #expect(render.status == 0, "\(render.stderrText)")

@@ -88,7 +88,7 @@ struct RunnerTests {
         let runner = EvalRunner(providers: ["echo": EchoProvider(), "counting": CountingProvider(calls: calls)], store: store)
         let run = try await runner.run(suite, suitePath: "suite.yaml")
         #expect(run.results.count == 4 * 2 * 2)
-        #expect(run.status == "completed")
+        #expect(run.status == .completed)
         // France, Italy and Korea pass everywhere; Spain (capital unknown) scores 2/4 < 0.6.
         #expect(run.results.filter(\.success).count == 12)
         #expect(run.results.first { $0.testIndex == 1 }?.score == 0.5)
@@ -110,7 +110,7 @@ struct RunnerTests {
         let storedCount = try await store.results(runID: run.id).count
         #expect(storedCount == 16)
         let storedRun = try await store.run(id: run.id)
-        #expect(storedRun?.status == "completed")
+        #expect(storedRun?.status == .completed)
     }
 
     @Test("an unchanged case is not asked again; a rate limit is retried after its retry-after")
@@ -150,13 +150,13 @@ struct RunnerTests {
         while started.count == 0 { if calls.count >= 6 { _ = started.next() } else { try await Task.sleep(for: .milliseconds(5)) } }
         task.cancel()
         let partial = try await task.value
-        #expect(partial.status == "cancelled")
+        #expect(partial.status == .cancelled)
         #expect(partial.results.count < 40 && partial.results.count >= 4)
         let stored = try await store.results(runID: "resumable").count
         #expect(stored == partial.results.count)
         let before = calls.count
         let resumed = try await runner.run(suite, suitePath: "s", runID: "resumable", resume: true)
-        #expect(resumed.status == "completed" && resumed.results.count == 40)
+        #expect(resumed.status == .completed && resumed.results.count == 40)
         #expect(calls.count - before == 40 - stored)
         let finalCount = try await store.results(runID: "resumable").count
         #expect(finalCount == 40)

@@ -7,8 +7,8 @@ import Testing
 /// `centaur extract` and `centaur rules` through the built binary (no model: deterministic sources only).
 @Suite("centaur extract and centaur rules")
 struct DocumentCLITests {
-    static var binary: ExternalTool {
-        ExternalTool(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: SharedData.repository))
+    static var binary: Subprocess {
+        Subprocess(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: SharedData.repository))
     }
 
     static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {

@@ -23,7 +23,7 @@ enum Samples {
 }
 
 @Suite("PDF417 round trip of the shared AAMVA payloads", SharedData.needed,
-       .enabled(if: ExternalTool.zxingWriter.isInstalled || Samples.required, "run scripts/setup-system"))
+       .enabled(if: Subprocess.zxingWriter.isInstalled || Samples.required, "run scripts/setup-system"))
 struct BarcodeRoundTripTests {
     @Test("every payload renders with ZXingWriter and decodes back byte-exact through the barcode extractor")
     func roundTrip() async throws {

@@ -121,10 +121,10 @@ struct AdversarialPacketTests {
         #expect(stored.count == Set(packet.uploads.filter { $0.refusedWith == nil }.map(\.kind)).count)
         try await JobWorker(onboarding: service, signal: JobSignal()).drain()
         let waiting = try #require(try await store.application(id: application.id))
-        #expect(waiting.state == "awaiting_applicant", "\(waiting.lastError ?? "")")
+        #expect(waiting.state == .awaitingApplicant, "\(waiting.lastError ?? "")")
         let confirmed = try await service.confirm(applicationID: application.id, values: packet.edits)
         let reasons = try await service.detail(applicationID: application.id).reasons
-        #expect(confirmed.state == packet.expectedState, "\(reasons)")
+        #expect(confirmed.state.rawValue == packet.expectedState, "\(reasons)")
         for phrase in packet.expectedReasons {
             #expect(reasons.contains { $0.contains(phrase) }, "expected a reason with \"\(phrase)\" among \(reasons)")
         }

@@ -1,3 +1,4 @@
+import CentaurStore
 import CentaurTestSupport
 import Testing
 @testable import CentaurReview

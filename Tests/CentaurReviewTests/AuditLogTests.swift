@@ -127,7 +127,7 @@ struct AuditLogTests {
 @Suite("The durable job queue")
 struct JobQueueTests {
     static func job(_ store: SQLiteStore, now: Date) async throws -> JobRecord {
-        let application = ApplicationRecord(id: "app_1", state: "uploaded", tokenHash: "h", marketState: nil, createdAt: now, updatedAt: now)
+        let application = ApplicationRecord(id: "app_1", state: .uploaded, tokenHash: "h", marketState: nil, createdAt: now, updatedAt: now)
         let job = JobRecord(id: "job_1", kind: .extraction, subject: "app_1", maxAttempts: 3, runAfter: now, createdAt: now, updatedAt: now)
         var change = WorkflowChange(application: application, expectedVersion: nil)
         change.jobs = [job]

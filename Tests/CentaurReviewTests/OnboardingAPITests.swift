@@ -20,7 +20,8 @@ struct OnboardingAPITests {
         let gateway: String
     }
 
-    static func withServer(maxBodyBytes: Int = 32 << 20, applicationsPerAddress: Int = 30, _ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents, Keys) async throws -> Void) async throws {
+    static func withServer(maxBodyBytes: Int = 32 << 20, applicationsPerAddress: Int = 30,
+        _ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents, Keys) async throws -> Void) async throws {
         let yaml = """
             providers:
               nowhere: { kind: openai, api_key: k, base_url: "http://127.0.0.1:9/v1", flavor: compatible }
@@ -79,7 +80,7 @@ struct OnboardingAPITests {
                 #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 1)
                 #expect(String(buffer: refused.body ?? ByteBuffer()).contains("too many applications"))
             }
-            #expect(try await components.stores.applications.applications(states: ["created"], limit: 100).count == 3)
+            #expect(try await components.stores.applications.applications(states: [.created], limit: 100).count == 3)
         }
     }
 

@@ -7,8 +7,8 @@ import Testing
 /// `centaur onboard`, `review`, `audit` and `dataset` through the built binary, on one data directory.
 @Suite("Workflow commands", .enabled(if: Fixtures.samplesPresent || Fixtures.samplesRequired, "run scripts/generate-samples"))
 struct WorkflowCLITests {
-    static var binary: ExternalTool {
-        ExternalTool(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: Fixtures.repository))
+    static var binary: Subprocess {
+        Subprocess(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: Fixtures.repository))
     }
 
     @Test("onboard submit --set cannot silence a rule: clearing a limited-duration flag or signing an unsigned I-9 goes to review")

@@ -17,30 +17,30 @@ struct WorkflowPathTests {
         func outcome(_ path: String) throws -> OnboardingDemo.Outcome { try #require(outcomes.first { $0.path == path }) }
 
         let clean = try outcome("clean")
-        #expect(clean.state == "auto_approved", "\(clean.reasons)")
+        #expect(clean.state == .autoApproved, "\(clean.reasons)")
         #expect(clean.reasons.isEmpty)
 
         let adjusted = try outcome("adjusted")
-        #expect(adjusted.state == "in_review")
+        #expect(adjusted.state == .inReview)
         #expect(adjusted.reasons.contains { $0.contains("high-risk field form-i9.ssn") }, "\(adjusted.reasons)")
 
         let blocked = try outcome("rule-blocked")
-        #expect(blocked.state == "in_review")
+        #expect(blocked.state == .inReview)
         #expect(blocked.reasons.contains { $0.hasPrefix("block: license_expired") }, "\(blocked.reasons)")
 
         let disagreeing = try outcome("disagreeing")
-        #expect(disagreeing.state == "in_review")
+        #expect(disagreeing.state == .inReview)
         #expect(disagreeing.reasons.contains { $0.hasPrefix("sources disagree on form-i9.") }, "\(disagreeing.reasons)")
 
         // The document asks to be approved: it never is by the machine.
         let adversarial = try outcome("adversarial")
-        #expect(adversarial.state == "in_review")
+        #expect(adversarial.state == .inReview)
         #expect(adversarial.reasons.contains { $0.contains("document_instruction_text") }, "\(adversarial.reasons)")
 
         let resubmitted = try outcome("resubmitted")
         #expect(resubmitted.id == blocked.id)
         let notes = try await service.detail(applicationID: blocked.id).extracted.map(\.notes)
-        #expect(resubmitted.state == "auto_approved", "\(resubmitted.reasons) \(notes)")
+        #expect(resubmitted.state == .autoApproved, "\(resubmitted.reasons) \(notes)")
         let history = try await service.detail(applicationID: blocked.id)
         #expect(history.decisions.map(\.decision) == ["request_resubmission"])
         #expect(history.documents.filter(\.superseded).map(\.name) == ["license-back-expired.png"])
@@ -83,7 +83,7 @@ struct WorkflowPathTests {
             try await service.decide(applicationID: clean.id, decision: .reject, reason: "no", reviewer: "reviewer:ana")
         }
         let approved = try await service.decide(applicationID: adjusted.id, decision: .approve, reason: "SSN verified", reviewer: "reviewer:ana")
-        #expect(approved.state == "approved")
+        #expect(approved.state == .approved)
         await #expect(throws: WorkflowError.self) { try await service.confirm(applicationID: adjusted.id, values: [:]) }
         #expect(try await store.decisions(applicationID: adjusted.id).map(\.reason) == ["SSN verified"])
 
@@ -104,7 +104,7 @@ struct WorkflowPathTests {
         await #expect(throws: WorkflowError.self) {
             try await service.upload(applicationID: application.id, kind: .i9, name: "i9.pdf", data: Data(truncated))
         }
-        #expect(try await store.application(id: application.id)?.state == "created")
+        #expect(try await store.application(id: application.id)?.state == .created)
         #expect(try await store.documents(applicationID: application.id).isEmpty)
     }
 
@@ -114,17 +114,17 @@ struct WorkflowPathTests {
         let (application, _) = try await service.create(marketState: "IL")
         _ = try await service.upload(applicationID: application.id, kind: .licenseBack, name: "back.png", data: try Fixtures.sample("person-02", "license-back.png"))
         try await JobWorker(onboarding: service, signal: JobSignal()).drain()
-        #expect(try await store.application(id: application.id)?.state == "awaiting_applicant")
+        #expect(try await store.application(id: application.id)?.state == .awaitingApplicant)
         await #expect(throws: WorkflowError.self) {
             try await service.confirm(applicationID: application.id, values: ["us-drivers-license": ["favourite_colour": "blue"]])
         }
         await #expect(throws: WorkflowError.self) {
             try await service.confirm(applicationID: application.id, values: ["form-i9": ["ssn": "123456789"]])
         }
-        #expect(try await store.application(id: application.id)?.state == "awaiting_applicant")
+        #expect(try await store.application(id: application.id)?.state == .awaitingApplicant)
         // Only a licence: the missing I-9 is a reason for review.
         let confirmed = try await service.confirm(applicationID: application.id, values: [:])
-        #expect(confirmed.state == "in_review")
+        #expect(confirmed.state == .inReview)
         #expect(try await service.detail(applicationID: application.id).reasons.contains("no form-i9 was read"))
     }
 }
@@ -146,7 +146,7 @@ struct ParallelUploadTests {
         #expect(try await store.documents(applicationID: application.id).count == 3)
         try await JobWorker(onboarding: service, signal: JobSignal()).drain()
         let view = try await service.applicantView(applicationID: application.id)
-        #expect(view.state == "awaiting_applicant")
+        #expect(view.state == .awaitingApplicant)
         #expect(Set(view.extracted?.map(\.type) ?? []) == ["us-drivers-license", "form-i9"])
         #expect(try await store.jobs(subject: application.id).allSatisfy { $0.status == .done })
     }

@@ -49,7 +49,8 @@ struct BudgetTests {
 
     static func withServer(_ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents) async throws -> Void) async throws {
         let upstream = try await FakeUpstream.start { _ in
-            .json(#"{"id":"r1","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":2,"total_tokens":12}}"#)
+            .json(#"{"id":"r1","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"#
+                + #""usage":{"prompt_tokens":10,"completion_tokens":2,"total_tokens":12}}"#)
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let yaml = """

@@ -16,7 +16,8 @@ import Testing
 /// The exact response cache through the server: hits, tenants, request options, traces.
 @Suite("Response cache")
 struct CacheTests {
-    static let answer = #"{"id":"r1","object":"chat.completion","model":"gpt-fake","choices":[{"index":0,"message":{"role":"assistant","content":"Four."},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":2,"total_tokens":12}}"#
+    static let answer = #"{"id":"r1","object":"chat.completion","model":"gpt-fake","choices":[{"index":0,"message":{"role":"assistant","content":"Four."},"#
+        + #""finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":2,"total_tokens":12}}"#
 
     static func withServer(_ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents, [String], NIOLockedValueBox<Int>) async throws -> Void) async throws {
         let calls = NIOLockedValueBox(0)

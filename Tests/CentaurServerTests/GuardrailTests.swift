@@ -67,7 +67,8 @@ struct GuardrailTests {
         try await upstream.shutdown()
     }
 
-    static func ask(_ http: any TestClientProtocol, _ key: String, _ text: String, schema: Bool = false, stream: Bool = false, dialect: ClientDialect = .openAI) async throws -> (HTTPResponse.Status, JSONValue, String) {
+    static func ask(_ http: any TestClientProtocol, _ key: String, _ text: String, schema: Bool = false, stream: Bool = false,
+        dialect: ClientDialect = .openAI) async throws -> (HTTPResponse.Status, JSONValue, String) {
         var fields: [String: JSONValue] = ["model": "m", "max_tokens": 50, "messages": [["role": "user", "content": .string(text)]]]
         if stream { fields["stream"] = true }
         if schema {
@@ -117,7 +118,8 @@ struct GuardrailTests {
 
     @Test("output guards: denied terms, length, PII the request did not contain")
     func outputGuards() async throws {
-        try await Self.withServer(#"{ deny: ["internal codename"], pii_leak: block }"#, answers: ["Our internal codename is X.", "Call Jane Roe at 312-555-0183.", "Hello Maria Garcia!"]) { http, _, key, _ in
+        try await Self.withServer(#"{ deny: ["internal codename"], pii_leak: block }"#,
+            answers: ["Our internal codename is X.", "Call Jane Roe at 312-555-0183.", "Hello Maria Garcia!"]) { http, _, key, _ in
             let (denied, body, _) = try await Self.ask(http, key, "What is it called?")
             #expect(denied == .badRequest && body["error"]?["message"]?.stringValue?.contains("answer contains a denied term") == true)
             let (leak, leakBody, _) = try await Self.ask(http, key, "Who can help me?")

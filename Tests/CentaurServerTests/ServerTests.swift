@@ -12,7 +12,8 @@ import Testing
 
 /// The server in-process, routed to fake upstreams on 127.0.0.1 speaking the Anthropic and OpenAI formats.
 struct ServerTests {
-    static let anthropicMessage = #"{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"Hi from Claude"}],"stop_reason":"end_turn","usage":{"input_tokens":12,"output_tokens":4}}"#
+    static let anthropicMessage = #"{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"Hi from Claude"}],"#
+        + #""stop_reason":"end_turn","usage":{"input_tokens":12,"output_tokens":4}}"#
     static let anthropicStream = """
         event: message_start
         data: {"type":"message_start","message":{"id":"msg_2","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"usage":{"input_tokens":12,"output_tokens":1}}}
@@ -116,7 +117,8 @@ struct ServerTests {
 
     @Test func openAIRequestsAreAnsweredByAnAnthropicUpstream() async throws {
         try await Self.withServer { client, harness in
-            let response = try await Self.post(client, "/v1/chat/completions", key: harness.user, #"{"model":"claude","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}],"max_tokens":50}"#)
+            let response = try await Self.post(client, "/v1/chat/completions", key: harness.user,
+                #"{"model":"claude","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}],"max_tokens":50}"#)
             #expect(response.status == .ok)
             let json = try Self.json(response)
             #expect(json["object"] == "chat.completion")
@@ -129,7 +131,8 @@ struct ServerTests {
 
     @Test func anthropicStreamingIsReEncodedAsOpenAIChunks() async throws {
         try await Self.withServer { client, harness in
-            let response = try await Self.post(client, "/v1/chat/completions", key: harness.user, #"{"model":"claude","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hi"}]}"#)
+            let response = try await Self.post(client, "/v1/chat/completions", key: harness.user,
+                #"{"model":"claude","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hi"}]}"#)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/event-stream")
             let text = String(buffer: response.body ?? ByteBuffer())
@@ -185,7 +188,8 @@ struct ServerTests {
             let malformed = try await Self.post(client, "/v1/chat/completions", key: harness.user, #"{"model": "claude", "messages": [ "#)
             #expect(malformed.status == .badRequest)
             #expect(try Self.json(malformed)["error"]?["message"]?.stringValue?.hasPrefix("the request body is not valid JSON") == true)
-            let big = try await Self.post(client, "/v1/chat/completions", key: harness.user, #"{"model":"claude","messages":[{"role":"user","content":""# + String(repeating: "x", count: 2000) + #""}]}"#)
+            let big = try await Self.post(client, "/v1/chat/completions", key: harness.user,
+                #"{"model":"claude","messages":[{"role":"user","content":""# + String(repeating: "x", count: 2000) + #""}]}"#)
             #expect(big.status == .contentTooLarge)
             let unknown = try await Self.post(client, "/v1/chat/completions", key: harness.user, #"{"model":"gpt-7","messages":[{"role":"user","content":"Hi"}]}"#)
             #expect(unknown.status == .notFound)
@@ -230,7 +234,8 @@ struct ServerTests {
             let invalidMessage = try Self.json(invalid)["error"]?["message"]?.stringValue ?? ""
             #expect(invalid.status == .badRequest && invalidMessage.contains("not valid UTF-8"))
 
-            let image = #"{"model":"text-only","messages":[{"role":"user","content":[{"type":"text","text":"What is this?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]}"#
+            let image = #"{"model":"text-only","messages":[{"role":"user","content":[{"type":"text","text":"What is this?"},"#
+                + #"{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]}"#
             let (imageStatus, _, imageMessage) = try await refusal(image)
             #expect(imageStatus == .badRequest && imageMessage.contains("does not read images"), "\(imageMessage)")
             let toClaude = try await Self.post(client, "/v1/chat/completions", key: harness.user, image.replacingOccurrences(of: "text-only", with: "claude"))
@@ -246,7 +251,9 @@ struct ServerTests {
         ("529", .json(status: 529, #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#), "overloaded"),
         ("500", .json(status: 500, #"{"type":"error","error":{"type":"api_error","message":"boom"}}"#), "unavailable"),
         ("timeout", .hang, "timeout"),
-        ("cut stream", .stream(status: 200, headers: [("content-type", "text/event-stream")], chunks: [Data("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":{\"input_tokens\":7,\"output_tokens\":1}}}\n\n".utf8)], interval: .zero, end: .cut), "connection"),
+        ("cut stream", .stream(status: 200, headers: [("content-type", "text/event-stream")], chunks: [
+            Data("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":{\"input_tokens\":7,\"output_tokens\":1}}}\n\n".utf8)],
+                interval: .zero, end: .cut), "connection"),
     ])
     func faultsFallBack(name: String, fault: FakeUpstream.Reply, errorClass: String) async throws {
         let settings = ServerSettings(port: 0)
@@ -258,7 +265,7 @@ struct ServerTests {
             let traces = try await harness.components.stores.traces.traces(TraceQuery())
             let attempts = traces.traces.sorted { $0.attempt < $1.attempt }
             #expect(attempts.map(\.model) == ["claude-primary", "claude-primary", "claude-backup"], "\(name)")
-            #expect(attempts.map(\.status) == ["error", "error", "ok"])
+            #expect(attempts.map(\.status) == [.error, .error, .ok])
             #expect(attempts.first?.errorClass == errorClass)
             #expect(Set(attempts.map(\.requestID)).count == 1)
             #expect(attempts.last?.costUSD ?? 0 > 0)
@@ -271,7 +278,8 @@ struct ServerTests {
         try await Self.withServer { client, harness in
             var headers: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(harness.user)"]
             headers[HTTPField.Name("x-centaur-tag-feature")!] = "onboarding"
-            _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: headers, body: ByteBuffer(string: #"{"model":"claude","messages":[{"role":"user","content":"Hello there"}]}"#))
+            _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: headers,
+                body: ByteBuffer(string: #"{"model":"claude","messages":[{"role":"user","content":"Hello there"}]}"#))
             await harness.components.writer.flush()
             let page = try await client.execute(uri: "/api/traces?tag=feature:onboarding", method: .get, headers: [.authorization: "Bearer \(harness.admin)"])
             let traces = try Self.json(page)["traces"]?.arrayValue ?? []

@@ -70,7 +70,8 @@ struct WebTests {
         ])
     }
 
-    @Test("image sizes are read from PNG and JPEG headers, for outlining values on the document", .enabled(if: FileManager.default.fileExists(atPath: repository.appendingPathComponent(".centaur/samples/person-01/license-front.jpg").path)))
+    @Test("image sizes are read from PNG and JPEG headers, for outlining values on the document",
+          .enabled(if: FileManager.default.fileExists(atPath: repository.appendingPathComponent(".centaur/samples/person-01/license-front.jpg").path)))
     func imageSizes() throws {
         let samples = Self.repository.appendingPathComponent(".centaur/samples/person-01")
         let png = try #require(ImageSize.of(try Data(contentsOf: samples.appendingPathComponent("license-front.png"))))
@@ -326,7 +327,7 @@ struct WebTests {
                                                 body: ByteBuffer(string: "_csrf=\(csrf)&us-drivers-license.limited_duration=false"))
             #expect(posted.status == .seeOther)
             let after = try #require(try await components.stores.applications.application(id: application.id))
-            #expect(after.state == "in_review")
+            #expect(after.state == .inReview)
             #expect(after.reasons.contains("silenced rule license_limited_duration_status"), "\(after.reasons)")
         }
     }
@@ -404,10 +405,10 @@ struct OpsPageTests {
             let now = Date()
             try await components.stores.traces.insert([
                 TraceRecord(id: "t1", requestID: "req-1", startedAt: now, endedAt: now, route: "smart", surface: "openai", model: "claude-primary",
-                            provider: "anthropic", upstreamModel: "claude-sonnet-4-5", attempt: 1, status: "error", errorClass: "rate_limited",
+                            provider: "anthropic", upstreamModel: "claude-sonnet-4-5", attempt: 1, status: .error, errorClass: "rate_limited",
                             errorMessage: "slow down", costUSD: 0.001, latencyMS: 12),
                 TraceRecord(id: "t2", requestID: "req-1", startedAt: now, endedAt: now, route: "smart", surface: "openai", model: "claude-backup",
-                            provider: "anthropic", upstreamModel: "claude-sonnet-4-5", attempt: 2, status: "ok", inputTokens: 12, outputTokens: 4,
+                            provider: "anthropic", upstreamModel: "claude-sonnet-4-5", attempt: 2, status: .ok, inputTokens: 12, outputTokens: 4,
                             costUSD: 0.0042, latencyMS: 30, tags: ["pii_redacted": "US_SSN:1"], requestBody: "user: my SSN is <US_SSN_1>",
                             responseBody: "Noted."),
             ])

@@ -82,8 +82,8 @@ struct EvalStoreContract {
         let store = try kind.make()
         try await store.saveRun(EvalRunRecord(id: "run1", suite: "s", description: "first", startedAt: at(0)))
         try await store.saveRun(EvalRunRecord(id: "run2", suite: "s", description: "second", startedAt: at(10)))
-        try await store.saveRun(EvalRunRecord(id: "run1", suite: "s", description: "first", startedAt: at(0), endedAt: at(5), status: "completed", summary: "{}"))
-        #expect(try await store.run(id: "run1")?.status == "completed")
+        try await store.saveRun(EvalRunRecord(id: "run1", suite: "s", description: "first", startedAt: at(0), endedAt: at(5), status: .completed, summary: "{}"))
+        #expect(try await store.run(id: "run1")?.status == .completed)
         #expect(try await store.runs(limit: 10).map(\.id) == ["run2", "run1"])
         #expect(try await store.runs(limit: 1).map(\.id) == ["run2"])
         func result(_ id: String, _ success: Bool) -> EvalResultRecord {
@@ -102,7 +102,7 @@ struct EvalStoreContract {
 
 /// Steps of the workflow written through `commit`, as the onboarding service writes them.
 enum Workflow {
-    static func application(_ id: String, state: String = "created", at seconds: Int = 0) -> ApplicationRecord {
+    static func application(_ id: String, state: ApplicationState = .created, at seconds: Int = 0) -> ApplicationRecord {
         ApplicationRecord(id: id, state: state, tokenHash: "token-\(id)", marketState: "IL", createdAt: at(seconds), updatedAt: at(seconds))
     }
 
@@ -124,12 +124,12 @@ struct ApplicationStoreContract {
         let store = try kind.make()
         try await Workflow.create(store, "a1")
         await #expect(throws: (any Error).self, "the same application twice") { try await Workflow.create(store, "a1") }
-        var step = WorkflowChange(application: Workflow.application("a1", state: "uploaded", at: 5), expectedVersion: 1)
+        var step = WorkflowChange(application: Workflow.application("a1", state: .uploaded, at: 5), expectedVersion: 1)
         step.audit = [AuditDraft(actor: "applicant", action: "document.uploaded", target: "application:a1")]
         let written = try await store.commit(step)
         #expect(written.map(\.seq) == [2])
         let stored = try #require(try await store.application(id: "a1"))
-        #expect(stored.state == "uploaded" && stored.version == 2 && stored.createdAt == at(0))
+        #expect(stored.state == .uploaded && stored.version == 2 && stored.createdAt == at(0))
         #expect(try await store.application(tokenHash: "token-a1")?.id == "a1")
         await #expect(throws: WorkflowConflict.self) { try await store.commit(step) }
         #expect(try await store.application(id: "a1")?.version == 2)
@@ -139,12 +139,12 @@ struct ApplicationStoreContract {
     func atomicity(kind: StoreKind) async throws {
         let store = try kind.make()
         try await Workflow.create(store, "a1")
-        var step = WorkflowChange(application: Workflow.application("a1", state: "approved", at: 5), expectedVersion: 1)
+        var step = WorkflowChange(application: Workflow.application("a1", state: .approved, at: 5), expectedVersion: 1)
         step.decision = DecisionRecord(id: "d1", applicationID: "a1", decision: "approve", reason: "", actor: "reviewer:ana", createdAt: at(5))
         step.audit = [AuditDraft(actor: "reviewer:ana", action: "review.decided", target: "application:a1")]
         await #expect(throws: (any Error).self, "a decision without a reason") { try await store.commit(step) }
         #expect(try await store.application(id: "a1")?.version == 1)
-        #expect(try await store.application(id: "a1")?.state == "created")
+        #expect(try await store.application(id: "a1")?.state == .created)
         #expect(try await store.decisions(applicationID: "a1").isEmpty)
         #expect(try await store.auditEntries(target: nil).count == 1)
         #expect(try await store.auditHead()?.seq == 1)
@@ -158,15 +158,15 @@ struct ApplicationStoreContract {
         func document(_ id: String, at seconds: Int) -> DocumentRecord {
             DocumentRecord(id: id, applicationID: "a1", sha256: "sha-\(id)", kind: "i9", name: "\(id).pdf", mediaType: "application/pdf", size: 10, uploadedAt: at(seconds))
         }
-        var upload = WorkflowChange(application: Workflow.application("a1", state: "uploaded", at: 1), expectedVersion: 1)
+        var upload = WorkflowChange(application: Workflow.application("a1", state: .uploaded, at: 1), expectedVersion: 1)
         upload.documents = [document("d1", at: 1), document("d2", at: 1)]
         try await store.commit(upload)
-        var replace = WorkflowChange(application: Workflow.application("a1", state: "uploaded", at: 2), expectedVersion: 2)
+        var replace = WorkflowChange(application: Workflow.application("a1", state: .uploaded, at: 2), expectedVersion: 2)
         replace.documents = [document("d3", at: 2)]
         replace.supersede = ["d1"]
         replace.extraction = ExtractionRecord(id: "e1", applicationID: "a1", createdAt: at(2), documents: "[]", documentIDs: "[\"d2\",\"d3\"]")
         try await store.commit(replace)
-        var check = WorkflowChange(application: Workflow.application("a1", state: "in_review", at: 3), expectedVersion: 3)
+        var check = WorkflowChange(application: Workflow.application("a1", state: .inReview, at: 3), expectedVersion: 3)
         check.extraction = ExtractionRecord(id: "e2", applicationID: "a1", createdAt: at(3), documents: "[]", documentIDs: "[]")
         check.adjustments = [AdjustmentRecord(id: "adj1", applicationID: "a1", extractionID: "e2", documentType: "form-i9", field: "ssn", before: "\"1\"",
                                               after: "\"2\"", kind: "applicant", actor: "applicant", reason: nil, highRisk: true, createdAt: at(3))]
@@ -182,7 +182,7 @@ struct ApplicationStoreContract {
         #expect(try await store.latestCheck(applicationID: "a1")?.outcome == "review")
         #expect(try await store.decisions(applicationID: "a1").map(\.reason) == ["blurred"])
         #expect(try await store.applications(states: [], limit: 10).map(\.id) == ["a0", "a1"], "oldest first")
-        #expect(try await store.applications(states: ["in_review"], limit: 10).map(\.id) == ["a1"])
+        #expect(try await store.applications(states: [.inReview], limit: 10).map(\.id) == ["a1"])
         #expect(try await store.applications(states: [], limit: 1).map(\.id) == ["a0"])
         #expect(try await store.latestCheck(applicationID: "a0") == nil)
     }
@@ -195,7 +195,7 @@ struct AuditLogContract {
         #expect(try await store.auditHead() == nil)
         try await Workflow.create(store, "a1")
         try await Workflow.create(store, "a2")
-        var step = WorkflowChange(application: Workflow.application("a1", state: "uploaded", at: 1), expectedVersion: 1)
+        var step = WorkflowChange(application: Workflow.application("a1", state: .uploaded, at: 1), expectedVersion: 1)
         step.audit = [AuditDraft(actor: "applicant", action: "document.uploaded", target: "application:a1", after: "{\"kind\":\"i9\"}"),
                       AuditDraft(actor: "system", action: "extraction.queued", target: "application:a1")]
         try await store.commit(step)
@@ -221,7 +221,7 @@ struct LabelledExampleStoreContract {
                                   chosenSource: "model", model: "small", promptVersion: "extract-v1", modelValue: "\"JANE\"", humanValue: "\"JOAN\"",
                                   rightSources: "[]", kind: "reviewer", actor: "reviewer:ana", createdAt: at(seconds))
         }
-        var step = WorkflowChange(application: Workflow.application("a1", state: "in_review", at: 1), expectedVersion: 1)
+        var step = WorkflowChange(application: Workflow.application("a1", state: .inReview, at: 1), expectedVersion: 1)
         step.examples = [example("x2", "form-i9", at: 2), example("x1", "us-drivers-license", at: 1), example("x3", "form-i9", at: 3)]
         try await store.commit(step)
         #expect(try await store.examples(documentType: nil).map(\.id) == ["x1", "x2", "x3"])
@@ -278,7 +278,7 @@ struct JobQueueContract {
         let store = try kind.make()
         try await Workflow.create(store, "a1", jobs: [Workflow.job("j1", application: "a1", runAfter: 0)])
         let job = try #require(try await store.claimJob(now: at(1), leaseUntil: at(61), worker: "w1"))
-        var step = WorkflowChange(application: Workflow.application("a1", state: "awaiting_applicant", at: 2), expectedVersion: 1)
+        var step = WorkflowChange(application: Workflow.application("a1", state: .awaitingApplicant, at: 2), expectedVersion: 1)
         step.completesJob = job.id
         try await store.commit(step)
         #expect(try await store.jobs(subject: "a1").map(\.status) == [.done])

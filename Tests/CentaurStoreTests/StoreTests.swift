@@ -19,12 +19,12 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     }
 }
 
-func trace(_ n: Int, request: String? = nil, model: String = "claude", status: String = "ok", key: String? = "key-1", tags: [String: String] = [:], day: Int = 0) -> TraceRecord {
+func trace(_ n: Int, request: String? = nil, model: String = "claude", status: TraceStatus = .ok, key: String? = "key-1", tags: [String: String] = [:], day: Int = 0) -> TraceRecord {
     let start = Date(timeIntervalSince1970: 1_763_000_000 + Double(day) * 86_400 + Double(n))
     return TraceRecord(
         id: String(format: "t%03d", n), requestID: request ?? "r\(n)", startedAt: start, endedAt: start.addingTimeInterval(0.25),
         keyID: key, team: "drivers", route: "smart", surface: "openai", model: model, provider: "p", upstreamModel: "up-\(model)",
-        attempt: 1, status: status, errorClass: status == "ok" ? nil : "rate_limited", inputTokens: 100 * n, outputTokens: 10 * n,
+        attempt: 1, status: status, errorClass: status == .ok ? nil : "rate_limited", inputTokens: 100 * n, outputTokens: 10 * n,
         cacheReadTokens: n, cacheWriteTokens: 0, costUSD: 0.001 * Double(n), latencyMS: 250, timeToFirstTokenMS: 80, tags: tags,
         requestBody: "{\"q\":\(n)}", responseBody: nil)
 }
@@ -43,12 +43,12 @@ struct TraceStoreTests {
     func filters(kind: StoreKind) async throws {
         let store = try kind.make()
         try await store.insert([
-            trace(1, model: "claude", tags: ["feature": "a"]), trace(2, model: "small", status: "error"),
+            trace(1, model: "claude", tags: ["feature": "a"]), trace(2, model: "small", status: .error),
             trace(3, model: "claude", key: "key-2", tags: ["feature": "b"]), trace(4, request: "shared", model: "small"),
             trace(5, request: "shared", model: "claude"),
         ])
         #expect(try await store.traces(TraceQuery(model: "claude")).traces.map(\.id) == ["t005", "t003", "t001"])
-        #expect(try await store.traces(TraceQuery(status: "error")).traces.map(\.id) == ["t002"])
+        #expect(try await store.traces(TraceQuery(status: .error)).traces.map(\.id) == ["t002"])
         #expect(try await store.traces(TraceQuery(keyID: "key-2")).traces.map(\.id) == ["t003"])
         #expect(try await store.traces(TraceQuery(tag: ("feature", "a"))).traces.map(\.id) == ["t001"])
         #expect(try await store.traces(TraceQuery(requestID: "shared")).traces.map(\.id) == ["t005", "t004"])
@@ -106,7 +106,8 @@ struct APIKeyStoreTests {
 struct SQLiteStoreTests {
     @Test func migrationsAreNamedAndReopeningAppliesNothingTwice() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/db.sqlite").path
-        let all = ["0001-create-trace", "0002-create-api-key", "0003-api-key-reviewer-scope", "0004-create-workflow", "0005-create-response-cache", "0006-api-key-limits", "0007-create-evals", "0008-create-web-users", "0009-web-user-disabled", "0010-generic-jobs"]
+        let all = ["0001-create-trace", "0002-create-api-key", "0003-api-key-reviewer-scope", "0004-create-workflow", "0005-create-response-cache",
+                   "0006-api-key-limits", "0007-create-evals", "0008-create-web-users", "0009-web-user-disabled", "0010-generic-jobs"]
         #expect(try await SQLiteStore(path: path).appliedMigrations() == all)
         #expect(try await SQLiteStore(path: path).appliedMigrations() == all)
     }
@@ -170,7 +171,13 @@ struct SQLiteStoreTests {
 
     @Test func constraintsLiveInSQL() async throws {
         let store = try StoreKind.sqlite.make()
-        await #expect(throws: (any Error).self) { try await store.insert([trace(1, status: "maybe")]) }
+        // A status outside TraceStatus cannot be written from Swift; the attempt and token checks are SQL's own.
+        var noAttempt = trace(1)
+        noAttempt.attempt = 0
+        await #expect(throws: (any Error).self) { try await store.insert([noAttempt]) }
+        var negative = trace(2)
+        negative.inputTokens = -1
+        await #expect(throws: (any Error).self) { try await store.insert([negative]) }
     }
 
     @Test func anUnopenableDatabaseIsAClearError() {

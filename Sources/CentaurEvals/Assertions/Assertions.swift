@@ -21,13 +21,21 @@ public struct AssertionContext: Sendable {
     }
 }
 
+/// How one extracted field compares with the truth.
+public enum FieldOutcome: String, Sendable, Hashable, Codable, CaseIterable {
+    case match, wrong
+    /// Expected a value, got none.
+    case missing
+    /// Got a value, expected none.
+    case spurious
+}
+
 /// One field of an extraction compared with the truth.
 public struct FieldComparison: Sendable, Hashable, Codable {
     public var field: String
     public var expected: JSONValue
     public var actual: JSONValue
-    /// `match`, `wrong`, `missing` (expected a value, got none) or `spurious` (got a value, expected none).
-    public var outcome: String
+    public var outcome: FieldOutcome
 }
 
 /// The verdict of one assertion.

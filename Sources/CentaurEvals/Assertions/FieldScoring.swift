@@ -13,7 +13,7 @@ enum FieldScoring {
         }
         guard case .object(let truth)? = expected else { return fail("fields needs the expected values as an object") }
         guard let answer = JSONExtraction.values(in: output).first(where: { $0.objectValue != nil })?.objectValue else {
-            let comparisons = truth.keys.sorted().map { FieldComparison(field: $0, expected: truth[$0]!, actual: .null, outcome: truth[$0] == .null ? "match" : "missing") }
+            let comparisons = truth.keys.sorted().map { FieldComparison(field: $0, expected: truth[$0]!, actual: .null, outcome: truth[$0] == .null ? .match : .missing) }
             var result = fail("the output has no JSON object")
             result.fields = comparisons
             return result
@@ -22,19 +22,19 @@ enum FieldScoring {
         for field in truth.keys.sorted() {
             let want = truth[field] ?? .null
             let got = answer[field] ?? .null
-            let outcome: String
+            let outcome: FieldOutcome
             switch (isEmpty(want), isEmpty(got)) {
-            case (true, true): outcome = "match"
-            case (true, false): outcome = "spurious"
-            case (false, true): outcome = "missing"
-            case (false, false): outcome = same(want, got) ? "match" : "wrong"
+            case (true, true): outcome = .match
+            case (true, false): outcome = .spurious
+            case (false, true): outcome = .missing
+            case (false, false): outcome = same(want, got) ? .match : .wrong
             }
             comparisons.append(FieldComparison(field: field, expected: want, actual: got, outcome: outcome))
         }
-        let right = comparisons.filter { $0.outcome == "match" }.count
+        let right = comparisons.filter { $0.outcome == .match }.count
         let score = comparisons.isEmpty ? 1 : Double(right) / Double(comparisons.count)
         let threshold = spec.threshold ?? 1
-        let wrong = comparisons.filter { $0.outcome != "match" }.map { "\($0.field): expected \($0.expected.jsonString()), got \($0.actual.jsonString())" }
+        let wrong = comparisons.filter { $0.outcome != .match }.map { "\($0.field): expected \($0.expected.jsonString()), got \($0.actual.jsonString())" }
         var result = AssertionResult(type: spec.displayName, pass: score >= threshold, score: score, weight: spec.weight,
                                      reason: "\(right)/\(comparisons.count) fields right" + (wrong.isEmpty ? "" : "; " + wrong.prefix(5).joined(separator: "; ")))
         result.fields = comparisons

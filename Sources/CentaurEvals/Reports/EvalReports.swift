@@ -65,7 +65,7 @@ public enum EvalReports {
                           "tokenUsage": ["prompt": .number(Double(tokens.0)), "completion": .number(Double(tokens.1)), "total": .number(Double(tokens.0 + tokens.1))]],
             ],
             "config": ["description": .string(run.description)],
-            "centaur": ["status": .string(run.status), "summary": (try? JSONValue(parsing: JSONEncoder().encode(EvalSummary.perProvider(run.results)))) ?? .null],
+            "centaur": ["status": .string(run.status.rawValue), "summary": (try? JSONValue(parsing: JSONEncoder().encode(EvalSummary.perProvider(run.results)))) ?? .null],
         ]
     }
 
@@ -75,7 +75,8 @@ public enum EvalReports {
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
         let summaries = EvalSummary.perProvider(run.results)
         let totalTime = run.results.reduce(0) { $0 + $1.latencyMS } / 1000
-        xml += "<testsuites name=\"\(escape(run.description))\" tests=\"\(run.results.count)\" failures=\"\(summaries.reduce(0) { $0 + $1.failed })\" errors=\"\(summaries.reduce(0) { $0 + $1.errors })\" time=\"\(String(format: "%.3f", totalTime))\">\n"
+        xml += "<testsuites name=\"\(escape(run.description))\" tests=\"\(run.results.count)\" failures="
+        xml += "\"\(summaries.reduce(0) { $0 + $1.failed })\" errors=\"\(summaries.reduce(0) { $0 + $1.errors })\" time=\"\(String(format: "%.3f", totalTime))\">\n"
         for summary in summaries {
             let cases = run.results.filter { $0.provider == summary.provider }
             let time = cases.reduce(0) { $0 + $1.latencyMS } / 1000
@@ -87,7 +88,8 @@ public enum EvalReports {
                     xml += ">\n      <error message=\"\(escape(String(error.prefix(300))))\"/>\n    </testcase>\n"
                 } else if !r.success {
                     let reasons = r.assertions.filter { !$0.pass }.map { "\($0.type): \($0.reason)" }.joined(separator: "\n")
-                    xml += ">\n      <failure message=\"\(escape(String(reasons.prefix(300))))\">\(escape(reasons))\nscore: \(r.score)\noutput: \(escape(String(r.output.prefix(2000))))</failure>\n    </testcase>\n"
+                    xml += ">\n      <failure message=\"\(escape(String(reasons.prefix(300))))\">\(escape(reasons))\nscore: \(r.score)\noutput: \(escape(String(r.output.prefix(2000))))</failure>\n"
+                    xml += "    </testcase>\n"
                 } else {
                     xml += "/>\n"
                 }

@@ -74,16 +74,16 @@ public struct EvalSummary: Sendable, Hashable, Codable {
             var entry = byField[c.field] ?? (0, 0, 0, 0, 0)
             entry.total += 1
             switch c.outcome {
-            case "match":
+            case .match:
                 entry.right += 1
                 if c.expected != .null { entry.tp += 1 }
-            case "wrong":
+            case .wrong:
                 entry.fp += 1; entry.fn += 1
                 confusionCounts[Confusion(field: c.field, expected: FieldScoring.text(c.expected), actual: FieldScoring.text(c.actual), count: 0), default: 0] += 1
-            case "missing":
+            case .missing:
                 entry.fn += 1
                 confusionCounts[Confusion(field: c.field, expected: FieldScoring.text(c.expected), actual: "(none)", count: 0), default: 0] += 1
-            default:
+            case .spurious:
                 entry.fp += 1
             }
             byField[c.field] = entry
@@ -101,7 +101,7 @@ public struct EvalSummary: Sendable, Hashable, Codable {
         return EvalSummary(
             provider: provider, cases: results.count, passed: passed, failed: results.count - passed - errors, errors: errors,
             passRate: results.isEmpty ? 0 : Double(passed) / Double(results.count),
-            fieldAccuracy: comparisons.isEmpty ? nil : Double(comparisons.filter { $0.outcome == "match" }.count) / Double(comparisons.count),
+            fieldAccuracy: comparisons.isEmpty ? nil : Double(comparisons.filter { $0.outcome == .match }.count) / Double(comparisons.count),
             totalCostUSD: cost, costPerCaseUSD: results.isEmpty ? 0 : cost / Double(results.count),
             inputTokens: results.reduce(0) { $0 + $1.inputTokens }, outputTokens: results.reduce(0) { $0 + $1.outputTokens },
             latencyP50MS: percentile(latencies, 50), latencyP95MS: percentile(latencies, 95), fields: fields, confusions: Array(confusions))

@@ -23,15 +23,19 @@ public enum HTMLReport {
         .key span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
         </style></head><body>
         <h1>\(e(run.description))</h1>
-        <p class="muted">Run \(e(run.id)) · \(e(run.status)) · \(run.results.count) cases · started \(e(ISO8601DateFormatter().string(from: run.startedAt))) · \(String(format: "%.1f", run.endedAt.timeIntervalSince(run.startedAt))) s</p>
+        <p class="muted">Run \(e(run.id)) · \(e(run.status.rawValue)) · \(run.results.count) cases · \
+        started \(e(ISO8601DateFormatter().string(from: run.startedAt))) · \(String(format: "%.1f", run.endedAt.timeIntervalSince(run.startedAt))) s</p>
         <p class="key">\(summaries.enumerated().map { "<span style=\"background:\(palette[$0 % palette.count])\"></span>\(e($1.provider))" }.joined())</p>
         <h2>Summary</h2>
-        <table><thead><tr><th>provider</th><th>pass rate</th><th>passed</th><th>failed</th><th>errors</th><th>field accuracy</th><th>cost / case</th><th>tokens in / out</th><th>p50 ms</th><th>p95 ms</th></tr></thead><tbody>
+        <table><thead><tr><th>provider</th><th>pass rate</th><th>passed</th><th>failed</th><th>errors</th><th>field accuracy</th>\
+        <th>cost / case</th><th>tokens in / out</th><th>p50 ms</th><th>p95 ms</th></tr></thead><tbody>
         """
         for s in summaries {
-            html += "<tr><td>\(e(s.provider))</td><td class=num>\(String(format: "%.1f%%", s.passRate * 100))</td><td class=num>\(s.passed)</td><td class=num>\(s.failed)</td><td class=num>\(s.errors)</td>"
+            html += "<tr><td>\(e(s.provider))</td><td class=num>\(String(format: "%.1f%%", s.passRate * 100))</td><td class=num>\(s.passed)"
+            html += "</td><td class=num>\(s.failed)</td><td class=num>\(s.errors)</td>"
             html += "<td class=num>\(s.fieldAccuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "–")</td><td class=num>\(String(format: "$%.6f", s.costPerCaseUSD))</td>"
-            html += "<td class=num>\(s.inputTokens) / \(s.outputTokens)</td><td class=num>\(String(format: "%.0f", s.latencyP50MS))</td><td class=num>\(String(format: "%.0f", s.latencyP95MS))</td></tr>\n"
+            html += "<td class=num>\(s.inputTokens) / \(s.outputTokens)</td><td class=num>\(String(format: "%.0f", s.latencyP50MS))</td>"
+            html += "<td class=num>\(String(format: "%.0f", s.latencyP95MS))</td></tr>\n"
         }
         html += "</tbody></table>\n<h2>Charts</h2><div class=charts>\n"
         html += scatter(summaries) + latency(run, summaries) + fieldBars(summaries)
@@ -49,8 +53,10 @@ public enum HTMLReport {
             let verdict = r.error != nil ? "<span class=fail>error</span>" : (r.success ? "<span class=pass>pass</span>" : "<span class=fail>fail</span>")
             let vars = r.vars.sorted { $0.key < $1.key }.map { "\($0.key)=\(($0.value.stringValue ?? $0.value.jsonString()).prefix(80))" }.joined(separator: "\n")
             let assertions = r.assertions.map { "\($0.pass ? "✓" : "✗") \($0.type): \($0.reason)" }.joined(separator: "\n") + (r.error.map { "\n\($0)" } ?? "")
-            html += "<tr><td>\(r.testIndex + 1)\(r.repeatIndex > 0 ? ".\(r.repeatIndex + 1)" : "")</td><td>\(e(r.provider))</td><td>\(verdict)</td><td class=num>\(String(format: "%.2f", r.score))</td>"
-            html += "<td><pre>\(e(vars))</pre></td><td><pre>\(e(String(r.output.prefix(600))))</pre></td><td><pre>\(e(assertions))</pre></td><td class=num>\(String(format: "%.0f", r.latencyMS))</td></tr>\n"
+            html += "<tr><td>\(r.testIndex + 1)\(r.repeatIndex > 0 ? ".\(r.repeatIndex + 1)" : "")</td><td>\(e(r.provider))</td><td>\(verdict)</td>"
+            html += "<td class=num>\(String(format: "%.2f", r.score))</td>"
+            html += "<td><pre>\(e(vars))</pre></td><td><pre>\(e(String(r.output.prefix(600))))</pre></td><td><pre>\(e(assertions))</pre></td>"
+            html += "<td class=num>\(String(format: "%.0f", r.latencyMS))</td></tr>\n"
         }
         return html + "</tbody></table>\n</body></html>\n"
     }
@@ -59,12 +65,14 @@ public enum HTMLReport {
     static func scatter(_ summaries: [EvalSummary]) -> String {
         let w = 360.0, h = 260.0, left = 50.0, bottom = 36.0, top = 30.0, right = 90.0
         let maxCost = max(summaries.map(\.costPerCaseUSD).max() ?? 0, 1e-9) * 1.15
-        var svg = "<figure><figcaption>Pass rate against cost per case</figcaption><svg role=img aria-label=\"pass rate against cost per case\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">"
+        var svg = "<figure><figcaption>Pass rate against cost per case</figcaption>"
+        svg += "<svg role=img aria-label=\"pass rate against cost per case\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">"
         svg += axes(w: w, h: h, left: left, bottom: bottom, top: top, right: right, yLabel: "pass rate", xLabel: String(format: "cost per case (max $%.6f)", maxCost))
         for (i, s) in summaries.enumerated() {
             let x = left + (s.costPerCaseUSD / maxCost) * (w - left - right)
             let y = h - bottom - s.passRate * (h - bottom - top)
-            svg += "<circle cx=\"\(fmt(x))\" cy=\"\(fmt(y))\" r=\"6\" fill=\"\(palette[i % palette.count])\"><title>\(EvalReports.escape(s.provider)): \(String(format: "%.1f%%", s.passRate * 100)), $\(String(format: "%.6f", s.costPerCaseUSD))</title></circle>"
+            svg += "<circle cx=\"\(fmt(x))\" cy=\"\(fmt(y))\" r=\"6\" fill=\"\(palette[i % palette.count])\"><title>"
+            svg += "\(EvalReports.escape(s.provider)): \(String(format: "%.1f%%", s.passRate * 100)), $\(String(format: "%.6f", s.costPerCaseUSD))</title></circle>"
             svg += "<text x=\"\(fmt(x + 8))\" y=\"\(fmt(y - 8))\" font-size=\"11\">\(EvalReports.escape(s.provider))</text>"
         }
         return svg + "</svg></figure>\n"
@@ -91,7 +99,8 @@ public enum HTMLReport {
             for (b, count) in series.enumerated() where count > 0 {
                 let barHeight = Double(count) / Double(peak) * (h - bottom - top)
                 let x = left + Double(b) * binWidth + Double(i) * (barWidth + 1)
-                svg += "<rect x=\"\(fmt(x))\" y=\"\(fmt(h - bottom - barHeight))\" width=\"\(fmt(max(1, barWidth)))\" height=\"\(fmt(barHeight))\" fill=\"\(palette[i % palette.count])\"><title>\(count) cases</title></rect>"
+                svg += "<rect x=\"\(fmt(x))\" y=\"\(fmt(h - bottom - barHeight))\" width=\"\(fmt(max(1, barWidth)))\" height=\"\(fmt(barHeight))\" fill="
+                svg += "\"\(palette[i % palette.count])\"><title>\(count) cases</title></rect>"
             }
         }
         return svg + "</svg></figure>\n"
@@ -110,7 +119,8 @@ public enum HTMLReport {
             for (i, s) in summaries.enumerated() {
                 guard let score = s.fields.first(where: { $0.field == field }) else { continue }
                 let width = score.accuracy * (w - labelWidth - 50)
-                svg += "<rect x=\"\(fmt(labelWidth))\" y=\"\(fmt(y + Double(i) * 8))\" width=\"\(fmt(max(1, width)))\" height=\"7\" fill=\"\(palette[i % palette.count])\"><title>\(EvalReports.escape(s.provider)) \(EvalReports.escape(field)): \(String(format: "%.0f%%", score.accuracy * 100))</title></rect>"
+                svg += "<rect x=\"\(fmt(labelWidth))\" y=\"\(fmt(y + Double(i) * 8))\" width=\"\(fmt(max(1, width)))\" height=\"7\" fill=\"\(palette[i % palette.count])\"><title>"
+                svg += "\(EvalReports.escape(s.provider)) \(EvalReports.escape(field)): \(String(format: "%.0f%%", score.accuracy * 100))</title></rect>"
             }
         }
         svg += "<text x=\"\(fmt(labelWidth))\" y=\"\(fmt(h - 6))\" font-size=\"11\">0%</text><text x=\"\(fmt(w - 50))\" y=\"\(fmt(h - 6))\" font-size=\"11\">100%</text>"

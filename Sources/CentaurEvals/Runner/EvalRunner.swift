@@ -43,10 +43,10 @@ public struct EvalRun: Sendable {
     public var description: String
     public var startedAt: Date
     public var endedAt: Date
-    public var status: String
+    public var status: EvalRunStatus
     public var results: [CaseResult]
 
-    public init(id: String, suite: String, description: String, startedAt: Date, endedAt: Date, status: String, results: [CaseResult]) {
+    public init(id: String, suite: String, description: String, startedAt: Date, endedAt: Date, status: EvalRunStatus, results: [CaseResult]) {
         self.id = id; self.suite = suite; self.description = description; self.startedAt = startedAt; self.endedAt = endedAt
         self.status = status; self.results = results
     }
@@ -163,7 +163,7 @@ public struct EvalRunner: Sendable {
         let order = Dictionary(uniqueKeysWithValues: cases.enumerated().map { ($1.id, $0) })
         let results = collected.withLock { $0 }.sorted { (order[$0.caseID] ?? 0) < (order[$1.caseID] ?? 0) }
         let run = EvalRun(id: id, suite: suitePath, description: suite.description, startedAt: started, endedAt: Date(),
-                          status: cancelled ? "cancelled" : "completed", results: results)
+                          status: cancelled ? .cancelled : .completed, results: results)
         let summary = EvalSummary.perProvider(results)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -69,14 +69,14 @@ public struct BarcodeExtractor: Extractor {
         case .pdf:
             let pdf = scratch.file("input.pdf")
             try document.data.write(to: pdf)
-            let output = try await ExternalTool.pdftoppm.run(["-r", String(dpi), "-png", "-l", String(PDFLimits.maximumPages), pdf.path, scratch.file("page").path])
-            guard output.status == 0 else { throw ToolError(tool: "pdftoppm", message: "pdftoppm could not render \(document.name): \(output.stderrText)") }
+            let output = try await Subprocess.pdftoppm.run(["-r", String(dpi), "-png", "-l", String(PDFLimits.maximumPages), pdf.path, scratch.file("page").path])
+            guard output.status == 0 else { throw SubprocessError(tool: "pdftoppm", message: "pdftoppm could not render \(document.name): \(output.stderrText)") }
             let pages = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter { $0.hasPrefix("page") }.sorted()
             images = pages.enumerated().map { (scratch.file($0.element), $0.offset + 1) }
         }
         var symbols: [Symbol] = []
         for (image, page) in images {
-            let output = try await ExternalTool.zxingReader.run(["-format", "PDF417", image.path])
+            let output = try await Subprocess.zxingReader.run(["-format", "PDF417", image.path])
             symbols += Self.parseReaderOutput(String(decoding: output.stdout, as: UTF8.self), page: page)
         }
         return symbols
@@ -114,9 +114,9 @@ public struct BarcodeExtractor: Extractor {
     /// ISO-8859-1 character, so control characters and non-ASCII bytes survive).
     public static func render(payload: [UInt8], to url: URL, width: Int = 900, height: Int = 300) async throws {
         let latin1 = String(String.UnicodeScalarView(payload.map { Unicode.Scalar($0) }))
-        let output = try await ExternalTool.zxingWriter.run(["-size", "\(width)x\(height)", "-encoding", "ISO-8859-1", "PDF417", latin1, url.path])
+        let output = try await Subprocess.zxingWriter.run(["-size", "\(width)x\(height)", "-encoding", "ISO-8859-1", "PDF417", latin1, url.path])
         guard output.status == 0, FileManager.default.fileExists(atPath: url.path) else {
-            throw ToolError(tool: "ZXingWriter", message: "ZXingWriter could not render the barcode: \(output.stderrText)")
+            throw SubprocessError(tool: "ZXingWriter", message: "ZXingWriter could not render the barcode: \(output.stderrText)")
         }
     }
 }

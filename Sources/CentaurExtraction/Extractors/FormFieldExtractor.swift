@@ -104,7 +104,7 @@ public struct FormFieldExtractor: Extractor {
         defer { scratch.remove() }
         let pdf = scratch.file("input.pdf")
         try document.data.write(to: pdf)
-        let output = try await ExternalTool.qpdf.run(["--json", "--json-key=acroform", pdf.path])
+        let output = try await Subprocess.qpdf.run(["--json", "--json-key=acroform", pdf.path])
         // qpdf exits 3 for warnings (damaged but readable files); anything else is a failure.
         guard output.status == 0 || output.status == 3 else {
             throw DocumentError("\(document.name): the PDF cannot be read (\(output.stderrText.split(separator: "\n").first ?? "qpdf failed"))")
@@ -124,7 +124,7 @@ public struct FormFieldExtractor: Extractor {
         var rects: [String: BoundingBox] = [:]
         if !wanted.isEmpty {
             let objectArguments = wanted.compactMap { $0.split(separator: " ").first.map { "--json-object=\($0)" } }
-            let objectsOutput = try await ExternalTool.qpdf.run(["--json", "--json-key=qpdf"] + objectArguments + [pdf.path])
+            let objectsOutput = try await Subprocess.qpdf.run(["--json", "--json-key=qpdf"] + objectArguments + [pdf.path])
             if objectsOutput.status == 0 || objectsOutput.status == 3,
                let objects = try? await offload({ try JSONValue(parsing: objectsOutput.stdout) })["qpdf"]?[1]?.objectValue {
                 for object in wanted {

@@ -63,7 +63,7 @@ public struct LayoutExtractor: Extractor {
             let file = scratch.file("input.pdf")
             try document.data.write(to: file)
             pdf = file
-            let output = try await ExternalTool.pdftotext.run(["-bbox", "-enc", "UTF-8", "-l", String(lastPage), file.path, "-"])
+            let output = try await Subprocess.pdftotext.run(["-bbox", "-enc", "UTF-8", "-l", String(lastPage), file.path, "-"])
             guard output.status == 0 else { throw DocumentError("\(document.name): the PDF cannot be read (\(output.stderrText))") }
             pages = try await offload { Self.parseBoundingBoxes(String(decoding: output.stdout, as: UTF8.self)) }
             if pages.allSatisfy(\.isEmpty) {
@@ -72,9 +72,9 @@ public struct LayoutExtractor: Extractor {
                 pages = []
                 for page in 1...lastPage {
                     let prefix = scratch.file("scan-\(page)")
-                    let rendered = try await ExternalTool.pdftoppm.run(["-r", String(ocrDPI), "-png", "-f", String(page), "-l", String(page), "-singlefile", file.path, prefix.path])
+                    let rendered = try await Subprocess.pdftoppm.run(["-r", String(ocrDPI), "-png", "-f", String(page), "-l", String(page), "-singlefile", file.path, prefix.path])
                     if rendered.status != 0, page > 1 { break } // fewer pages than the form has
-                    guard rendered.status == 0 else { throw ToolError(tool: "pdftoppm", message: "pdftoppm could not render \(document.name): \(rendered.stderrText)") }
+                    guard rendered.status == 0 else { throw SubprocessError(tool: "pdftoppm", message: "pdftoppm could not render \(document.name): \(rendered.stderrText)") }
                     pages.append(try await ocrWords(URL(fileURLWithPath: prefix.path + ".png"), name: document.name))
                 }
             }
@@ -126,7 +126,7 @@ public struct LayoutExtractor: Extractor {
 
     /// Words with boxes in points (top-left origin) from `tesseract … tsv`; the image is taken to be a US-letter page.
     private func ocrWords(_ image: URL, name: String) async throws -> [Word] {
-        let output = try await ExternalTool.tesseract.run([image.path, "stdout", "-l", "eng", "--psm", "11", "tsv"])
+        let output = try await Subprocess.tesseract.run([image.path, "stdout", "-l", "eng", "--psm", "11", "tsv"])
         guard output.status == 0 else { throw DocumentError("\(name): OCR failed (\(output.stderrText))") }
         return try await offload { Self.parseTSV(String(decoding: output.stdout, as: UTF8.self), pageWidthPoints: 612) }
     }
@@ -205,10 +205,10 @@ public struct LayoutExtractor: Extractor {
 
     private func render(pdf: URL, page: Int, scratch: ScratchDirectory) async throws -> GreyImage {
         let prefix = scratch.file("grey-\(page)")
-        let output = try await ExternalTool.pdftoppm.run(["-r", "144", "-gray", "-f", String(page), "-l", String(page), "-singlefile", pdf.path, prefix.path])
+        let output = try await Subprocess.pdftoppm.run(["-r", "144", "-gray", "-f", String(page), "-l", String(page), "-singlefile", pdf.path, prefix.path])
         let file = URL(fileURLWithPath: prefix.path + ".pgm")
         guard output.status == 0, let data = try? Data(contentsOf: file) else {
-            throw ToolError(tool: "pdftoppm", message: "pdftoppm could not render page \(page): \(output.stderrText)")
+            throw SubprocessError(tool: "pdftoppm", message: "pdftoppm could not render page \(page): \(output.stderrText)")
         }
         return try await offload { try Self.parsePGM([UInt8](data)) }
     }
@@ -224,10 +224,10 @@ public struct LayoutExtractor: Extractor {
             return String(decoding: bytes[start..<index], as: UTF8.self)
         }
         guard token() == "P5", let width = Int(token()), let height = Int(token()), let maxValue = Int(token()), maxValue < 256 else {
-            throw ToolError(tool: "pdftoppm", message: "pdftoppm did not write an 8-bit PGM image")
+            throw SubprocessError(tool: "pdftoppm", message: "pdftoppm did not write an 8-bit PGM image")
         }
         index += 1
-        guard bytes.count - index >= width * height else { throw ToolError(tool: "pdftoppm", message: "the rendered page image is truncated") }
+        guard bytes.count - index >= width * height else { throw SubprocessError(tool: "pdftoppm", message: "the rendered page image is truncated") }
         return GreyImage(width: width, height: height, pixels: Array(bytes[index..<index + width * height]))
     }
 }

@@ -47,7 +47,7 @@ public struct TextExtractor: Extractor {
         case .pdf:
             let pdf = scratch.file("input.pdf")
             try document.data.write(to: pdf)
-            let output = try await ExternalTool.pdftotext.run(["-layout", "-enc", "UTF-8", pdf.path, "-"])
+            let output = try await Subprocess.pdftotext.run(["-layout", "-enc", "UTF-8", pdf.path, "-"])
             guard output.status == 0 else {
                 throw DocumentError("\(document.name): the PDF cannot be read (\(output.stderrText.split(separator: "\n").first ?? "pdftotext failed"))")
             }
@@ -56,8 +56,8 @@ public struct TextExtractor: Extractor {
             let visible = text.filter { !$0.isWhitespace }.count
             if visible >= minimumCharactersPerPage * max(1, min(pages.count, 2)) / 2 { return Reading(text: text, method: "pdftotext", words: []) }
             // A scanned PDF: render and OCR the pages.
-            let rendered = try await ExternalTool.pdftoppm.run(["-r", String(ocrDPI), "-png", "-l", String(maximumOCRPages), pdf.path, scratch.file("page").path])
-            guard rendered.status == 0 else { throw ToolError(tool: "pdftoppm", message: "pdftoppm could not render \(document.name): \(rendered.stderrText)") }
+            let rendered = try await Subprocess.pdftoppm.run(["-r", String(ocrDPI), "-png", "-l", String(maximumOCRPages), pdf.path, scratch.file("page").path])
+            guard rendered.status == 0 else { throw SubprocessError(tool: "pdftoppm", message: "pdftoppm could not render \(document.name): \(rendered.stderrText)") }
             let images = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter { $0.hasPrefix("page") }.sorted()
             var texts: [String] = []
             var words: [OCRWord] = []
@@ -73,7 +73,7 @@ public struct TextExtractor: Extractor {
     /// One tesseract pass writing the text (`txt`) and the word boxes (`tsv`).
     private func ocr(_ image: URL, name: String, page: Int, unit: String, scratch: ScratchDirectory) async throws -> (String, [OCRWord]) {
         let base = scratch.file("ocr-\(page)")
-        let output = try await ExternalTool.tesseract.run([image.path, base.path, "-l", "eng", "--psm", "6", "-c", "preserve_interword_spaces=1", "txt", "tsv"])
+        let output = try await Subprocess.tesseract.run([image.path, base.path, "-l", "eng", "--psm", "6", "-c", "preserve_interword_spaces=1", "txt", "tsv"])
         guard output.status == 0, let text = try? String(contentsOf: base.appendingPathExtension("txt"), encoding: .utf8) else {
             throw DocumentError("\(name): OCR failed (\(output.stderrText.split(separator: "\n").last ?? "tesseract failed"))")
         }

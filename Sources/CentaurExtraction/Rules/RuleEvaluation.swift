@@ -161,7 +161,10 @@ enum RuleFunctions {
             guard case .date(let a) = args[0], case .number(let n) = args[1] else { return .missing }
             return .date(a + Int(n))
         },
-        "matches_license_format": .init(parameters: [.string, .string], result: .bool, acceptsMissing: false, summary: "whether a licence number fits its state's format (true where no format is known)") { args, _ in
+        "matches_license_format": .init(
+            parameters: [.string, .string], result: .bool, acceptsMissing: false,
+            summary: "whether a licence number fits its state's format (true where no format is known)"
+        ) { args, _ in
             guard case .string(let number) = args[0], case .string(let state) = args[1] else { return .missing }
             return .bool(DomainChecks.matchesLicenseFormat(number, jurisdiction: state) ?? true)
         },
@@ -169,7 +172,10 @@ enum RuleFunctions {
             guard case .string(let s) = args[0] else { return .missing }
             return .bool(DomainChecks.ssnProblem(s) == nil)
         },
-        "ssn_problem": .init(parameters: [.string], result: .string, acceptsMissing: false, summary: "the first SSN problem: \"\", format, invalid_area, invalid_group_or_serial, known_invalid") { args, _ in
+        "ssn_problem": .init(
+            parameters: [.string], result: .string, acceptsMissing: false,
+            summary: "the first SSN problem: \"\", format, invalid_area, invalid_group_or_serial, known_invalid"
+        ) { args, _ in
             guard case .string(let s) = args[0] else { return .missing }
             return .string(DomainChecks.ssnProblem(s)?.rawValue ?? "")
         },
@@ -181,7 +187,10 @@ enum RuleFunctions {
             guard case .string(let s) = args[0] else { return .missing }
             return .bool(DomainChecks.i94Valid(s))
         },
-        "same_person": .init(parameters: [.name, .name], result: .bool, acceptsMissing: false, summary: "whether two names name the same person (case, hyphens, other last names, middle initials)") { args, _ in
+        "same_person": .init(
+            parameters: [.name, .name], result: .bool, acceptsMissing: false,
+            summary: "whether two names name the same person (case, hyphens, other last names, middle initials)"
+        ) { args, _ in
             guard case .name(let a) = args[0], case .name(let b) = args[1] else { return .missing }
             return .bool(DomainChecks.samePerson(a, b))
         },

@@ -40,7 +40,7 @@ public struct TraceRecorder: CallRecorder {
             return [TraceRecord(
                 requestID: call.requestID, startedAt: call.startedAt, endedAt: call.endedAt, keyID: call.caller?.keyID, team: call.caller?.team,
                 route: call.route, surface: call.surface.rawValue, model: call.route, provider: tags["cache"] == "hit" ? "cache" : "-", upstreamModel: "-", attempt: 1,
-                status: call.error == nil ? "ok" : "error", errorClass: call.error?.kind.description, errorMessage: call.error?.message,
+                status: call.error == nil ? .ok : .error, errorClass: call.error?.kind.description, errorMessage: call.error?.message,
                 httpStatus: call.error?.status, tags: tags, requestBody: requestBody, responseBody: responseBody)]
         }
         let last = call.attempts.count - 1
@@ -59,7 +59,7 @@ public struct TraceRecorder: CallRecorder {
             return TraceRecord(
                 requestID: call.requestID, startedAt: attempt.startedAt, endedAt: attempt.endedAt, keyID: call.caller?.keyID,
                 team: call.caller?.team, route: call.route, surface: call.surface.rawValue, model: attempt.model, provider: attempt.provider,
-                upstreamModel: attempt.upstreamModel, attempt: attempt.number, status: errorClass == nil ? "ok" : "error",
+                upstreamModel: attempt.upstreamModel, attempt: attempt.number, status: errorClass == nil ? .ok : .error,
                 errorClass: errorClass, errorMessage: errorMessage, httpStatus: attempt.status,
                 inputTokens: attempt.usage.inputTokens, outputTokens: attempt.usage.outputTokens,
                 cacheReadTokens: attempt.usage.cacheReadTokens, cacheWriteTokens: attempt.usage.cacheWriteTokens,

@@ -14,7 +14,9 @@ public struct PromptInjectionDetector: Sendable {
     }
 
     static let rules: [(name: String, pattern: String, score: Double)] = [
-        ("ignore_instructions", #"\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all|any|your|the)\b[^.\n]{0,30}\b(instructions?|rules?|prompts?|directions?|guidelines?)"#, 0.9),
+        ("ignore_instructions",
+         #"\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all|any|your|the)\b[^.\n]{0,30}"#
+            + #"\b(instructions?|rules?|prompts?|directions?|guidelines?)"#, 0.9),
         ("new_instructions", #"\b(new|updated|real|actual)\s+(instructions?|rules?|task)\s*[:\-]"#, 0.6),
         ("role_override", #"\byou\s+are\s+(now|no\s+longer)\b|\bfrom\s+now\s+on\s+you\b|\bact\s+as\s+(an?\s+)?(unrestricted|jailbroken|dan)\b"#, 0.7),
         ("reveal_prompt", #"\b(reveal|show|print|repeat|output)\b[^.\n]{0,30}\b(system\s+prompt|hidden\s+instructions?|your\s+instructions)"#, 0.8),

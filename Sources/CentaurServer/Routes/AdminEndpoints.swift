@@ -42,9 +42,14 @@ struct AdminEndpoints: Sendable {
 
     static func traceQuery(_ parameters: FlatDictionary<Substring, Substring>) throws -> TraceQuery {
         func value(_ name: String) -> String? { parameters[name[...]].map(String.init) }
+        var status: TraceStatus?
+        if let text = value("status") {
+            guard let known = TraceStatus(rawValue: text) else { throw APIError.invalid("status", "expected ok or error") }
+            status = known
+        }
         var query = TraceQuery(
             from: try date(parameters, "from"), to: try date(parameters, "to"), model: value("model"), keyID: value("key"),
-            status: value("status"), requestID: value("request_id"), cursor: value("cursor"))
+            status: status, requestID: value("request_id"), cursor: value("cursor"))
         if let limit = value("limit") {
             guard let number = Int(limit), number > 0 else { throw APIError.invalid("limit", "expected a positive integer") }
             query.limit = min(number, 500)
@@ -56,9 +61,6 @@ struct AdminEndpoints: Sendable {
         }
         if let cursor = query.cursor {
             do { _ = try TraceCursor.decode(cursor) } catch { throw APIError.invalid("cursor", "\(error)") }
-        }
-        if let status = query.status, !["ok", "error"].contains(status) {
-            throw APIError.invalid("status", "expected ok or error")
         }
         return query
     }

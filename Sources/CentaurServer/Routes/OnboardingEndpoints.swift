@@ -38,7 +38,7 @@ struct OnboardingEndpoints: Sendable {
                     return text
                 }
                 let (application, token) = try await service.create(marketState: marketState)
-                return ["id": .string(application.id), "token": .string(token), "state": .string(application.state)]
+                return ["id": .string(application.id), "token": .string(token), "state": .string(application.state.rawValue)]
             }
         }
         applicant.get("/api/applications/{id}") { request, context in
@@ -60,7 +60,7 @@ struct OnboardingEndpoints: Sendable {
                 guard !data.isEmpty else { throw WorkflowError(.unreadableDocument, "the upload is empty: send the file's bytes as the request body") }
                 let document = try await service.upload(applicationID: id, kind: kind, name: name, data: data)
                 let view = try await service.applicantView(applicationID: id)
-                return ["document": try encode(document), "state": .string(view.state), "extraction_pending": .bool(view.extractionPending)]
+                return ["document": try encode(document), "state": .string(view.state.rawValue), "extraction_pending": .bool(view.extractionPending)]
             }
         }
         applicant.get("/api/applications/{id}/documents/{documentID}") { request, context in
@@ -80,7 +80,7 @@ struct OnboardingEndpoints: Sendable {
                     }
                 }
                 let application = try await service.confirm(applicationID: id, values: values)
-                return ["id": .string(application.id), "state": .string(application.state)]
+                return ["id": .string(application.id), "state": .string(application.state.rawValue)]
             }
         }
 
@@ -97,13 +97,13 @@ struct OnboardingEndpoints: Sendable {
         reviewer.post("/api/review/applications/{id}/claim") { _, context in
             try await respond {
                 let application = try await service.claim(applicationID: context.parameters.get("id") ?? "", reviewer: Self.actor(context))
-                return ["id": .string(application.id), "state": .string(application.state), "assignee": application.assignee.map(JSONValue.string) ?? .null]
+                return ["id": .string(application.id), "state": .string(application.state.rawValue), "assignee": application.assignee.map(JSONValue.string) ?? .null]
             }
         }
         reviewer.post("/api/review/applications/{id}/release") { _, context in
             try await respond {
                 let application = try await service.release(applicationID: context.parameters.get("id") ?? "", reviewer: Self.actor(context))
-                return ["id": .string(application.id), "state": .string(application.state), "assignee": .null]
+                return ["id": .string(application.id), "state": .string(application.state.rawValue), "assignee": .null]
             }
         }
         reviewer.post("/api/review/applications/{id}/corrections") { request, context in
@@ -113,7 +113,7 @@ struct OnboardingEndpoints: Sendable {
                     applicationID: context.parameters.get("id") ?? "", documentType: try Self.string(body, "document_type"),
                     field: try Self.string(body, "field"), value: body["value"] ?? .null, reason: try Self.string(body, "reason"),
                     reviewer: Self.actor(context))
-                return ["id": .string(application.id), "state": .string(application.state)]
+                return ["id": .string(application.id), "state": .string(application.state.rawValue)]
             }
         }
         reviewer.post("/api/review/applications/{id}/decision") { request, context in
@@ -125,7 +125,7 @@ struct OnboardingEndpoints: Sendable {
                 }
                 let application = try await service.decide(applicationID: context.parameters.get("id") ?? "", decision: decision,
                                                            reason: try Self.string(body, "reason"), reviewer: Self.actor(context))
-                return ["id": .string(application.id), "state": .string(application.state)]
+                return ["id": .string(application.id), "state": .string(application.state.rawValue)]
             }
         }
 

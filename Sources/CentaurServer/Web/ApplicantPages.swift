@@ -1,6 +1,7 @@
 import CentaurCore
 import CentaurExtraction
 import CentaurReview
+import CentaurStore
 import Crypto
 import Foundation
 import HTTPTypes
@@ -81,7 +82,7 @@ extension WebPages {
     func applicantPage(_ token: String, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let application = try await onboarding.application(token: token) else { return notFound() }
         let view = try await onboarding.applicantView(applicationID: application.id)
-        let state = ApplicationState(rawValue: view.state) ?? .created
+        let state = view.state
         let stateTexts: [ApplicationState: String] = [
             .created: "waiting for your documents", .uploaded: "reading your documents", .extracted: "reading your documents",
             .awaitingApplicant: "please check the values we read", .confirmed: "checking", .checked: "checking",

@@ -16,7 +16,7 @@ extension WebPages {
                 let attempts = try await stores.traces.traces(TraceQuery(requestID: trace.requestID, limit: 100)).traces.sorted { $0.attempt < $1.attempt }
                 let rows: [[String: Any]] = attempts.map { t in
                     var row: [String: Any] = ["attempt": t.attempt, "at": Self.time(t.startedAt), "model": t.model, "provider": t.provider,
-                                              "upstream": t.upstreamModel, "status": t.status, "input": t.inputTokens, "output": t.outputTokens,
+                                              "upstream": t.upstreamModel, "status": t.status.rawValue, "input": t.inputTokens, "output": t.outputTokens,
                                               "cost": t.costUSD.map { String(format: "$%.6f", $0) } ?? "–", "latency": Int(t.latencyMS),
                                               "ttft": t.timeToFirstTokenMS.map { String(Int($0)) } ?? "–"]
                     if let errorClass = t.errorClass { row["errorClass"] = errorClass; row["errorMessage"] = t.errorMessage ?? "" }
@@ -59,8 +59,10 @@ extension WebPages {
             for row in rows { totals[row.day, default: [:]][row.model, default: 0] += value(row) }
             let peak = max(days.map { day in totals[day]?.values.reduce(0, +) ?? 0 }.max() ?? 0, 1e-12)
             let w = 480.0, h = 220.0, left = 40.0, bottom = 30.0, barWidth = (w - left - 10) / 14 - 4
-            var svg = "<figure><figcaption>\(title) (peak \(format(peak)) a day)</figcaption><svg role=\"img\" aria-label=\"\(title) per day\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">"
-            svg += "<line x1=\"\(left)\" y1=\"10\" x2=\"\(left)\" y2=\"\(h - bottom)\" stroke=\"#334155\"/><line x1=\"\(left)\" y1=\"\(h - bottom)\" x2=\"\(w - 10)\" y2=\"\(h - bottom)\" stroke=\"#334155\"/>"
+            var svg = "<figure><figcaption>\(title) (peak \(format(peak)) a day)</figcaption>"
+            svg += "<svg role=\"img\" aria-label=\"\(title) per day\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">"
+            svg += "<line x1=\"\(left)\" y1=\"10\" x2=\"\(left)\" y2=\"\(h - bottom)\" stroke=\"#334155\"/>"
+            svg += "<line x1=\"\(left)\" y1=\"\(h - bottom)\" x2=\"\(w - 10)\" y2=\"\(h - bottom)\" stroke=\"#334155\"/>"
             for (index, day) in days.enumerated() {
                 var y = h - bottom
                 let x = left + 4 + Double(index) * (barWidth + 4)
@@ -69,12 +71,14 @@ extension WebPages {
                     guard amount > 0 else { continue }
                     let height = amount / peak * (h - bottom - 10)
                     y -= height
-                    svg += "<rect x=\"\(Int(x))\" y=\"\(Int(y))\" width=\"\(Int(barWidth))\" height=\"\(max(1, Int(height)))\" fill=\"\(HTMLReport.palette[m % HTMLReport.palette.count])\"><title>\(EvalReports.escape(day)) \(EvalReports.escape(model)): \(format(amount))</title></rect>"
+                    svg += "<rect x=\"\(Int(x))\" y=\"\(Int(y))\" width=\"\(Int(barWidth))\" height=\"\(max(1, Int(height)))\" fill=\"\(HTMLReport.palette[m % HTMLReport.palette.count])\"><title>"
+                    svg += "\(EvalReports.escape(day)) \(EvalReports.escape(model)): \(format(amount))</title></rect>"
                 }
                 if index % 3 == 0 { svg += "<text x=\"\(Int(x))\" y=\"\(Int(h - 12))\" font-size=\"10\">\(day.suffix(5))</text>" }
             }
             svg += "</svg>"
-            svg += "<p class=\"muted\">" + models.enumerated().map { "<span style=\"color:\(HTMLReport.palette[$0 % HTMLReport.palette.count])\">■</span> \(EvalReports.escape($1))" }.joined(separator: " ") + "</p></figure>"
+            let key = models.enumerated().map { "<span style=\"color:\(HTMLReport.palette[$0 % HTMLReport.palette.count])\">■</span> \(EvalReports.escape($1))" }
+            svg += "<p class=\"muted\">" + key.joined(separator: " ") + "</p></figure>"
             return svg
         }
         return (chart("Cost (USD)", { $0.costUSD }, format: { String(format: "$%.4f", $0) }),

@@ -60,7 +60,8 @@ enum SecurityHeaders {
     /// Bytes from an uploaded document (the document itself, or a page rendered from it) under the document policy.
     static func inline(mediaType: String, name: String, _ data: Data) -> Response {
         // The name is the applicant's: only safe characters go into the header.
-        let safeName = String(name.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "._-".unicodeScalars.contains($0)) }.prefix(80).map(Character.init))
+        let kept = name.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "._-".unicodeScalars.contains($0)) }
+        let safeName = String(kept.prefix(80).map(Character.init))
         return Response(status: .ok, headers: [
             .contentType: mediaType, .cacheControl: "private, no-store",
             contentDisposition: "inline; filename=\"\(safeName.isEmpty ? "document" : safeName)\"",

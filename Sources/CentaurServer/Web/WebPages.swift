@@ -44,7 +44,7 @@ struct WebPages: Sendable {
             guard let signed = try await sessions.current(cookieHeader: request.headers[.cookie]) else {
                 return page("home", ["title": "Centaur", "heading": "Centaur"])
             }
-            let waiting = try await stores.applications.applications(states: [ApplicationState.inReview.rawValue], limit: 10_000).count
+            let waiting = try await stores.applications.applications(states: [.inReview], limit: 10_000).count
             var values = base(signed, title: "Centaur").merging(["heading": "Centaur"]) { $1 }
             if var user = values["user"] as? [String: Any] {
                 user["waiting"] = waiting > 0 ? String(waiting) : false
@@ -180,9 +180,9 @@ struct WebPages: Sendable {
             try await signedIn(request, role: .admin) { signed, _ in
                 let parameters = request.uri.queryParameters
                 let model = parameters["model"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-                let status = parameters["status"].map(String.init).flatMap { ["ok", "error"].contains($0) ? $0 : nil }
+                let status = parameters["status"].map(String.init).flatMap(TraceStatus.init(rawValue:))
                 let traces = try await stores.traces.traces(TraceQuery(model: model, status: status, limit: 50)).traces.map { t -> [String: Any] in
-                    ["id": t.id, "at": Self.time(t.startedAt), "route": t.route, "provider": t.provider, "status": t.status, "input": t.inputTokens,
+                    ["id": t.id, "at": Self.time(t.startedAt), "route": t.route, "provider": t.provider, "status": t.status.rawValue, "input": t.inputTokens,
                      "output": t.outputTokens, "cost": t.costUSD.map { String(format: "$%.6f", $0) } ?? "–", "latency": Int(t.latencyMS),
                      "tags": t.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
                 }
@@ -190,14 +190,15 @@ struct WebPages: Sendable {
                 let review: [String: Any] = ["decided": times.decided, "claimed": times.claimedDecisions,
                                              "medianWait": times.medianWait.map(Self.age) ?? "—", "p90Wait": times.p90Wait.map(Self.age) ?? "—",
                                              "medianHandling": times.medianHandling.map(Self.age) ?? "—", "p90Handling": times.p90Handling.map(Self.age) ?? "—"]
-                let runs = try await stores.evals.runs(limit: 20).map { ["id": $0.id, "description": $0.description, "status": $0.status, "started": Self.time($0.startedAt)] }
+                let runs = try await stores.evals.runs(limit: 20).map { ["id": $0.id, "description": $0.description, "status": $0.status.rawValue, "started": Self.time($0.startedAt)] }
                 let rates = try await onboarding.fieldErrorRates(byWeek: true).filter { $0.errors > 0 }.map {
                     ["week": $0.week ?? "", "documentType": $0.documentType, "field": $0.field, "source": $0.source, "observed": $0.observed,
                      "errors": $0.errors, "rate": String(format: "%.0f%%", $0.errorRate * 100)] as [String: Any]
                 }
                 let (costChart, tokenChart) = try await usageCharts()
                 return page("ops", base(signed, title: "Operations").merging([
-                    "traces": traces, "runs": runs, "rates": rates, "review": review, "costChart": costChart, "tokenChart": tokenChart, "model": model ?? "", "statusOK": status == "ok", "statusError": status == "error",
+                    "traces": traces, "runs": runs, "rates": rates, "review": review, "costChart": costChart, "tokenChart": tokenChart, "model": model ?? "",
+                    "statusOK": status == .ok, "statusError": status == .error,
                 ]) { $1 })
             }
         }
@@ -243,7 +244,7 @@ struct WebPages: Sendable {
                 if let reason = adjustment.reason, !reason.isEmpty { row["reason"] = reason }
                 return row
             },
-            "inReview": detail.application.state == "in_review", "fieldOptions": fieldOptions,
+            "inReview": detail.application.state == .inReview, "fieldOptions": fieldOptions,
             "reasonGroups": detail.reasonGroups.map { ["title": $0.title, "reasons": $0.reasons] as [String: Any] },
             "hasEvidence": !detail.evidence.isEmpty,
             "evidence": detail.evidence.map(Self.evidenceRow),
@@ -262,7 +263,7 @@ struct WebPages: Sendable {
         else if let first = queue.first, first != id { values["next"] = first }
         // Mustache shows a section for any present value, even an empty string: leave absent what is not there.
         if let assignee = detail.application.assignee { values["assignee"] = assignee }
-        if detail.application.state == "in_review" {
+        if detail.application.state == .inReview {
             let me = "reviewer:\(signed.user.username)"
             if detail.application.assignee == nil { values["claimable"] = true }
             else if detail.application.assignee == me { values["releasable"] = true }

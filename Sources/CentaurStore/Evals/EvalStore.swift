@@ -1,5 +1,12 @@
 import Foundation
 
+/// Where an evaluation run is; the stored values and the eval_run table's CHECK list.
+public enum EvalRunStatus: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case running, completed, cancelled
+
+    public var description: String { rawValue }
+}
+
 /// One evaluation run: a suite against its providers.
 public struct EvalRunRecord: Sendable, Hashable, Codable {
     public var id: String
@@ -7,8 +14,7 @@ public struct EvalRunRecord: Sendable, Hashable, Codable {
     public var description: String
     public var startedAt: Date
     public var endedAt: Date?
-    /// `running`, `completed` or `cancelled`.
-    public var status: String
+    public var status: EvalRunStatus
     /// JSON summary per provider (pass rate, cost, latency…), written at the end.
     public var summary: String?
 
@@ -17,7 +23,7 @@ public struct EvalRunRecord: Sendable, Hashable, Codable {
         case startedAt = "started_at", endedAt = "ended_at"
     }
 
-    public init(id: String, suite: String, description: String, startedAt: Date, endedAt: Date? = nil, status: String = "running", summary: String? = nil) {
+    public init(id: String, suite: String, description: String, startedAt: Date, endedAt: Date? = nil, status: EvalRunStatus = .running, summary: String? = nil) {
         self.id = id; self.suite = suite; self.description = description; self.startedAt = startedAt; self.endedAt = endedAt
         self.status = status; self.summary = summary
     }

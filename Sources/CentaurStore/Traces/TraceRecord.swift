@@ -1,5 +1,12 @@
 import Foundation
 
+/// Whether an attempt answered (`ok`) or failed (`error`); the stored values and the trace table's CHECK list.
+public enum TraceStatus: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case ok, error
+
+    public var description: String { rawValue }
+}
+
 /// One attempt of one request, as stored: who called, which target answered, tokens, cost and timing.
 /// A request with retries or fallbacks has one record per attempt, sharing `requestID`.
 public struct TraceRecord: Sendable, Hashable, Codable, Identifiable {
@@ -19,8 +26,7 @@ public struct TraceRecord: Sendable, Hashable, Codable, Identifiable {
     public var upstreamModel: String
     /// 1-based attempt number within the request.
     public var attempt: Int
-    /// `ok` or `error`.
-    public var status: String
+    public var status: TraceStatus
     /// The ``CentaurCore/ModelError/Kind`` name when the attempt failed.
     public var errorClass: String?
     public var errorMessage: String?
@@ -65,7 +71,7 @@ public struct TraceRecord: Sendable, Hashable, Codable, Identifiable {
     public init(
         id: String = UUID().uuidString.lowercased(), requestID: String, startedAt: Date, endedAt: Date, keyID: String? = nil,
         team: String? = nil, route: String, surface: String, model: String, provider: String, upstreamModel: String,
-        attempt: Int, status: String, errorClass: String? = nil, errorMessage: String? = nil, httpStatus: Int? = nil,
+        attempt: Int, status: TraceStatus, errorClass: String? = nil, errorMessage: String? = nil, httpStatus: Int? = nil,
         inputTokens: Int = 0, outputTokens: Int = 0, cacheReadTokens: Int = 0, cacheWriteTokens: Int = 0,
         costUSD: Double? = nil, latencyMS: Double = 0, timeToFirstTokenMS: Double? = nil, tags: [String: String] = [:],
         requestBody: String? = nil, responseBody: String? = nil
@@ -105,7 +111,7 @@ public struct TraceQuery: Sendable, Hashable {
     public var to: Date?
     public var model: String?
     public var keyID: String?
-    public var status: String?
+    public var status: TraceStatus?
     /// `name=value`: traces whose tags include it.
     public var tag: (name: String, value: String)?
     public var requestID: String?
@@ -114,7 +120,7 @@ public struct TraceQuery: Sendable, Hashable {
     public var limit: Int
 
     public init(
-        from: Date? = nil, to: Date? = nil, model: String? = nil, keyID: String? = nil, status: String? = nil,
+        from: Date? = nil, to: Date? = nil, model: String? = nil, keyID: String? = nil, status: TraceStatus? = nil,
         tag: (name: String, value: String)? = nil, requestID: String? = nil, cursor: String? = nil, limit: Int = 50
     ) {
         self.from = from

@@ -6,7 +6,7 @@ import Foundation
 /// One applicant's application: its state, the hash of its applicant token and the review summary.
 public struct ApplicationRecord: Sendable, Hashable, Codable {
     public var id: String
-    public var state: String
+    public var state: ApplicationState
     /// SHA-256 (hex) of the applicant's link token; the token itself is never stored.
     public var tokenHash: String
     public var marketState: String?
@@ -28,7 +28,7 @@ public struct ApplicationRecord: Sendable, Hashable, Codable {
         case lastError = "last_error"
     }
 
-    public init(id: String, state: String, tokenHash: String, marketState: String?, createdAt: Date, updatedAt: Date,
+    public init(id: String, state: ApplicationState, tokenHash: String, marketState: String?, createdAt: Date, updatedAt: Date,
                 version: Int = 1, risk: Int = 0, reasons: String = "[]", assignee: String? = nil, lastError: String? = nil) {
         self.id = id; self.state = state; self.tokenHash = tokenHash; self.marketState = marketState
         self.createdAt = createdAt; self.updatedAt = updatedAt; self.version = version; self.risk = risk

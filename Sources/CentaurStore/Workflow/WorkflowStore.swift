@@ -46,7 +46,7 @@ public protocol ApplicationStore: Sendable {
     func application(id: String) async throws -> ApplicationRecord?
     func application(tokenHash: String) async throws -> ApplicationRecord?
     /// Applications in these states, oldest first (all when `states` is empty).
-    func applications(states: [String], limit: Int) async throws -> [ApplicationRecord]
+    func applications(states: [ApplicationState], limit: Int) async throws -> [ApplicationRecord]
     func documents(applicationID: String) async throws -> [DocumentRecord]
     func latestExtraction(applicationID: String) async throws -> ExtractionRecord?
     func adjustments(applicationID: String) async throws -> [AdjustmentRecord]

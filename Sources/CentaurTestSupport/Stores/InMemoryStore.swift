@@ -41,8 +41,8 @@ public final class InMemoryStore: TraceStore, APIKeyStore, ResponseCacheStore, U
     public func insert(_ records: [TraceRecord]) async throws {
         try state.withLock { state in
             for record in records where state.traces.contains(where: { $0.id == record.id }) { throw StoreError("duplicate trace \(record.id)") }
-            for record in records where record.attempt < 1 || !["ok", "error"].contains(record.status) {
-                throw StoreError("trace \(record.id) breaks a constraint (attempt ≥ 1, status ok or error)")
+            for record in records where record.attempt < 1 {
+                throw StoreError("trace \(record.id) breaks a constraint (attempt ≥ 1)")
             }
             state.traces += records
         }
@@ -303,7 +303,7 @@ public final class InMemoryStore: TraceStore, APIKeyStore, ResponseCacheStore, U
         state.withLock { $0.applications.first { $0.tokenHash == tokenHash } }
     }
 
-    public func applications(states: [String], limit: Int) async throws -> [ApplicationRecord] {
+    public func applications(states: [ApplicationState], limit: Int) async throws -> [ApplicationRecord] {
         let rows = state.withLock { $0.applications }.filter { states.isEmpty || states.contains($0.state) }
         return Array(rows.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.prefix(limit))
     }

@@ -174,7 +174,8 @@ enum AnthropicMessagesAPI: CompatibleAPI {
             started = true
             let message: JSONValue = [
                 "id": .string(id), "type": "message", "role": "assistant", "model": .string(model), "content": [],
-                "stop_reason": .null, "stop_sequence": .null, "usage": AnthropicMessagesAPI.usage(Usage(inputTokens: usage.inputTokens, cacheReadTokens: usage.cacheReadTokens, cacheWriteTokens: usage.cacheWriteTokens)),
+                "stop_reason": .null, "stop_sequence": .null, "usage": AnthropicMessagesAPI.usage(
+                    Usage(inputTokens: usage.inputTokens, cacheReadTokens: usage.cacheReadTokens, cacheWriteTokens: usage.cacheWriteTokens)),
             ]
             return [("message_start", ["type": "message_start", "message": message])]
         }

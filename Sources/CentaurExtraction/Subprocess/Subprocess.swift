@@ -4,7 +4,7 @@ import Synchronization
 /// Runs the Debian document tools (`tesseract`, `pdftotext`, `pdftoppm`, `qpdf`, `ZXingReader`, `ZXingWriter`)
 /// as child processes, without blocking Swift concurrency's threads, with a time limit, and with an error
 /// that says how to install a missing tool.
-public struct ExternalTool: Sendable {
+public struct Subprocess: Sendable {
     public let name: String
     /// The Debian package that provides it (for the error message).
     public let package: String
@@ -17,13 +17,13 @@ public struct ExternalTool: Sendable {
         self.explicitPath = explicitPath
     }
 
-    public static let tesseract = ExternalTool(name: "tesseract", package: "tesseract-ocr")
-    public static let pdftotext = ExternalTool(name: "pdftotext", package: "poppler-utils")
-    public static let pdftoppm = ExternalTool(name: "pdftoppm", package: "poppler-utils")
-    public static let pdfinfo = ExternalTool(name: "pdfinfo", package: "poppler-utils")
-    public static let qpdf = ExternalTool(name: "qpdf", package: "qpdf")
-    public static let zxingReader = ExternalTool(name: "ZXingReader", package: "zxing-cpp-tools")
-    public static let zxingWriter = ExternalTool(name: "ZXingWriter", package: "zxing-cpp-tools")
+    public static let tesseract = Subprocess(name: "tesseract", package: "tesseract-ocr")
+    public static let pdftotext = Subprocess(name: "pdftotext", package: "poppler-utils")
+    public static let pdftoppm = Subprocess(name: "pdftoppm", package: "poppler-utils")
+    public static let pdfinfo = Subprocess(name: "pdfinfo", package: "poppler-utils")
+    public static let qpdf = Subprocess(name: "qpdf", package: "qpdf")
+    public static let zxingReader = Subprocess(name: "ZXingReader", package: "zxing-cpp-tools")
+    public static let zxingWriter = Subprocess(name: "ZXingWriter", package: "zxing-cpp-tools")
 
     public struct Output: Sendable {
         public let status: Int32
@@ -48,7 +48,7 @@ public struct ExternalTool: Sendable {
     /// Runs the tool; a non-zero exit is returned, not thrown (some tools use it for "nothing found").
     public func run(_ arguments: [String], stdin: Data? = nil, timeout: Duration = .seconds(120)) async throws -> Output {
         guard let path else {
-            throw ToolError(tool: name, message: "\(name) is not installed: run scripts/setup-system (Debian package \(package))")
+            throw SubprocessError(tool: name, message: "\(name) is not installed: run scripts/setup-system (Debian package \(package))")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -67,11 +67,11 @@ public struct ExternalTool: Sendable {
             let exited = DispatchSemaphore(value: 0)
             process.terminationHandler = { _ in exited.signal() }
             do { try process.run() } catch {
-                continuation.resume(throwing: ToolError(tool: name, message: "could not start \(name): \(error)"))
+                continuation.resume(throwing: SubprocessError(tool: name, message: "could not start \(name): \(error)"))
                 return
             }
             let pid = process.processIdentifier
-            ToolCleanup.started(pid)
+            SubprocessCleanup.started(pid)
             let state = RunState()
             let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
@@ -93,11 +93,14 @@ public struct ExternalTool: Sendable {
                 let stdout = out.fileHandleForReading.readDataToEndOfFile()
                 stderrDone.wait()
                 exited.wait()
-                ToolCleanup.finished(pid)
+                SubprocessCleanup.finished(pid)
+                // Stopped because the command is being stopped by a signal: the handler exits the process with the
+                // signal's status within moments; reporting a failed tool first would make it exit 1 instead.
+                if SubprocessCleanup.isStopping { Thread.sleep(forTimeInterval: 10) }
                 if state.finish() {
                     continuation.resume(returning: Output(status: process.terminationStatus, stdout: stdout, stderr: stderrBox.data))
                 } else {
-                    continuation.resume(throwing: ToolError(tool: name, message: "\(name) did not finish within \(Int(seconds)) s and was stopped"))
+                    continuation.resume(throwing: SubprocessError(tool: name, message: "\(name) did not finish within \(Int(seconds)) s and was stopped"))
                 }
             }.start()
         }
@@ -132,7 +135,7 @@ private final class DataBox: @unchecked Sendable {
 }
 
 /// A document tool that is missing, failed or timed out.
-public struct ToolError: Error, CustomStringConvertible, Sendable {
+public struct SubprocessError: Error, CustomStringConvertible, Sendable {
     public let tool: String
     public let message: String
     public var description: String { message }
@@ -145,14 +148,14 @@ struct ScratchDirectory {
     init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        ToolCleanup.created(url.path)
+        SubprocessCleanup.created(url.path)
     }
 
     func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
     func remove() {
         try? FileManager.default.removeItem(at: url)
-        ToolCleanup.removed(url.path)
+        SubprocessCleanup.removed(url.path)
     }
 }
 
@@ -160,30 +163,54 @@ struct ScratchDirectory {
 /// signal (Ctrl-C, SIGTERM, a closed terminal) stops them and removes them instead of leaving `pdftoppm` running
 /// and page images in the temporary folder. ``installSignalHandlers()`` is called by the one-shot commands
 /// (`centaur extract`); `centaur serve` stops gracefully instead and lets the current documents finish.
-public enum ToolCleanup {
+public enum SubprocessCleanup {
     private struct State {
         var processes: Set<Int32> = []
         var folders: Set<String> = []
+        /// Set by ``cleanUp()``: a tool that starts afterwards (it was being started as the signal came) is
+        /// stopped at once.
+        var stopping = false
     }
     private static let state = Mutex(State())
     private static let sources = Mutex<[any DispatchSourceSignal]>([])
 
-    static func started(_ pid: Int32) { _ = state.withLock { $0.processes.insert(pid) } }
+    static func started(_ pid: Int32) {
+        let stopping = state.withLock { state in
+            state.processes.insert(pid)
+            return state.stopping
+        }
+        if stopping { kill(pid, SIGKILL) }
+    }
     static func finished(_ pid: Int32) { _ = state.withLock { $0.processes.remove(pid) } }
     static func created(_ folder: String) { _ = state.withLock { $0.folders.insert(folder) } }
     static func removed(_ folder: String) { _ = state.withLock { $0.folders.remove(folder) } }
 
+    /// Whether ``cleanUp()`` has run: the command is exiting.
+    static var isStopping: Bool { state.withLock { $0.stopping } }
+
     /// Tools running and scratch folders alive (for tests).
     public static var active: (processes: Int, folders: Int) { state.withLock { ($0.processes.count, $0.folders.count) } }
 
-    /// Stops every running tool and removes every scratch folder.
+    /// Stops every running tool and removes every scratch folder (for a process about to exit: tools started
+    /// afterwards are stopped at once), then waits (up to two seconds) until the tools
+    /// are gone, so that a command that exits after this leaves none running behind it.
     public static func cleanUp() {
         let (processes, folders) = state.withLock { state in
-            defer { state = State() }
+            defer { state = State(stopping: true) }
             return (state.processes, state.folders)
         }
         for pid in processes { kill(pid, SIGKILL) }
         for folder in folders { try? FileManager.default.removeItem(atPath: folder) }
+        // A tool being started right now registers within moments and is stopped by `started`; wait for it too.
+        usleep(50_000)
+        let late = state.withLock { $0.processes }
+        for pid in late { kill(pid, SIGKILL) }
+        let deadline = Date().addingTimeInterval(2)
+        for pid in processes.union(late) {
+            // kill(pid, 0) fails once the process is gone and reaped (Foundation's Process reaps its children).
+            while kill(pid, 0) == 0, Date() < deadline { usleep(10_000) }
+        }
+        for folder in state.withLock({ $0.folders }) { try? FileManager.default.removeItem(atPath: folder) }
     }
 
     /// On SIGINT, SIGTERM or SIGHUP: clean up, then exit with 128 + the signal's number, as a shell reports it.
@@ -269,10 +296,10 @@ public enum PDFPages {
         defer { scratch.remove() }
         let pdf = scratch.file("input.pdf"), prefix = scratch.file("page")
         try document.data.write(to: pdf)
-        let output = try await ExternalTool.pdftoppm.run(["-r", String(displayDPI), "-png", "-f", String(page), "-l", String(page), "-singlefile",
+        let output = try await Subprocess.pdftoppm.run(["-r", String(displayDPI), "-png", "-f", String(page), "-l", String(page), "-singlefile",
                                                           pdf.path, prefix.path], timeout: .seconds(20))
         guard output.status == 0, let data = try? Data(contentsOf: URL(fileURLWithPath: prefix.path + ".png")) else {
-            throw ToolError(tool: "pdftoppm", message: "pdftoppm could not render page \(page) of \(document.name): \(output.stderrText)")
+            throw SubprocessError(tool: "pdftoppm", message: "pdftoppm could not render page \(page) of \(document.name): \(output.stderrText)")
         }
         return data
     }
@@ -283,7 +310,7 @@ public enum PDFPages {
         defer { scratch.remove() }
         let pdf = scratch.file("input.pdf")
         try document.data.write(to: pdf)
-        let output = try await ExternalTool.pdfinfo.run(["-f", "1", "-l", String(maximumPages), pdf.path], timeout: .seconds(20))
+        let output = try await Subprocess.pdfinfo.run(["-f", "1", "-l", String(maximumPages), pdf.path], timeout: .seconds(20))
         let text = String(decoding: output.stdout, as: UTF8.self)
         guard output.status == 0, let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Pages:") }),
               let pages = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) else {
