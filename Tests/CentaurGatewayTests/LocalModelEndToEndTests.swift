@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import CentaurCore
+import CentaurProviders
 import Foundation
 import Testing
 
@@ -42,6 +44,23 @@ struct LocalModelEndToEndTests {
         #expect(output["date_of_birth"] == "1990-07-04", "\(output)")
         #expect(output["name"]?.stringValue?.contains("Roe") == true, "\(output)")
         #expect(json["schema_violations"] == [])
+    }
+
+    @Test("a streamed answer counts its prompt as a whole answer does, chat template included")
+    func streamedPromptTokens() async throws {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let server = LocalModelServer(configuration: .init(home: LocalModel.home), httpClient: client)
+        let supervisor = Task { try await server.run() }
+        defer { supervisor.cancel() }
+        try await server.waitUntilReady()
+        let model = OpenAICompatibleModel(
+            configuration: .init(baseURL: server.baseURL, modelID: LocalModelServer.defaultAlias, flavor: .llamaCpp), httpClient: client)
+        let request = ModelRequest(model: "small", system: "Answer in one word.", messages: [.user("Name a primary colour.")], maxTokens: 8)
+        let whole = try await model.respond(to: request)
+        let streamed = try await model.stream(request).collect()
+        #expect(whole.usage.inputTokens > 10, "the chat template adds its own tokens to the 11 words: \(whole.usage)")
+        #expect(streamed.usage.inputTokens == whole.usage.inputTokens, "streamed \(streamed.usage), whole \(whole.usage)")
+        #expect(streamed.usage.outputTokens > 0)
     }
 
     @Test func modelsReportsTheLocalModelAsReachable() async throws {

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import CentaurProviders
+@testable import CentaurProviders
 import Foundation
 import Testing
 
@@ -62,6 +62,59 @@ struct LocalModelServerTests {
             exited = kill(second, 0) != 0
         }
         #expect(exited, "the server process is still running after shutdown")
+        try await client.shutdown()
+    }
+
+    @Test("a second process with the same model uses the running server instead of loading its own, and starts its own when that one stops")
+    func sharedServer() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let python = directory.appendingPathComponent("python")
+        try Self.fakeServer.write(to: python, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: python.path)
+        let model = directory.appendingPathComponent("model.gguf")
+        try Data("not a real model".utf8).write(to: model)
+        let stateFile = directory.appendingPathComponent("run/llama-server.json").path
+        let configuration = LocalModelServer.Configuration(
+            python: python.path, modelPath: model.path, startupTimeout: .seconds(30), logFile: directory.appendingPathComponent("log").path,
+            stateFile: stateFile)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+
+        // Another process's server: a stand-in started by hand, named in the state file as its owner would.
+        let owner = Process()
+        owner.executableURL = python
+        let ownerPort = LocalModelServer.freePort()
+        owner.arguments = ["--port", String(ownerPort)]
+        try owner.run()
+        defer { if owner.isRunning { kill(owner.processIdentifier, SIGKILL) } }
+        SharedServer(pid: owner.processIdentifier, port: ownerPort, modelPath: model.path, alias: configuration.alias).write(to: stateFile)
+
+        let borrower = LocalModelServer(configuration: configuration, httpClient: client)
+        #expect(borrower.port == ownerPort, "it listens where the running server does")
+        let supervisor = Task { try await borrower.run() }
+        try await borrower.waitUntilReady()
+        #expect(borrower.isShared && borrower.processIdentifier == nil, "no model process of its own")
+        #expect(try await OpenAICompatibleModel(configuration: .init(baseURL: borrower.baseURL, modelID: "fake"), httpClient: client).listModels() == ["fake"])
+
+        // The owner stops: the borrower starts its own server on the same port and now owns the state file.
+        // (SIGKILL: a test process may pass SIGTERM on ignored.)
+        kill(owner.processIdentifier, SIGKILL)
+        try await borrower.waitUntilReady(count: 2)
+        let own = try #require(borrower.processIdentifier)
+        #expect(!borrower.isShared)
+        let written = try JSONDecoder().decode(SharedServer.self, from: Data(contentsOf: URL(fileURLWithPath: stateFile)))
+        #expect(written.pid == own && written.port == ownerPort)
+        // A mismatched model never shares it.
+        var other = configuration
+        other.modelPath = directory.appendingPathComponent("other.gguf").path
+        #expect(SharedServer.find(at: stateFile, for: other) == nil)
+
+        supervisor.cancel()
+        _ = await supervisor.result
+        for _ in 0..<100 where kill(own, 0) == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(kill(own, 0) != 0, "its own server stops with it")
+        #expect(!FileManager.default.fileExists(atPath: stateFile), "the state file goes with the server it names")
         try await client.shutdown()
     }
 

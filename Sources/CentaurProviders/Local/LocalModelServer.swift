@@ -13,6 +13,11 @@ import Darwin
 /// Runs llama.cpp's OpenAI-compatible server (`python -m llama_cpp.server`) on 127.0.0.1 as a supervised `Service`:
 /// it starts the process, waits until `/v1/models` answers, restarts it when it dies, and stops it on shutdown.
 ///
+/// One loaded model is shared: a server that started its own process writes where it listens to
+/// ``Configuration/stateFile``, and another process with the same model (a CLI command while `centaur serve` runs)
+/// uses that one instead of loading the model again (seconds per command). If the shared process goes away, the
+/// borrower starts its own on the same port.
+///
 /// ```swift
 /// let server = LocalModelServer(configuration: .init(home: ".centaur"), httpClient: .shared, logger: logger)
 /// let group = ServiceGroup(services: [server], logger: logger)
@@ -34,11 +39,13 @@ public final class LocalModelServer: Service, Sendable {
         public var startupTimeout: Duration
         /// Where the server's output goes.
         public var logFile: String?
+        /// Where a running server says where it listens, so that other processes share it (nil: not shared).
+        public var stateFile: String?
 
         public init(
             python: String, modelPath: String, alias: String = LocalModelServer.defaultAlias, port: Int = 0,
             contextSize: Int = 4096, threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
-            startupTimeout: Duration = .seconds(120), logFile: String? = nil
+            startupTimeout: Duration = .seconds(120), logFile: String? = nil, stateFile: String? = nil
         ) {
             self.python = python
             self.modelPath = modelPath
@@ -48,13 +55,14 @@ public final class LocalModelServer: Service, Sendable {
             self.threads = threads
             self.startupTimeout = startupTimeout
             self.logFile = logFile
+            self.stateFile = stateFile
         }
 
         /// The layout `scripts/setup-local-model` installs under `home` (default `.centaur`).
         public init(home: String, alias: String = LocalModelServer.defaultAlias, port: Int = 0) {
             self.init(
                 python: "\(home)/venv/bin/python", modelPath: "\(home)/models/\(LocalModelServer.defaultModelFile)",
-                alias: alias, port: port, logFile: "\(home)/logs/llama-server.log")
+                alias: alias, port: port, logFile: "\(home)/logs/llama-server.log", stateFile: "\(home)/run/llama-server.json")
         }
     }
 
@@ -76,21 +84,30 @@ public final class LocalModelServer: Service, Sendable {
         var pid: Int32?
         var readyCount = 0
         var countWaiters: [(count: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+        /// Using another process's server.
+        var sharing = false
     }
 
     public let configuration: Configuration
     /// The port the server listens on.
     public let port: Int
+    /// Another process's server for the same model, found when this one was made: used instead of a process of
+    /// our own while it runs.
+    private let shared: SharedServer?
     private let httpClient: HTTPClient
     private let logger: Logger
     private let state = Mutex(State())
 
     public init(configuration: Configuration, httpClient: HTTPClient, logger: Logger = Logger(label: "centaur.local-model")) {
         self.configuration = configuration
-        self.port = configuration.port == 0 ? Self.freePort() : configuration.port
+        self.shared = configuration.stateFile.flatMap { SharedServer.find(at: $0, for: configuration) }
+        self.port = shared?.port ?? (configuration.port == 0 ? Self.freePort() : configuration.port)
         self.httpClient = httpClient
         self.logger = logger
     }
+
+    /// Whether this server is using another process's now.
+    public var isShared: Bool { state.withLock { $0.sharing } }
 
     /// `http://127.0.0.1:PORT/v1`, the OpenAI-compatible API root.
     public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
@@ -184,6 +201,10 @@ public final class LocalModelServer: Service, Sendable {
         }
         var backoff: Duration = .milliseconds(500)
         defer { transition(to: .stopped) }
+        if let shared, await useShared(shared) {
+            if Task.isCancelled || Task.isShuttingDownGracefully { return }
+            logger.warning("the shared local model server stopped; starting one of our own", metadata: ["port": "\(port)"])
+        }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             transition(to: .starting)
             let process = try launch()
@@ -196,6 +217,9 @@ public final class LocalModelServer: Service, Sendable {
                 throw error
             }
             logger.info("local model server ready", metadata: ["port": "\(port)", "model": "\(configuration.alias)"])
+            if let stateFile = configuration.stateFile {
+                SharedServer(pid: process.processIdentifier, port: port, modelPath: configuration.modelPath, alias: configuration.alias).write(to: stateFile)
+            }
             transition(to: .ready)
             backoff = .milliseconds(500)
 
@@ -208,12 +232,42 @@ public final class LocalModelServer: Service, Sendable {
             } onGracefulShutdown: {
                 self.stop(process)
             }
+            if let stateFile = configuration.stateFile { SharedServer.remove(at: stateFile, pid: process.processIdentifier) }
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
             logger.warning("local model server exited; restarting", metadata: ["status": "\(exitedByItself)"])
             state.withLock { $0.restarts += 1 }
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(10))
         }
+    }
+
+    /// Uses another process's server while it runs: ready once it answers, then watched until it goes away.
+    /// Returns whether it was used (false: it did not answer in time, so start our own).
+    private func useShared(_ shared: SharedServer) async -> Bool {
+        var request = HTTPClientRequest(url: baseURL + "/models")
+        request.method = .GET
+        let clock = ContinuousClock()
+        let deadline = clock.now + configuration.startupTimeout
+        var answered = false
+        while !answered, clock.now < deadline, shared.isAlive, !Task.isCancelled {
+            if let response = try? await httpClient.execute(request, timeout: .seconds(2)), response.status == .ok {
+                _ = try? await response.body.collect(upTo: 1 << 20)
+                answered = true
+            } else {
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+        guard answered else { return false }
+        logger.info("using the local model server already running", metadata: ["port": "\(port)", "pid": "\(shared.pid)"])
+        state.withLock { $0.sharing = true }
+        defer { state.withLock { $0.sharing = false } }
+        transition(to: .ready)
+        await withGracefulShutdownHandler {
+            while shared.isAlive, !Task.isCancelled, !Task.isShuttingDownGracefully {
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        } onGracefulShutdown: {}
+        return true
     }
 
     private func launch() throws -> Process {
@@ -327,5 +381,43 @@ final class ProcessExit: Sendable {
             }
             if let status { continuation.resume(returning: status) }
         }
+    }
+}
+
+/// Where a running local model server listens, as its owner writes it to ``LocalModelServer/Configuration/stateFile``.
+struct SharedServer: Codable, Sendable, Hashable {
+    var pid: Int32
+    var port: Int
+    var modelPath: String
+    var alias: String
+
+    /// A live server for the same model and alias, or nil.
+    static func find(at path: String, for configuration: LocalModelServer.Configuration) -> SharedServer? {
+        guard let data = FileManager.default.contents(atPath: path),
+            let server = try? JSONDecoder().decode(SharedServer.self, from: data),
+            server.modelPath == configuration.modelPath, server.alias == configuration.alias,
+            server.pid != getpid(), server.isAlive
+        else { return nil }
+        return server
+    }
+
+    var isAlive: Bool { kill(pid, 0) == 0 }
+
+    /// Written whole (a temporary file renamed into place), readable by the owner only.
+    func write(to path: String) {
+        let url = URL(fileURLWithPath: path)
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard let data = try? JSONEncoder().encode(self) else { return }
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid())")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else { return }
+        _ = rename(temporary.path, url.path)
+    }
+
+    /// Removes the file if it still names `pid` (another process may have written its own since).
+    static func remove(at path: String, pid: Int32) {
+        guard let data = FileManager.default.contents(atPath: path),
+            let server = try? JSONDecoder().decode(SharedServer.self, from: data), server.pid == pid
+        else { return }
+        try? FileManager.default.removeItem(atPath: path)
     }
 }

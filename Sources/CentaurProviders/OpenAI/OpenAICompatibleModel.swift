@@ -107,7 +107,6 @@ public struct OpenAICompatibleModel: LanguageModel {
         let httpRequest = self.httpRequest(request, stream: true)
         let exchange = self.exchange
         let countsTokens = configuration.flavor == .llamaCpp
-        let promptText = ([request.system ?? ""] + request.messages.map(\.text)).joined(separator: "\n")
         return .producing { continuation in
             let response = try await exchange.send(httpRequest)
             var decoder = OpenAIStreamDecoder(provider: provider)
@@ -123,22 +122,28 @@ public struct OpenAICompatibleModel: LanguageModel {
                 throw ModelError.connection("the \(provider) stream ended before its last chunk", provider: provider)
             }
             if countsTokens, !decoder.sawUsage {
-                // llama-cpp-python's server sends no usage when streaming: it emits one token per chunk,
-                // and its tokenizer counts the prompt (without the chat template's few tokens).
-                let input = (try? await self.countTokens(promptText)) ?? 0
+                // llama-cpp-python's server sends no usage when streaming: it emits one token per chunk, and the
+                // prompt is counted as a whole answer counts it, chat template included.
+                let input = (try? await self.promptTokens(request)) ?? 0
                 continuation.yield(.usage(Usage(inputTokens: input, outputTokens: decoder.deltaCount)))
             }
             for output in closing { continuation.yield(output) }
         }
     }
 
-    /// Counts tokens with llama-cpp-python's `POST /extras/tokenize/count`.
-    func countTokens(_ text: String) async throws -> Int {
-        var root = configuration.baseURL.withoutTrailingSlash
-        if root.hasSuffix("/v1") { root.removeLast(3) }
-        let body = JSONValue.object(["model": .string(configuration.modelID), "input": .string(text)])
-        let (_, data) = try await exchange.sendCollecting(HTTPExchange.jsonPost(url: root + "/extras/tokenize/count", headers: [], body: body))
-        return try decodeJSON(data, provider: provider, what: "token count")["count"]?.intValue ?? 0
+    /// The prompt's tokens as the server counts them for a whole answer, chat template and tools included (any
+    /// model's template, rendered by the server itself): the same request, not streamed, asked for one token and no
+    /// grammar. llama.cpp keeps the prompt it has just evaluated and reuses the common prefix, so this costs about
+    /// one token's generation.
+    func promptTokens(_ request: ModelRequest) async throws -> Int {
+        var probe = request
+        probe.maxTokens = 1
+        probe.responseFormat = .text
+        let data = try await exchange.postCollecting(url: chatCompletionsURL, headers: authorizationHeaders, body: requestBody(probe, stream: false))
+        guard let tokens = try decodeJSON(data, provider: provider, what: "usage")["usage"]?["prompt_tokens"]?.intValue else {
+            throw ModelError(kind: .malformedResponse, message: "the \(provider) answer has no usage.prompt_tokens", provider: provider)
+        }
+        return tokens
     }
 
     /// Lists model ids from `GET /models`; used to check that a server is up.
