@@ -50,43 +50,31 @@ struct EvalCommand: AsyncParsableCommand {
                 // Labelled corrections for `centaur:dataset:TYPE` sources, read before the suite is parsed.
                 let corrections = Dictionary(grouping: try await stores.examples.examples(documentType: nil), by: \.documentType)
                 let blobs = FileBlobStore(root: URL(fileURLWithPath: dataDir).appendingPathComponent("blobs"))
-                var suiteValue = try EvalSuite.load(path: suite) { type in Self.datasetTests(corrections[type] ?? [], blobs: blobs) }
+                var suiteValue = try EvalSuite.load(path: suite) { type in EvalSession.datasetTests(corrections[type] ?? [], blobs: blobs) }
                 if let count = `repeat` { suiteValue.repeatCount = max(1, count); suiteValue.tests = suiteValue.tests.map { var t = $0; t.repeatCount = nil; return t } }
                 let configured = suiteValue
                 let configuration = try ConfigurationLoader().load(path: options.config)
                 let quiet = quiet
                 let outputs = output
-                let (concurrency, maxConcurrency, noCache, resume, grader) = (concurrency, maxConcurrency, noCache, resume, grader)
+                let resume = resume
                 let suitePath = suite
+                var sessionOptions = EvalSession.Options()
+                sessionOptions.concurrencyPerProvider = concurrency
+                sessionOptions.maxConcurrency = maxConcurrency
+                sessionOptions.useCache = !noCache
+                sessionOptions.grader = grader
                 let status: Int32 = try await withHTTPClient { client in
                     // `centaur:NAME` providers call through the one pipeline: traced (surface `evals`), costed, guarded.
                     let runtime = try await CentaurRuntime.open(configuration: configuration, dataDirectory: dataDir, stores: stores, httpClient: client, logger: logger)
-                    let registry = runtime.registry
-                    let factory = EvalProviderFactory(registry: registry, pipeline: runtime.model(surface: .evals), httpClient: client)
-                    var providers: [String: any EvalProvider] = [:]
-                    for spec in configured.providers { providers[spec.id] = try factory.make(spec) }
-                    var graders: [String: any EvalProvider] = [:]
-                    for id in Set(configured.tests.flatMap { $0.assertions.compactMap(\.provider) } + [grader].compactMap { $0 }) {
-                        graders[id] = try factory.make(EvalSuite.ProviderSpec(id: id, label: id, config: [:]))
-                    }
-                    var runner = EvalRunner(providers: providers, store: store)
-                    runner.graders = graders
-                    let needsGrader = configured.tests.contains { $0.assertions.contains { $0.type == "llm-rubric" && $0.provider == nil } }
-                    runner.defaultGrader = grader ?? (needsGrader ? "centaur:\(configuration.defaultModel)" : nil)
-                    if let fallback = runner.defaultGrader, graders[fallback] == nil, providers[fallback] == nil {
-                        runner.graders[fallback] = try factory.make(EvalSuite.ProviderSpec(id: fallback, label: fallback, config: [:]))
-                    }
-                    runner.concurrencyPerProvider = max(1, concurrency)
-                    runner.maxConcurrency = max(1, maxConcurrency)
-                    runner.useCache = !noCache
+                    let factory = EvalProviderFactory(registry: runtime.registry, pipeline: runtime.model(surface: .evals), httpClient: client)
+                    var session = try EvalSession(suite: configured, factory: factory, store: store, defaultModel: configuration.defaultModel, options: sessionOptions)
                     let bar = ProgressBar(enabled: !quiet)
-                    runner.progress = { done, total in bar.update(done, total) }
+                    session.onProgress { done, total in bar.update(done, total) }
                     // Local models named by the suite (or the grader) run for the whole evaluation.
-                    let localNames = (configured.providers.map(\.id) + Array(runner.graders.keys)).filter { $0.hasPrefix("centaur:") }
-                        .map { String($0.dropFirst(8)) }.filter { registry.localServer(for: $0) != nil }
-                    let configuredRunner = runner
-                    let run = try await runtime.withServices(for: Array(Set(localNames))) {
-                        try await Self.cancellable { try await configuredRunner.run(configured, suitePath: suitePath, runID: resume, resume: resume != nil) }
+                    let localNames = session.centaurNames.filter { runtime.registry.localServer(for: $0) != nil }
+                    let configuredSession = session
+                    let run = try await runtime.withServices(for: localNames) {
+                        try await Self.cancellable { try await configuredSession.run(suitePath: suitePath, resume: resume) }
                     }
                     bar.finish()
                     print(EvalReports.table(run))
@@ -121,29 +109,10 @@ struct EvalCommand: AsyncParsableCommand {
         static func write(_ run: EvalRun, to path: String) throws {
             let url = URL(fileURLWithPath: path)
             let text: String
-            switch url.pathExtension.lowercased() {
-            case "json": text = EvalReports.json(run).jsonString(pretty: true)
-            case "xml": text = EvalReports.junit(run)
-            case "html", "htm": text = HTMLReport.render(run)
-            default: throw CLIFailure(message: "--output \(path): use .json, .xml or .html")
-            }
+            do { text = try EvalSession.report(run, format: url.pathExtension) } catch { throw CLIFailure(message: "--output \(path): use .json, .xml or .html") }
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(text.utf8).write(to: url, options: .atomic)
             FileHandle.standardError.write(Data("wrote \(path)\n".utf8))
-        }
-
-        /// `tests: centaur:dataset:TYPE`: each labelled correction becomes a case whose truth is the human's value.
-        static func datasetTests(_ examples: [LabelledExampleRecord], blobs: FileBlobStore) -> [EvalSuite.TestCase] {
-            examples.compactMap { example -> EvalSuite.TestCase? in
-                let documents = (try? JSONValue(parsing: example.documents))?.arrayValue ?? []
-                guard let sha = documents.first?["sha256"]?.stringValue else { return nil }
-                let path = blobs.url(for: sha).path
-                let human = (try? JSONValue(parsing: example.humanValue)) ?? .null
-                return EvalSuite.TestCase(
-                    description: "\(example.documentType).\(example.field) corrected by \(example.actor)",
-                    vars: ["document": .string("file://\(path)"), "field": .string(example.field), "expected": [example.field: human]],
-                    assertions: [EvalSuite.AssertionSpec(type: "fields", value: "{{expected}}")], threshold: nil, repeatCount: nil)
-            }
         }
     }
 
