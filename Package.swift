@@ -44,6 +44,7 @@ let package = Package(
         // Vocabulary: messages, requests, responses, usage, prices, JSON, schemas, errors. No I/O.
         .target(
             name: "CentaurCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Model providers over HTTP: Anthropic, Bedrock, OpenAI-compatible, replay, local llama.cpp.
@@ -270,13 +271,13 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurExtractionTests",
-            dependencies: ["CentaurExtraction", "CentaurCommands", "CentaurGateway", "CentaurTestSupport"],
+            dependencies: ["CentaurExtraction", "CentaurGateway", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CentaurReviewTests",
             dependencies: [
-                "CentaurReview", "CentaurServer", "CentaurCommands", "CentaurSQLite", "CentaurTestSupport",
+                "CentaurReview", "CentaurServer", "CentaurSQLite", "CentaurTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -284,17 +285,13 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurGuardrailsTests",
-            dependencies: [
-                "CentaurGuardrails", "CentaurCommands", "CentaurServer", "CentaurSQLite", "CentaurTestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
+            dependencies: ["CentaurGuardrails", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CentaurEvalsTests",
             dependencies: [
-                "CentaurEvals", "CentaurExtraction", "CentaurCommands", "CentaurSQLite", "CentaurTestSupport",
+                "CentaurEvals", "CentaurSQLite", "CentaurTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
@@ -310,12 +307,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurStoreTests",
-            dependencies: ["CentaurStore", "CentaurSQLite", "CentaurTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CentaurSQLite", "CentaurTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CentaurGatewayTests",
-            dependencies: ["CentaurGateway", "CentaurGuardrails", "CentaurCommands", "CentaurTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            dependencies: ["CentaurGateway", "CentaurTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
     ],

@@ -32,9 +32,10 @@ public struct OnboardingService: Sendable {
     public var verifier: DocumentVerifier? = DocumentVerifier()
 
     public init(store: any WorkflowStore, blobs: any BlobStore, ruleSet: RuleSet, policy: AutoApprovalPolicy = AutoApprovalPolicy(),
-                pipeline: DocumentPipeline = DocumentPipeline(modelUse: .never), now: @escaping @Sendable () -> Date = Date.init,
-                signal: JobSignal? = nil, logger: Logger = Logger(label: "centaur.review")) {
-        self.store = store; self.blobs = blobs; self.ruleSet = ruleSet; self.policy = policy; self.pipeline = pipeline
+                pipeline: DocumentPipeline? = nil, now: @escaping @Sendable () -> Date = Date.init,
+                signal: JobSignal? = nil, logger: Logger = .disabled) {
+        self.store = store; self.blobs = blobs; self.ruleSet = ruleSet; self.policy = policy
+        self.pipeline = pipeline ?? DocumentPipeline(modelUse: .never, logger: logger)
         self.now = now; self.signal = signal; self.logger = logger
     }
 

@@ -1,6 +1,6 @@
 /// When to try again after a failure: exponential backoff with a ceiling and optional jitter, a bounded number of
-/// attempts, and a server's `retry-after` honoured. One policy type for everything that retries (background jobs
-/// today; the router, eval runner and trace writer are to take it too), so backoff is decided in one place.
+/// attempts, and a server's `retry-after` honoured. One policy type for everything that retries (the router, the
+/// job worker, the eval runner and the trace writer), so backoff is decided in one place.
 ///
 /// ```swift
 /// let policy = RetryPolicy(maxAttempts: 4, initial: .seconds(2), maximum: .seconds(60))

@@ -63,7 +63,9 @@ public struct EvalRunner: Sendable {
     public var defaultGrader: String?
     public var concurrencyPerProvider = 8
     public var maxConcurrency = 32
-    public var maxAttempts = 3
+    /// Retries of a provider call that may succeed later: three attempts, 250 ms then 500 ms, a rate limit's
+    /// `retry-after` honoured up to a minute.
+    public var retry = RetryPolicy(maxAttempts: 3, initial: .milliseconds(250), maximum: .seconds(60), maximumRetryAfter: .seconds(60))
     public var store: (any EvalStore)?
     public var useCache = true
     public var progress: @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
@@ -250,8 +252,8 @@ public struct EvalRunner: Sendable {
             attempt += 1
             do {
                 return try await provider.answer(request)
-            } catch let error as ModelError where error.kind.isRetryable && attempt < maxAttempts {
-                let wait = error.retryAfter.map { min($0, .seconds(60)) } ?? .milliseconds(250 * (1 << (attempt - 1)))
+            } catch let error as ModelError where error.kind.isRetryable {
+                guard let wait = retry.delay(afterAttempt: attempt, retryAfter: error.retryAfter, fraction: 0) else { throw error }
                 try await Task.sleep(for: wait)
             }
         }

@@ -23,7 +23,7 @@ public struct DocumentPipeline: Sendable {
     public var textExtractor = TextExtractor()
     public var layout = LayoutExtractor()
 
-    public init(model: ModelExtractor? = nil, modelUse: ModelUse = .whenNeeded, logger: Logger = Logger(label: "centaur.extraction")) {
+    public init(model: ModelExtractor? = nil, modelUse: ModelUse = .whenNeeded, logger: Logger = .disabled) {
         self.model = model
         self.modelUse = modelUse
         self.logger = logger

@@ -49,7 +49,7 @@ public final class ModelRegistry: Sendable {
     public init(
         configuration: CentaurConfiguration, httpClient: HTTPClient,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        logger: Logger = Logger(label: "centaur.registry")
+        logger: Logger = .disabled
     ) {
         self.configuration = configuration
         self.httpClient = httpClient

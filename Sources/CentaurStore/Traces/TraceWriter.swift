@@ -1,3 +1,4 @@
+import CentaurCore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -32,7 +33,7 @@ public final class TraceWriter: Service, Sendable {
 
     public init(
         store: any TraceStore, capacity: Int = 50_000, batchSize: Int = 512, linger: Duration = .milliseconds(5),
-        logger: Logger = Logger(label: "centaur.trace-writer")
+        logger: Logger = .disabled
     ) {
         self.store = store
         self.capacity = max(1, capacity)
@@ -151,20 +152,26 @@ public final class TraceWriter: Service, Sendable {
         return batch
     }
 
+    /// A batch that fails is tried three times in all, 50 ms and 100 ms apart, then counted as dropped.
+    static let retry = RetryPolicy(maxAttempts: 3, initial: .milliseconds(50), maximum: .seconds(1))
+
     private func write(_ batch: [TraceRecord]) async {
         var failure: (any Error)?
         // Each attempt runs in a task of its own, which does not inherit cancellation: a batch taken from the queue
         // is written even when the service is cancelled mid-write (the store would otherwise throw
         // CancellationError and the batch, already acknowledged to its callers, would be lost).
         let store = self.store
-        for attempt in 0..<3 {
+        var attempt = 0
+        while true {
+            attempt += 1
             do {
                 try await Task { try await store.insert(batch) }.value
                 failure = nil
                 break
             } catch {
                 failure = error
-                await Task { try? await Task.sleep(for: .milliseconds(50 << attempt)) }.value
+                guard let wait = Self.retry.delay(afterAttempt: attempt, fraction: 0) else { break }
+                await Task { try? await Task.sleep(for: wait) }.value
             }
         }
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
