@@ -1,4 +1,3 @@
-import CentaurCommands
 import CentaurCore
 import CentaurExtraction
 import CentaurReview
