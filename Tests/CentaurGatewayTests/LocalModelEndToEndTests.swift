@@ -51,7 +51,6 @@ struct LocalModelEndToEndTests {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let server = LocalModelServer(configuration: .init(home: LocalModel.home), httpClient: client)
         let supervisor = Task { try await server.run() }
-        defer { supervisor.cancel() }
         try await server.waitUntilReady()
         let model = OpenAICompatibleModel(
             configuration: .init(baseURL: server.baseURL, modelID: LocalModelServer.defaultAlias, flavor: .llamaCpp), httpClient: client)
@@ -61,6 +60,10 @@ struct LocalModelEndToEndTests {
         #expect(whole.usage.inputTokens > 10, "the chat template adds its own tokens to the 11 words: \(whole.usage)")
         #expect(streamed.usage.inputTokens == whole.usage.inputTokens, "streamed \(streamed.usage), whole \(whole.usage)")
         #expect(streamed.usage.outputTokens > 0)
+        // Stopped before the test ends, so no server outlives it.
+        supervisor.cancel()
+        _ = await supervisor.result
+        try await client.shutdown()
     }
 
     @Test func modelsReportsTheLocalModelAsReachable() async throws {

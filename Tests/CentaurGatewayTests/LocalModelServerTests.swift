@@ -13,6 +13,8 @@ struct LocalModelServerTests {
     static let fakeServer = """
         #!/usr/bin/env bash
         # Stand-in for `python -m llama_cpp.server`: serves GET /v1/models on the --port it is given.
+        # It keeps its arguments (the model path among them) on its command line, as the real server does.
+        ARGS=("$@")
         while [ $# -gt 0 ]; do case "$1" in --port) PORT="$2"; shift 2;; *) shift;; esac; done
         exec python3 -c '
         import http.server, sys
@@ -22,7 +24,7 @@ struct LocalModelServerTests {
                 self.send_response(200); self.send_header("content-length", str(len(body))); self.end_headers(); self.wfile.write(body)
             def log_message(self, *a): pass
         http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-        ' "$PORT"
+        ' "$PORT" "${ARGS[@]}"
         """
 
     @Test func startsWaitsForHealthRestartsAfterACrashAndStopsOnCancel() async throws {
@@ -85,7 +87,7 @@ struct LocalModelServerTests {
         let owner = Process()
         owner.executableURL = python
         let ownerPort = LocalModelServer.freePort()
-        owner.arguments = ["--port", String(ownerPort)]
+        owner.arguments = ["--model", model.path, "--port", String(ownerPort)]
         try owner.run()
         defer { if owner.isRunning { kill(owner.processIdentifier, SIGKILL) } }
         SharedServer(pid: owner.processIdentifier, port: ownerPort, modelPath: model.path, alias: configuration.alias).write(to: stateFile)
@@ -109,6 +111,9 @@ struct LocalModelServerTests {
         var other = configuration
         other.modelPath = directory.appendingPathComponent("other.gguf").path
         #expect(SharedServer.find(at: stateFile, for: other) == nil)
+        // Nor does a process whose pid the file names but which is not that model's server (a recycled pid).
+        let stranger = SharedServer(pid: getpid(), port: ownerPort, modelPath: "/elsewhere/model.gguf", alias: configuration.alias)
+        #expect(!stranger.isAlive)
 
         supervisor.cancel()
         _ = await supervisor.result

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CentaurCore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -98,7 +99,7 @@ public final class LocalModelServer: Service, Sendable {
     private let logger: Logger
     private let state = Mutex(State())
 
-    public init(configuration: Configuration, httpClient: HTTPClient, logger: Logger = Logger(label: "centaur.local-model")) {
+    public init(configuration: Configuration, httpClient: HTTPClient, logger: Logger = .disabled) {
         self.configuration = configuration
         self.shared = configuration.stateFile.flatMap { SharedServer.find(at: $0, for: configuration) }
         self.port = shared?.port ?? (configuration.port == 0 ? Self.freePort() : configuration.port)
@@ -274,7 +275,9 @@ public final class LocalModelServer: Service, Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: configuration.python)
         process.arguments = [
-            "-m", "llama_cpp.server",
+            // `python -m llama_cpp.server`, through a launcher that unblocks SIGTERM and SIGINT and exits with its
+            // parent (see `launcher`).
+            "-c", Self.launcher,
             "--model", configuration.modelPath,
             "--model_alias", configuration.alias,
             "--host", "127.0.0.1",
@@ -315,6 +318,26 @@ public final class LocalModelServer: Service, Sendable {
         }
         throw ConfigurationProblem("no answer on \(baseURL)/models within \(configuration.startupTimeout)")
     }
+
+    /// Runs `llama_cpp.server` as `python -m` would, after two repairs. A child inherits its parent thread's blocked
+    /// signals, and a process started from a Dispatch or test thread had SIGTERM blocked: `stop` then waited five
+    /// seconds for SIGKILL (seen as a leftover server after a test). And a server whose parent died without stopping
+    /// it (SIGKILL, a crash) would run on unsupervised, holding the model's memory: the launcher exits when its
+    /// parent changes.
+    static let launcher = """
+        import os, runpy, signal, sys, threading, time
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        parent = os.getppid()
+        def watch_parent():
+            while os.getppid() == parent:
+                time.sleep(1)
+            os._exit(0)
+        threading.Thread(target=watch_parent, daemon=True).start()
+        sys.argv[0] = "llama_cpp.server"
+        runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+        """
 
     /// Asks the process to stop, and kills it if it has not within five seconds.
     private func stop(_ process: Process) {
@@ -401,7 +424,12 @@ struct SharedServer: Codable, Sendable, Hashable {
         return server
     }
 
-    var isAlive: Bool { kill(pid, 0) == 0 }
+    /// Whether the process runs, and is still this model's server (a recycled pid is not).
+    var isAlive: Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return true }  // no procfs: trust the pid
+        return String(decoding: cmdline, as: UTF8.self).contains(modelPath)
+    }
 
     /// Written whole (a temporary file renamed into place), readable by the owner only.
     func write(to path: String) {
