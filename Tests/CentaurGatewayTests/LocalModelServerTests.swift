@@ -17,7 +17,8 @@ struct LocalModelServerTests {
         ARGS=("$@")
         while [ $# -gt 0 ]; do case "$1" in --port) PORT="$2"; shift 2;; *) shift;; esac; done
         exec python3 -c '
-        import http.server, sys
+        import http.server, signal, sys
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         class H(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 body = b"{\\"object\\":\\"list\\",\\"data\\":[{\\"id\\":\\"fake\\"}]}"
@@ -90,13 +91,21 @@ struct LocalModelServerTests {
         owner.arguments = ["--model", model.path, "--port", String(ownerPort)]
         try owner.run()
         defer { if owner.isRunning { kill(owner.processIdentifier, SIGKILL) } }
+        // Its owner names it only once it answers (before that its command line may not even be its own yet).
+        let ownerModels = OpenAICompatibleModel(configuration: .init(baseURL: "http://127.0.0.1:\(ownerPort)/v1", modelID: "fake"), httpClient: client)
+        var answering = false
+        for _ in 0..<200 where !answering {
+            answering = (try? await ownerModels.listModels()) == ["fake"]
+            if !answering { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(answering, "the stand-in server answers")
         SharedServer(pid: owner.processIdentifier, port: ownerPort, modelPath: model.path, alias: configuration.alias).write(to: stateFile)
 
         let borrower = LocalModelServer(configuration: configuration, httpClient: client)
-        #expect(borrower.port == ownerPort, "it listens where the running server does")
+        try #require(borrower.port == ownerPort, "it listens where the running server does")
         let supervisor = Task { try await borrower.run() }
         try await borrower.waitUntilReady()
-        #expect(borrower.isShared && borrower.processIdentifier == nil, "no model process of its own")
+        try #require(borrower.isShared && borrower.processIdentifier == nil, "no model process of its own")
         #expect(try await OpenAICompatibleModel(configuration: .init(baseURL: borrower.baseURL, modelID: "fake"), httpClient: client).listModels() == ["fake"])
 
         // The owner stops: the borrower starts its own server on the same port and now owns the state file.

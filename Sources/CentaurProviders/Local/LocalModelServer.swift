@@ -344,9 +344,12 @@ public final class LocalModelServer: Service, Sendable {
         guard process.isRunning else { return }
         process.terminate()
         let pid = process.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
+        // A thread of its own, not Dispatch's shared pool: with that pool's few threads blocked the timer never ran,
+        // and a server that did not take SIGTERM was left running (seen in a CI run of the shared-server test).
+        Thread {
+            Thread.sleep(forTimeInterval: 5)
             if process.isRunning { kill(pid, SIGKILL) }
-        }
+        }.start()
     }
 
     /// Asks the kernel for a free TCP port on 127.0.0.1.
