@@ -9,6 +9,8 @@ import Glibc
 
 /// Supervision of the local model process, with a stand-in for llama.cpp's server (a tiny Python HTTP server
 /// that answers `/v1/models`), so the test needs no model.
+/// Each test ends within two minutes or fails: a supervision bug must not hang the suite (one hung a CI run).
+@Suite(.timeLimit(.minutes(2)))
 struct LocalModelServerTests {
     static let fakeServer = """
         #!/usr/bin/env bash
