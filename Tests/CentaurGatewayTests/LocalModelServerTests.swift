@@ -30,15 +30,21 @@ struct LocalModelServerTests {
         ' "$PORT" "${ARGS[@]}"
         """
 
-    @Test func startsWaitsForHealthRestartsAfterACrashAndStopsOnCancel() async throws {
+    /// A temporary folder with the stand-in as its `python` and a model file that is none.
+    static func stage() throws -> (directory: URL, python: URL, model: URL) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let python = directory.appendingPathComponent("python")
-        try Self.fakeServer.write(to: python, atomically: true, encoding: .utf8)
+        try fakeServer.write(to: python, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: python.path)
         let model = directory.appendingPathComponent("model.gguf")
         try Data("not a real model".utf8).write(to: model)
+        return (directory, python, model)
+    }
+
+    @Test func startsWaitsForHealthRestartsAfterACrashAndStopsOnCancel() async throws {
+        let (directory, python, model) = try Self.stage()
+        defer { try? FileManager.default.removeItem(at: directory) }
 
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let server = LocalModelServer(
@@ -72,14 +78,8 @@ struct LocalModelServerTests {
 
     @Test("a second process with the same model uses the running server instead of loading its own, and starts its own when that one stops")
     func sharedServer() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, python, model) = try Self.stage()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let python = directory.appendingPathComponent("python")
-        try Self.fakeServer.write(to: python, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: python.path)
-        let model = directory.appendingPathComponent("model.gguf")
-        try Data("not a real model".utf8).write(to: model)
         let stateFile = directory.appendingPathComponent("run/llama-server.json").path
         let configuration = LocalModelServer.Configuration(
             python: python.path, modelPath: model.path, startupTimeout: .seconds(30), logFile: directory.appendingPathComponent("log").path,

@@ -230,3 +230,38 @@ struct ProviderHTTPTests {
         }
     }
 }
+
+/// llama.cpp's server sends no usage while streaming: the prompt is counted as a whole answer counts it.
+@Suite("Streamed llama.cpp usage")
+struct LlamaCppStreamUsageTests {
+    static let stream = FakeUpstream.Reply.sse(
+        #"data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Red"},"finish_reason":null}]}"#
+            + "\n\n"
+            + #"data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#
+            + "\n\ndata: [DONE]\n\n")
+
+    static func usage(probe: FakeUpstream.Reply) async throws -> (Usage, [FakeUpstream.Request]) {
+        try await withUpstream({ request in
+            String(decoding: request.body, as: UTF8.self).contains(#""stream":true"#) ? stream : probe
+        }) { upstream, client in
+            let model = OpenAICompatibleModel(configuration: .init(baseURL: upstream.baseURL + "/v1", modelID: "m", flavor: .llamaCpp), httpClient: client)
+            let response = try await model.stream(ModelRequest(model: "m", messages: [.user(String(repeating: "colour ", count: 30))])).collect()
+            return (response.usage, upstream.requests)
+        }
+    }
+
+    @Test("the prompt's tokens come from the same request asked whole for one token, without a grammar")
+    func probed() async throws {
+        let whole = #"{"id":"c2","object":"chat.completion","model":"m","choices":[],"usage":{"prompt_tokens":42,"completion_tokens":1,"total_tokens":43}}"#
+        let (usage, requests) = try await Self.usage(probe: .json(whole))
+        #expect(usage.inputTokens == 42 && usage.outputTokens == 1)
+        let probe = try JSONValue(parsing: try #require(requests.last).body)
+        #expect(probe["stream"] != true && probe["max_tokens"] == 1 && probe["response_format"] == nil, "\(probe)")
+    }
+
+    @Test("when the count fails, an estimate that errs high stands in, never zero")
+    func estimated() async throws {
+        let (usage, _) = try await Self.usage(probe: .json(status: 500, #"{"error":{"message":"boom"}}"#))
+        #expect(usage.inputTokens >= 210 / 4, "30 × 7 bytes of prompt: \(usage)")
+    }
+}

@@ -124,7 +124,9 @@ public struct OpenAICompatibleModel: LanguageModel {
             if countsTokens, !decoder.sawUsage {
                 // llama-cpp-python's server sends no usage when streaming: it emits one token per chunk, and the
                 // prompt is counted as a whole answer counts it, chat template included.
-                let input = (try? await self.promptTokens(request)) ?? 0
+                // If the count cannot be had, an estimate that errs high (three bytes a token) stands in: never 0,
+                // which would let a streamed call pass token budgets uncounted.
+                let input = (try? await self.promptTokens(request)) ?? max(1, request.approximateTextSize / 3)
                 continuation.yield(.usage(Usage(inputTokens: input, outputTokens: decoder.deltaCount)))
             }
             for output in closing { continuation.yield(output) }
