@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "CentaurExtraction", targets: ["CentaurExtraction"]),
         .library(name: "CentaurReview", targets: ["CentaurReview"]),
         .library(name: "CentaurGuardrails", targets: ["CentaurGuardrails"]),
+        .library(name: "CentaurRules", targets: ["CentaurRules"]),
         .library(name: "CentaurEvals", targets: ["CentaurEvals"]),
         .library(name: "CentaurTestSupport", targets: ["CentaurTestSupport"]),
     ],
@@ -104,13 +105,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Documents: types as data, ingestion, extractors (AAMVA barcode, form fields, OCR, model), reconciliation, rules.
+        // Documents: types as data, ingestion, extractors (AAMVA barcode, form fields, OCR, model), reconciliation.
         .target(
             name: "CentaurExtraction",
             dependencies: [
                 "CentaurCore",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // Rules as data: YAML rule sets type-checked against the document types, their evaluation over reconciled
+        // documents, and the evidence an automatic approval needs.
+        .target(
+            name: "CentaurRules",
+            dependencies: [
+                "CentaurCore",
+                "CentaurExtraction",
+                .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
@@ -147,6 +160,7 @@ let package = Package(
             dependencies: [
                 "CentaurCore",
                 "CentaurExtraction",
+                "CentaurRules",
                 "CentaurStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -165,6 +179,7 @@ let package = Package(
                 "CentaurGateway",
                 "CentaurExtraction",
                 "CentaurReview",
+                "CentaurRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -181,6 +196,7 @@ let package = Package(
                 "CentaurStore",
                 "CentaurExtraction",
                 "CentaurReview",
+                "CentaurRules",
                 "CentaurEvals",
                 "CentaurRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -231,6 +247,7 @@ let package = Package(
                 "CentaurRuntime",
                 "CentaurExtraction",
                 "CentaurReview",
+                "CentaurRules",
                 "CentaurGuardrails",
                 "CentaurEvals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -271,15 +288,29 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurExtractionTests",
-            dependencies: ["CentaurExtraction", "CentaurGateway", "CentaurTestSupport"],
+            dependencies: ["CentaurExtraction", "CentaurTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CentaurRulesTests",
+            dependencies: ["CentaurRules", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CentaurReviewTests",
+            dependencies: ["CentaurReview", "CentaurTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // The built binary and the real local model, across libraries: every CLI test, the real-model paths, and the
+        // workflow over a SQLite file (audit-log tampering, job leases across reopening).
+        .testTarget(
+            name: "CentaurEndToEndTests",
             dependencies: [
-                "CentaurReview", "CentaurServer", "CentaurSQLite", "CentaurTestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "CentaurTestSupport", "CentaurProviders", "CentaurGateway", "CentaurExtraction", "CentaurRules", "CentaurReview",
+                "CentaurSQLite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -291,7 +322,7 @@ let package = Package(
         .testTarget(
             name: "CentaurEvalsTests",
             dependencies: [
-                "CentaurEvals", "CentaurSQLite", "CentaurTestSupport",
+                "CentaurEvals", "CentaurTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import CentaurCore
 import CentaurExtraction
 import CentaurGateway
+import CentaurRules
 import CentaurRuntime
 import Foundation
 import Logging

@@ -2,6 +2,7 @@ import ArgumentParser
 import CentaurCore
 import CentaurExtraction
 import CentaurReview
+import CentaurRules
 import CentaurStore
 import Foundation
 import Logging

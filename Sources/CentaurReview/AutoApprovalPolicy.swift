@@ -1,5 +1,6 @@
 import CentaurCore
 import CentaurExtraction
+import CentaurRules
 
 /// When an application may be approved without a human. Anything else goes to review with its reasons listed.
 /// A model's answer alone never approves anyone: by default a high-risk value that no deterministic source

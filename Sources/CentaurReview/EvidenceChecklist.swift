@@ -1,5 +1,6 @@
 import CentaurCore
 import CentaurExtraction
+import CentaurRules
 
 /// What a reviewer checks by looking: for each value the approval policy requires, which source saw it, which
 /// other document confirms it, and what is missing or wrong. Built from the same requirements that decide

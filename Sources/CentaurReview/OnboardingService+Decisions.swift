@@ -1,5 +1,6 @@
 import CentaurCore
 import CentaurExtraction
+import CentaurRules
 import CentaurStore
 import Foundation
 

@@ -3,6 +3,7 @@ import CentaurCore
 import CentaurExtraction
 import CentaurGateway
 import CentaurReview
+import CentaurRules
 import CentaurRuntime
 import CentaurStore
 import Foundation

@@ -15,16 +15,3 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 }
 
-/// Where the built `centaur` executable is, for tests that run it: beside the test bundle (any build folder),
-/// else `.build/debug/centaur` in `repository`.
-public enum CentaurBinary {
-    public static func path(repository: URL) -> String {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("centaur")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.path }
-            directory = directory.deletingLastPathComponent()
-        }
-        return repository.appendingPathComponent(".build/debug/centaur").path
-    }
-}

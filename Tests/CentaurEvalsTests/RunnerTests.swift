@@ -1,6 +1,6 @@
-import CentaurSQLite
 import CentaurCore
 import CentaurStore
+import CentaurTestSupport
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -83,7 +83,7 @@ struct RunnerTests {
     func run() async throws {
         let directory = Self.temporary()
         let suite = try Self.suite(in: directory)
-        let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let store = InMemoryStore()
         let calls = Counter()
         let runner = EvalRunner(providers: ["echo": EchoProvider(), "counting": CountingProvider(calls: calls)], store: store)
         let run = try await runner.run(suite, suitePath: "suite.yaml")
@@ -117,7 +117,7 @@ struct RunnerTests {
     func cacheAndRetries() async throws {
         let directory = Self.temporary()
         let suite = try EvalSuite(yaml: "providers: [counting]\nprompts: ['{{n}}']\ntests: [{vars: {n: 1}}, {vars: {n: 2}}, {vars: {n: 3}}]", baseDirectory: directory)
-        let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let store = InMemoryStore()
         let calls = Counter()
         let runner = EvalRunner(providers: ["counting": CountingProvider(calls: calls, rateLimited: [1])], store: store)
         let first = try await runner.run(suite, suitePath: "s")
@@ -138,7 +138,7 @@ struct RunnerTests {
         var yaml = "providers: [slow]\nprompts: ['{{n}}']\ntests:\n"
         for n in 0..<40 { yaml += "  - vars: {n: \(n)}\n" }
         let suite = try EvalSuite(yaml: yaml, baseDirectory: directory)
-        let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let store = InMemoryStore()
         let calls = Counter()
         let slow = FakeLatencyProvider(latency: .milliseconds(30)) { request in _ = calls.next(); return request.prompt }
         var runner = EvalRunner(providers: ["slow": slow], store: store)

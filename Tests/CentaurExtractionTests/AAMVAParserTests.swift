@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurTestSupport
 import Foundation
 import Testing
 @testable import CentaurExtraction

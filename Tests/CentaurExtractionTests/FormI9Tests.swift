@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurTestSupport
 import Foundation
 import Testing
 @testable import CentaurExtraction
@@ -10,8 +11,9 @@ struct FormI9Tests {
         "filled-02.pdf", "filled-02-flat.pdf", "filled-03.pdf", "filled-03-flat.pdf", "filled-04.pdf", "filled-04-flat.pdf",
     ]
 
-    /// The expected values of a filled form, as schema keys with normalised values.
-    static func expected(for file: String) throws -> (fields: [String: JSONValue], issues: Set<String>) {
+    /// The expected values of a filled form, as schema keys with normalised values (CentaurRulesTests checks its
+    /// `expected_issues`).
+    static func expected(for file: String) throws -> [String: JSONValue] {
         let person = String(file.prefix(9)) // "filled-0N"
         let json = try JSONValue(parsing: Data(contentsOf: SharedData.url("i9/\(person).json"))).objectValue!
         let mapping = FormFieldExtractor.mappings["form-i9"]!
@@ -22,8 +24,7 @@ struct FormI9Tests {
             let normalized = Normalizer.normalize(value, as: kind)
             if normalized != .null { fields[key] = normalized }
         }
-        let issues = Set(json["expected_issues"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-        return (fields, issues)
+        return fields
     }
 
     @Test("extracts the expected values, detects the type, and the sources agree", SharedData.needed, arguments: files)
@@ -33,7 +34,7 @@ struct FormI9Tests {
         #expect(results.count == 1)
         let result = try #require(results.first)
         #expect(result.documentType == "form-i9")
-        let (expected, _) = try Self.expected(for: file)
+        let expected = try Self.expected(for: file)
         for (key, value) in expected {
             #expect(result.fields[key] == value, "\(file).\(key): expected \(value), got \(result.fields[key] ?? .null)")
         }
@@ -52,15 +53,6 @@ struct FormI9Tests {
             // Two independent sources for the same value: the form field and the printed words.
             #expect(result.provenance["last_name"]?.map(\.source) == ["form_fields", "layout_text"])
         }
-    }
-
-    @Test("the driver-onboarding rules raise exactly each form's expected issues", SharedData.needed, arguments: files)
-    func rulesRaiseExpectedIssues(_ file: String) async throws {
-        let document = try Document(contentsOf: SharedData.url("i9/\(file)"))
-        let results = try await DocumentPipeline(modelUse: .never).extract([document], as: .formI9)
-        let facts = RuleFacts(documents: results, today: "2026-11-23")
-        let fired = Set(try RuleSet.builtIn(named: "driver-onboarding").evaluate(facts).filter { $0.outcome == .fired }.map(\.rule))
-        #expect(fired == (try Self.expected(for: file)).issues)
     }
 
     @Test("the extraction decodes into the FormI9 Swift type", SharedData.needed)

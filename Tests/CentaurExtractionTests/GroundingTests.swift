@@ -1,5 +1,6 @@
 import CentaurCore
 @testable import CentaurExtraction
+import CentaurTestSupport
 import Foundation
 import Testing
 
@@ -55,9 +56,9 @@ struct GroundingTests {
     }
 
     @Test("on a generated licence, the front's printed name, date of birth, number and postcode are outlined where OCR read them",
-          .enabled(if: FileManager.default.fileExists(atPath: SharedData.repository.appendingPathComponent(".centaur/samples/person-01/license-front.png").path)))
+          Samples.needed)
     func boxesOnASample() async throws {
-        let samples = SharedData.repository.appendingPathComponent(".centaur/samples/person-01")
+        let samples = Samples.root.appendingPathComponent("person-01")
         let documents = try ["license-front.png", "license-back.png"].map { try Document(name: $0, data: try Data(contentsOf: samples.appendingPathComponent($0))) }
         let licence = try #require(try await DocumentPipeline(modelUse: .never).extract(documents).first)
         for field in ["last_name", "date_of_birth", "id_number", "postal_code"] {

@@ -1,6 +1,7 @@
 import CentaurCore
 import CentaurExtraction
 import CentaurReview
+import CentaurRules
 import CentaurStore
 import Foundation
 import CentaurTestSupport
@@ -9,7 +10,7 @@ import Testing
 /// The fail-closed matrix: bad packets made by scripts/generate-samples (folder `adversarial/`) and the
 /// samples themselves, each through the real extractors, rules and policy. None may be auto-approved; the
 /// clean packets still are.
-@Suite("Adversarial packets", .serialized, .enabled(if: Fixtures.samplesPresent || Fixtures.samplesRequired, "run scripts/generate-samples"))
+@Suite("Adversarial packets", .serialized, Samples.needed)
 struct AdversarialPacketTests {
     /// One file to upload: the slot, and the file under the samples folder.
     struct Upload: Sendable {
@@ -104,7 +105,7 @@ struct AdversarialPacketTests {
         let (service, store) = try Fixtures.service()
         let (application, _) = try await service.create(marketState: "IL")
         for upload in packet.uploads {
-            let data = try Data(contentsOf: Fixtures.samples.appendingPathComponent(upload.file))
+            let data = try Data(contentsOf: Samples.root.appendingPathComponent(upload.file))
             let name = URL(fileURLWithPath: upload.file).lastPathComponent
             if let phrase = upload.refusedWith {
                 let error = await #expect(throws: WorkflowError.self) {
@@ -170,7 +171,7 @@ struct AdversarialPacketTests {
             _ = try await DocumentPipeline(modelUse: .never).extract(try Document(name: "bomb.pdf", data: bomb), as: .formI9)
         }
         // The limit is the documents' own size: a 4-page I-9 passes it.
-        try await PDFLimits.check(try Document(name: "i9.pdf", data: try Fixtures.sample("person-01", "i9.pdf")))
+        try await PDFLimits.check(try Document(name: "i9.pdf", data: try Samples.data("person-01", "i9.pdf")))
     }
 
     @Test("a PDF page larger than 24 inches and an image over 40 megapixels are refused before any tool renders or decodes them")

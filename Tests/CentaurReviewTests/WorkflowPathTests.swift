@@ -2,17 +2,18 @@ import CentaurCore
 import CentaurExtraction
 import CentaurReview
 import CentaurStore
+import CentaurTestSupport
 import Foundation
 import Testing
 
 /// Every path of the workflow end to end on the generated sample documents, through the real extractors
 /// (zxing, qpdf, poppler, tesseract), the rules and the policy, with a real SQLite store.
-@Suite("Onboarding paths on sample documents", .serialized, .enabled(if: Fixtures.samplesPresent || Fixtures.samplesRequired, "run scripts/generate-samples"))
+@Suite("Onboarding paths on sample documents", .serialized, Samples.needed)
 struct WorkflowPathTests {
     @Test("clean → auto-approved; adjusted, rule-blocked, disagreeing and adversarial → review; resubmission → auto-approved; then correction and decision")
     func everyPath() async throws {
         let (service, store) = try Fixtures.service()
-        let outcomes = try await OnboardingDemo(service: service, samples: Fixtures.samples).run()
+        let outcomes = try await OnboardingDemo(service: service, samples: Samples.root).run()
         func outcome(_ path: String) throws -> OnboardingDemo.Outcome { try #require(outcomes.first { $0.path == path }) }
 
         let clean = try outcome("clean")
@@ -99,7 +100,7 @@ struct WorkflowPathTests {
     func corruptUpload() async throws {
         let (service, store) = try Fixtures.service()
         let (application, _) = try await service.create()
-        let truncated = try Fixtures.sample("person-01", "i9.pdf").prefix(400)
+        let truncated = try Samples.data("person-01", "i9.pdf").prefix(400)
         await #expect(throws: WorkflowError.self) {
             try await service.upload(applicationID: application.id, kind: .i9, name: "i9.pdf", data: Data(truncated))
         }
@@ -111,7 +112,7 @@ struct WorkflowPathTests {
     func unknownField() async throws {
         let (service, store) = try Fixtures.service()
         let (application, _) = try await service.create(marketState: "IL")
-        _ = try await service.upload(applicationID: application.id, kind: .licenseBack, name: "back.png", data: try Fixtures.sample("person-02", "license-back.png"))
+        _ = try await service.upload(applicationID: application.id, kind: .licenseBack, name: "back.png", data: try Samples.data("person-02", "license-back.png"))
         try await JobWorker(onboarding: service, signal: JobSignal()).drain()
         #expect(try await store.application(id: application.id)?.state == .awaitingApplicant)
         await #expect(throws: WorkflowError.self) {
@@ -128,7 +129,7 @@ struct WorkflowPathTests {
     }
 }
 
-@Suite("Parallel uploads", .enabled(if: Fixtures.samplesPresent || Fixtures.samplesRequired, "run scripts/generate-samples"))
+@Suite("Parallel uploads", Samples.needed)
 struct ParallelUploadTests {
     @Test("uploads to one application in parallel all land, and one extraction reads them all")
     func parallel() async throws {
@@ -137,7 +138,7 @@ struct ParallelUploadTests {
         let files: [(DocumentKind, String)] = [(.licenseFront, "license-front.png"), (.licenseBack, "license-back.png"), (.i9, "i9.pdf")]
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (kind, file) in files {
-                let data = try Fixtures.sample("person-01", file)
+                let data = try Samples.data("person-01", file)
                 group.addTask { _ = try await service.upload(applicationID: application.id, kind: kind, name: file, data: data) }
             }
             try await group.waitForAll()

@@ -7,14 +7,14 @@ import Testing
 
 /// Random operations against the real service and store: whatever is tried, every application survives, is
 /// always in a known state, illegal steps change nothing, and the audit log replays to each state and verifies.
-@Suite("Workflow property", .enabled(if: Fixtures.samplesPresent || Fixtures.samplesRequired, "run scripts/generate-samples"))
+@Suite("Workflow property", Samples.needed)
 struct WorkflowPropertyTests {
     enum Operation: CaseIterable { case upload, corruptUpload, extract, confirm, adjust, claim, correct, approve, reject, resubmit }
 
     @Test("random operation sequences never reach an unknown state or lose an application")
     func randomOperations() async throws {
         let (service, store) = try Fixtures.service()
-        let back = try Fixtures.sample("person-02", "license-back.png")
+        let back = try Samples.data("person-02", "license-back.png")
         var ids: [String] = []
         for _ in 0..<3 { ids.append(try await service.create(marketState: "IL").application.id) }
         var generator = SeededGenerator(seed: 7)

@@ -416,10 +416,6 @@ public enum AAMVAParser {
 @inline(__always) private func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 @inline(__always) private func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
 
-extension Character {
-    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
-}
-
 /// Element values by id, as byte ranges into the cleaned payload: Strings are made only for the values
 /// a field needs, and lookups compare packed 3-byte ids (no hashing).
 struct ElementTable {

@@ -1,6 +1,7 @@
 import CentaurCore
 import CentaurExtraction
 import CentaurReview
+import CentaurRules
 import CentaurStore
 import Foundation
 import HTTPTypes

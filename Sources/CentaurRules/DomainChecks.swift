@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurExtraction
 import Foundation
 
 /// Identifier and name checks from the domain notes (`../shared/docs/domain-onboarding.md` §1.8, §2.6, §2.7,

@@ -2,19 +2,14 @@ import CentaurCore
 import CentaurTestSupport
 import Foundation
 import Testing
-@testable import CentaurExtraction
 
 /// `centaur onboard`, `review`, `audit` and `dataset` through the built binary, on one data directory.
-@Suite("Workflow commands", .enabled(if: Fixtures.samplesPresent || Fixtures.samplesRequired, "run scripts/generate-samples"))
+@Suite("Workflow commands", Samples.needed)
 struct WorkflowCLITests {
-    static var binary: Subprocess {
-        Subprocess(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: Fixtures.repository))
-    }
-
     @Test("onboard submit --set cannot silence a rule: clearing a limited-duration flag or signing an unsigned I-9 goes to review")
     func editsThatSilenceRules() async throws {
-        let data = Fixtures.temporaryDirectory().path
-        func sample(_ file: String) -> String { Fixtures.samples.appendingPathComponent(file).path }
+        let data = temporaryDirectory("centaur-workflow").path
+        func sample(_ file: String) -> String { Samples.root.appendingPathComponent(file).path }
         let cases: [(back: String, i9: String, set: String, reasons: [String])] = [
             ("adversarial/license-back-limited.png", "person-01/i9.pdf", "us-drivers-license.limited_duration=false",
              ["silenced rule license_limited_duration_status", "changed us-drivers-license.limited_duration, which barcode read"]),
@@ -24,11 +19,11 @@ struct WorkflowCLITests {
              ["silenced rule i9_section1_unsigned"]),
         ]
         for item in cases {
-            let output = try await Self.binary.run(["onboard", "submit", "--license-front", sample("person-01/license-front.png"),
+            let output = try await CLI.run(["onboard", "submit", "--license-front", sample("person-01/license-front.png"),
                                                     "--license-back", sample(item.back), "--i9", sample(item.i9), "--market-state", "IL",
                                                     "--set", item.set, "--json", "--data-dir", data])
             #expect(output.status == 0, "\(output.stderrText)")
-            let result = try JSONValue(parsing: String(decoding: output.stdout, as: UTF8.self))
+            let result = try output.json()
             #expect(result["state"] == "in_review", "\(item.set): \(result["reasons"] ?? .null)")
             let reasons = result["reasons"]?.arrayValue?.compactMap(\.stringValue) ?? []
             for reason in item.reasons { #expect(reasons.contains { $0.contains(reason) }, "\(item.set): \(reasons)") }
@@ -37,12 +32,12 @@ struct WorkflowCLITests {
 
     @Test("submit, confirm with an adjustment, queue, decide, verify the audit log, export the labelled data")
     func roundTrip() async throws {
-        let data = Fixtures.temporaryDirectory().path
+        let data = temporaryDirectory("centaur-workflow").path
         func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-            let output = try await Self.binary.run(arguments + ["--data-dir", data])
-            return (output.status, String(decoding: output.stdout, as: UTF8.self), output.stderrText)
+            let output = try await CLI.run(arguments + ["--data-dir", data])
+            return (output.status, output.stdout, output.stderrText)
         }
-        func sample(_ file: String) -> String { Fixtures.samples.appendingPathComponent("person-01").appendingPathComponent(file).path }
+        func sample(_ file: String) -> String { Samples.root.appendingPathComponent("person-01").appendingPathComponent(file).path }
 
         let clean = try await run(["onboard", "submit", "--license-front", sample("license-front.png"), "--license-back", sample("license-back.png"),
                                    "--i9", sample("i9.pdf"), "--market-state", "IL", "--confirm", "--json"])

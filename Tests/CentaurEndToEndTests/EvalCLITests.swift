@@ -1,14 +1,14 @@
 import CentaurCore
+import CentaurTestSupport
 import Foundation
 import Testing
-@testable import CentaurExtraction
 
 /// `centaur eval` through the built binary: exit statuses, compare, and a Centaur dataset as the test source.
 @Suite("centaur eval")
 struct EvalCLITests {
     static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let output = try await Repository.binary.run(arguments)
-        return (output.status, String(decoding: output.stdout, as: UTF8.self), output.stderrText)
+        let output = try await CLI.run(arguments)
+        return (output.status, output.stdout, output.stderrText)
     }
 
     static func suite(_ directory: URL, name: String, expect: String) throws -> String {
@@ -66,12 +66,12 @@ struct EvalCLITests {
     }
 
     @Test("human corrections from review are a test source: the extractors are scored against what the human said",
-          .enabled(if: Repository.samplesPresent || ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_SAMPLES"] == "1"))
+          Samples.needed)
     func dataset() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-eval-dataset-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let data = directory.appendingPathComponent("data").path
-        let back = Repository.root.appendingPathComponent(".centaur/samples/person-01/license-back.png").path
+        let back = Samples.url("person-01", "license-back.png").path
         let submit = try await Self.run(["onboard", "submit", "--license-back", back, "--market-state", "IL",
                                          "--set", "us-drivers-license.first_name=ROBIN", "--json", "--data-dir", data])
         #expect(submit.status == 0, "\(submit.stderr)")

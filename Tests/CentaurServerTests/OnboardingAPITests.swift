@@ -3,6 +3,7 @@ import CentaurCore
 import CentaurGateway
 import CentaurServer
 import CentaurStore
+import CentaurTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -12,7 +13,7 @@ import Synchronization
 import Testing
 
 /// The onboarding HTTP API in-process: who may reach what, and bad input.
-@Suite("Onboarding API", .enabled(if: Fixtures.samplesPresent || Fixtures.samplesRequired, "run scripts/generate-samples"))
+@Suite("Onboarding API", Samples.needed)
 struct OnboardingAPITests {
     struct Keys {
         let admin: String
@@ -31,7 +32,7 @@ struct OnboardingAPITests {
             """
         let configuration = try ConfigurationLoader(environment: [:]).parse(yaml, source: "test.yaml")
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let directory = Fixtures.temporaryDirectory().path
+        let directory = temporaryDirectory("centaur-onboarding-api").path
         do {
             var settings = ServerSettings(port: 0, maxBodyBytes: maxBodyBytes, workerPollInterval: .milliseconds(50))
             settings.applicationsPerAddress = applicationsPerAddress
@@ -94,7 +95,7 @@ struct OnboardingAPITests {
             #expect(try await Self.call(client, .get, "/api/applications/\(a.id)", bearer: nil).0 == .unauthorized)
             #expect(try await Self.call(client, .get, "/api/applications/\(a.id)", bearer: "cat_made-up").0 == .notFound)
 
-            let back = ByteBuffer(bytes: try Fixtures.sample("person-01", "license-back.png"))
+            let back = ByteBuffer(bytes: try Samples.data("person-01", "license-back.png"))
             let (uploaded, json) = try await Self.call(client, .post, "/api/applications/\(b.id)/documents?kind=license_back&name=back.png", bearer: b.token, body: back)
             #expect(uploaded == .accepted)
             let documentID = try #require(json["document"]?["id"]?.stringValue)
@@ -170,7 +171,7 @@ struct OnboardingAPITests {
         try await Self.withServer { client, components, keys in
             let a = try await Self.create(client)
             for (kind, file) in [("license_front", "license-front.png"), ("license_back", "license-back.png"), ("i9", "i9.pdf")] {
-                let body = ByteBuffer(bytes: try Fixtures.sample("person-06", file))
+                let body = ByteBuffer(bytes: try Samples.data("person-06", file))
                 #expect(try await Self.call(client, .post, "/api/applications/\(a.id)/documents?kind=\(kind)&name=\(file)", bearer: a.token, body: body).0 == .accepted)
             }
             // The worker extracts in the background; poll as a client would.
@@ -233,7 +234,7 @@ struct OpenAPIDocumentTests {
 
     /// `  /api/…:` path keys with their `    get:` / `    post:` operations.
     static func documentedRoutes() throws -> Set<String> {
-        let text = try String(contentsOf: Fixtures.repository.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let text = try String(contentsOf: Repository.root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
         var routes = Set<String>()
         var path: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {

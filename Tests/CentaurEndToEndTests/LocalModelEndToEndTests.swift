@@ -1,6 +1,6 @@
-import AsyncHTTPClient
 import CentaurCore
 import CentaurProviders
+import CentaurTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +8,7 @@ import Testing
 ///
 /// Runs when scripts/setup-local-model has installed the model; scripts/test installs it and sets
 /// CENTAUR_REQUIRE_LOCAL_MODEL=1, so in CI a missing model fails instead of skipping.
-@Suite(.serialized, .enabled(if: LocalModel.isInstalled || LocalModel.isRequired, "run scripts/setup-local-model first"))
+@Suite(.serialized, LocalModel.needed())
 struct LocalModelEndToEndTests {
     @Test func theModelIsInstalled() {
         #expect(LocalModel.isInstalled, "scripts/setup-local-model did not install \(LocalModel.modelPath)")
@@ -44,26 +44,6 @@ struct LocalModelEndToEndTests {
         #expect(output["date_of_birth"] == "1990-07-04", "\(output)")
         #expect(output["name"]?.stringValue?.contains("Roe") == true, "\(output)")
         #expect(json["schema_violations"] == [])
-    }
-
-    @Test("a streamed answer counts its prompt as a whole answer does, chat template included")
-    func streamedPromptTokens() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let server = LocalModelServer(configuration: .init(home: LocalModel.home), httpClient: client)
-        let supervisor = Task { try await server.run() }
-        try await server.waitUntilReady()
-        let model = OpenAICompatibleModel(
-            configuration: .init(baseURL: server.baseURL, modelID: LocalModelServer.defaultAlias, flavor: .llamaCpp), httpClient: client)
-        let request = ModelRequest(model: "small", system: "Answer in one word.", messages: [.user("Name a primary colour.")], maxTokens: 8)
-        let whole = try await model.respond(to: request)
-        let streamed = try await model.stream(request).collect()
-        #expect(whole.usage.inputTokens > 10, "the chat template adds its own tokens to the 11 words: \(whole.usage)")
-        #expect(streamed.usage.inputTokens == whole.usage.inputTokens, "streamed \(streamed.usage), whole \(whole.usage)")
-        #expect(streamed.usage.outputTokens > 0)
-        // Stopped before the test ends, so no server outlives it.
-        supervisor.cancel()
-        _ = await supervisor.result
-        try await client.shutdown()
     }
 
     @Test func modelsReportsTheLocalModelAsReachable() async throws {
@@ -122,72 +102,10 @@ struct CLITests {
     }
 }
 
-import CentaurProviders
 
 struct CassetteLine: Codable {
     var key: String
     var request: ModelRequest
     var response: ModelResponse
     static func key(for request: ModelRequest) -> String { ReplayModel.key(for: request) }
-}
-
-enum LocalModel {
-    static let home = ProcessInfo.processInfo.environment["CENTAUR_HOME"] ?? "\(CLI.packageRoot)/.centaur"
-    static let modelPath = "\(home)/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
-    static var isInstalled: Bool {
-        FileManager.default.fileExists(atPath: modelPath) && FileManager.default.isExecutableFile(atPath: "\(home)/venv/bin/python")
-    }
-    static var isRequired: Bool { ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_LOCAL_MODEL"] == "1" }
-}
-
-/// Runs the built `centaur` binary.
-enum CLI {
-    /// The package root, found from this source file's path.
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-    /// The `centaur` executable beside the test bundle in the build folder.
-    static var executable: URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("centaur")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: "\(packageRoot)/.build/debug/centaur")
-    }
-
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    /// Runs the binary on a dispatch thread, so waiting for it never blocks the test runner's few threads.
-    static func run(_ arguments: [String]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try runBlocking(arguments) })
-            }
-        }
-    }
-
-    private static func runBlocking(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-        var environment = ProcessInfo.processInfo.environment
-        environment["CENTAUR_HOME"] = LocalModel.home
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
-    }
 }

@@ -2,22 +2,17 @@ import CentaurCore
 import CentaurTestSupport
 import Foundation
 import Testing
-@testable import CentaurExtraction
 
 /// `centaur extract` and `centaur rules` through the built binary (no model: deterministic sources only).
 @Suite("centaur extract and centaur rules")
 struct DocumentCLITests {
-    static var binary: Subprocess {
-        Subprocess(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: SharedData.repository))
-    }
-
     static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
         let quiet = arguments.first == "extract" || arguments.prefix(2) == ["rules", "check"]
-        let output = try await binary.run(arguments + (quiet ? ["--quiet"] : []))
-        return (output.status, String(decoding: output.stdout, as: UTF8.self), output.stderrText)
+        let output = try await CLI.run(arguments + (quiet ? ["--quiet"] : []))
+        return (output.status, output.stdout, output.stderrText)
     }
 
-    static let adversarial = SharedData.repository.appendingPathComponent(".centaur/samples/adversarial")
+    static let adversarial = Samples.root.appendingPathComponent("adversarial")
 
     @Test("extract on a junk barcode reports the barcode error and invents nothing; on a blank image, that nothing could be read (exit 3)",
           .enabled(if: FileManager.default.fileExists(atPath: adversarial.path) || ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_SAMPLES"] == "1"))
@@ -45,7 +40,7 @@ struct DocumentCLITests {
         defer { try? FileManager.default.removeItem(at: root) }
         func run(_ arguments: [String], in folder: URL, _ environment: [String: String]) throws -> (Int32, String) {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: try #require(Self.binary.path))
+            process.executableURL = CLI.executable
             process.arguments = arguments
             process.currentDirectoryURL = folder
             var base = ProcessInfo.processInfo.environment
@@ -92,7 +87,7 @@ struct DocumentCLITests {
         let pdf = root.appendingPathComponent("pages.pdf")
         try TestDocuments.blankPDF(pages: 12, width: 1700, height: 1700).write(to: pdf)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.binary.path))
+        process.executableURL = CLI.executable
         process.arguments = ["extract", "--quiet", "--type", "us-drivers-license", pdf.path]
         process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": scratch.path]) { $1 }
         process.standardOutput = FileHandle.nullDevice

@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurExtraction
 import Foundation
 import Yams
 

@@ -5,35 +5,19 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-@testable import CentaurExtraction
-
-enum Repository {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var localModelInstalled: Bool {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(".centaur/models").path)) ?? []
-        return files.contains { $0.hasSuffix(".gguf") } && FileManager.default.fileExists(atPath: root.appendingPathComponent(".centaur/venv/bin/python").path)
-    }
-    static var samplesPresent: Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent(".centaur/samples/manifest.json").path) }
-    static var required: Bool { ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_LOCAL_MODEL"] == "1" }
-
-    static var binary: Subprocess {
-        Subprocess(name: "centaur", package: "this package", explicitPath: CentaurBinary.path(repository: root))
-    }
-}
+import CentaurExtraction
 
 /// The shipped licence suite end to end: the local llama.cpp model and the offline extractors read the sample
 /// licences; the reports are written, the JUnit XML parses back, and headless Chromium renders the HTML report
 /// (the screenshot is kept in .build/artifacts/eval-report.png).
-@Suite(.serialized, .enabled(if: (Repository.localModelInstalled && Repository.samplesPresent)
-                                 || (Repository.required && ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_SAMPLES"] == "1"),
-                             "run scripts/setup-local-model and scripts/generate-samples"))
+@Suite(.serialized, LocalModel.needed(samples: true))
 struct LocalModelEvalTests {
     @Test("examples/evals/license-extraction.yaml against the local model and the extractors; reports; Chromium renders the HTML")
     func licenseSuite() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-eval-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let html = work.appendingPathComponent("report.html"), xml = work.appendingPathComponent("report.xml"), json = work.appendingPathComponent("report.json")
-        let output = try await Repository.binary.run([
+        let output = try await CLI.run([
             "eval", "run", Repository.root.appendingPathComponent("examples/evals/license-extraction.yaml").path, "--data-dir", work.path,
             "--output", html.path, "--output", xml.path, "--output", json.path, "--quiet",
         ])

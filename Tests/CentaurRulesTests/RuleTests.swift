@@ -1,7 +1,8 @@
 import CentaurCore
 import Foundation
 import Testing
-@testable import CentaurExtraction
+import CentaurExtraction
+@testable import CentaurRules
 
 /// A change to the sample applicant: `namespace.field` → value (null removes it); `application.market_state`
 /// and `documents.text` set the application's facts.

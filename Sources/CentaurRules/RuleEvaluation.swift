@@ -1,4 +1,5 @@
 import CentaurCore
+import CentaurExtraction
 import Foundation
 
 /// The types of the rule language.

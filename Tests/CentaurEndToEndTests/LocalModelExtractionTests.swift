@@ -1,26 +1,17 @@
 import AsyncHTTPClient
 import CentaurCore
 import CentaurGateway
+import CentaurRules
 import Foundation
 import Logging
 import Testing
 @testable import CentaurExtraction
-
-enum LocalModelSetup {
-    static var installed: Bool {
-        let models = SharedData.repository.appendingPathComponent(".centaur/models")
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: models.path)) ?? []
-        return files.contains { $0.hasSuffix(".gguf") }
-            && FileManager.default.fileExists(atPath: SharedData.repository.appendingPathComponent(".centaur/venv/bin/python").path)
-    }
-    static var required: Bool { ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_LOCAL_MODEL"] == "1" }
-}
+import CentaurTestSupport
 
 /// The real local model (Qwen2.5-Coder-0.5B via llama.cpp) reading OCR text of generated documents.
 /// It is small: the test asks for schema-valid output every time (the grammar's job) and reports field
 /// accuracy; bench/extraction/run.sh measures accuracy over more documents.
-@Suite(.serialized, .enabled(if: (LocalModelSetup.installed && Samples.present) || (LocalModelSetup.required && Samples.required),
-                             "run scripts/setup-local-model and scripts/generate-samples"))
+@Suite(.serialized, LocalModel.needed(samples: true))
 struct LocalModelExtractionTests {
     @Test("schema-valid output on licence fronts, an I-9 and an injected front; injected text adds nothing and is flagged")
     func localModel() async throws {

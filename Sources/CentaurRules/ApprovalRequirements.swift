@@ -1,3 +1,4 @@
+import CentaurExtraction
 import Foundation
 
 /// The evidence an application needs before it may be approved without a human: data in a rule set's

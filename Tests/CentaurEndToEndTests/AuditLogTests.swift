@@ -1,6 +1,9 @@
 import CentaurSQLite
+import CentaurExtraction
 import CentaurReview
+import CentaurRules
 import CentaurStore
+import CentaurTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -9,7 +12,7 @@ import Testing
 struct AuditLogTests {
     /// Five applications created: five audit entries.
     static func log() async throws -> SQLiteStore {
-        let (service, store) = try Fixtures.service()
+        let (service, store) = try SQLiteFixtures.service()
         for _ in 0..<5 { _ = try await service.create(marketState: "IL") }
         return store
     }
@@ -137,8 +140,8 @@ struct JobQueueTests {
 
     @Test("a leased job is not handed out twice; a dead worker's job is taken over when its lease ends")
     func leases() async throws {
-        let directory = Fixtures.temporaryDirectory()
-        let (_, store) = try Fixtures.service(directory: directory)
+        let directory = temporaryDirectory("centaur-audit")
+        let (_, store) = try SQLiteFixtures.service(directory: directory)
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         _ = try await Self.job(store, now: start)
         let first = try #require(try await store.claimJob(now: start, leaseUntil: start + 60, worker: "a"))
@@ -153,7 +156,7 @@ struct JobQueueTests {
 
     @Test("a failed job waits for its retry time; a job given up stays failed")
     func retries() async throws {
-        let (_, store) = try Fixtures.service()
+        let (_, store) = try SQLiteFixtures.service()
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let job = try await Self.job(store, now: start)
         _ = try await store.claimJob(now: start, leaseUntil: start + 60, worker: "a")
@@ -164,5 +167,17 @@ struct JobQueueTests {
         try await store.failJob(id: job.id, error: "still broken", retryAt: nil, now: start + 6)
         #expect(try await store.claimJob(now: start + 1000, leaseUntil: start + 1060, worker: "a") == nil)
         #expect(try await store.jobs(subject: "app_1").first?.status == .failed)
+    }
+}
+
+/// The onboarding service over a SQLite file: the audit log's tamper checks and the job queue's leases need the real
+/// database (its triggers, its reopening).
+enum SQLiteFixtures {
+    static func service(directory: URL = temporaryDirectory("centaur-audit"),
+                        pipeline: DocumentPipeline = DocumentPipeline(modelUse: .never)) throws -> (OnboardingService, SQLiteStore) {
+        let store = try SQLiteStore(path: directory.appendingPathComponent("centaur.sqlite").path)
+        let service = OnboardingService(store: store, blobs: FileBlobStore(root: directory.appendingPathComponent("blobs")),
+                                        ruleSet: try RuleSet.builtIn(named: "driver-onboarding"), pipeline: pipeline)
+        return (service, store)
     }
 }
