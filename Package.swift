@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "CentaurSQLite", targets: ["CentaurSQLite"]),
         .library(name: "CentaurRuntime", targets: ["CentaurRuntime"]),
         .library(name: "CentaurServer", targets: ["CentaurServer"]),
+        .library(name: "CentaurWeb", targets: ["CentaurWeb"]),
         .library(name: "CentaurExtraction", targets: ["CentaurExtraction"]),
         .library(name: "CentaurReview", targets: ["CentaurReview"]),
         .library(name: "CentaurGuardrails", targets: ["CentaurGuardrails"]),
@@ -187,7 +188,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The HTTP server: OpenAI- and Anthropic-compatible endpoints, admin API, health.
+        // The web pages: sign-in and sessions, the review queue and page, the applicant's page, operations; typed view
+        // models rendered by Mustache templates (Resources/templates); security headers. Eval reports are rendered by
+        // whoever composes the server (the evals library), so the pages do not depend on evals.
+        .target(
+            name: "CentaurWeb",
+            dependencies: [
+                "CentaurCore",
+                "CentaurStore",
+                "CentaurExtraction",
+                "CentaurRules",
+                "CentaurReview",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP server: OpenAI- and Anthropic-compatible endpoints, the onboarding and admin APIs, health, metrics,
+        // and the web pages (CentaurWeb) under one router.
         .target(
             name: "CentaurServer",
             dependencies: [
@@ -197,14 +221,12 @@ let package = Package(
                 "CentaurExtraction",
                 "CentaurReview",
                 "CentaurRules",
-                "CentaurEvals",
                 "CentaurRuntime",
+                "CentaurWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -212,7 +234,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         // Test doubles shipped for users' tests too: fake upstream server, scripted model, manual clock, in-memory stores.
@@ -242,6 +263,7 @@ let package = Package(
                 "CentaurProviders",
                 "CentaurGateway",
                 "CentaurServer",
+                "CentaurWeb",
                 "CentaurStore",
                 "CentaurSQLite",
                 "CentaurRuntime",
@@ -276,7 +298,7 @@ let package = Package(
         .testTarget(
             name: "CentaurServerTests",
             dependencies: [
-                "CentaurServer", "CentaurEvals", "CentaurSQLite", "CentaurTestSupport",
+                "CentaurServer", "CentaurWeb", "CentaurEvals", "CentaurSQLite", "CentaurTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),

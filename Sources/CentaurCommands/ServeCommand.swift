@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import CentaurEvals
 import CentaurGateway
 import CentaurServer
 import Foundation
@@ -85,7 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
             let components: CentaurServerComponents
             do {
                 components = try await CentaurServerComponents(
-                    configuration: configuration, settings: settings, dataDirectory: options.dataDirectory, httpClient: client, logger: logger)
+                    configuration: configuration, settings: settings, dataDirectory: options.dataDirectory, httpClient: client,
+                    evalReport: { run, results in HTMLReport.render(stored: run, results: results) }, logger: logger)
                 for server in components.registry.localServers.values { try server.checkInstalled() }
             } catch {
                 throw Self.fail(error)

@@ -2,6 +2,7 @@ import CentaurCore
 import ArgumentParser
 import CentaurServer
 import CentaurStore
+import CentaurWeb
 import Foundation
 
 struct UsersCommand: AsyncParsableCommand {

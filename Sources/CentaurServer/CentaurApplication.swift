@@ -6,11 +6,11 @@ import CentaurReview
 import CentaurRules
 import CentaurRuntime
 import CentaurStore
+import CentaurWeb
 import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
-import Mustache
 import NIOCore
 import Prometheus
 import ServiceLifecycle
@@ -30,11 +30,10 @@ public struct CentaurServerComponents: Sendable {
     public let keys: APIKeyService
     /// The metrics served at `/metrics`.
     public let metrics: PrometheusCollectorRegistry
-    /// Web sign-in and sessions; the page templates.
+    /// Web sign-in and sessions.
     public let sessions: WebSessions
-    let templates: Mustache.MustacheLibrary
-    /// The pages' Content-Security-Policy (the hashes of the templates' scripts).
-    let contentSecurityPolicy: String
+    /// The web pages (CentaurWeb), served beside the APIs.
+    public let pages: WebPages
     /// Budgets per key and team.
     public let ledger: BudgetLedger
     /// The onboarding workflow and its extraction worker.
@@ -45,7 +44,7 @@ public struct CentaurServerComponents: Sendable {
     /// alone runs: API keys, Prometheus metrics, the extraction worker, sign-in and the pages.
     public init(
         configuration: CentaurConfiguration, settings: ServerSettings, dataDirectory: String, httpClient: HTTPClient,
-        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+        environment: [String: String] = ProcessInfo.processInfo.environment, evalReport: WebPages.EvalReportRenderer? = nil, logger: Logger
     ) async throws {
         self.configuration = configuration
         self.settings = settings
@@ -66,7 +65,7 @@ public struct CentaurServerComponents: Sendable {
         onboarding = try runtime.onboarding(ruleSet: ruleSet, extractionModel: settings.extractionModel, signal: signal)
         worker = JobWorker(onboarding: onboarding, signal: signal, pollInterval: settings.workerPollInterval, concurrency: settings.extractionWorkers)
         sessions = WebSessions(store: stores.users)
-        (templates, contentSecurityPolicy) = try WebPages.loadTemplates()
+        pages = try WebPages(sessions: sessions, onboarding: onboarding, stores: stores, trustedProxies: settings.trustedProxies, evalReport: evalReport)
     }
 
     /// The Hummingbird router with every endpoint.
@@ -74,13 +73,8 @@ public struct CentaurServerComponents: Sendable {
         let router = Hummingbird.Router(context: CentaurRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: runtime.logger))
         router.add(middleware: SecurityHeadersMiddleware())
-        let pages = WebPages(sessions: sessions, onboarding: onboarding, stores: stores, templates: templates, contentSecurityPolicy: contentSecurityPolicy,
-                             trustedProxies: settings.trustedProxies)
-        router.add(middleware: NotFoundPageMiddleware { path in
-            pages.page("message", ["title": "Not found", "heading": "Nothing here",
-                                   "text": "There is no page at \(path). Start from the front page, sign in to review applications, or, if you are an applicant, open the link you were sent again.",
-                                   "home": true], status: .notFound)
-        })
+        let pages = pages
+        router.add(middleware: NotFoundPageMiddleware { path in pages.notFoundPage(path: path) })
         // Route groups: each renders its failures in its clients' shape and states who may call it.
         let optionalKey = APIKeyAuthentication(keys: keys, required: settings.requireKeys)
         let requiredKey = APIKeyAuthentication(keys: keys, required: true)

@@ -1,4 +1,5 @@
 import CentaurStore
+import CentaurWeb
 import Hummingbird
 import NIOCore
 
@@ -15,17 +16,9 @@ public struct CentaurRequestContext: RequestContext, RemoteAddressRequestContext
         self.remoteAddress = source.channel.remoteAddress
     }
 
-    /// The client's address for limits: the peer, or the nearest untrusted hop of `X-Forwarded-For` when the
-    /// peer is a trusted proxy. A client cannot choose it by sending the header itself.
+    /// The client's address for limits (``ClientAddress``).
     public func clientAddress(forwardedFor: String?, trustedProxies: Set<String>) -> String {
-        Self.clientAddress(peer: remoteAddress?.ipAddress, forwardedFor: forwardedFor, trustedProxies: trustedProxies)
-    }
-
-    static func clientAddress(peer: String?, forwardedFor: String?, trustedProxies: Set<String>) -> String {
-        let peer = peer ?? "unknown"
-        guard trustedProxies.contains(peer), let forwardedFor else { return peer }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        return hops.last { !trustedProxies.contains($0) } ?? peer
+        ClientAddress.of(peer: remoteAddress?.ipAddress, forwardedFor: forwardedFor, trustedProxies: trustedProxies)
     }
 
     /// Bodies are read with their own limit (``ServerSettings/maxBodyBytes``).

@@ -6,6 +6,7 @@ import NIOHTTPTypes
 import Testing
 
 @testable import CentaurServer
+@testable import CentaurWeb
 
 @Suite("Request read timeout")
 struct RequestReadTimeoutTests {

@@ -4,6 +4,7 @@ import CentaurCore
 import CentaurGateway
 import CentaurReview
 @testable import CentaurServer
+@testable import CentaurWeb
 import CentaurEvals
 import CentaurExtraction
 import CentaurStore
@@ -21,10 +22,10 @@ struct WebTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
-    /// Renders a template with fixed values and compares it with its golden file byte for byte
+    /// Renders a template with a fixed view model and compares it with its golden file byte for byte
     /// (CENTAUR_RECORD_GOLDEN=1 rewrites the files).
-    static func check(_ template: String, _ values: [String: Any]) throws {
-        let html = try #require(try WebPages.loadTemplates().library.render(values, withTemplate: template))
+    static func check<Content>(_ template: String, _ view: Page<Content>) throws {
+        let html = try #require(try WebPages.loadTemplates().library.render(view, withTemplate: template))
         let file = golden.appendingPathComponent("\(template).html")
         if ProcessInfo.processInfo.environment["CENTAUR_RECORD_GOLDEN"] == "1" {
             try html.write(to: file, atomically: true, encoding: .utf8)
@@ -33,41 +34,45 @@ struct WebTests {
         #expect(html == expected, "\(template) differs from Golden/\(template).html")
     }
 
-    static var user: [String: Any] { ["username": "ana", "role": "reviewer", "admin": false, "csrf": "CSRF123"] }
+    static let user = PageUser(username: "ana", role: "reviewer", admin: false, csrf: "CSRF123")
 
     @Test("golden HTML of the sign-in, queue and application pages")
     func goldens() throws {
-        try Self.check("login", ["title": "Sign in", "next": "/review", "error": "Wrong username or password.", "username": "ana", "csrf": "LOGINCSRF"])
-        try Self.check("queue", ["title": "Review queue", "user": Self.user, "csrf": "CSRF123",
-                                 "filters": [["href": "/review", "title": "All", "current": true], ["href": "/review?filter=mine", "title": "Claimed by me", "current": false]], "items": [
-            ["id": "app_1", "risk": 105, "created": "2026-11-23 10:00 UTC", "waiting": "3 h 12 min", "applicant": "JANE Q SAMPLETON",
-             "summary": "block: license_expired — The driver licence has expired.", "more": "+2 more", "first": true],
-            ["id": "app_2", "risk": 3, "created": "2026-11-23 11:00 UTC", "waiting": "2 h 12 min", "applicant": "name not read",
-             "summary": "sources disagree on form-i9.ssn", "more": "", "assignee": "reviewer:bo", "first": false],
-        ]])
-        try Self.check("application", [
-            "title": "Application app_1", "user": Self.user, "csrf": "CSRF123", "id": "app_1", "state": "in_review", "risk": 13,
-            "reasons": ["sources disagree on form-i9.ssn: form_fields=\"123456789\", layout_text=\"123456780\""],
-            "documents": [["id": "doc_1", "application": "app_1", "kind": "license_back", "name": "back.png", "image": true, "superseded": false]],
-            "extracted": [["type": "form-i9", "fields": [
-                ["name": "ssn", "type": "form-i9", "value": "123456789", "disagreement": true, "highRisk": true, "adjusted": false,
-                 "sources": [["source": "form_fields", "value": "123456789"], ["source": "layout_text", "value": "123456780"]]],
-                ["name": "last_name", "type": "form-i9", "value": "ROE", "disagreement": false, "highRisk": false, "adjusted": true,
-                 "sources": [["source": "form_fields", "value": "ROE"]]],
-            ]]],
-            "rules": [["severity": "review", "rule": "ssn_invalid_area", "description": "The SSN's area number is never issued."]],
-            "adjustments": [["actor": "applicant", "documentType": "form-i9", "field": "last_name", "before": "\"RAE\"", "after": "\"ROE\""]],
-            "inReview": true, "claimable": true, "fieldOptions": ["form-i9.ssn", "form-i9.last_name"],
-            "reasonGroups": [["title": "Sources that disagree", "reasons": ["sources disagree on form-i9.ssn: form_fields=\"123456789\", layout_text=\"123456780\""]]],
-            "hasEvidence": true,
-            "evidence": [["document": "licence", "label": "date of birth", "value": "1990-07-04", "printed": "07041990", "seenBy": "barcode (back.png)",
-                          "confirmedBy": "front.png", "status": "verified", "statusText": "✓ verified"],
-                         ["document": "I-9", "label": "Social Security number", "value": "123456789", "seenBy": "form_fields (i9.pdf)",
-                          "confirmedBy": "—", "status": "disagreement", "statusText": "✗ sources disagree"]],
-            "hasUngrounded": true, "ungrounded": [["field": "suffix", "value": "JR", "source": "model:small", "document": "front.png"]],
-            "audit": [["seq": 1, "at": "2026-11-23T10:00:00.000Z", "when": "2026-11-23 10:00 UTC", "actor": "applicant", "action": "application.created",
-                       "sentence": "created the application", "after": "{\"state\":\"created\"}"]],
-        ])
+        try Self.check("login", Page("Sign in", csrf: "LOGINCSRF", LoginPage(next: "/review", error: "Wrong username or password.", username: "ana")))
+        try Self.check("queue", Page("Review queue", user: Self.user, csrf: "CSRF123", QueuePage(
+            items: [
+                QueueRow(id: "app_1", risk: 105, created: "2026-11-23 10:00 UTC", waiting: "3 h 12 min", applicant: "JANE Q SAMPLETON",
+                         summary: "block: license_expired — The driver licence has expired.", more: "+2 more", first: true),
+                QueueRow(id: "app_2", risk: 3, created: "2026-11-23 11:00 UTC", waiting: "2 h 12 min", applicant: "name not read",
+                         summary: "sources disagree on form-i9.ssn", more: "", assignee: "reviewer:bo", first: false),
+            ],
+            filters: [QueueFilterLink(href: "/review", title: "All", current: true), QueueFilterLink(href: "/review?filter=mine", title: "Claimed by me", current: false)],
+            filtered: false)))
+        let disagreement = "sources disagree on form-i9.ssn: form_fields=\"123456789\", layout_text=\"123456780\""
+        var application = ApplicationPage(
+            id: "app_1", state: "in_review", risk: 13, reasons: [disagreement],
+            documents: [DocumentView(id: "doc_1", application: "app_1", kind: "license_back", name: "back.png", image: true, superseded: false)],
+            extracted: [ExtractedDocumentView(type: "form-i9", fields: [
+                ExtractedFieldView(name: "ssn", type: "form-i9", value: "123456789",
+                                   sources: [SourceValueView(source: "form_fields", value: "123456789"), SourceValueView(source: "layout_text", value: "123456780")],
+                                   disagreement: true, highRisk: true, adjusted: false),
+                ExtractedFieldView(name: "last_name", type: "form-i9", value: "ROE", sources: [SourceValueView(source: "form_fields", value: "ROE")],
+                                   disagreement: false, highRisk: false, adjusted: true),
+            ])],
+            rules: [FiredRuleView(severity: "review", rule: "ssn_invalid_area", description: "The SSN's area number is never issued.")],
+            adjustments: [AdjustmentView(actor: "applicant", documentType: "form-i9", field: "last_name", before: "\"RAE\"", after: "\"ROE\"")],
+            inReview: true, fieldOptions: ["form-i9.ssn", "form-i9.last_name"],
+            reasonGroups: [ReasonGroupView(title: "Sources that disagree", reasons: [disagreement])],
+            hasEvidence: true,
+            evidence: [EvidenceRow(document: "licence", label: "date of birth", value: "1990-07-04", printed: "07041990", seenBy: "barcode (back.png)",
+                                   confirmedBy: "front.png", status: "verified", statusText: "✓ verified"),
+                       EvidenceRow(document: "I-9", label: "Social Security number", value: "123456789", seenBy: "form_fields (i9.pdf)",
+                                   confirmedBy: "—", status: "disagreement", statusText: "✗ sources disagree")],
+            hasUngrounded: true, ungrounded: [UngroundedView(field: "suffix", value: "JR", source: "model:small", document: "front.png")],
+            audit: [AuditRow(seq: 1, at: "2026-11-23T10:00:00.000Z", when: "2026-11-23 10:00 UTC", actor: "applicant", action: "application.created",
+                             sentence: "created the application", after: "{\"state\":\"created\"}")])
+        application.claimable = true
+        try Self.check("application", Page("Application app_1", user: Self.user, csrf: "CSRF123", application))
     }
 
     @Test("image sizes are read from PNG and JPEG headers, for outlining values on the document",
@@ -116,10 +121,10 @@ struct WebTests {
 
         // The client's own X-Forwarded-For is not the address: the peer is, unless the peer is a trusted proxy.
         let peer = "192.0.2.7"
-        #expect(CentaurRequestContext.clientAddress(peer: peer, forwardedFor: "1.2.3.4", trustedProxies: []) == "192.0.2.7")
-        #expect(CentaurRequestContext.clientAddress(peer: peer, forwardedFor: "1.2.3.4, 198.51.100.9", trustedProxies: ["192.0.2.7"]) == "198.51.100.9")
-        #expect(CentaurRequestContext.clientAddress(peer: peer, forwardedFor: "1.2.3.4, 198.51.100.9", trustedProxies: ["192.0.2.7", "198.51.100.9"]) == "1.2.3.4")
-        #expect(CentaurRequestContext.clientAddress(peer: nil, forwardedFor: "1.2.3.4", trustedProxies: []) == "unknown")
+        #expect(ClientAddress.of(peer: peer, forwardedFor: "1.2.3.4", trustedProxies: []) == "192.0.2.7")
+        #expect(ClientAddress.of(peer: peer, forwardedFor: "1.2.3.4, 198.51.100.9", trustedProxies: ["192.0.2.7"]) == "198.51.100.9")
+        #expect(ClientAddress.of(peer: peer, forwardedFor: "1.2.3.4, 198.51.100.9", trustedProxies: ["192.0.2.7", "198.51.100.9"]) == "1.2.3.4")
+        #expect(ClientAddress.of(peer: nil, forwardedFor: "1.2.3.4", trustedProxies: []) == "unknown")
     }
 
     /// The generated samples (`scripts/generate-samples`, which needs ../shared): absent in a fresh clone elsewhere,
@@ -142,7 +147,7 @@ struct WebTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-web-\(UUID().uuidString)").path
         do {
             let components = try await CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0), dataDirectory: directory,
-                                                         httpClient: client, logger: logger)
+                                                         httpClient: client, evalReport: { HTMLReport.render(stored: $0, results: $1) }, logger: logger)
             for (name, role) in [("ana", UserRecord.Role.reviewer), ("root", .admin)] {
                 try await components.stores.users.insert(UserRecord(id: "usr_\(name)", username: name, passwordHash: try await PasswordHasher.hash("correct horse \(name)", rounds: 1 << 10),
                                                              role: role, createdAt: Date()))

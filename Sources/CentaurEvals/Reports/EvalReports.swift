@@ -99,22 +99,6 @@ public enum EvalReports {
         return xml + "</testsuites>\n"
     }
 
-    /// Text made safe inside HTML and XML (characters XML 1.0 forbids are dropped).
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\n", "\t", "\r": out.unicodeScalars.append(scalar)
-            default:
-                // Characters XML 1.0 forbids are dropped.
-                if scalar.value >= 0x20 && scalar.value != 0xFFFE && scalar.value != 0xFFFF { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
-    }
+    /// Text made safe inside HTML and XML (``HTMLText/escape(_:)``).
+    public static func escape(_ text: String) -> String { HTMLText.escape(text) }
 }

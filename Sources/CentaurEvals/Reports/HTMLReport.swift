@@ -1,10 +1,18 @@
 import CentaurCore
+import CentaurStore
 import Foundation
 
 /// One self-contained HTML page (no scripts, no external files): the summary table, three inline-SVG charts —
 /// pass rate against cost per case, the latency distribution, per-field accuracy — and every case.
 public enum HTMLReport {
-    public static let palette = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4d7c0f", "#be185d"]
+    public static let palette = HTMLText.palette
+
+    /// The report of a stored run (as `/ops/evals/{id}` shows it); results that no longer decode are left out.
+    public static func render(stored run: EvalRunRecord, results: [EvalResultRecord]) -> String {
+        let cases = results.compactMap { try? JSONDecoder().decode(CaseResult.self, from: Data($0.detail.utf8)) }
+        return render(EvalRun(id: run.id, suite: run.suite, description: run.description, startedAt: run.startedAt,
+                              endedAt: run.endedAt ?? run.startedAt, status: run.status, results: cases))
+    }
 
     public static func render(_ run: EvalRun) -> String {
         let summaries = EvalSummary.perProvider(run.results)

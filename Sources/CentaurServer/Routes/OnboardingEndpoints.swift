@@ -2,6 +2,7 @@ import CentaurCore
 import CentaurExtraction
 import CentaurReview
 import CentaurStore
+import CentaurWeb
 import Foundation
 import HTTPTypes
 import Hummingbird

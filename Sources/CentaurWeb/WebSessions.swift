@@ -98,19 +98,19 @@ public struct WebSessions: Sendable {
 /// Events per key in a sliding window (failed sign-ins, applications created): how long to wait once a key has
 /// used its allowance. Keys whose events are all older than the window are forgotten, so many distinct keys (an
 /// attacker's addresses) cannot grow the table without bound.
-final class SlidingWindowLimiter: Sendable {
+public final class SlidingWindowLimiter: Sendable {
     private let events = Mutex<[String: [Date]]>([:])
     let window: TimeInterval
     /// Past this many keys, stale ones are swept out on the next event.
     let sweepAbove: Int
 
-    init(window: TimeInterval = 900, sweepAbove: Int = 10_000) {
+    public init(window: TimeInterval = 900, sweepAbove: Int = 10_000) {
         self.window = window
         self.sweepAbove = sweepAbove
     }
 
     /// Seconds to wait when `key` has had `limit` events within the window; nil when it may go on.
-    func wait(_ key: String, limit: Int, now: Date) -> Int? {
+    public func wait(_ key: String, limit: Int, now: Date) -> Int? {
         events.withLock { table in
             let recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < window }
             table[key] = recent.isEmpty ? nil : recent
@@ -119,7 +119,7 @@ final class SlidingWindowLimiter: Sendable {
         }
     }
 
-    func record(_ key: String, now: Date) {
+    public func record(_ key: String, now: Date) {
         events.withLock { table in
             table[key, default: []].append(now)
             if table.count > sweepAbove {
@@ -128,7 +128,7 @@ final class SlidingWindowLimiter: Sendable {
         }
     }
 
-    func reset(_ key: String) { events.withLock { $0[key] = nil } }
+    public func reset(_ key: String) { events.withLock { $0[key] = nil } }
 
     /// How many keys are remembered (for tests).
     var keyCount: Int { events.withLock { $0.count } }

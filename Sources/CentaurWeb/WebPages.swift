@@ -12,15 +12,31 @@ import NIOCore
 /// The server-rendered pages: sign-in, the review queue, an application's review page and the operations page.
 /// Every form carries the session's CSRF token; `/review/*` needs a signed-in reviewer or admin (others are sent
 /// to `/review/login`), `/ops` an admin.
-struct WebPages: Sendable {
+public struct WebPages: Sendable {
+    /// Renders a stored eval run as a self-contained HTML report (`/ops/evals/{id}`); the evals library provides it,
+    /// so the pages do not depend on it.
+    public typealias EvalReportRenderer = @Sendable (EvalRunRecord, [EvalResultRecord]) throws -> String
+
     let sessions: WebSessions
     let onboarding: OnboardingService
     let stores: Stores
     let templates: MustacheLibrary
     /// The pages' Content-Security-Policy, with the hashes of the templates' scripts (``SecurityHeaders``).
     let contentSecurityPolicy: String
-    /// Proxies whose `X-Forwarded-For` is believed (``ServerSettings/trustedProxies``).
+    /// Proxies whose `X-Forwarded-For` is believed (`ServerSettings.trustedProxies`).
     var trustedProxies: Set<String> = []
+    var evalReport: EvalReportRenderer?
+
+    /// The pages over the onboarding service and the stores, with the shipped templates.
+    public init(sessions: WebSessions, onboarding: OnboardingService, stores: Stores, trustedProxies: Set<String> = [],
+                evalReport: EvalReportRenderer? = nil) throws {
+        self.sessions = sessions
+        self.onboarding = onboarding
+        self.stores = stores
+        (templates, contentSecurityPolicy) = try Self.loadTemplates()
+        self.trustedProxies = trustedProxies
+        self.evalReport = evalReport
+    }
 
     /// The templates shipped with the server (`Resources/templates/*.mustache`) and the Content-Security-Policy that
     /// lets exactly their scripts run.
@@ -39,24 +55,22 @@ struct WebPages: Sendable {
         return (library, SecurityHeaders.pagePolicy(scriptHashes: try SecurityHeaders.scriptHashes(in: texts)))
     }
 
-    func register(on router: Hummingbird.Router<CentaurRequestContext>) {
+    /// Every page's route: `/`, `/review…`, `/apply/…` and `/ops…`.
+    public func register<Context: RemoteAddressRequestContext>(on router: Hummingbird.Router<Context>) {
         // The front door: what this server offers the person signed in, or the way in.
         router.get("/") { request, _ in
             guard let signed = try await sessions.current(cookieHeader: request.headers[.cookie]) else {
-                return page("home", ["title": "Centaur", "heading": "Centaur"])
+                return page("home", Page("Centaur", HomePage(heading: "Centaur")))
             }
             let waiting = try await stores.applications.applications(states: [.inReview], limit: 10_000).count
-            var values = base(signed, title: "Centaur").merging(["heading": "Centaur"]) { $1 }
-            if var user = values["user"] as? [String: Any] {
-                user["waiting"] = waiting > 0 ? String(waiting) : false
-                values["user"] = user
-            }
-            return page("home", values)
+            var home = frame(signed, title: "Centaur", HomePage(heading: "Centaur"))
+            home.user?.waiting = waiting > 0 ? String(waiting) : nil
+            return page("home", home)
         }
         router.get("/review/login") { request, _ in
             // Login CSRF: a random token in a cookie and in the form; the post must carry both, equal.
             let token = WebSessions.random(24)
-            var response = page("login", ["title": "Sign in", "next": Self.safeNext(request.uri.queryParameters["next"].map(String.init)), "csrf": token])
+            var response = page("login", Page("Sign in", csrf: token, LoginPage(next: Self.safeNext(request.uri.queryParameters["next"].map(String.init)))))
             response.headers[.setCookie] = "\(Self.loginCookie)=\(token); Path=/review/login; Max-Age=3600; HttpOnly; Secure; SameSite=Strict"
             return response
         }
@@ -65,21 +79,22 @@ struct WebPages: Sendable {
             let username = form["username"] ?? "", password = form["password"] ?? ""
             let next = Self.safeNext(form["next"])
             guard let cookie = WebSessions.cookie(Self.loginCookie, in: request.headers[.cookie]), WebSessions.same(cookie, form["_csrf"] ?? "") else {
-                return page("message", ["title": "Form expired", "heading": "Form expired",
-                                        "text": "The sign-in form was missing its security token (CSRF). Open the sign-in page again."], status: .forbidden)
+                return page("message", Page("Form expired", MessagePage(heading: "Form expired",
+                                        text: "The sign-in form was missing its security token (CSRF). Open the sign-in page again.")), status: .forbidden)
             }
-            let address = context.clientAddress(forwardedFor: request.headers[HTTPField.Name("x-forwarded-for")!], trustedProxies: trustedProxies)
+            let address = ClientAddress.of(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[HTTPField.Name("x-forwarded-for")!],
+                                           trustedProxies: trustedProxies)
             switch try await sessions.login(username: username, password: password, address: address) {
             case .signedIn(let secret, _):
                 var response = Self.redirect(next)
                 response.headers[.setCookie] = sessions.setCookie(secret)
                 return response
             case .wrongCredentials:
-                return page("login", ["title": "Sign in", "error": "Wrong username or password.", "username": username, "next": next, "csrf": cookie],
+                return page("login", Page("Sign in", csrf: cookie, LoginPage(next: next, error: "Wrong username or password.", username: username)),
                             status: .unauthorized)
             case .throttled(let seconds):
-                var response = page("login", ["title": "Sign in", "error": "Too many failed attempts: try again in \(seconds) seconds.", "username": username,
-                                              "next": next, "csrf": cookie], status: .tooManyRequests)
+                var response = page("login", Page("Sign in", csrf: cookie, LoginPage(next: next, error: "Too many failed attempts: try again in \(seconds) seconds.",
+                                                                                    username: username)), status: .tooManyRequests)
                 response.headers[.retryAfter] = "\(seconds)"
                 return response
             }
@@ -97,17 +112,15 @@ struct WebPages: Sendable {
                 let filter = request.uri.queryParameters["filter"].map(String.init).flatMap { Self.queueFilters.map(\.key).contains($0) ? $0 : nil }
                 let items = try await onboarding.queue().filter { Self.queueItem($0, matches: filter, reviewer: reviewer) }
                 let now = Date()
-                let rows: [[String: Any]] = items.enumerated().map { index, item in
-                    var row: [String: Any] = ["id": item.id, "risk": item.risk, "created": Self.time(item.createdAt), "waiting": Self.age(now.timeIntervalSince(item.createdAt)),
-                                              "applicant": item.applicantName ?? "name not read", "summary": item.reasons.first ?? "—",
-                                              "more": item.reasons.count > 1 ? "+\(item.reasons.count - 1) more" : "", "first": index == 0]
-                    if let assignee = item.assignee { row["assignee"] = assignee }
-                    return row
+                let rows = items.enumerated().map { index, item in
+                    QueueRow(id: item.id, risk: item.risk, created: Self.time(item.createdAt), waiting: Self.age(now.timeIntervalSince(item.createdAt)),
+                             applicant: item.applicantName ?? "name not read", summary: item.reasons.first ?? "—",
+                             more: item.reasons.count > 1 ? "+\(item.reasons.count - 1) more" : "", assignee: item.assignee, first: index == 0)
                 }
-                let filters: [[String: Any]] = Self.queueFilters.map {
-                    ["href": $0.key.isEmpty ? "/review" : "/review?filter=\($0.key)", "title": $0.title, "current": $0.key == (filter ?? "")]
+                let filters = Self.queueFilters.map {
+                    QueueFilterLink(href: $0.key.isEmpty ? "/review" : "/review?filter=\($0.key)", title: $0.title, current: $0.key == (filter ?? ""))
                 }
-                return page("queue", base(signed, title: "Review queue").merging(["items": rows, "filters": filters, "filtered": filter != nil]) { $1 })
+                return page("queue", frame(signed, title: "Review queue", QueuePage(items: rows, filters: filters, filtered: filter != nil)))
             }
         }
         router.get("/review/applications/{id}") { request, context in
@@ -182,25 +195,25 @@ struct WebPages: Sendable {
                 let parameters = request.uri.queryParameters
                 let model = parameters["model"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
                 let status = parameters["status"].map(String.init).flatMap(TraceStatus.init(rawValue:))
-                let traces = try await stores.traces.traces(TraceQuery(model: model, status: status, limit: 50)).traces.map { t -> [String: Any] in
-                    ["id": t.id, "at": Self.time(t.startedAt), "route": t.route, "provider": t.provider, "status": t.status.rawValue, "input": t.inputTokens,
-                     "output": t.outputTokens, "cost": t.costUSD.map { String(format: "$%.6f", $0) } ?? "–", "latency": Int(t.latencyMS),
-                     "tags": t.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
+                let traces = try await stores.traces.traces(TraceQuery(model: model, status: status, limit: 50)).traces.map { t in
+                    TraceRow(id: t.id, at: Self.time(t.startedAt), route: t.route, provider: t.provider, status: t.status.rawValue, input: t.inputTokens,
+                             output: t.outputTokens, cost: Self.cost(t.costUSD), latency: Int(t.latencyMS), tags: Self.tags(t.tags))
                 }
                 let times = try await onboarding.reviewTimes()
-                let review: [String: Any] = ["decided": times.decided, "claimed": times.claimedDecisions,
-                                             "medianWait": times.medianWait.map(Self.age) ?? "—", "p90Wait": times.p90Wait.map(Self.age) ?? "—",
-                                             "medianHandling": times.medianHandling.map(Self.age) ?? "—", "p90Handling": times.p90Handling.map(Self.age) ?? "—"]
-                let runs = try await stores.evals.runs(limit: 20).map { ["id": $0.id, "description": $0.description, "status": $0.status.rawValue, "started": Self.time($0.startedAt)] }
+                let review = ReviewTimesView(decided: times.decided, claimed: times.claimedDecisions,
+                                             medianWait: times.medianWait.map(Self.age) ?? "—", p90Wait: times.p90Wait.map(Self.age) ?? "—",
+                                             medianHandling: times.medianHandling.map(Self.age) ?? "—", p90Handling: times.p90Handling.map(Self.age) ?? "—")
+                let runs = try await stores.evals.runs(limit: 20).map {
+                    EvalRunRow(id: $0.id, description: $0.description, status: $0.status.rawValue, started: Self.time($0.startedAt))
+                }
                 let rates = try await onboarding.fieldErrorRates(byWeek: true).filter { $0.errors > 0 }.map {
-                    ["week": $0.week ?? "", "documentType": $0.documentType, "field": $0.field, "source": $0.source, "observed": $0.observed,
-                     "errors": $0.errors, "rate": String(format: "%.0f%%", $0.errorRate * 100)] as [String: Any]
+                    ErrorRateRow(week: $0.week ?? "", documentType: $0.documentType, field: $0.field, source: $0.source, observed: $0.observed,
+                                 errors: $0.errors, rate: String(format: "%.0f%%", $0.errorRate * 100))
                 }
                 let (costChart, tokenChart) = try await usageCharts()
-                return page("ops", base(signed, title: "Operations").merging([
-                    "traces": traces, "runs": runs, "rates": rates, "review": review, "costChart": costChart, "tokenChart": tokenChart, "model": model ?? "",
-                    "statusOK": status == .ok, "statusError": status == .error,
-                ]) { $1 })
+                return page("ops", frame(signed, title: "Operations", OpsPage(
+                    traces: traces, runs: runs, rates: rates, review: review, costChart: costChart, tokenChart: tokenChart, model: model ?? "",
+                    statusOK: status == .ok, statusError: status == .error)))
             }
         }
     }
@@ -211,81 +224,83 @@ struct WebPages: Sendable {
                          status: HTTPResponse.Status = .ok) async throws -> Response {
         let detail: ReviewDetail
         do { detail = try await onboarding.detail(applicationID: id) } catch let error as WorkflowError where error.kind == .notFound {
-            return page("message", base(signed, title: "Not found").merging(["heading": "Not found", "text": error.description]) { $1 }, status: .notFound)
+            return page("message", frame(signed, title: "Not found", MessagePage(heading: "Not found", text: error.description)), status: .notFound)
         }
-        let extracted: [[String: Any]] = detail.extracted.map { document in
+        let extracted = detail.extracted.map { document in
             let type = try? DocumentType.named(document.documentType)
             let names = type?.fields.map(\.name).filter { document.fields[$0] != nil } ?? document.fields.keys.sorted()
-            let fields: [[String: Any]] = names.map { name in
+            let fields = names.map { name in
                 let disagreement = document.disagreements.first { $0.field == name }
                 // The machine's value: before the first human change, else what was extracted.
                 let machine = detail.adjustments.first { $0.documentType == document.documentType && $0.field == name }
                     .flatMap { try? JSONValue(parsing: $0.before) } ?? document.fields[name] ?? .null
-                let sources: [[String: Any]] = (document.provenance[name] ?? []).map { provenance in
+                let sources = (document.provenance[name] ?? []).map { provenance in
                     let value = disagreement?.values.first { $0.source == provenance.source && $0.document == provenance.document }?.value ?? machine
-                    return ["source": provenance.source, "value": Self.text(value)]
+                    return SourceValueView(source: provenance.source, value: Self.text(value))
                 }
-                return ["name": name, "type": document.documentType, "value": Self.text(document.fields[name] ?? .null), "sources": sources,
-                        "disagreement": disagreement != nil, "highRisk": type?.field(name)?.highRisk ?? false,
-                        "adjusted": detail.adjustments.contains { $0.documentType == document.documentType && $0.field == name }]
+                return ExtractedFieldView(name: name, type: document.documentType, value: Self.text(document.fields[name] ?? .null), sources: sources,
+                                          disagreement: disagreement != nil, highRisk: type?.field(name)?.highRisk ?? false,
+                                          adjusted: detail.adjustments.contains { $0.documentType == document.documentType && $0.field == name })
             }
-            return ["type": document.documentType, "fields": fields]
+            return ExtractedDocumentView(type: document.documentType, fields: fields)
         }
         let fieldOptions = detail.extracted.flatMap { document in
             ((try? DocumentType.named(document.documentType))?.fields.map(\.name) ?? []).map { "\(document.documentType).\($0)" }
         }
-        var values: [String: Any] = [
-            "id": detail.application.id, "state": detail.application.state, "risk": detail.application.risk, "reasons": detail.reasons,
-            "documents": try await documentRows(detail),
-            "extracted": extracted,
-            "rules": detail.ruleResults.filter { $0.outcome == .fired }.map { ["severity": $0.severity.rawValue, "rule": $0.rule, "description": $0.description] },
-            "adjustments": detail.adjustments.map { adjustment -> [String: Any] in
-                var row: [String: Any] = ["actor": adjustment.actor, "documentType": adjustment.documentType, "field": adjustment.field,
-                                          "before": adjustment.before, "after": adjustment.after]
-                if let reason = adjustment.reason, !reason.isEmpty { row["reason"] = reason }
-                return row
+        var view = ApplicationPage(
+            id: detail.application.id, state: detail.application.state.rawValue, risk: detail.application.risk, reasons: detail.reasons,
+            documents: try await documentRows(detail),
+            extracted: extracted,
+            rules: detail.ruleResults.filter { $0.outcome == .fired }.map { FiredRuleView(severity: $0.severity.rawValue, rule: $0.rule, description: $0.description) },
+            adjustments: detail.adjustments.map { adjustment in
+                AdjustmentView(actor: adjustment.actor, documentType: adjustment.documentType, field: adjustment.field,
+                               before: adjustment.before, after: adjustment.after, reason: adjustment.reason.flatMap { $0.isEmpty ? nil : $0 })
             },
-            "inReview": detail.application.state == .inReview, "fieldOptions": fieldOptions,
-            "reasonGroups": detail.reasonGroups.map { ["title": $0.title, "reasons": $0.reasons] as [String: Any] },
-            "hasEvidence": !detail.evidence.isEmpty,
-            "evidence": detail.evidence.map(Self.evidenceRow),
-            "hasUngrounded": !detail.ungrounded.isEmpty,
-            "ungrounded": detail.ungrounded.map { ["field": $0.field, "value": Self.text($0.value), "source": $0.source, "document": $0.document] },
-            "audit": detail.audit.map { entry -> [String: Any] in
-                var row: [String: Any] = ["seq": entry.seq, "at": entry.at, "when": AuditEntry.date(entry.at).map(Self.time) ?? entry.at,
-                                          "actor": entry.actor, "action": entry.action, "sentence": Self.auditSentence(entry.action)]
-                if let after = entry.after, !after.isEmpty { row["after"] = after }
-                return row
-            },
-        ]
+            inReview: detail.application.state == .inReview, fieldOptions: fieldOptions,
+            reasonGroups: detail.reasonGroups.map { ReasonGroupView(title: $0.title, reasons: $0.reasons) },
+            hasEvidence: !detail.evidence.isEmpty,
+            evidence: detail.evidence.map(Self.evidenceRow),
+            hasUngrounded: !detail.ungrounded.isEmpty,
+            ungrounded: detail.ungrounded.map { UngroundedView(field: $0.field, value: Self.text($0.value), source: $0.source, document: $0.document) },
+            audit: detail.audit.map { entry in
+                AuditRow(seq: entry.seq, at: entry.at, when: AuditEntry.date(entry.at).map(Self.time) ?? entry.at,
+                         actor: entry.actor, action: entry.action, sentence: Self.auditSentence(entry.action),
+                         after: entry.after.flatMap { $0.isEmpty ? nil : $0 })
+            })
         // `n` opens the next application in the queue.
         let queue = try await onboarding.queue(withNames: false).map(\.id)
-        if let index = queue.firstIndex(of: id), index + 1 < queue.count { values["next"] = queue[index + 1] }
-        else if let first = queue.first, first != id { values["next"] = first }
-        // Mustache shows a section for any present value, even an empty string: leave absent what is not there.
-        if let assignee = detail.application.assignee { values["assignee"] = assignee }
+        if let index = queue.firstIndex(of: id), index + 1 < queue.count { view.next = queue[index + 1] }
+        else if let first = queue.first, first != id { view.next = first }
+        view.assignee = detail.application.assignee
         if detail.application.state == .inReview {
             let me = "reviewer:\(signed.user.username)"
-            if detail.application.assignee == nil { values["claimable"] = true }
-            else if detail.application.assignee == me { values["releasable"] = true }
-            else { values["claimedByOther"] = true }
+            if detail.application.assignee == nil { view.claimable = true }
+            else if detail.application.assignee == me { view.releasable = true }
+            else { view.claimedByOther = true }
         }
-        if let message, !message.isEmpty { values["message"] = message }
-        if let error, !error.isEmpty { values["error"] = error }
-        return page("application", base(signed, title: "Application \(id)").merging(values) { $1 }, status: status)
+        view.message = message.flatMap { $0.isEmpty ? nil : $0 }
+        view.error = error.flatMap { $0.isEmpty ? nil : $0 }
+        return page("application", frame(signed, title: "Application \(id)", view), status: status)
     }
 
-    func base(_ signed: WebSessions.Signed, title: String) -> [String: Any] {
-        ["title": title, "user": ["username": signed.user.username, "role": signed.user.role.rawValue, "admin": signed.user.role == .admin,
-                                  "csrf": signed.session.csrfToken] as [String: Any],
-         "csrf": signed.session.csrfToken]
+    /// A page's frame for the person signed in.
+    func frame<Content>(_ signed: WebSessions.Signed, title: String, _ content: Content) -> Page<Content> {
+        Page(title, user: PageUser(username: signed.user.username, role: signed.user.role.rawValue, admin: signed.user.role == .admin,
+                                   csrf: signed.session.csrfToken),
+             csrf: signed.session.csrfToken, content)
     }
 
-    func page(_ template: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let html = templates.render(values, withTemplate: template) ?? "<!doctype html><title>Error</title><p>Template \(template) is missing."
+    func page<Content>(_ template: String, _ view: Page<Content>, status: HTTPResponse.Status = .ok) -> Response {
+        let html = templates.render(view, withTemplate: template) ?? "<!doctype html><title>Error</title><p>Template \(template) is missing."
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
                                                   SecurityHeaders.frameOptions: "DENY", SecurityHeaders.contentSecurityPolicy: contentSecurityPolicy],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The helpful 404: the ways in, for a person who followed a wrong link.
+    public func notFoundPage(path: String) -> Response {
+        page("message", Page("Not found", MessagePage(heading: "Nothing here", text: "There is no page at \(path). Start from the front page, sign in to review applications, or, if you are an applicant, open the link you were sent again.", home: true)),
+             status: .notFound)
     }
 
     /// Runs `body` for a signed-in user with the role; otherwise a redirect to sign in (or 403). With `form`, the
@@ -296,11 +311,11 @@ struct WebPages: Sendable {
             return Self.redirect("/review/login?next=\(request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/review")")
         }
         if role == .admin, signed.user.role != .admin {
-            return page("message", base(signed, title: "Not allowed").merging(["heading": "Not allowed", "text": "This page is for admins."]) { $1 }, status: .forbidden)
+            return page("message", frame(signed, title: "Not allowed", MessagePage(heading: "Not allowed", text: "This page is for admins.")), status: .forbidden)
         }
         if let form, !WebSessions.same(form["_csrf"] ?? "", signed.session.csrfToken) {
-            return page("message", base(signed, title: "Form expired").merging(["heading": "Form expired",
-                "text": "The form was missing its security token (CSRF). Reload the page and try again."]) { $1 }, status: .forbidden)
+            return page("message", frame(signed, title: "Form expired", MessagePage(heading: "Form expired",
+                text: "The form was missing its security token (CSRF). Reload the page and try again.")), status: .forbidden)
         }
         return try await body(signed, "reviewer:\(signed.user.username)")
     }
@@ -309,16 +324,17 @@ struct WebPages: Sendable {
 
     /// The documents, each image with the boxes where a source recorded a value (the barcode's outline), as
     /// percentages of the image so they stay on the value at any zoom.
-    func documentRows(_ detail: ReviewDetail) async throws -> [[String: Any]] {
-        var rows: [[String: Any]] = []
+    func documentRows(_ detail: ReviewDetail) async throws -> [DocumentView] {
+        var rows: [DocumentView] = []
         for record in detail.documents {
-            var row: [String: Any] = ["id": record.id, "application": record.applicationID, "kind": record.kind, "name": record.name,
-                                      "image": record.mediaType.hasPrefix("image/"), "superseded": record.superseded]
+            var row = DocumentView(id: record.id, application: record.applicationID, kind: record.kind, name: record.name,
+                                   image: record.mediaType.hasPrefix("image/"), superseded: record.superseded)
             if !record.superseded {
                 let placed = detail.evidence.flatMap { item in item.boxes.filter { $0.document == record.name }.map { (box: $0.box, name: item.label) } }
-                row["boxes"] = try await outlines(placed, on: record, key: "labels", separator: ", ")
+                row.boxes = try await outlines(placed, on: record, names: \.labels, separator: ", ")
             }
-            rows.append(row.merging(try await pageRows(record)) { $1 })
+            try await addPages(record, to: &row)
+            rows.append(row)
         }
         return rows
     }
@@ -326,16 +342,16 @@ struct WebPages: Sendable {
     /// A PDF's pages, for a page switch over images rendered on request (`pages`, `multipage`); anything that is
     /// neither an image nor a readable PDF is only linked (`unrendered`). With `shown`, only the first pages are
     /// offered and `morePages` says how many the document has.
-    func pageRows(_ record: DocumentRecord, shown: Int? = nil) async throws -> [String: Any] {
-        if record.mediaType.hasPrefix("image/") { return [:] }
+    func addPages(_ record: DocumentRecord, shown: Int? = nil, to row: inout DocumentView) async throws {
+        if record.mediaType.hasPrefix("image/") { return }
         guard record.mediaType == "application/pdf",
               let (_, data) = try? await onboarding.documentData(applicationID: record.applicationID, documentID: record.id),
               let document = try? Document(name: record.name, data: data),
-              let count = try? await PDFPages.count(document), count > 0 else { return ["unrendered": true] }
-        let pages = (1...min(count, PDFLimits.maximumPages, shown ?? .max)).map { ["number": $0, "count": count] }
-        var rows: [String: Any] = ["pages": pages, "multipage": pages.count > 1]
-        if pages.count < count { rows["morePages"] = count }
-        return rows
+              let count = try? await PDFPages.count(document), count > 0 else { row.unrendered = true; return }
+        let pages = (1...min(count, PDFLimits.maximumPages, shown ?? .max)).map { PageLink(number: $0, count: count) }
+        row.pages = pages
+        row.multipage = pages.count > 1
+        if pages.count < count { row.morePages = count }
     }
 
     /// Page `page` of a stored PDF as a PNG (404 for anything else: an image, a page it does not have).
@@ -343,7 +359,7 @@ struct WebPages: Sendable {
         guard record.mediaType == "application/pdf", let number = requested.flatMap({ Int($0) }), number >= 1,
               let document = try? Document(name: record.name, data: data),
               number <= min(try await PDFPages.count(document), PDFLimits.maximumPages) else {
-            return page("message", ["title": "Not found", "heading": "Not found", "text": "This document has no such page."], status: .notFound)
+            return page("message", Page("Not found", MessagePage(heading: "Not found", text: "This document has no such page.")), status: .notFound)
         }
         return SecurityHeaders.inline(mediaType: "image/png", name: "\(record.name)-page-\(number).png", try await PDFPages.png(document, page: number))
     }
@@ -374,9 +390,10 @@ struct WebPages: Sendable {
     }
 
     /// The outlines to draw on a document image: one per place (every barcode value shares the barcode's box), top
-    /// first, as percentages of the image (`left`, `top`, `width`, `height`) so they stay on the values at any size,
-    /// with the names of what is there under `key`. Nil when the document is no image or nothing was placed on it.
-    func outlines(_ placed: [(box: BoundingBox, name: String)], on record: DocumentRecord, key: String, separator: String) async throws -> [[String: Any]]? {
+    /// first, as percentages of the image so they stay on the values at any size, with the names of what is there
+    /// under `names`. Nil when the document is no image or nothing was placed on it.
+    func outlines(_ placed: [(box: BoundingBox, name: String)], on record: DocumentRecord, names key: WritableKeyPath<Outline, String?>,
+                  separator: String) async throws -> [Outline]? {
         let pixels = placed.filter { $0.box.unit == "px" }
         guard record.mediaType.hasPrefix("image/"), !pixels.isEmpty,
               let (_, data) = try? await onboarding.documentData(applicationID: record.applicationID, documentID: record.id),
@@ -387,8 +404,10 @@ struct WebPages: Sendable {
         }
         func percent(_ value: Double, _ total: Int) -> String { String(format: "%.2f", max(0, min(100, value * 100 / Double(total)))) }
         return places.sorted { $0.box.y < $1.box.y }.map { box, names in
-            ["left": percent(box.x, size.width), "top": percent(box.y, size.height), "width": percent(box.width, size.width),
-             "height": percent(box.height, size.height), key: names.joined(separator: separator)]
+            var outline = Outline(left: percent(box.x, size.width), top: percent(box.y, size.height), width: percent(box.width, size.width),
+                                  height: percent(box.height, size.height))
+            outline[keyPath: key] = names.joined(separator: separator)
+            return outline
         }
     }
 
@@ -420,7 +439,7 @@ struct WebPages: Sendable {
     }
 
     /// One row of the evidence checklist, worded for a reviewer.
-    static func evidenceRow(_ item: EvidenceItem) -> [String: Any] {
+    static func evidenceRow(_ item: EvidenceItem) -> EvidenceRow {
         let status: String = switch item.status {
         case .verified: "✓ verified"
         case .missing: "✗ missing"
@@ -430,10 +449,10 @@ struct WebPages: Sendable {
         case .changed: "✎ changed by a human"
         }
         let document = item.documentType == "us-drivers-license" ? "licence" : item.documentType == "form-i9" ? "I-9" : item.documentType
-        return ["document": document, "label": item.label, "value": item.value == .null ? "—" : text(item.value), "printed": item.printed ?? false,
-                "seenBy": item.seenBy.isEmpty ? "—" : item.seenBy.joined(separator: ", "),
-                "confirmedBy": item.confirmedBy.isEmpty ? "—" : item.confirmedBy.joined(separator: ", "),
-                "status": item.status.rawValue, "statusText": status]
+        return EvidenceRow(document: document, label: item.label, value: item.value == .null ? "—" : text(item.value), printed: item.printed,
+                           seenBy: item.seenBy.isEmpty ? "—" : item.seenBy.joined(separator: ", "),
+                           confirmedBy: item.confirmedBy.isEmpty ? "—" : item.confirmedBy.joined(separator: ", "),
+                           status: item.status.rawValue, statusText: status)
     }
 
     static let loginCookie = "centaur_login_csrf"
@@ -471,14 +490,20 @@ struct WebPages: Sendable {
     static func text(_ value: JSONValue) -> String { value.stringValue ?? (value == .null ? "—" : value.jsonString()) }
 
     static func time(_ date: Date) -> String { AuditEntry.timestamp(date).replacingOccurrences(of: "T", with: " ").prefix(16) + " UTC" }
+
+    static func cost(_ usd: Double?) -> String { usd.map { String(format: "$%.6f", $0) } ?? "–" }
+
+    static func tags(_ tags: [String: String]) -> String { tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
 }
 
 /// A page for people who followed a wrong link: a GET for HTML that no route answers gets a page with the ways in
 /// instead of a bare 404. API paths (`/api/…`, `/v1/…`) and other clients keep their JSON errors.
-struct NotFoundPageMiddleware<Context: RequestContext>: RouterMiddleware {
+public struct NotFoundPageMiddleware<Context: RequestContext>: RouterMiddleware {
     let render: @Sendable (String) -> Response
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public init(render: @escaping @Sendable (String) -> Response) { self.render = render }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {

@@ -12,7 +12,7 @@ import NIOCore
 /// values beside the documents to correct and confirm, then the status. Its form's CSRF token is derived from the
 /// link token, which only the applicant has.
 extension WebPages {
-    func registerApplicant(on router: Hummingbird.Router<CentaurRequestContext>) {
+    func registerApplicant<Context: RemoteAddressRequestContext>(on router: Hummingbird.Router<Context>) {
         router.get("/apply/{token}") { _, context in
             try await applicantPage(context.parameters.get("token") ?? "")
         }
@@ -31,8 +31,8 @@ extension WebPages {
             guard let application = try await onboarding.application(token: token) else { return notFound() }
             let form = try await Self.form(request)
             guard WebSessions.same(form["_csrf"] ?? "", Self.applicantCSRF(token)) else {
-                return page("message", ["title": "Form expired", "heading": "Form expired",
-                                        "text": "The form was missing its security token (CSRF). Reload the page and try again."], status: .forbidden)
+                return page("message", Page("Form expired", MessagePage(heading: "Form expired",
+                                        text: "The form was missing its security token (CSRF). Reload the page and try again.")), status: .forbidden)
             }
             // Only the values the applicant changed are adjustments.
             let view = try await onboarding.applicantView(applicationID: application.id)
@@ -76,81 +76,80 @@ extension WebPages {
     }
 
     func notFound() -> Response {
-        page("message", ["title": "Not found", "heading": "Not found", "text": "This link does not open an application."], status: .notFound)
+        page("message", Page("Not found", MessagePage(heading: "Not found", text: "This link does not open an application.")), status: .notFound)
     }
 
     func applicantPage(_ token: String, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let application = try await onboarding.application(token: token) else { return notFound() }
-        let view = try await onboarding.applicantView(applicationID: application.id)
-        let state = view.state
+        let applicant = try await onboarding.applicantView(applicationID: application.id)
+        let state = applicant.state
         let stateTexts: [ApplicationState: String] = [
             .created: "waiting for your documents", .uploaded: "reading your documents", .extracted: "reading your documents",
             .awaitingApplicant: "please check the values we read", .confirmed: "checking", .checked: "checking",
             .autoApproved: "approved", .inReview: "being reviewed by our team", .approved: "approved", .rejected: "not approved",
             .resubmissionRequested: "please upload new documents",
         ]
-        var values: [String: Any] = ["title": "Your application", "id": application.id, "token": token, "stateText": stateTexts[state] ?? view.state,
-                                     "csrf": Self.applicantCSRF(token)]
-        if let error { values["error"] = error } else if let failure = view.error { values["error"] = failure }
-        if !view.problems.isEmpty { values["problems"] = view.problems }
-        let current = view.documents.filter { !$0.superseded }
+        var view = ApplyPage(id: application.id, token: token, stateText: stateTexts[state] ?? state.rawValue)
+        view.error = error ?? applicant.error
+        if !applicant.problems.isEmpty { view.problems = applicant.problems }
+        let current = applicant.documents.filter { !$0.superseded }
         if [.created, .uploaded, .awaitingApplicant, .resubmissionRequested].contains(state) {
-            values["canUpload"] = true
+            view.canUpload = true
             // One step a document; a slot already filled says so (and may be replaced).
-            values["slots"] = Self.uploadSlots.enumerated().map { index, slot -> [String: Any] in
-                var row: [String: Any] = ["kind": slot.kind.rawValue, "number": index + 1, "count": Self.uploadSlots.count,
-                                          "title": slot.title, "hint": slot.hint]
-                if state != .resubmissionRequested, let record = current.last(where: { $0.kind == slot.kind.rawValue }) { row["received"] = record.name }
-                return row
+            view.slots = Self.uploadSlots.enumerated().map { index, slot in
+                UploadSlotView(kind: slot.kind.rawValue, number: index + 1, count: Self.uploadSlots.count, title: slot.title, hint: slot.hint,
+                               received: state == .resubmissionRequested ? nil : current.last { $0.kind == slot.kind.rawValue }?.name)
             }
         }
-        if view.extractionPending || state == .uploaded {
-            values["refresh"] = true
-            values["received"] = current.map { record in
+        if applicant.extractionPending || state == .uploaded {
+            view.refresh = true
+            view.received = current.map { record in
                 Self.uploadSlots.first { $0.kind.rawValue == record.kind }.map { "\($0.title) (\(record.name))" } ?? record.name
             }
         }
         // While the documents are read, or once there are values to check, uploading is tucked away.
-        if values["refresh"] != nil || state == .awaitingApplicant { values["collapsed"] = true }
+        if view.refresh != nil || state == .awaitingApplicant { view.collapsed = true }
         if state == .awaitingApplicant {
-            values["confirm"] = true
+            view.confirm = true
             // Each image with the places its values were read, outlined; the one being edited stands out.
-            var documents: [[String: Any]] = []
-            for record in view.documents {
-                var row: [String: Any] = ["id": record.id, "name": record.name, "image": record.mediaType.hasPrefix("image/")]
-                let placed = (view.extracted ?? []).flatMap { document in
+            var documents: [DocumentView] = []
+            for record in applicant.documents {
+                var row = DocumentView(id: record.id, name: record.name, image: record.mediaType.hasPrefix("image/"))
+                let placed = (applicant.extracted ?? []).flatMap { document in
                     document.fields.flatMap { field in
                         field.boxes.filter { $0.document == record.name }.map { (box: $0.box, name: "\(document.type).\(field.name)") }
                     }
                 }
-                row["boxes"] = try await outlines(placed, on: record, key: "fields", separator: " ")
+                row.boxes = try await outlines(placed, on: record, names: \.fields, separator: " ")
                 // The applicant's part of a form (the I-9's Section 1) is on its first page: the rest would only push
                 // the values a phone's screen away.
-                documents.append(row.merging(try await pageRows(record, shown: 1)) { $1 })
+                try await addPages(record, shown: 1, to: &row)
+                documents.append(row)
             }
-            values["documents"] = documents
+            view.documents = documents
             // Only what the applicant must check, in plain words, grouped as the document prints it; machine-only
             // values and the employer's sections stay out; numbers that identify the person are masked until asked.
-            values["extracted"] = (view.extracted ?? []).map { document -> [String: Any] in
+            view.extracted = (applicant.extracted ?? []).map { document in
                 let type = try? DocumentType.named(document.type)
-                var groups: [(String, [[String: Any]])] = []
+                var groups: [(String, [ApplicantFieldView])] = []
                 for field in document.fields {
                     let spec = type?.field(field.name)
                     guard spec?.applicant ?? true else { continue }
                     let group = spec?.group ?? "Other"
-                    let row: [String: Any] = [
-                        "key": "\(document.type).\(field.name)", "name": spec?.label ?? field.name.replacingOccurrences(of: "_", with: " "),
-                        "value": field.value.stringValue ?? (field.value == .null ? "" : field.value.jsonString()),
-                        "sensitive": spec?.sensitive ?? false]
+                    let row = ApplicantFieldView(
+                        key: "\(document.type).\(field.name)", name: spec?.label ?? field.name.replacingOccurrences(of: "_", with: " "),
+                        value: field.value.stringValue ?? (field.value == .null ? "" : field.value.jsonString()),
+                        sensitive: spec?.sensitive ?? false)
                     if let index = groups.firstIndex(where: { $0.0 == group }) { groups[index].1.append(row) } else { groups.append((group, [row])) }
                 }
-                return ["title": Self.plainTitle(document.type, type?.title), "groups": groups.map { ["group": $0.0, "fields": $0.1] as [String: Any] }]
+                return ApplicantDocumentView(title: Self.plainTitle(document.type, type?.title),
+                                             groups: groups.map { ApplicantFieldGroup(group: $0.0, fields: $0.1) })
             }
         }
         if [.autoApproved, .inReview, .approved, .rejected].contains(state) {
-            values["done"] = true
-            values["doneText"] = state == .inReview ? "A member of our team is checking your documents." : "We have decided on your application."
+            view.done = true
+            view.doneText = state == .inReview ? "A member of our team is checking your documents." : "We have decided on your application."
         }
-        return page("apply", values, status: status)
+        return page("apply", Page("Your application", csrf: Self.applicantCSRF(token), view), status: status)
     }
 }

@@ -1,5 +1,4 @@
 import CentaurCore
-import CentaurEvals
 import CentaurStore
 import Foundation
 import Hummingbird
@@ -7,38 +6,37 @@ import NIOCore
 
 /// The operations pages for admins: one model call with its attempts, usage charts, eval reports.
 extension WebPages {
-    func registerOps(on router: Hummingbird.Router<CentaurRequestContext>) {
+    func registerOps<Context: RequestContext>(on router: Hummingbird.Router<Context>) {
         router.get("/ops/traces/{id}") { request, context in
             try await signedIn(request, role: .admin) { signed, _ in
                 guard let trace = try await stores.traces.trace(id: context.parameters.get("id") ?? "") else {
-                    return page("message", base(signed, title: "Not found").merging(["heading": "Not found", "text": "No such model call."]) { $1 }, status: .notFound)
+                    return page("message", frame(signed, title: "Not found", MessagePage(heading: "Not found", text: "No such model call.")), status: .notFound)
                 }
                 let attempts = try await stores.traces.traces(TraceQuery(requestID: trace.requestID, limit: 100)).traces.sorted { $0.attempt < $1.attempt }
-                let rows: [[String: Any]] = attempts.map { t in
-                    var row: [String: Any] = ["attempt": t.attempt, "at": Self.time(t.startedAt), "model": t.model, "provider": t.provider,
-                                              "upstream": t.upstreamModel, "status": t.status.rawValue, "input": t.inputTokens, "output": t.outputTokens,
-                                              "cost": t.costUSD.map { String(format: "$%.6f", $0) } ?? "–", "latency": Int(t.latencyMS),
-                                              "ttft": t.timeToFirstTokenMS.map { String(Int($0)) } ?? "–"]
-                    if let errorClass = t.errorClass { row["errorClass"] = errorClass; row["errorMessage"] = t.errorMessage ?? "" }
-                    return row
+                let rows = attempts.map { t in
+                    AttemptRow(attempt: t.attempt, at: Self.time(t.startedAt), model: t.model, provider: t.provider,
+                               upstream: t.upstreamModel, status: t.status.rawValue, input: t.inputTokens, output: t.outputTokens,
+                               cost: Self.cost(t.costUSD), latency: Int(t.latencyMS), ttft: t.timeToFirstTokenMS.map { String(Int($0)) } ?? "–",
+                               errorClass: t.errorClass, errorMessage: t.errorClass.map { _ in t.errorMessage ?? "" })
                 }
                 let last = attempts.last ?? trace
-                return page("trace", base(signed, title: "Model call").merging([
-                    "requestID": trace.requestID, "attempts": rows, "caller": trace.keyID ?? "–", "team": trace.team ?? "–", "route": trace.route,
-                    "surface": trace.surface, "tags": trace.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
-                    "request": last.requestBody ?? "(not captured: set traces.capture: full)", "response": last.responseBody ?? "(not captured)",
-                ]) { $1 })
+                return page("trace", frame(signed, title: "Model call", TracePage(
+                    requestID: trace.requestID, attempts: rows, caller: trace.keyID ?? "–", team: trace.team ?? "–", route: trace.route,
+                    surface: trace.surface, tags: Self.tags(trace.tags),
+                    request: last.requestBody ?? "(not captured: set traces.capture: full)", response: last.responseBody ?? "(not captured)")))
             }
         }
         router.get("/ops/evals/{id}") { request, context in
             try await signedIn(request, role: .admin) { signed, _ in
                 let id = context.parameters.get("id") ?? ""
                 guard let run = try await stores.evals.run(id: id) else {
-                    return page("message", base(signed, title: "Not found").merging(["heading": "Not found", "text": "No eval run \(id)."]) { $1 }, status: .notFound)
+                    return page("message", frame(signed, title: "Not found", MessagePage(heading: "Not found", text: "No eval run \(id).")), status: .notFound)
                 }
-                let results = try await stores.evals.results(runID: id).compactMap { try? JSONDecoder().decode(CaseResult.self, from: Data($0.detail.utf8)) }
-                let html = HTMLReport.render(EvalRun(id: run.id, suite: run.suite, description: run.description, startedAt: run.startedAt,
-                                                     endedAt: run.endedAt ?? run.startedAt, status: run.status, results: results))
+                guard let evalReport else {
+                    return page("message", frame(signed, title: "No report", MessagePage(heading: "No report here",
+                        text: "This server was started without an eval report renderer.")), status: .notFound)
+                }
+                let html = try evalReport(run, try await stores.evals.results(runID: id))
                 return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
                                                        SecurityHeaders.contentSecurityPolicy: SecurityHeaders.staticPagePolicy,
                                                        SecurityHeaders.frameOptions: "DENY"],
@@ -71,13 +69,13 @@ extension WebPages {
                     guard amount > 0 else { continue }
                     let height = amount / peak * (h - bottom - 10)
                     y -= height
-                    svg += "<rect x=\"\(Int(x))\" y=\"\(Int(y))\" width=\"\(Int(barWidth))\" height=\"\(max(1, Int(height)))\" fill=\"\(HTMLReport.palette[m % HTMLReport.palette.count])\"><title>"
-                    svg += "\(EvalReports.escape(day)) \(EvalReports.escape(model)): \(format(amount))</title></rect>"
+                    svg += "<rect x=\"\(Int(x))\" y=\"\(Int(y))\" width=\"\(Int(barWidth))\" height=\"\(max(1, Int(height)))\" fill=\"\(HTMLText.palette[m % HTMLText.palette.count])\"><title>"
+                    svg += "\(HTMLText.escape(day)) \(HTMLText.escape(model)): \(format(amount))</title></rect>"
                 }
                 if index % 3 == 0 { svg += "<text x=\"\(Int(x))\" y=\"\(Int(h - 12))\" font-size=\"10\">\(day.suffix(5))</text>" }
             }
             svg += "</svg>"
-            let key = models.enumerated().map { "<span style=\"color:\(HTMLReport.palette[$0 % HTMLReport.palette.count])\">■</span> \(EvalReports.escape($1))" }
+            let key = models.enumerated().map { "<span style=\"color:\(HTMLText.palette[$0 % HTMLText.palette.count])\">■</span> \(HTMLText.escape($1))" }
             svg += "<p class=\"muted\">" + key.joined(separator: " ") + "</p></figure>"
             return svg
         }

@@ -12,7 +12,7 @@ import NIOCore
 /// Content-Security-Policy that runs only the scripts shipped in the templates (by hash), loads nothing from
 /// elsewhere and may not be framed. Uploaded documents: an attachment-safe `Content-Disposition` and a sandboxing
 /// policy, so a PDF or image with script in it runs none.
-enum SecurityHeaders {
+public enum SecurityHeaders {
     static let contentTypeOptions = HTTPField.Name("x-content-type-options")!
     static let referrerPolicy = HTTPField.Name("referrer-policy")!
     static let contentSecurityPolicy = HTTPField.Name("content-security-policy")!
@@ -53,7 +53,7 @@ enum SecurityHeaders {
     static let documentPolicy = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
     /// An uploaded document as a response: its stored type, shown inline but never sniffed or run.
-    static func document(_ record: DocumentRecord, _ data: Data) -> Response {
+    public static func document(_ record: DocumentRecord, _ data: Data) -> Response {
         inline(mediaType: record.mediaType, name: record.name, data)
     }
 
@@ -71,8 +71,10 @@ enum SecurityHeaders {
 }
 
 /// Adds `nosniff` and `no-referrer` to every response the router gives.
-struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         response.headers[SecurityHeaders.contentTypeOptions] = "nosniff"
         if response.headers[SecurityHeaders.referrerPolicy] == nil { response.headers[SecurityHeaders.referrerPolicy] = "no-referrer" }
