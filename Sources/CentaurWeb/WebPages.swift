@@ -299,8 +299,9 @@ public struct WebPages: Sendable {
 
     /// The helpful 404: the ways in, for a person who followed a wrong link.
     public func notFoundPage(path: String) -> Response {
-        page("message", Page("Not found", MessagePage(heading: "Nothing here", text: "There is no page at \(path). Start from the front page, sign in to review applications, or, if you are an applicant, open the link you were sent again.", home: true)),
-             status: .notFound)
+        let text = "There is no page at \(path). Start from the front page, sign in to review applications, or, if you are an applicant, "
+            + "open the link you were sent again."
+        return page("message", Page("Not found", MessagePage(heading: "Nothing here", text: text, home: true)), status: .notFound)
     }
 
     /// Runs `body` for a signed-in user with the role; otherwise a redirect to sign in (or 403). With `form`, the
