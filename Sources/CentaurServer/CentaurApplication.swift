@@ -65,7 +65,8 @@ public struct CentaurServerComponents: Sendable {
         onboarding = try runtime.onboarding(ruleSet: ruleSet, extractionModel: settings.extractionModel, signal: signal)
         worker = JobWorker(onboarding: onboarding, signal: signal, pollInterval: settings.workerPollInterval, concurrency: settings.extractionWorkers)
         sessions = WebSessions(store: stores.users)
-        pages = try WebPages(sessions: sessions, onboarding: onboarding, stores: stores, trustedProxies: settings.trustedProxies, evalReport: evalReport)
+        pages = try WebPages(sessions: sessions, onboarding: onboarding, stores: stores, trustedProxies: settings.trustedProxies, evalReport: evalReport,
+                             now: onboarding.now)
     }
 
     /// The Hummingbird router with every endpoint.

@@ -46,8 +46,8 @@ extension WebPages {
     }
 
     /// Cost and tokens per day and model over the last 14 days, as two inline-SVG stacked bar charts.
-    func usageCharts(now: Date = Date()) async throws -> (cost: String, tokens: String) {
-        let from = now.addingTimeInterval(-13 * 86_400)
+    func usageCharts() async throws -> (cost: String, tokens: String) {
+        let from = now().addingTimeInterval(-13 * 86_400)
         let rows = try await stores.traces.usage(from: Calendar(identifier: .gregorian).startOfDay(for: from), to: nil)
         var days: [String] = []
         for offset in 0..<14 { days.append(String(AuditEntry.timestamp(from.addingTimeInterval(Double(offset) * 86_400)).prefix(10))) }

@@ -26,16 +26,19 @@ public struct WebPages: Sendable {
     /// Proxies whose `X-Forwarded-For` is believed (`ServerSettings.trustedProxies`).
     var trustedProxies: Set<String> = []
     var evalReport: EvalReportRenderer?
+    /// The clock of waiting times, sign-in and the usage charts.
+    var now: @Sendable () -> Date = Date.init
 
     /// The pages over the onboarding service and the stores, with the shipped templates.
     public init(sessions: WebSessions, onboarding: OnboardingService, stores: Stores, trustedProxies: Set<String> = [],
-                evalReport: EvalReportRenderer? = nil) throws {
+                evalReport: EvalReportRenderer? = nil, now: @escaping @Sendable () -> Date = Date.init) throws {
         self.sessions = sessions
         self.onboarding = onboarding
         self.stores = stores
         (templates, contentSecurityPolicy) = try Self.loadTemplates()
         self.trustedProxies = trustedProxies
         self.evalReport = evalReport
+        self.now = now
     }
 
     /// The templates shipped with the server (`Resources/templates/*.mustache`) and the Content-Security-Policy that
@@ -59,7 +62,7 @@ public struct WebPages: Sendable {
     public func register<Context: RemoteAddressRequestContext>(on router: Hummingbird.Router<Context>) {
         // The front door: what this server offers the person signed in, or the way in.
         router.get("/") { request, _ in
-            guard let signed = try await sessions.current(cookieHeader: request.headers[.cookie]) else {
+            guard let signed = try await sessions.current(cookieHeader: request.headers[.cookie], now: now()) else {
                 return page("home", Page("Centaur", HomePage(heading: "Centaur")))
             }
             let waiting = try await stores.applications.applications(states: [.inReview], limit: 10_000).count
@@ -84,7 +87,7 @@ public struct WebPages: Sendable {
             }
             let address = ClientAddress.of(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[HTTPField.Name("x-forwarded-for")!],
                                            trustedProxies: trustedProxies)
-            switch try await sessions.login(username: username, password: password, address: address) {
+            switch try await sessions.login(username: username, password: password, address: address, now: now()) {
             case .signedIn(let secret, _):
                 var response = Self.redirect(next)
                 response.headers[.setCookie] = sessions.setCookie(secret)
@@ -111,9 +114,9 @@ public struct WebPages: Sendable {
             try await signedIn(request) { signed, reviewer in
                 let filter = request.uri.queryParameters["filter"].map(String.init).flatMap { Self.queueFilters.map(\.key).contains($0) ? $0 : nil }
                 let items = try await onboarding.queue().filter { Self.queueItem($0, matches: filter, reviewer: reviewer) }
-                let now = Date()
+                let current = now()
                 let rows = items.enumerated().map { index, item in
-                    QueueRow(id: item.id, risk: item.risk, created: Self.time(item.createdAt), waiting: Self.age(now.timeIntervalSince(item.createdAt)),
+                    QueueRow(id: item.id, risk: item.risk, created: Self.time(item.createdAt), waiting: Self.age(current.timeIntervalSince(item.createdAt)),
                              applicant: item.applicantName ?? "name not read", summary: item.reasons.first ?? "—",
                              more: item.reasons.count > 1 ? "+\(item.reasons.count - 1) more" : "", assignee: item.assignee, first: index == 0)
                 }
@@ -308,7 +311,7 @@ public struct WebPages: Sendable {
     /// form's `_csrf` must be the session's token.
     func signedIn(_ request: Request, form: [String: String]? = nil, role: UserRecord.Role = .reviewer,
                   _ body: (WebSessions.Signed, String) async throws -> Response) async throws -> Response {
-        guard let signed = try await sessions.current(cookieHeader: request.headers[.cookie]) else {
+        guard let signed = try await sessions.current(cookieHeader: request.headers[.cookie], now: now()) else {
             return Self.redirect("/review/login?next=\(request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/review")")
         }
         if role == .admin, signed.user.role != .admin {

@@ -113,6 +113,21 @@ struct RunnerTests {
         #expect(storedRun?.status == .completed)
     }
 
+    @Test("a run's id and times come from the sources it is given")
+    func injectedClockAndID() async throws {
+        let suite = try EvalSuite(yaml: "description: clock\nproviders: [echo]\nprompts: ['{{x}}']\ntests: [{vars: {x: hi}, assert: [{type: equals, value: hi}]}]",
+                                  baseDirectory: FileManager.default.temporaryDirectory)
+        let store = InMemoryStore()
+        var runner = EvalRunner(providers: ["echo": EchoProvider()], store: store)
+        let fixed = Date(timeIntervalSince1970: 1_800_000_000)
+        runner.now = { fixed }
+        runner.newRunID = { "eval-fixed" }
+        let run = try await runner.run(suite, suitePath: "clock.yaml")
+        #expect(run.id == "eval-fixed")
+        #expect(run.startedAt == fixed && run.endedAt == fixed)
+        #expect(try await store.run(id: "eval-fixed")?.startedAt == fixed)
+    }
+
     @Test("an unchanged case is not asked again; a rate limit is retried after its retry-after")
     func cacheAndRetries() async throws {
         let directory = Self.temporary()

@@ -69,6 +69,9 @@ public struct EvalRunner: Sendable {
     public var store: (any EvalStore)?
     public var useCache = true
     public var progress: @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    /// The clock a run's start and end are read from, and the source of new run ids (tests fix both).
+    public var now: @Sendable () -> Date = Date.init
+    public var newRunID: @Sendable () -> String = { "eval-" + UUID().uuidString.lowercased().prefix(8) }
 
     public init(providers: [String: any EvalProvider], store: (any EvalStore)? = nil) {
         self.providers = providers
@@ -101,8 +104,8 @@ public struct EvalRunner: Sendable {
 
     /// Runs the suite. With `resume`, cases of run `runID` already stored are kept and not run again.
     public func run(_ suite: EvalSuite, suitePath: String, runID: String? = nil, resume: Bool = false) async throws -> EvalRun {
-        let id = runID ?? "eval-" + UUID().uuidString.lowercased().prefix(8)
-        let started = Date()
+        let id = runID ?? newRunID()
+        let started = now()
         for spec in suite.providers where providers[spec.id] == nil {
             throw EvalSuiteError("no provider '\(spec.id)': use openai:chat:MODEL, anthropic:messages:MODEL, centaur:ALIAS, centaur:extract or echo")
         }
@@ -164,7 +167,7 @@ public struct EvalRunner: Sendable {
         try await Task { try await store(rest, runID: id) }.value
         let order = Dictionary(uniqueKeysWithValues: cases.enumerated().map { ($1.id, $0) })
         let results = collected.withLock { $0 }.sorted { (order[$0.caseID] ?? 0) < (order[$1.caseID] ?? 0) }
-        let run = EvalRun(id: id, suite: suitePath, description: suite.description, startedAt: started, endedAt: Date(),
+        let run = EvalRun(id: id, suite: suitePath, description: suite.description, startedAt: started, endedAt: now(),
                           status: cancelled ? .cancelled : .completed, results: results)
         let summary = EvalSummary.perProvider(results)
         let encoder = JSONEncoder()

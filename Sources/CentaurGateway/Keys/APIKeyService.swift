@@ -12,10 +12,14 @@ public final class APIKeyService: Sendable {
     public let store: any APIKeyStore
     private let cache = Mutex<[String: APIKeyRecord]>([:])
     private let now: @Sendable () -> Date
+    private let newID: @Sendable () -> String
 
-    public init(store: any APIKeyStore, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// `now` stamps creation and revocation; `newID` names new keys (tests fix both).
+    public init(store: any APIKeyStore, now: @escaping @Sendable () -> Date = { Date() },
+                newID: @escaping @Sendable () -> String = { "key_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16) }) {
         self.store = store
         self.now = now
+        self.newID = newID
     }
 
     /// Makes a key; returns the secret (to show once) and the stored record.
@@ -24,7 +28,7 @@ public final class APIKeyService: Sendable {
         var generator = SystemRandomNumberGenerator()
         let secret = "ctr_" + String((0..<40).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
         var record = APIKeyRecord(
-            id: "key_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16),
+            id: newID(),
             name: name, team: team, scope: scope, hash: Self.hash(secret), prefix: String(secret.prefix(8)), createdAt: now())
         record.rpm = limits.rpm
         record.tpm = limits.tpm

@@ -75,7 +75,8 @@ public struct GatewayContext: Sendable {
     /// render them as tags (``CallFacts/tags``).
     public let facts: CallFacts
 
-    public init(requestID: String = GatewayContext.newRequestID(), caller: CallerIdentity? = nil, tags: [String: String] = [:], route: String, surface: Surface = .library) {
+    public init(requestID: String = GatewayContext.newRequestID(), caller: CallerIdentity? = nil, tags: [String: String] = [:], route: String, surface: Surface = .library,
+                startedAt: Date = Date()) {
         self.requestID = requestID
         self.caller = caller
         self.tags = tags
@@ -83,7 +84,7 @@ public struct GatewayContext: Sendable {
         self.surface = surface
         self.attempts = AttemptLog()
         self.facts = CallFacts()
-        self.startedAt = Date()
+        self.startedAt = startedAt
     }
 }
 

@@ -28,10 +28,11 @@ struct OnboardingEndpoints: Sendable {
         applicant.post("/api/applications") { request, context in
             // Creation needs no key, so it is limited per address: a script cannot fill the queue and the disk.
             let address = context.clientAddress(forwardedFor: request.headers[HTTPField.Name("x-forwarded-for")!], trustedProxies: settings.trustedProxies)
-            if let wait = creations.wait("create:\(address)", limit: settings.applicationsPerAddress, now: Date()) {
+            let now = service.now()
+            if let wait = creations.wait("create:\(address)", limit: settings.applicationsPerAddress, now: now) {
                 throw APIError(.rateLimited, "too many applications from this address; try again in \(wait) seconds", retryAfter: .seconds(wait))
             }
-            creations.record("create:\(address)", now: Date())
+            creations.record("create:\(address)", now: now)
             return try await respond(status: .created) {
                 let body = try await json(request, optional: true)
                 let marketState = try body["market_state"].map { value -> String in
