@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "centaur", targets: ["centaur"]),
         .library(name: "CentaurCore", targets: ["CentaurCore"]),
         .library(name: "CentaurProviders", targets: ["CentaurProviders"]),
+        .library(name: "CentaurConfiguration", targets: ["CentaurConfiguration"]),
         .library(name: "CentaurGateway", targets: ["CentaurGateway"]),
         .library(name: "CentaurStore", targets: ["CentaurStore"]),
         .library(name: "CentaurSQLite", targets: ["CentaurSQLite"]),
@@ -87,11 +88,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Configuration, the model registry and the request pipeline (router, recording).
+        // Configuration as values: centaur.yaml read and checked (providers as per-kind settings, models, routes,
+        // routing policy, budgets, cache, trace capture, guardrails), and where Centaur keeps its data (CentaurHome).
+        .target(
+            name: "CentaurConfiguration",
+            dependencies: [
+                "CentaurCore",
+                "CentaurGuardrails",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The model registry and the request pipeline (router, budgets, cache, guards, data policy, recording).
         .target(
             name: "CentaurGateway",
             dependencies: [
                 "CentaurCore",
+                "CentaurConfiguration",
                 "CentaurGuardrails",
                 "CentaurProviders",
                 "CentaurStore",
@@ -144,6 +157,7 @@ let package = Package(
             name: "CentaurEvals",
             dependencies: [
                 "CentaurCore",
+                "CentaurConfiguration",
                 "CentaurProviders",
                 "CentaurGateway",
                 "CentaurExtraction",
@@ -175,6 +189,7 @@ let package = Package(
             name: "CentaurRuntime",
             dependencies: [
                 "CentaurCore",
+                "CentaurConfiguration",
                 "CentaurStore",
                 "CentaurSQLite",
                 "CentaurGateway",
@@ -216,6 +231,7 @@ let package = Package(
             name: "CentaurServer",
             dependencies: [
                 "CentaurCore",
+                "CentaurConfiguration",
                 "CentaurGateway",
                 "CentaurStore",
                 "CentaurExtraction",
@@ -260,6 +276,7 @@ let package = Package(
             name: "CentaurCommands",
             dependencies: [
                 "CentaurCore",
+                "CentaurConfiguration",
                 "CentaurProviders",
                 "CentaurGateway",
                 "CentaurServer",

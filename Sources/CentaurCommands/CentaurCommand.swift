@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import CentaurConfiguration
 import CentaurCore
 import CentaurGateway
 import CentaurSQLite

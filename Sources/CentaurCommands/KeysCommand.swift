@@ -1,4 +1,5 @@
 import ArgumentParser
+import CentaurConfiguration
 import CentaurCore
 import CentaurGateway
 import CentaurStore

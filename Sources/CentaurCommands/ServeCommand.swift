@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import CentaurConfiguration
 import CentaurEvals
 import CentaurGateway
 import CentaurServer

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CentaurConfiguration
 import CentaurCore
 import CentaurGateway
 import CentaurRules

@@ -1,3 +1,4 @@
+import CentaurConfiguration
 import CentaurGateway
 import Foundation
 import Testing

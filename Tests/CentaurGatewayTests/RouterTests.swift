@@ -1,3 +1,4 @@
+import CentaurConfiguration
 import CentaurCore
 import CentaurGateway
 import CentaurProviders

@@ -1,3 +1,4 @@
+import CentaurConfiguration
 import CentaurSQLite
 import AsyncHTTPClient
 import CentaurCore

@@ -1,3 +1,4 @@
+import CentaurConfiguration
 import CentaurCore
 import CentaurGuardrails
 import Foundation

@@ -1,15 +1,8 @@
+import CentaurConfiguration
 import CentaurCore
 import CentaurGuardrails
 import CentaurStore
 import Foundation
-
-/// What of a request and its answer is kept in traces.
-public enum BodyCapture: String, Sendable, Hashable, CaseIterable {
-    /// Metadata only: tokens, cost, timing, status.
-    case none
-    /// Also the request and the answer, after the redaction hook.
-    case full
-}
 
 /// Turns finished calls into trace records (one per attempt) and queues them on a ``TraceWriter``.
 public struct TraceRecorder: CallRecorder {
