@@ -315,7 +315,7 @@ let package = Package(
         .testTarget(
             name: "CentaurServerTests",
             dependencies: [
-                "CentaurServer", "CentaurWeb", "CentaurEvals", "CentaurSQLite", "CentaurTestSupport",
+                "CentaurServer", "CentaurTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -340,13 +340,14 @@ let package = Package(
             dependencies: ["CentaurReview", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
-        // The built binary and the real local model, across libraries: every CLI test, the real-model paths, and the
-        // workflow over a SQLite file (audit-log tampering, job leases across reopening).
+        // What spans libraries and processes: every CLI test (the built binary), the real local model's paths, the
+        // composition root's one-trace-per-call check over the CLI, extraction and evals paths, and the workflow and
+        // response cache over a SQLite file (audit-log tampering, job leases and cache entries across reopening).
         .testTarget(
             name: "CentaurEndToEndTests",
             dependencies: [
                 "CentaurTestSupport", "CentaurProviders", "CentaurGateway", "CentaurExtraction", "CentaurRules", "CentaurReview",
-                "CentaurSQLite",
+                "CentaurSQLite", "CentaurRuntime", "CentaurEvals",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -364,14 +365,6 @@ let package = Package(
                 "CentaurEvals", "CentaurTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "CentaurRuntimeTests",
-            dependencies: [
-                "CentaurRuntime", "CentaurEvals", "CentaurTestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

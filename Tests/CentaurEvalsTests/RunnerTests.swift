@@ -113,6 +113,18 @@ struct RunnerTests {
         #expect(storedRun?.status == .completed)
     }
 
+    @Test("a stored run renders as the HTML report of the run itself")
+    func storedReport() async throws {
+        let store = InMemoryStore()
+        let suite = try EvalSuite(yaml: "description: stored check\nproviders: [echo]\nprompts: ['{{x}}']\ntests: [{vars: {x: hi}, assert: [{type: equals, value: hi}]}]",
+                                  baseDirectory: FileManager.default.temporaryDirectory)
+        let run = try await EvalRunner(providers: ["echo": EchoProvider()], store: store).run(suite, suitePath: "stored.yaml")
+        let record = try #require(try await store.run(id: run.id))
+        let stored = HTMLReport.render(stored: record, results: try await store.results(runID: run.id))
+        #expect(stored == HTMLReport.render(run), "the same page as the run's own report")
+        #expect(stored.contains("stored check"))
+    }
+
     @Test("a run's id and times come from the sources it is given")
     func injectedClockAndID() async throws {
         let suite = try EvalSuite(yaml: "description: clock\nproviders: [echo]\nprompts: ['{{x}}']\ntests: [{vars: {x: hi}, assert: [{type: equals, value: hi}]}]",

@@ -1,5 +1,4 @@
 import CentaurConfiguration
-import CentaurSQLite
 import AsyncHTTPClient
 import CentaurCore
 import CentaurGateway
@@ -128,19 +127,5 @@ struct CacheTests {
             #expect(Self.cacheHeader(try await Self.ask(http, key: keys[0], temperature: 0.8, control: "force")) == "hit")
             #expect(calls.withLockedValue { $0 } == 5)
         }
-    }
-
-    @Test("entries survive a restart through the store and expire after their TTL")
-    func storeAndExpiry() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-cache-store-\(UUID().uuidString)")
-        let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
-        let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let record = CachedResponseRecord(key: "k", tenant: "team:a", model: "m", response: "{}", originRequestID: "r", createdAt: now,
-                                          expiresAt: now.addingTimeInterval(60), costUSD: 0.01)
-        await ResponseCache(store: store).save(record)
-        let reopened = ResponseCache(store: try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path))
-        #expect(await reopened.lookup("k", now: now.addingTimeInterval(30))?.originRequestID == "r")
-        #expect(await ResponseCache(store: store).lookup("k", now: now.addingTimeInterval(61)) == nil)
-        #expect(try await store.purgeExpired(now: now.addingTimeInterval(61)) == 1)
     }
 }

@@ -3,7 +3,6 @@ import CentaurConfiguration
 import CentaurCore
 import CentaurGateway
 import CentaurGuardrails
-import CentaurSQLite
 import CentaurServer
 import CentaurStore
 import CentaurTestSupport
@@ -158,8 +157,10 @@ struct GuardrailTests {
             }
             // The database files themselves (with the write-ahead log): nothing stores the raw values.
             var database = ""
+            let file = URL(fileURLWithPath: components.runtime.dataDirectory).appendingPathComponent("centaur.sqlite").path
+            #expect(FileManager.default.fileExists(atPath: file), "the runtime's database is DATA_DIR/centaur.sqlite")
             for suffix in ["", "-wal"] {
-                if let data = FileManager.default.contents(atPath: try #require(components.stores.traces as? SQLiteStore).path + suffix) { database += String(decoding: data, as: UTF8.self) }
+                if let data = FileManager.default.contents(atPath: file + suffix) { database += String(decoding: data, as: UTF8.self) }
             }
             #expect(database.contains("PERSON"))
             for value in raw { #expect(!database.contains(value), "\(value) is in the database file") }

@@ -1,15 +1,14 @@
 import CentaurConfiguration
-import CentaurSQLite
 import AsyncHTTPClient
 import CentaurCore
 import CentaurGateway
 import CentaurReview
 @testable import CentaurServer
 @testable import CentaurWeb
-import CentaurEvals
 import CentaurExtraction
 import CentaurStore
 import Crypto
+import CentaurTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -101,7 +100,7 @@ struct WebTests {
 
     @Test("the sign-in limit ignores X-Forwarded-For from the client, counts per account from any address, and believes a trusted proxy")
     func signInLimits() async throws {
-        let store = try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("centaur-login-\(UUID().uuidString).sqlite").path)
+        let store = InMemoryStore()
         try await store.insert(UserRecord(id: "usr_ana", username: "ana", passwordHash: try await PasswordHasher.hash("right", rounds: 1 << 10),
                                           role: .reviewer, createdAt: Date()))
         let sessions = WebSessions(store: store)
@@ -148,7 +147,8 @@ struct WebTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-web-\(UUID().uuidString)").path
         do {
             let components = try await CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0), dataDirectory: directory,
-                                                         httpClient: client, evalReport: { HTMLReport.render(stored: $0, results: $1) }, logger: logger)
+                                                         httpClient: client, evalReport: { run, results in "<!doctype html><h1>report of \(run.description): \(results.count) results</h1>" },
+                                                         logger: logger)
             for (name, role) in [("ana", UserRecord.Role.reviewer), ("root", .admin)] {
                 try await components.stores.users.insert(UserRecord(id: "usr_\(name)", username: name, passwordHash: try await PasswordHasher.hash("correct horse \(name)", rounds: 1 << 10),
                                                              role: role, createdAt: Date()))
@@ -418,9 +418,10 @@ struct OpsPageTests {
                             costUSD: 0.0042, latencyMS: 30, tags: ["pii_redacted": "US_SSN:1"], requestBody: "user: my SSN is <US_SSN_1>",
                             responseBody: "Noted."),
             ])
-            let suite = try EvalSuite(yaml: "description: ops check\nproviders: [echo]\nprompts: ['{{x}}']\ntests: [{vars: {x: hi}, assert: [{type: equals, value: hi}]}]",
-                                      baseDirectory: FileManager.default.temporaryDirectory)
-            let run = try await EvalRunner(providers: ["echo": EchoProvider()], store: components.stores.evals).run(suite, suitePath: "ops.yaml")
+            let run = EvalRunRecord(id: "eval-ops", suite: "ops.yaml", description: "ops check", startedAt: now, endedAt: now, status: .completed)
+            try await components.stores.evals.saveRun(run)
+            try await components.stores.evals.insertResults([EvalResultRecord(runID: run.id, caseID: "t0-p0-m0-r0", provider: "echo", success: true,
+                                                                              score: 1, costUSD: nil, latencyMS: 1, error: nil, detail: "{}")])
 
             let admin = WebTests.cookie(try await WebTests.login(http, "root"))
             let ops = String(buffer: try await http.execute(uri: "/ops", method: .get, headers: [.cookie: admin]).body)
@@ -432,7 +433,7 @@ struct OpsPageTests {
             #expect(detail.contains("rate_limited: slow down") && detail.contains("claude-backup"))
             #expect(detail.contains("my SSN is &lt;US_SSN_1&gt;") && detail.contains("$0.004200"))
             let report = try await http.execute(uri: "/ops/evals/\(run.id)", method: .get, headers: [.cookie: admin])
-            #expect(report.status == .ok && String(buffer: report.body).contains("ops check"))
+            #expect(report.status == .ok && String(buffer: report.body).contains("report of ops check: 1 results"), "the stored run, rendered by the renderer given")
             let reviewer = WebTests.cookie(try await WebTests.login(http, "ana"))
             #expect(try await http.execute(uri: "/ops/traces/t2", method: .get, headers: [.cookie: reviewer]).status == .forbidden)
             #expect(try await http.execute(uri: "/ops/evals/\(run.id)", method: .get, headers: [.cookie: reviewer]).status == .forbidden)
