@@ -49,7 +49,7 @@ extension OnboardingService {
         state = try ApplicationMachine.next(state, on: reasons.isEmpty ? .autoApprove : .sendToReview)
         change.check = CheckRecord(
             id: "chk_" + Self.randomToken(bytes: 12), applicationID: applicationID, extractionID: extraction.id, ruleSet: ruleSet.id,
-            ruleSetVersion: ruleSet.version, results: try Self.encode(results), outcome: state.rawValue,
+            ruleSetVersion: ruleSet.version, results: try Self.encode(results), outcome: state,
             reasons: try Self.encode(reasons), createdAt: date)
         change.application.state = state
         change.application.updatedAt = date
@@ -156,7 +156,7 @@ extension OnboardingService {
                                           marketState: application.marketState)
         change.check = CheckRecord(
             id: "chk_" + Self.randomToken(bytes: 12), applicationID: applicationID, extractionID: extraction.id, ruleSet: ruleSet.id,
-            ruleSetVersion: ruleSet.version, results: try Self.encode(results), outcome: ApplicationState.inReview.rawValue,
+            ruleSetVersion: ruleSet.version, results: try Self.encode(results), outcome: .inReview,
             reasons: try Self.encode(reasons), createdAt: date)
         change.application.updatedAt = date
         change.application.reasons = try Self.encode(reasons.map(\.message))

@@ -18,6 +18,7 @@ extension SQLiteStore {
         ("0008-create-web-users", createWebUsers),
         ("0009-web-user-disabled", addWebUserDisabled),
         ("0010-generic-jobs", generalizeJobs),
+        ("0011-workflow-state-checks", checkWorkflowStates),
     ]
 
     static var migrator: DatabaseMigrator {

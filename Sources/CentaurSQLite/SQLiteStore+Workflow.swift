@@ -13,6 +13,22 @@ extension LabelledExampleRecord: FetchableRecord, PersistableRecord { public sta
 extension AuditEntry: FetchableRecord, PersistableRecord { public static let databaseTableName = "audit_entry" }
 
 extension SQLiteStore {
+    /// An application's state and a rule check's outcome are `ApplicationState` values. SQLite cannot add a CHECK to a
+    /// table that exists, so triggers refuse anything else on insert and update (a new state needs a migration that
+    /// drops and recreates them with the longer list).
+    static func checkWorkflowStates(_ db: Database) throws {
+        let states = ApplicationState.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        for (table, column) in [("application", "state"), ("rule_check", "outcome")] {
+            for (event, suffix) in [("INSERT", "insert"), ("UPDATE OF \(column)", "update")] {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_\(column)_\(suffix) BEFORE \(event) ON \(table)
+                    WHEN NEW.\(column) NOT IN (\(states))
+                    BEGIN SELECT RAISE(ABORT, '\(table).\(column) must be an application state'); END
+                    """)
+            }
+        }
+    }
+
     static func createWorkflow(_ db: Database) throws {
         try db.create(table: "application") { t in
             t.primaryKey("id", .text)

@@ -2,6 +2,7 @@ import CentaurSQLite
 import CentaurStore
 import CentaurTestSupport
 import Foundation
+import GRDB
 import Testing
 
 // One contract per store protocol, run over every implementation (`StoreKind`: SQLite and the in-memory double).
@@ -171,7 +172,7 @@ struct ApplicationStoreContract {
         check.adjustments = [AdjustmentRecord(id: "adj1", applicationID: "a1", extractionID: "e2", documentType: "form-i9", field: "ssn", before: "\"1\"",
                                               after: "\"2\"", kind: "applicant", actor: "applicant", reason: nil, highRisk: true, createdAt: at(3))]
         check.check = CheckRecord(id: "c1", applicationID: "a1", extractionID: "e2", ruleSet: "driver-onboarding", ruleSetVersion: 1,
-                                  results: "[]", outcome: "review", reasons: "[]", createdAt: at(3))
+                                  results: "[]", outcome: .inReview, reasons: "[]", createdAt: at(3))
         check.decision = DecisionRecord(id: "dec1", applicationID: "a1", decision: "request_resubmission", reason: "blurred", actor: "reviewer:ana", createdAt: at(3))
         try await store.commit(check)
         let documents = try await store.documents(applicationID: "a1")
@@ -179,7 +180,7 @@ struct ApplicationStoreContract {
         #expect(documents.map(\.superseded) == [true, false, false])
         #expect(try await store.latestExtraction(applicationID: "a1")?.id == "e2")
         #expect(try await store.adjustments(applicationID: "a1").map(\.field) == ["ssn"])
-        #expect(try await store.latestCheck(applicationID: "a1")?.outcome == "review")
+        #expect(try await store.latestCheck(applicationID: "a1")?.outcome == .inReview)
         #expect(try await store.decisions(applicationID: "a1").map(\.reason) == ["blurred"])
         #expect(try await store.applications(states: [], limit: 10).map(\.id) == ["a0", "a1"], "oldest first")
         #expect(try await store.applications(states: [.inReview], limit: 10).map(\.id) == ["a1"])
@@ -324,6 +325,24 @@ struct StoresTests {
         #expect(throws: StoreError.self) { try DatabaseURL(parsing: "mysql://x") }
         #expect(throws: StoreError.self) { try DatabaseURL(parsing: "sqlite:") }
         #expect(DatabaseURL.default(dataDirectory: "/srv/c") == .sqlite(path: "/srv/c/centaur.sqlite"))
+    }
+
+    @Test("the SQLite file refuses an application state or check outcome that is no ApplicationState")
+    func stateChecks() async throws {
+        let store = try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("centaur-states-\(UUID().uuidString).sqlite").path)
+        try await Workflow.create(store, "a1")
+        #expect(throws: DatabaseError.self) { try store.pool.write { db in try db.execute(sql: "UPDATE application SET state = 'approvedish' WHERE id = 'a1'") } }
+        try await store.pool.write { db in try db.execute(sql: "UPDATE application SET state = 'in_review' WHERE id = 'a1'") }
+        #expect(try await store.application(id: "a1")?.state == .inReview, "every ApplicationState is allowed")
+        #expect(throws: DatabaseError.self) {
+            try store.pool.write { db in
+                try db.execute(sql: "INSERT INTO extraction (id, application_id, created_at, documents, document_ids) VALUES ('e1', 'a1', '2026-01-01', '[]', '[]')")
+                try db.execute(sql: """
+                    INSERT INTO rule_check (id, application_id, extraction_id, rule_set, rule_set_version, results, outcome, reasons, created_at)
+                    VALUES ('c1', 'a1', 'e1', 'r', 1, '[]', 'review', '[]', '2026-01-01')
+                    """)
+            }
+        }
     }
 
     @Test("Stores.open gives every protocol from one SQLite file, and refuses a backend this build lacks")

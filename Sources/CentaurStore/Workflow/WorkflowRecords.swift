@@ -122,8 +122,8 @@ public struct CheckRecord: Sendable, Hashable, Codable {
     public var ruleSetVersion: Int
     /// JSON array of rule results.
     public var results: String
-    /// `auto_approved` or `in_review`.
-    public var outcome: String
+    /// Where the check left the application: `autoApproved` or `inReview`.
+    public var outcome: ApplicationState
     /// JSON array of the reasons for review.
     public var reasons: String
     public var createdAt: Date
@@ -135,7 +135,7 @@ public struct CheckRecord: Sendable, Hashable, Codable {
     }
 
     public init(id: String, applicationID: String, extractionID: String, ruleSet: String, ruleSetVersion: Int,
-                results: String, outcome: String, reasons: String, createdAt: Date) {
+                results: String, outcome: ApplicationState, reasons: String, createdAt: Date) {
         self.id = id; self.applicationID = applicationID; self.extractionID = extractionID; self.ruleSet = ruleSet
         self.ruleSetVersion = ruleSetVersion; self.results = results; self.outcome = outcome; self.reasons = reasons
         self.createdAt = createdAt
