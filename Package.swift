@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "CentaurGateway", targets: ["CentaurGateway"]),
         .library(name: "CentaurStore", targets: ["CentaurStore"]),
         .library(name: "CentaurSQLite", targets: ["CentaurSQLite"]),
+        .library(name: "CentaurPostgres", targets: ["CentaurPostgres"]),
         .library(name: "CentaurRuntime", targets: ["CentaurRuntime"]),
         .library(name: "CentaurServer", targets: ["CentaurServer"]),
         .library(name: "CentaurWeb", targets: ["CentaurWeb"]),
@@ -36,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
@@ -85,6 +87,19 @@ let package = Package(
                 "CentaurCore",
                 "CentaurStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The scale-out backend: every store protocol on PostgreSQL (PostgresNIO), records as jsonb beside typed
+        // columns, named migrations under an advisory lock, jobs claimed with FOR UPDATE SKIP LOCKED.
+        .target(
+            name: "CentaurPostgres",
+            dependencies: [
+                "CentaurCore",
+                "CentaurStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -192,6 +207,7 @@ let package = Package(
                 "CentaurConfiguration",
                 "CentaurStore",
                 "CentaurSQLite",
+                "CentaurPostgres",
                 "CentaurGateway",
                 "CentaurExtraction",
                 "CentaurReview",
@@ -370,7 +386,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurStoreTests",
-            dependencies: ["CentaurSQLite", "CentaurTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CentaurSQLite", "CentaurPostgres", "CentaurTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

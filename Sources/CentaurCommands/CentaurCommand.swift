@@ -3,7 +3,7 @@ import AsyncHTTPClient
 import CentaurConfiguration
 import CentaurCore
 import CentaurGateway
-import CentaurSQLite
+import CentaurRuntime
 import CentaurStore
 import Foundation
 import Logging

@@ -5,7 +5,6 @@ import CentaurCore
 import CentaurEvals
 import CentaurGateway
 import CentaurRuntime
-import CentaurSQLite
 import CentaurStore
 import Foundation
 import Logging

@@ -45,7 +45,7 @@ public struct CentaurRuntime: Sendable {
         configuration: CentaurConfiguration, dataDirectory: String, stores: Stores? = nil, httpClient: HTTPClient,
         environment: [String: String] = ProcessInfo.processInfo.environment, recorders: [any CallRecorder] = [], logger: Logger
     ) async throws -> CentaurRuntime {
-        let stores = try stores ?? Stores.open(dataDirectory: dataDirectory)
+        let stores = try stores ?? Stores.open(dataDirectory: dataDirectory, environment: environment)
         let registry = ModelRegistry(configuration: configuration, httpClient: httpClient, environment: environment, logger: logger)
         let router = ModelRouter(registry: registry, routes: configuration.routes, policy: configuration.routing)
         let writer = TraceWriter(store: stores.traces, logger: logger)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Every store Centaur keeps, each behind its narrow protocol, opened once by the composition root from a
-/// ``DatabaseURL`` (`SQLiteStore` for `sqlite:PATH`; PostgreSQL arrives as its own backend) and passed to what
+/// ``DatabaseURL`` (`SQLiteStore` for `sqlite:PATH`, `PostgresStore` for `postgres://…`) and passed to what
 /// needs it. Tests build one from the in-memory doubles in `CentaurTestSupport`.
 public struct Stores: Sendable {
     public var traces: any TraceStore

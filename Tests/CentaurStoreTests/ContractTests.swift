@@ -344,18 +344,4 @@ struct StoresTests {
             }
         }
     }
-
-    @Test("Stores.open gives every protocol from one SQLite file, and refuses a backend this build lacks")
-    func open() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-stores-\(UUID().uuidString)").path
-        let stores = try Stores.open(dataDirectory: directory)
-        try await Workflow.create(stores.workflow, "a1")
-        #expect(try await stores.applications.application(id: "a1") != nil)
-        #expect(try await stores.audit.auditHead()?.seq == 1)
-        #expect(FileManager.default.fileExists(atPath: directory + "/centaur.sqlite"))
-        try await stores.blobs.put(Data("x".utf8), sha256: "ef" + String(repeating: "3", count: 62))
-        #expect(FileManager.default.fileExists(atPath: directory + "/blobs/ef/ef" + String(repeating: "3", count: 62)))
-        let error = #expect(throws: StoreError.self) { try Stores.open(.postgres("postgres://u:pw@127.0.0.1/db"), dataDirectory: directory) }
-        #expect(error?.description.contains("PostgreSQL") == true && error?.description.contains("pw") == false)
-    }
 }

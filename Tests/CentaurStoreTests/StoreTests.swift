@@ -1,3 +1,4 @@
+import CentaurPostgres
 import CentaurSQLite
 import GRDB
 import CentaurStore
@@ -6,15 +7,27 @@ import Foundation
 import Synchronization
 import Testing
 
-/// The same behaviour from every store implementation.
+/// The same behaviour from every store implementation: SQLite, the in-memory double and PostgreSQL. PostgreSQL runs
+/// where `CENTAUR_TEST_POSTGRES_URL` names a server (scripts/test starts a throwaway one with scripts/postgres-cluster
+/// and sets `CENTAUR_REQUIRE_POSTGRES=1`, so there a missing server fails instead of leaving PostgreSQL out); each
+/// store gets a fresh schema of its own.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
-    case sqlite, memory
+    case sqlite, memory, postgres
     var testDescription: String { rawValue }
+
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"] }
+
+    static var allCases: [StoreKind] {
+        postgresURL != nil || ProcessInfo.processInfo.environment["CENTAUR_REQUIRE_POSTGRES"] == "1" ? [.sqlite, .memory, .postgres] : [.sqlite, .memory]
+    }
 
     func make() throws -> any TraceStore & APIKeyStore & ResponseCacheStore & UserStore & EvalStore & WorkflowStore {
         switch self {
         case .memory: return InMemoryStore()
         case .sqlite: return try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/centaur.sqlite").path)
+        case .postgres:
+            guard let url = Self.postgresURL else { throw StoreError("CENTAUR_TEST_POSTGRES_URL is not set: scripts/test starts a server") }
+            return try PostgresStore(url: url, schema: "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""), maximumConnections: 4)
         }
     }
 }

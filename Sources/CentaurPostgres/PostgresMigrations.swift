@@ -1,0 +1,117 @@
+import CentaurStore
+import Logging
+import PostgresNIO
+
+/// Every migration of the PostgreSQL schema, in the order they apply: named, append-only (one that has shipped is
+/// never edited; add the next). They run in one transaction holding an advisory lock, so replicas that start together
+/// apply each once and wait for each other.
+extension PostgresStore {
+    static let migrations: [(name: String, sql: [String])] = [
+        ("0001-create-stores", [
+            """
+            CREATE TABLE trace (
+                pos bigserial, id text PRIMARY KEY, request_id text NOT NULL, started_at double precision NOT NULL,
+                key_id text, team text, route text NOT NULL, model text NOT NULL,
+                status text NOT NULL CHECK (status IN (\(TraceStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")))),
+                input_tokens bigint NOT NULL, output_tokens bigint NOT NULL, cache_read_tokens bigint NOT NULL,
+                cache_write_tokens bigint NOT NULL, cost_usd double precision, tags jsonb NOT NULL, record jsonb NOT NULL)
+            """,
+            "CREATE INDEX trace_started ON trace (started_at DESC, id DESC)",
+            "CREATE INDEX trace_request ON trace (request_id)",
+            "CREATE INDEX trace_model ON trace (model, started_at DESC)",
+            "CREATE INDEX trace_key ON trace (key_id, started_at DESC)",
+            """
+            CREATE TABLE api_key (
+                pos bigserial, id text PRIMARY KEY, hash text NOT NULL UNIQUE, created_at double precision NOT NULL,
+                revoked boolean NOT NULL, record jsonb NOT NULL)
+            """,
+            """
+            CREATE TABLE response_cache (
+                key text PRIMARY KEY, expires_at double precision NOT NULL, record jsonb NOT NULL)
+            """,
+            "CREATE INDEX response_cache_expiry ON response_cache (expires_at)",
+            """
+            CREATE TABLE web_user (
+                id text PRIMARY KEY, username text NOT NULL UNIQUE, record jsonb NOT NULL)
+            """,
+            """
+            CREATE TABLE web_session (
+                id_hash text PRIMARY KEY, user_id text NOT NULL REFERENCES web_user (id), expires_at double precision NOT NULL,
+                record jsonb NOT NULL)
+            """,
+            """
+            CREATE TABLE eval_run (
+                id text PRIMARY KEY, started_at double precision NOT NULL, record jsonb NOT NULL)
+            """,
+            """
+            CREATE TABLE eval_result (
+                pos bigserial, run_id text NOT NULL, case_id text NOT NULL, record jsonb NOT NULL, PRIMARY KEY (run_id, case_id))
+            """,
+            "CREATE TABLE eval_cache (key text PRIMARY KEY, answer text NOT NULL, created_at double precision NOT NULL)",
+            """
+            CREATE TABLE application (
+                id text PRIMARY KEY, token_hash text NOT NULL UNIQUE, created_at double precision NOT NULL,
+                state text NOT NULL CHECK (state IN (\(ApplicationState.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")))),
+                version integer NOT NULL CHECK (version >= 1), record jsonb NOT NULL)
+            """,
+            "CREATE INDEX application_queue ON application (state, created_at, id)",
+            """
+            CREATE TABLE application_row (
+                pos bigserial, kind text NOT NULL, id text NOT NULL, application_id text NOT NULL REFERENCES application (id),
+                record jsonb NOT NULL, PRIMARY KEY (kind, id),
+                CHECK (kind IN ('document', 'extraction', 'adjustment', 'check', 'decision')),
+                CHECK (kind <> 'decision' OR (record->>'decision' IN ('approve', 'reject', 'request_resubmission')
+                                              AND length(record->>'reason') > 0)),
+                CHECK (kind <> 'adjustment' OR record->>'kind' IN ('applicant', 'reviewer')),
+                CHECK (kind <> 'check' OR record->>'outcome' IN (\(ApplicationState.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")))))
+            """,
+            "CREATE INDEX application_row_by_application ON application_row (application_id, kind, pos)",
+            """
+            CREATE TABLE labelled_example (
+                pos bigserial, id text PRIMARY KEY, document_type text NOT NULL, record jsonb NOT NULL)
+            """,
+            """
+            CREATE TABLE job (
+                pos bigserial, id text PRIMARY KEY, kind text NOT NULL, subject text NOT NULL,
+                status text NOT NULL CHECK (status IN (\(JobStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")))),
+                run_after double precision NOT NULL, lease_until double precision, created_at double precision NOT NULL,
+                record jsonb NOT NULL)
+            """,
+            "CREATE INDEX job_due ON job (status, run_after, pos)",
+            "CREATE INDEX job_subject ON job (subject, created_at, pos)",
+            """
+            CREATE TABLE audit_entry (
+                pos bigserial, seq bigint NOT NULL UNIQUE, target text NOT NULL, record jsonb NOT NULL)
+            """,
+            "CREATE INDEX audit_entry_target ON audit_entry (target, seq)",
+            "CREATE TABLE audit_head (id integer PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL, hash text NOT NULL)",
+            """
+            CREATE FUNCTION centaur_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$
+            """,
+            "CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_entry FOR EACH ROW EXECUTE FUNCTION centaur_append_only()",
+        ]),
+    ]
+
+    /// The migration lock (`pg_advisory_xact_lock`) is keyed by the schema: replicas on one schema take turns,
+    /// stores on different schemas (tests) do not wait for each other.
+
+    static func migrate(_ client: PostgresClient, schema: String, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("centaur-migrate:" + schema)))", logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema)"), logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS centaur_migration (pos bigserial, name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                logger: logger)
+            var applied: Set<String> = []
+            for try await name in try await connection.query("SELECT name FROM centaur_migration", logger: logger).decode(String.self) {
+                applied.insert(name)
+            }
+            for migration in migrations where !applied.contains(migration.name) {
+                for statement in migration.sql { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                try await connection.query("INSERT INTO centaur_migration (name) VALUES (\(migration.name))", logger: logger)
+            }
+        }
+    }
+}

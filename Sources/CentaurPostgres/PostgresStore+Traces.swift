@@ -1,0 +1,100 @@
+import CentaurStore
+import Foundation
+import PostgresNIO
+
+extension PostgresStore: TraceStore {
+    public func insert(_ records: [TraceRecord]) async throws {
+        guard !records.isEmpty else { return }
+        // One multi-row insert per batch (the trace writer batches); ids already stored are left as they are.
+        var sql = """
+            INSERT INTO trace (id, request_id, started_at, key_id, team, route, model, status, input_tokens, output_tokens,
+                cache_read_tokens, cache_write_tokens, cost_usd, tags, record) VALUES
+            """
+        var binds = PostgresBindings(capacity: records.count * 15)
+        for (index, r) in records.enumerated() {
+            let base = index * 15
+            sql += (index == 0 ? " " : ", ") + "(" + (1...15).map { n in n >= 14 ? "$\(base + n)::jsonb" : "$\(base + n)" }.joined(separator: ", ") + ")"
+            binds.append(r.id); binds.append(r.requestID); binds.append(Self.seconds(r.startedAt)); binds.append(r.keyID)
+            binds.append(r.team); binds.append(r.route); binds.append(r.model); binds.append(r.status.rawValue)
+            binds.append(r.inputTokens); binds.append(r.outputTokens); binds.append(r.cacheReadTokens); binds.append(r.cacheWriteTokens)
+            binds.append(r.costUSD); binds.append(try Self.json(r.tags)); binds.append(try Self.json(r))
+        }
+        sql += " ON CONFLICT (id) DO NOTHING"
+        try await execute(PostgresQuery(unsafeSQL: sql, binds: binds))
+    }
+
+    public func traces(_ query: TraceQuery) async throws -> TracePage {
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresThrowingDynamicTypeEncodable) throws -> String {
+            try binds.append(value)
+            return "$\(binds.count)"
+        }
+        if let from = query.from { conditions.append("started_at >= \(try bind(Self.seconds(from)))") }
+        if let to = query.to { conditions.append("started_at < \(try bind(Self.seconds(to)))") }
+        if let model = query.model { let m = try bind(model); conditions.append("(model = \(m) OR route = \(m))") }
+        if let key = query.keyID { conditions.append("key_id = \(try bind(key))") }
+        if let status = query.status { conditions.append("status = \(try bind(status.rawValue))") }
+        if let request = query.requestID { conditions.append("request_id = \(try bind(request))") }
+        if let tag = query.tag { conditions.append("tags ->> \(try bind(tag.name)) = \(try bind(tag.value))") }
+        if let cursor = query.cursor {
+            let (date, id) = try TraceCursor.decode(cursor)
+            let d = try bind(Self.seconds(date))
+            conditions.append("(started_at < \(d) OR (started_at = \(d) AND id < \(try bind(id))))")
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT record::text FROM trace \(whereClause) ORDER BY started_at DESC, id DESC LIMIT \(query.limit + 1)"
+        let rows = try await records(TraceRecord.self, PostgresQuery(unsafeSQL: sql, binds: binds))
+        let page = Array(rows.prefix(query.limit))
+        return TracePage(traces: page, nextCursor: rows.count > query.limit ? page.last.map(TraceCursor.encode) : nil)
+    }
+
+    public func trace(id: String) async throws -> TraceRecord? {
+        try await records(TraceRecord.self, "SELECT record::text FROM trace WHERE id = \(id)").first
+    }
+
+    public func usage(from: Date?, to: Date?) async throws -> [UsageRow] {
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        if let from { binds.append(Self.seconds(from)); conditions.append("started_at >= $\(binds.count)") }
+        if let to { binds.append(Self.seconds(to)); conditions.append("started_at < $\(binds.count)") }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT to_char(to_timestamp(started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, key_id,
+                   COUNT(DISTINCT request_id)::bigint, COUNT(*)::bigint,
+                   SUM(input_tokens)::bigint, SUM(output_tokens)::bigint, SUM(cache_read_tokens)::bigint, SUM(cache_write_tokens)::bigint,
+                   COALESCE(SUM(cost_usd), 0)::double precision AS cost
+            FROM trace \(whereClause)
+            GROUP BY day, model, key_id
+            ORDER BY day DESC, cost DESC, model
+            """
+        try await ready()
+        var result: [UsageRow] = []
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        for try await (day, model, key, requests, attempts, input, output, cacheRead, cacheWrite, cost)
+            in rows.decode((String, String, String?, Int, Int, Int, Int, Int, Int, Double).self) {
+            result.append(UsageRow(day: day, model: model, keyID: key, requests: requests, attempts: attempts, inputTokens: input,
+                                   outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, costUSD: cost))
+        }
+        return result
+    }
+
+    public func spend(since: Date) async throws -> [SpendRow] {
+        try await ready()
+        var result: [SpendRow] = []
+        let rows = try await client.query("""
+            SELECT key_id, team, COALESCE(SUM(cost_usd), 0)::double precision FROM trace WHERE started_at >= \(Self.seconds(since))
+            GROUP BY key_id, team
+            """, logger: logger)
+        for try await (key, team, cost) in rows.decode((String?, String?, Double).self) { result.append(SpendRow(keyID: key, team: team, costUSD: cost)) }
+        return result
+    }
+
+    public func requestCount() async throws -> Int {
+        try await ready()
+        for try await count in try await client.query("SELECT COUNT(DISTINCT request_id)::bigint FROM trace", logger: logger).decode(Int.self) {
+            return count
+        }
+        return 0
+    }
+}
