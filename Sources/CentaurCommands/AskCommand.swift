@@ -54,7 +54,7 @@ struct AskCommand: AsyncParsableCommand {
             let (output, resolved) = try await withHTTPClient { client in
                 // Through the one pipeline: the call is traced (surface `cli`), costed, budgeted and guarded.
                 let runtime = try await CentaurRuntime.open(configuration: configuration, dataDirectory: options.dataDirectory,
-                                                            httpClient: client, logger: logger)
+                                                            httpClient: client, environment: options.environment, logger: logger)
                 let resolved = try runtime.registry.resolve(request.model)
                 if runtime.registry.localServer(for: request.model) != nil, !json {
                     FileHandle.standardError.write(Data("starting the local model…\n".utf8))

@@ -22,7 +22,8 @@ public struct CentaurCommand: AsyncParsableCommand {
             """,
         version: CentaurVersion.current,
         subcommands: [ServeCommand.self, ModelsCommand.self, AskCommand.self, ExtractCommand.self, RulesCommand.self, OnboardCommand.self, ReviewCommand.self,
-                      AuditCommand.self, DatasetCommand.self, DemoCommand.self, RedactCommand.self, EvalCommand.self, UsersCommand.self, KeysCommand.self, VersionCommand.self]
+                      AuditCommand.self, DatasetCommand.self, DemoCommand.self, RedactCommand.self, EvalCommand.self, UsersCommand.self, KeysCommand.self,
+                      MigrateCommand.self, VersionCommand.self]
     )
 
     public init() {}
@@ -46,9 +47,28 @@ struct GlobalOptions: ParsableArguments {
         return CentaurHome.resolve() + "/data"
     }
 
-    /// Every store, opened on ``dataDirectory`` (`centaur.sqlite` and `blobs/`).
+    @Option(name: .long, help: ArgumentHelp(
+        "Where the records live: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: $CENTAUR_DATABASE_URL, else centaur.yaml's database:, else centaur.sqlite in the data directory).",
+        valueName: "url"))
+    var database: String?
+
+    /// The process environment, with `--database` as `CENTAUR_DATABASE_URL` (which every store opening reads).
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        if let database { environment["CENTAUR_DATABASE_URL"] = database }
+        return environment
+    }
+
+    /// Every store: `--database`, else `$CENTAUR_DATABASE_URL`, else the configuration's `database:`, else
+    /// `centaur.sqlite` in ``dataDirectory``; documents under `blobs/` there.
     func stores() throws -> Stores {
-        try Stores.open(dataDirectory: dataDirectory)
+        try Stores.open(try databaseURL(), dataDirectory: dataDirectory)
+    }
+
+    /// The database ``stores()`` opens.
+    func databaseURL() throws -> DatabaseURL {
+        let configured = environment["CENTAUR_DATABASE_URL"] == nil ? try ConfigurationLoader().load(path: config).database : nil
+        return try DatabaseURL.configured(environment: environment, configured: configured, dataDirectory: dataDirectory)
     }
 
     @Flag(name: .shortAndLong, help: "Log progress to stderr.")
@@ -77,6 +97,29 @@ enum LoggingBootstrap {
                 handler.logLevel = level
                 return handler
             }
+        }
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Bring the database's schema up to this version of Centaur.",
+        discussion: """
+            Safe to run from several machines at once: PostgreSQL applies each migration once under an advisory lock \
+            (SQLite under a lock file). `centaur serve` does the same when it starts; run this first to see a failure \
+            before a deployment. Exits 1 when the database cannot be reached or was migrated by a newer Centaur.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        do {
+            let url = try options.databaseURL()
+            try await Stores.open(url, dataDirectory: options.dataDirectory).check()
+            print("\(url): schema current")
+        } catch {
+            throw Self.fail(error)
         }
     }
 }

@@ -67,7 +67,7 @@ struct ExtractionOptions: ParsableArguments {
             try await withHTTPClient { client in
                 // Through the one pipeline: each model call is traced, costed and checked by the data policy.
                 let runtime = try await CentaurRuntime.open(configuration: configuration, dataDirectory: global.dataDirectory,
-                                                            httpClient: client, logger: logger)
+                                                            httpClient: client, environment: global.environment, logger: logger)
                 if runtime.registry.localServer(for: name) != nil { progress("starting the local model…") }
                 let extractor = try runtime.modelExtractor(name)
                 let added = try await runtime.withServices(for: [name]) { [perDocument, documents] in

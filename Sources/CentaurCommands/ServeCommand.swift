@@ -88,6 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 components = try await CentaurServerComponents(
                     configuration: configuration, settings: settings, dataDirectory: options.dataDirectory, httpClient: client,
+                    environment: options.environment,
                     evalReport: { run, results in HTMLReport.render(stored: run, results: results) }, logger: logger)
                 for server in components.registry.localServers.values { try server.checkInstalled() }
             } catch {

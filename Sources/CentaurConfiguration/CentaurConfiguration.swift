@@ -25,6 +25,9 @@ public struct CentaurConfiguration: Sendable, Hashable {
     public var teamLimits: [String: Limits] = [:]
     /// Input and output guards (`guardrails:` in the file).
     public var guardrails = GuardrailSettings()
+    /// Where the records live (`database:` in the file): `sqlite:PATH` or `postgres://USER@HOST:PORT/DB`; nil is
+    /// the embedded default under the data directory. `--database` and `CENTAUR_DATABASE_URL` take precedence.
+    public var database: String?
 
     public init(providers: [String: ProviderConfiguration], models: [ModelConfiguration], defaultModel: String, source: String) {
         self.providers = providers

@@ -183,7 +183,8 @@ private struct Reader {
 
     mutating func configuration(_ root: Node) throws -> CentaurConfiguration {
         let top = try mapping(root, key: "(top level)")
-        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces", "cache", "budgets", "guardrails"], key: "(top level)")
+        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces", "cache", "budgets", "guardrails", "database"],
+                      key: "(top level)")
         let topDict = Dictionary(top, uniquingKeysWith: { first, _ in first })
         guard let providersNode = topDict["providers"] else { throw fail("providers", root, "missing; list at least one provider") }
         guard let modelsNode = topDict["models"] else { throw fail("models", root, "missing; map at least one model name to a provider") }
@@ -234,6 +235,13 @@ private struct Reader {
             defaultModel = models[0].name
         }
         var configuration = CentaurConfiguration(providers: providers, models: models, defaultModel: defaultModel, source: source)
+        if let node = topDict["database"] {
+            let url = try string(node, key: "database")
+            guard url.hasPrefix("sqlite:") || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw fail("database", node, "expected sqlite:PATH or postgres://USER@HOST:PORT/DB, got '\(url)'")
+            }
+            configuration.database = url
+        }
         if let routesNode = topDict["routes"] {
             for (name, node) in try mapping(routesNode, key: "routes") {
                 let key = "routes.\(name)"

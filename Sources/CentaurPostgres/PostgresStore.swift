@@ -24,7 +24,8 @@ public final class PostgresStore: Sendable {
     /// How long preparing the schema may take, connecting included, before a call fails.
     let readyTimeout: Duration
 
-    /// Opens a pool to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|prefer|require]`).
+    /// Opens a pool to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|prefer|require]
+    /// [&connect_timeout=SECONDS]`); `connect_timeout` also bounds how long a call waits for an unreachable server.
     public init(url: String, schema: String = "public", maximumConnections: Int = 20, readyTimeout: Duration = .seconds(30),
                 logger: Logger = .disabled) throws {
         guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), !schema.isEmpty else {
@@ -32,6 +33,11 @@ public final class PostgresStore: Sendable {
         }
         var configuration = try Self.configuration(url)
         configuration.options.maximumConnections = maximumConnections
+        var readyTimeout = readyTimeout
+        if let seconds = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "connect_timeout" })?.value.flatMap(Int.init), seconds > 0 {
+            readyTimeout = .seconds(seconds)
+            configuration.options.connectTimeout = .seconds(seconds)
+        }
         configuration.options.additionalStartupParameters = [("search_path", schema)]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
@@ -77,6 +83,23 @@ public final class PostgresStore: Sendable {
             }
             defer { group.cancelAll() }
             return try await group.next()!
+        }
+    }
+
+    /// Whether the server answers now and its schema is exactly this build's migrations (a newer build may have added
+    /// more: this one then refuses to run on it).
+    public func checkCurrent() async throws {
+        let applied: [String]
+        do {
+            applied = try await Self.within(readyTimeout) { try await self.appliedMigrations() }
+        } catch let error as StoreError where error.description.hasPrefix("PostgreSQL") {
+            throw error
+        } catch {
+            throw StoreError("PostgreSQL (schema \(schema)) does not answer: \(String(reflecting: error))")
+        }
+        let known = Self.migrations.map(\.name)
+        guard applied == known else {
+            throw StoreError("PostgreSQL (schema \(schema)) has migrations \(applied.joined(separator: ", ")); this build knows \(known.joined(separator: ", "))")
         }
     }
 

@@ -45,7 +45,10 @@ public struct CentaurRuntime: Sendable {
         configuration: CentaurConfiguration, dataDirectory: String, stores: Stores? = nil, httpClient: HTTPClient,
         environment: [String: String] = ProcessInfo.processInfo.environment, recorders: [any CallRecorder] = [], logger: Logger
     ) async throws -> CentaurRuntime {
-        let stores = try stores ?? Stores.open(dataDirectory: dataDirectory, environment: environment)
+        let stores = try stores ?? Stores.open(dataDirectory: dataDirectory, environment: environment, configured: configuration.database,
+                                               logger: logger)
+        // Migrations now (under the database's lock), so a server that cannot reach its database says so at start.
+        try await stores.check()
         let registry = ModelRegistry(configuration: configuration, httpClient: httpClient, environment: environment, logger: logger)
         let router = ModelRouter(registry: registry, routes: configuration.routes, policy: configuration.routing)
         let writer = TraceWriter(store: stores.traces, logger: logger)

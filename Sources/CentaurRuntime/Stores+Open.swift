@@ -13,23 +13,33 @@ extension Stores {
         let blobs = FileBlobStore(root: URL(fileURLWithPath: dataDirectory).appendingPathComponent("blobs"))
         switch database {
         case .sqlite(let path):
-            return Stores(try SQLiteStore(path: path), blobs: blobs)
+            let store = try SQLiteStore(path: path)
+            var stores = Stores(store, blobs: blobs)
+            stores.check = { _ = try await store.appliedMigrations() }
+            return stores
         case .postgres(let url):
-            return Stores(try PostgresStore(url: url, logger: logger), blobs: blobs)
+            let store = try PostgresStore(url: url, logger: logger)
+            var stores = Stores(store, blobs: blobs)
+            stores.check = { try await store.checkCurrent() }
+            return stores
         }
     }
 
-    /// The database `environment` names (`CENTAUR_DATABASE_URL`), else `dataDirectory/centaur.sqlite`; documents under
-    /// `dataDirectory/blobs`.
-    public static func open(dataDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Stores {
-        try open(try DatabaseURL.configured(environment: environment, dataDirectory: dataDirectory), dataDirectory: dataDirectory)
+    /// The database `environment` names (`CENTAUR_DATABASE_URL`), else the configuration's `database:`, else
+    /// `dataDirectory/centaur.sqlite`; documents under `dataDirectory/blobs`.
+    public static func open(dataDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            configured: String? = nil, logger: Logger = .disabled) throws -> Stores {
+        try open(try DatabaseURL.configured(environment: environment, configured: configured, dataDirectory: dataDirectory),
+                 dataDirectory: dataDirectory, logger: logger)
     }
 }
 
 extension DatabaseURL {
-    /// `CENTAUR_DATABASE_URL` when set, else the embedded default under the data directory.
-    public static func configured(environment: [String: String], dataDirectory: String) throws -> DatabaseURL {
+    /// `CENTAUR_DATABASE_URL` when set (the CLI's `--database` sets it), else `configured` (centaur.yaml's
+    /// `database:`), else the embedded default under the data directory.
+    public static func configured(environment: [String: String], configured: String? = nil, dataDirectory: String) throws -> DatabaseURL {
         if let text = environment["CENTAUR_DATABASE_URL"], !text.isEmpty { return try DatabaseURL(parsing: text) }
+        if let configured, !configured.isEmpty { return try DatabaseURL(parsing: configured) }
         return .default(dataDirectory: dataDirectory)
     }
 }

@@ -86,7 +86,7 @@ public struct CentaurServerComponents: Sendable {
         ModelEndpoint<AnthropicMessagesAPI>(gateway: gateway, maxBodyBytes: settings.maxBodyBytes).register(on: anthropic)
         ModelListEndpoint(configuration: configuration).register(on: openAI)
         let traces = router.group().add(middleware: ErrorMiddleware(OpenAIChatAPI.self)).add(middleware: requiredKey).add(middleware: RequireScope(.admin))
-        AdminEndpoints(store: stores.traces, writer: writer).register(open: router, admin: traces)
+        AdminEndpoints(store: stores.traces, writer: writer, readiness: stores.check).register(open: router, admin: traces)
         MetricsEndpoint(registry: metrics, writer: writer).register(on: router)
         let applicant = router.group().add(middleware: ErrorMiddleware(OnboardingErrors.self))
         let reviewer = router.group().add(middleware: ErrorMiddleware(OnboardingErrors.self)).add(middleware: requiredKey)

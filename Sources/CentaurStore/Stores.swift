@@ -12,6 +12,9 @@ public struct Stores: Sendable {
     /// Applications, the audit log, labelled examples and jobs: one backend, so a workflow step commits atomically.
     public var workflow: any WorkflowStore
     public var blobs: any BlobStore
+    /// Whether the database answers and its schema is this build's (`/readyz`, `centaur migrate`): throws a clear
+    /// error otherwise. The backend sets it (`Stores.open`); doubles have nothing to check.
+    public var check: @Sendable () async throws -> Void = {}
 
     public var applications: any ApplicationStore { workflow }
     public var audit: any AuditLog { workflow }

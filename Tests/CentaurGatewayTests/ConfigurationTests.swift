@@ -33,6 +33,17 @@ struct ConfigurationTests {
         #expect(configuration.models.map(\.name) == ["claude", "small"])
     }
 
+    @Test("database: names where the records live; anything but sqlite: or postgres:// is refused with its key")
+    func database() throws {
+        let base = "providers:\n  l: { kind: local }\nmodels:\n  m: { provider: l, id: x }\n"
+        let loader = ConfigurationLoader(environment: ["DB": "postgres://centaur@db.internal:5432/centaur"])
+        #expect(try loader.parse(base, source: "c.yaml").database == nil)
+        #expect(try loader.parse(base + "database: ${DB}\n", source: "c.yaml").database == "postgres://centaur@db.internal:5432/centaur")
+        #expect(try loader.parse(base + "database: sqlite:/var/lib/centaur/c.sqlite\n", source: "c.yaml").database == "sqlite:/var/lib/centaur/c.sqlite")
+        let error = #expect(throws: ConfigurationError.self) { try loader.parse(base + "database: mysql://x\n", source: "c.yaml") }
+        #expect(error?.description.contains("database") == true && error?.description.contains("postgres://") == true)
+    }
+
     @Test func theRegistryBuildsEachProviderKind() throws {
         let configuration = try loader.parse(Self.documented, source: "centaur.yaml")
         let registry = ModelRegistry(configuration: configuration, httpClient: .shared, environment: loader.environment)

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import CentaurConfiguration
 import CentaurCore
 import CentaurGateway
-import CentaurServer
+@testable import CentaurServer
 import CentaurStore
 import CentaurTestSupport
 import Foundation
@@ -181,6 +181,22 @@ struct ServerTests {
             }
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok)
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok && String(buffer: ready.body).contains("\"ready\""), "SQLite answers with this build's schema")
+        }
+    }
+
+    @Test("/readyz is 503 with the reason when the database check fails; /healthz stays 200")
+    func readinessFailure() async throws {
+        let router = Hummingbird.Router(context: CentaurRequestContext.self)
+        let writer = TraceWriter(store: InMemoryStore())
+        AdminEndpoints(store: InMemoryStore(), writer: writer, readiness: { throw StoreError("PostgreSQL (schema public) does not answer") })
+            .register(open: router, admin: router.group())
+        try await Application(router: router).test(.router) { client in
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .serviceUnavailable)
+            #expect(String(buffer: ready.body).contains("not_ready") && String(buffer: ready.body).contains("does not answer"))
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
         }
     }
 

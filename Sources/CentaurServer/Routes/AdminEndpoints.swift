@@ -5,15 +5,25 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 
-/// `GET /api/traces`, `GET /api/traces/{id}`, `GET /api/usage` (admin scope), and `GET /healthz`.
+/// `GET /api/traces`, `GET /api/traces/{id}`, `GET /api/usage` (admin scope), `GET /healthz` (the process is up) and
+/// `GET /readyz` (its database answers and has this build's schema: a load balancer sends requests only then).
 struct AdminEndpoints: Sendable {
     let store: any TraceStore
     let writer: TraceWriter
+    var readiness: @Sendable () async throws -> Void = {}
 
     /// `/healthz` on `open` (no key); the trace and usage routes on `admin` (a group that requires the admin scope).
     func register(open: some RouterMethods<CentaurRequestContext>, admin: RouterGroup<CentaurRequestContext>) {
         open.get("/healthz") { _, _ in
             JSONResponse.json(["status": "ok", "trace_queue_depth": .number(Double(writer.queueDepth)), "traces_dropped": .number(Double(writer.dropped))])
+        }
+        open.get("/readyz") { _, _ in
+            do {
+                try await readiness()
+                return JSONResponse.json(["status": "ready"])
+            } catch {
+                return JSONResponse.json(["status": "not_ready", "reason": .string(String(describing: error))], status: .serviceUnavailable)
+            }
         }
         admin.get("/api/traces") { request, _ in
             try JSONResponse.json(encoding: try await store.traces(try Self.traceQuery(request.uri.queryParameters)))

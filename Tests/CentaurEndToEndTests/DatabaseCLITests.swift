@@ -1,0 +1,49 @@
+import CentaurCore
+import CentaurTestSupport
+import Foundation
+import Testing
+
+/// `--database`, `CENTAUR_DATABASE_URL` and `centaur migrate` through the built binary.
+@Suite("centaur migrate and --database")
+struct DatabaseCLITests {
+    @Test("migrate brings a SQLite database up to date and says so; a database that cannot be reached is a clear failure")
+    func migrate() async throws {
+        let directory = temporaryDirectory("centaur-migrate")
+        let sqlite = "sqlite:" + directory.appendingPathComponent("elsewhere.sqlite").path
+        let done = try await CLI.run(["migrate", "--database", sqlite, "--data-dir", directory.path])
+        #expect(done.status == 0 && done.stdout == "\(sqlite): schema current\n", "\(done.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("elsewhere.sqlite").path))
+        let down = try await CLI.run(["migrate", "--data-dir", directory.path],
+                                     environment: ["CENTAUR_DATABASE_URL": "postgres://centaur:secret@127.0.0.1:1/db?sslmode=disable&connect_timeout=2"])
+        #expect(down.status == 1 && down.stderr.contains("PostgreSQL") && !down.stderr.contains("secret"), "\(down.stderr)")
+        let wrong = try await CLI.run(["keys", "list", "--database", "mysql://x", "--data-dir", directory.path])
+        #expect(wrong.status != 0 && wrong.stderr.contains("sqlite:PATH or postgres://"), "\(wrong.stderr)")
+    }
+
+    @Test("two processes share keys through PostgreSQL: one creates, another lists and revokes",
+          .enabled(if: ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"] != nil, "needs CENTAUR_TEST_POSTGRES_URL"))
+    func sharedKeys() async throws {
+        let server = try #require(ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"])
+        // A database of its own, so other tests' keys are not listed.
+        let name = "cli_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = try await CLI.run(["migrate", "--database", server])
+        #expect(admin.status == 0, "\(admin.stderr)")
+        try await Self.psql(server, "CREATE DATABASE \(name)")
+        let url = server.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
+        let first = temporaryDirectory("centaur-replica-a"), second = temporaryDirectory("centaur-replica-b")
+        let created = try await CLI.run(["keys", "create", "--name", "shared", "--data-dir", first.path], environment: ["CENTAUR_DATABASE_URL": url])
+        #expect(created.status == 0 && created.stdout.hasPrefix("ctr_"), "\(created.stderr)")
+        let listed = try await CLI.run(["keys", "list", "--database", url, "--data-dir", second.path])
+        #expect(listed.status == 0 && listed.stdout.contains("shared"), "\(listed.stdout) \(listed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: second.appendingPathComponent("centaur.sqlite").path), "no SQLite file beside it")
+    }
+
+    static func psql(_ url: String, _ sql: String) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = [url, "-Atqc", sql]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "psql \(sql)")
+    }
+}
