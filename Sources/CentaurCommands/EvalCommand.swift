@@ -48,8 +48,10 @@ struct EvalCommand: AsyncParsableCommand {
                 let stores = try options.stores()
                 let store = stores.evals
                 // Labelled corrections for `centaur:dataset:TYPE` sources, read before the suite is parsed.
-                let corrections = Dictionary(grouping: try await stores.examples.examples(documentType: nil), by: \.documentType)
-                let blobs = FileBlobStore(root: URL(fileURLWithPath: dataDir).appendingPathComponent("blobs"))
+                let examples = try await stores.examples.examples(documentType: nil)
+                let corrections = Dictionary(grouping: examples, by: \.documentType)
+                let blobs = try await EvalSession.documentFiles(for: examples, from: stores.blobs,
+                                                                scratch: URL(fileURLWithPath: dataDir).appendingPathComponent("eval-documents"))
                 var suiteValue = try EvalSuite.load(path: suite) { type in EvalSession.datasetTests(corrections[type] ?? [], blobs: blobs) }
                 if let count = `repeat` { suiteValue.repeatCount = max(1, count); suiteValue.tests = suiteValue.tests.map { var t = $0; t.repeatCount = nil; return t } }
                 let configured = suiteValue

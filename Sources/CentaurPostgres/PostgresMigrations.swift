@@ -91,6 +91,12 @@ extension PostgresStore {
             """,
             "CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_entry FOR EACH ROW EXECUTE FUNCTION centaur_append_only()",
         ]),
+        // Documents as bytea rows, not large objects: an upload is at most tens of megabytes, written once and read
+        // whole; a row shares the database's transactions, backups and replication, where a large object needs its
+        // own clean-up (lo_unlink, vacuumlo) and cannot be read with a plain SELECT.
+        ("0002-create-blob", [
+            "CREATE TABLE blob (sha256 text PRIMARY KEY, data bytea NOT NULL, size bigint NOT NULL, created_at double precision NOT NULL)",
+        ]),
     ]
 
     /// The migration lock (`pg_advisory_xact_lock`) is keyed by the schema: replicas on one schema take turns,

@@ -6,20 +6,20 @@ import Foundation
 import Logging
 
 extension Stores {
-    /// Opens every store from a database URL, with documents kept under `dataDirectory/blobs`. The one place a
-    /// backend is chosen: callers hold the protocols. A PostgreSQL pool connects when first used; a server that cannot
+    /// Opens every store from a database URL. The one place a backend is chosen: callers hold the protocols. With
+    /// SQLite, documents are files under `dataDirectory/blobs`; with PostgreSQL they are rows in the shared database, so
+    /// every replica reads what any replica received. A PostgreSQL pool connects when first used; a server that cannot
     /// be reached then fails each call with a clear error (nothing falls back to another database).
     public static func open(_ database: DatabaseURL, dataDirectory: String, logger: Logger = .disabled) throws -> Stores {
-        let blobs = FileBlobStore(root: URL(fileURLWithPath: dataDirectory).appendingPathComponent("blobs"))
         switch database {
         case .sqlite(let path):
             let store = try SQLiteStore(path: path)
-            var stores = Stores(store, blobs: blobs)
+            var stores = Stores(store, blobs: FileBlobStore(root: URL(fileURLWithPath: dataDirectory).appendingPathComponent("blobs")))
             stores.check = { _ = try await store.appliedMigrations() }
             return stores
         case .postgres(let url):
             let store = try PostgresStore(url: url, logger: logger)
-            var stores = Stores(store, blobs: blobs)
+            var stores = Stores(store, blobs: store)
             stores.check = { try await store.checkCurrent() }
             return stores
         }

@@ -38,6 +38,31 @@ struct DatabaseCLITests {
         #expect(!FileManager.default.fileExists(atPath: second.appendingPathComponent("centaur.sqlite").path), "no SQLite file beside it")
     }
 
+    @Test("an application submitted on one machine is in review, with its documents and a whole audit log, on another",
+          .enabled(if: ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"] != nil, "needs CENTAUR_TEST_POSTGRES_URL"), Samples.needed)
+    func sharedWorkflow() async throws {
+        let server = try #require(ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"])
+        let name = "flow_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await Self.psql(server, "CREATE DATABASE \(name)")
+        let url = server.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
+        let first = temporaryDirectory("centaur-replica-a"), second = temporaryDirectory("centaur-replica-b")
+        func sample(_ file: String) -> String { Samples.url("person-01", file).path }
+        let submitted = try await CLI.run(["onboard", "submit", "--license-front", sample("license-front.png"), "--license-back", sample("license-back.png"),
+                                           "--i9", sample("i9.pdf"), "--market-state", "IL", "--set", "us-drivers-license.first_name=ROBIN", "--json",
+                                           "--database", url, "--data-dir", first.path])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let id = try #require(try submitted.json()["id"]?.stringValue)
+        let queue = try await CLI.run(["review", "queue", "--json", "--database", url, "--data-dir", second.path])
+        #expect(queue.status == 0 && queue.stdout.contains(id), "\(queue.stderr)")
+        let shown = try await CLI.run(["review", "show", id, "--json", "--database", url, "--data-dir", second.path])
+        #expect(shown.status == 0 && shown.stdout.contains("license-back.png"), "the documents' records are shared: \(shown.stderr)")
+        let verified = try await CLI.run(["audit", "verify", "--json", "--database", url, "--data-dir", second.path])
+        #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
+        #expect(try verified.json()["valid"] == true && (try verified.json()["entries"]?.intValue ?? 0) >= 3)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: first.path).allSatisfy { !$0.hasPrefix("blobs") && !$0.hasSuffix(".sqlite") },
+                "documents and records went to PostgreSQL, not to the data directory")
+    }
+
     static func psql(_ url: String, _ sql: String) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")

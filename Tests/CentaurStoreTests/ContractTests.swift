@@ -1,3 +1,4 @@
+import CentaurPostgres
 import CentaurSQLite
 import CentaurStore
 import CentaurTestSupport
@@ -289,13 +290,16 @@ struct JobQueueContract {
 
 /// The blob stores: on disk and in memory.
 enum BlobKind: String, CaseIterable, CustomTestStringConvertible {
-    case file, memory
+    case file, memory, postgres
     var testDescription: String { rawValue }
 
-    func make() -> any BlobStore {
+    static var allCases: [BlobKind] { StoreKind.allCases.contains(.postgres) ? [.file, .memory, .postgres] : [.file, .memory] }
+
+    func make() throws -> any BlobStore {
         switch self {
         case .memory: return InMemoryBlobStore()
         case .file: return FileBlobStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("centaur-blobs-\(UUID().uuidString)"))
+        case .postgres: return try StoreKind.postgresStore()
         }
     }
 }
@@ -303,7 +307,7 @@ enum BlobKind: String, CaseIterable, CustomTestStringConvertible {
 struct BlobStoreContract {
     @Test("bytes round-trip by their hash, are written once, and a missing blob is a clear error", arguments: BlobKind.allCases)
     func roundTrip(kind: BlobKind) async throws {
-        let blobs = kind.make()
+        let blobs = try kind.make()
         let sha = "ab" + String(repeating: "1", count: 62)
         try await blobs.put(Data("first".utf8), sha256: sha)
         try await blobs.put(Data("first".utf8), sha256: sha)

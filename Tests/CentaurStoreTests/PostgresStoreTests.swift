@@ -19,7 +19,7 @@ struct PostgresStoreTests {
             for store in stores { group.addTask { try await store.appliedMigrations() } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(applied.count == 4 && applied.allSatisfy { $0 == ["0001-create-stores"] }, "\(applied)")
+        #expect(applied.count == 4 && applied.allSatisfy { $0 == ["0001-create-stores", "0002-create-blob"] }, "\(applied)")
     }
 
     @Test("two replicas appending to the audit log at once leave one whole chain")

@@ -25,10 +25,14 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         switch self {
         case .memory: return InMemoryStore()
         case .sqlite: return try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/centaur.sqlite").path)
-        case .postgres:
-            guard let url = Self.postgresURL else { throw StoreError("CENTAUR_TEST_POSTGRES_URL is not set: scripts/test starts a server") }
-            return try PostgresStore(url: url, schema: "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""), maximumConnections: 4)
+        case .postgres: return try Self.postgresStore()
         }
+    }
+
+    /// A store on a fresh schema of the test server.
+    static func postgresStore() throws -> PostgresStore {
+        guard let url = postgresURL else { throw StoreError("CENTAUR_TEST_POSTGRES_URL is not set: scripts/test starts a server") }
+        return try PostgresStore(url: url, schema: "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""), maximumConnections: 4)
     }
 }
 

@@ -74,8 +74,7 @@ public struct EvalSession: Sendable {
     /// reading the corrected document from `blobs`.
     public static func datasetTests(_ examples: [LabelledExampleRecord], blobs: FileBlobStore) -> [EvalSuite.TestCase] {
         examples.compactMap { example -> EvalSuite.TestCase? in
-            let documents = (try? JSONValue(parsing: example.documents))?.arrayValue ?? []
-            guard let sha = documents.first?["sha256"]?.stringValue else { return nil }
+            guard let sha = document(of: example) else { return nil }
             let path = blobs.url(for: sha).path
             let human = (try? JSONValue(parsing: example.humanValue)) ?? .null
             return EvalSuite.TestCase(
@@ -83,5 +82,19 @@ public struct EvalSession: Sendable {
                 vars: ["document": .string("file://\(path)"), "field": .string(example.field), "expected": [example.field: human]],
                 assertions: [EvalSuite.AssertionSpec(type: "fields", value: "{{expected}}")], threshold: nil, repeatCount: nil)
         }
+    }
+
+    /// The documents the corrections read, as files (cases name them by path): `blobs` itself when it keeps files,
+    /// else copies written under `scratch` (documents kept in PostgreSQL).
+    public static func documentFiles(for examples: [LabelledExampleRecord], from blobs: any BlobStore, scratch: URL) async throws -> FileBlobStore {
+        if let files = blobs as? FileBlobStore { return files }
+        let files = FileBlobStore(root: scratch)
+        for sha in Set(examples.compactMap(document(of:))) { try files.write(try await blobs.get(sha), sha256: sha) }
+        return files
+    }
+
+    /// The SHA-256 of the document a correction was made on.
+    static func document(of example: LabelledExampleRecord) -> String? {
+        ((try? JSONValue(parsing: example.documents))?.arrayValue ?? []).first?["sha256"]?.stringValue
     }
 }
