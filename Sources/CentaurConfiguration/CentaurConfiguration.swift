@@ -19,6 +19,8 @@ public struct CentaurConfiguration: Sendable, Hashable {
     public var routing = RoutingPolicy()
     /// What traces keep of requests and answers.
     public var capture: BodyCapture = .none
+    /// How many days traces are kept (`traces.retention_days`); nil keeps them all.
+    public var traceRetentionDays: Int?
     /// The exact response cache (`cache:` in the file).
     public var cache = CacheSettings()
     /// Per-team budgets (`budgets: { teams: { NAME: { rpm, tpm, monthly_usd } } }`); keys carry their own.

@@ -363,7 +363,12 @@ private struct Reader {
         }
         if let tracesNode = topDict["traces"] {
             let pairs = try mapping(tracesNode, key: "traces")
-            try checkKeys(pairs, allowed: ["capture"], key: "traces")
+            try checkKeys(pairs, allowed: ["capture", "retention_days"], key: "traces")
+            if let daysNode = Dictionary(pairs, uniquingKeysWith: { a, _ in a })["retention_days"] {
+                let days = try number(daysNode, key: "traces.retention_days")
+                guard days >= 1, days == days.rounded() else { throw fail("traces.retention_days", daysNode, "expected a whole number of days, 1 or more") }
+                configuration.traceRetentionDays = Int(days)
+            }
             if let captureNode = Dictionary(pairs, uniquingKeysWith: { a, _ in a })["capture"] {
                 let text = try string(captureNode, key: "traces.capture")
                 guard let capture = BodyCapture(rawValue: text) else {

@@ -90,6 +90,15 @@ extension PostgresStore: TraceStore {
         return result
     }
 
+    public func purgeTraces(startedBefore date: Date) async throws -> Int {
+        try await ready()
+        let rows = try await client.query("""
+            WITH gone AS (DELETE FROM trace WHERE started_at < \(Self.seconds(date)) RETURNING 1) SELECT COUNT(*)::bigint FROM gone
+            """, logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+
     public func requestCount() async throws -> Int {
         try await ready()
         for try await count in try await client.query("SELECT COUNT(DISTINCT request_id)::bigint FROM trace", logger: logger).decode(Int.self) {

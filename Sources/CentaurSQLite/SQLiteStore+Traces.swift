@@ -108,6 +108,13 @@ extension SQLiteStore: TraceStore {
             """, arguments: [since]).map { SpendRow(keyID: $0["key_id"], team: $0["team"], costUSD: $0["cost"]) }
     }
 
+    public func purgeTraces(startedBefore date: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM trace WHERE started_at < ?", arguments: [date])
+            return db.changesCount
+        }
+    }
+
     public func requestCount() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT request_id) FROM trace") ?? 0 }
     }

@@ -103,6 +103,9 @@ public struct CentaurServerComponents: Sendable {
         logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let localServers = Array(registry.localServers.values)
+        let retention: [any Service] = configuration.traceRetentionDays.map {
+            [TraceRetention(store: stores.traces, days: $0, now: onboarding.now, logger: logger)]
+        } ?? []
         let readTimeout = TimeAmount(settings.requestReadTimeout)
         var application = Application(
             router: makeRouter(),
@@ -110,7 +113,7 @@ public struct CentaurServerComponents: Sendable {
                                                 idleTimeout: TimeAmount(settings.idleTimeout))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "centaur",
                                  availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
-            services: runtime.services + [worker],
+            services: runtime.services + [worker] + retention,
             onServerRunning: onServerRunning,
             logger: logger)
         application.beforeServerStarts {

@@ -33,6 +33,18 @@ struct ConfigurationTests {
         #expect(configuration.models.map(\.name) == ["claude", "small"])
     }
 
+    @Test("traces.retention_days is a whole number of days, 1 or more")
+    func retentionDays() throws {
+        let base = "providers:\n  l: { kind: local }\nmodels:\n  m: { provider: l, id: x }\n"
+        let loader = ConfigurationLoader(environment: [:])
+        #expect(try loader.parse(base, source: "c.yaml").traceRetentionDays == nil)
+        #expect(try loader.parse(base + "traces: { retention_days: 30 }\n", source: "c.yaml").traceRetentionDays == 30)
+        for bad in ["0", "1.5", "-3"] {
+            let error = #expect(throws: ConfigurationError.self) { try loader.parse(base + "traces: { retention_days: \(bad) }\n", source: "c.yaml") }
+            #expect(error?.description.contains("traces.retention_days") == true, "\(bad)")
+        }
+    }
+
     @Test("database: names where the records live; anything but sqlite: or postgres:// is refused with its key")
     func database() throws {
         let base = "providers:\n  l: { kind: local }\nmodels:\n  m: { provider: l, id: x }\n"

@@ -56,6 +56,20 @@ struct TraceStoreTests {
         #expect(try await store.trace(id: "missing") == nil)
     }
 
+    @Test("retention deletes the traces of calls started before the cut-off, and only those", arguments: StoreKind.allCases)
+    func retention(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.insert((1...4).map { trace($0, day: $0) })
+        let cutoff = Date(timeIntervalSince1970: 1_763_000_000 + 3 * 86_400)
+        #expect(try await store.purgeTraces(startedBefore: cutoff) == 2)
+        #expect(try await store.traces(TraceQuery(limit: 10)).traces.map(\.id) == ["t004", "t003"])
+        #expect(try await store.purgeTraces(startedBefore: cutoff) == 0)
+        // The retention service: at a clock five days on, a three-day window keeps only day 4.
+        let service = TraceRetention(store: store, days: 3, now: { Date(timeIntervalSince1970: 1_763_000_000 + 7 * 86_400) })
+        #expect(try await service.purgeOnce() == 1)
+        #expect(try await store.traces(TraceQuery(limit: 10)).traces.map(\.id) == ["t004"])
+    }
+
     @Test("filters by model, status, key, tag, time and request", arguments: StoreKind.allCases)
     func filters(kind: StoreKind) async throws {
         let store = try kind.make()

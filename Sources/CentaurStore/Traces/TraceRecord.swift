@@ -204,6 +204,8 @@ public protocol TraceStore: Sendable {
     func spend(since: Date) async throws -> [SpendRow]
     /// How many distinct requests have traces.
     func requestCount() async throws -> Int
+    /// Deletes the traces of calls started before `date` (retention); returns how many went.
+    func purgeTraces(startedBefore date: Date) async throws -> Int
 }
 
 /// The cursor of a trace page: the last record's start time and id.

@@ -94,6 +94,14 @@ public final class InMemoryStore: TraceStore, APIKeyStore, ResponseCacheStore, U
         }.sorted { ($0.day, $0.costUSD, $1.model) > ($1.day, $1.costUSD, $0.model) }  // day and cost descending, then model
     }
 
+    public func purgeTraces(startedBefore date: Date) async throws -> Int {
+        state.withLock { state in
+            let before = state.traces.count
+            state.traces.removeAll { $0.startedAt < date }
+            return before - state.traces.count
+        }
+    }
+
     public func requestCount() async throws -> Int {
         Set(state.withLock { $0.traces }.map(\.requestID)).count
     }
