@@ -1,58 +1,83 @@
+import AsyncHTTPClient
 import CentaurCore
 import CentaurProviders
 import CentaurTestSupport
 import Foundation
 import Testing
 
-/// End to end with the real local model: the built `centaur` binary starts llama.cpp's server and answers.
-///
-/// Runs when scripts/setup-local-model has installed the model; scripts/test installs it and sets
-/// CENTAUR_REQUIRE_LOCAL_MODEL=1, so in CI a missing model fails instead of skipping.
-@Suite(.serialized, LocalModel.needed())
-struct LocalModelEndToEndTests {
-    @Test func theModelIsInstalled() {
-        #expect(LocalModel.isInstalled, "scripts/setup-local-model did not install \(LocalModel.modelPath)")
-    }
+extension LocalModelTests {
+    /// End to end with the real local model: the built `centaur` binary starts llama.cpp's server and answers. One
+    /// serialized suite: a CLI command borrows a running server of the same model (HOME/run/llama-server.json), so a test
+    /// that starts and stops its own must not run beside them.
+    ///
+    /// Runs when scripts/setup-local-model has installed the model; scripts/test installs it and sets
+    /// CENTAUR_REQUIRE_LOCAL_MODEL=1, so in CI a missing model fails instead of skipping.
+    @Suite(.serialized, LocalModel.needed())
+    struct LocalModelEndToEndTests {
+        @Test func theModelIsInstalled() {
+            #expect(LocalModel.isInstalled, "scripts/setup-local-model did not install \(LocalModel.modelPath)")
+        }
 
-    @Test func askAnswersAndReportsUsage() async throws {
-        let result = try await CLI.run(["ask", "--json", "--temperature", "0", "--max-tokens", "16", "What is the capital of France? Answer with one word."])
-        #expect(result.status == 0, "\(result.stderr)")
-        let json = try JSONValue(parsing: result.stdout)
-        #expect(json["text"]?.stringValue?.lowercased().contains("paris") == true, "\(json)")
-        #expect((json["usage"]?["output_tokens"]?.intValue ?? 0) > 0)
-        #expect((json["usage"]?["input_tokens"]?.intValue ?? 0) > 0)
-        #expect(json["cost_usd"] == 0)
-        #expect(json["model"] == "small")
-    }
+        @Test func askAnswersAndReportsUsage() async throws {
+            let result = try await CLI.run(["ask", "--json", "--temperature", "0", "--max-tokens", "16", "What is the capital of France? Answer with one word."])
+            #expect(result.status == 0, "\(result.stderr)")
+            let json = try JSONValue(parsing: result.stdout)
+            #expect(json["text"]?.stringValue?.lowercased().contains("paris") == true, "\(json)")
+            #expect((json["usage"]?["output_tokens"]?.intValue ?? 0) > 0)
+            #expect((json["usage"]?["input_tokens"]?.intValue ?? 0) > 0)
+            #expect(json["cost_usd"] == 0)
+            #expect(json["model"] == "small")
+        }
 
-    @Test func schemaConstrainedExtractionReturnsSchemaValidJSON() async throws {
-        let schema: JSONValue = [
-            "type": "object",
-            "properties": ["name": ["type": "string"], "date_of_birth": ["type": "string", "format": "date"]],
-            "required": ["name", "date_of_birth"],
-            "additionalProperties": false,
-        ]
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("person-\(UUID().uuidString).schema.json")
-        try schema.jsonData().write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let prompt = "Extract the person's full name and date of birth (as YYYY-MM-DD) from this text: 'Applicant Jane Marie Roe, born 4 July 1990, lives in Austin, Texas.'"
-        let result = try await CLI.run(["ask", "--json", "--temperature", "0", "--schema", file.path, prompt])
-        #expect(result.status == 0, "\(result.stderr)")
-        let json = try JSONValue(parsing: result.stdout)
-        let output = try #require(json["output"])
-        #expect(JSONSchema(schema).validate(output).isEmpty, "\(output)")
-        #expect(output["date_of_birth"] == "1990-07-04", "\(output)")
-        #expect(output["name"]?.stringValue?.contains("Roe") == true, "\(output)")
-        #expect(json["schema_violations"] == [])
-    }
+        @Test func schemaConstrainedExtractionReturnsSchemaValidJSON() async throws {
+            let schema: JSONValue = [
+                "type": "object",
+                "properties": ["name": ["type": "string"], "date_of_birth": ["type": "string", "format": "date"]],
+                "required": ["name", "date_of_birth"],
+                "additionalProperties": false,
+            ]
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("person-\(UUID().uuidString).schema.json")
+            try schema.jsonData().write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let prompt = "Extract the person's full name and date of birth (as YYYY-MM-DD) from this text: 'Applicant Jane Marie Roe, born 4 July 1990, lives in Austin, Texas.'"
+            let result = try await CLI.run(["ask", "--json", "--temperature", "0", "--schema", file.path, prompt])
+            #expect(result.status == 0, "\(result.stderr)")
+            let json = try JSONValue(parsing: result.stdout)
+            let output = try #require(json["output"])
+            #expect(JSONSchema(schema).validate(output).isEmpty, "\(output)")
+            #expect(output["date_of_birth"] == "1990-07-04", "\(output)")
+            #expect(output["name"]?.stringValue?.contains("Roe") == true, "\(output)")
+            #expect(json["schema_violations"] == [])
+        }
 
-    @Test func modelsReportsTheLocalModelAsReachable() async throws {
-        let result = try await CLI.run(["models", "--json"])
-        #expect(result.status == 0)
-        let rows = try JSONValue(parsing: result.stdout).arrayValue ?? []
-        #expect(rows.first?["name"] == "small")
-        #expect(rows.first?["reachable"] == true)
-        #expect(rows.first?["default"] == true)
+        @Test func modelsReportsTheLocalModelAsReachable() async throws {
+            let result = try await CLI.run(["models", "--json"])
+            #expect(result.status == 0)
+            let rows = try JSONValue(parsing: result.stdout).arrayValue ?? []
+            #expect(rows.first?["name"] == "small")
+            #expect(rows.first?["reachable"] == true)
+            #expect(rows.first?["default"] == true)
+        }
+
+        @Test("a streamed answer counts its prompt as a whole answer does, chat template included")
+        func streamedPromptTokens() async throws {
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let server = LocalModelServer(configuration: .init(home: LocalModel.home), httpClient: client)
+            let supervisor = Task { try await server.run() }
+            try await server.waitUntilReady()
+            let model = OpenAICompatibleModel(
+                configuration: .init(baseURL: server.baseURL, modelID: LocalModelServer.defaultAlias, flavor: .llamaCpp), httpClient: client)
+            let request = ModelRequest(model: "small", system: "Answer in one word.", messages: [.user("Name a primary colour.")], maxTokens: 8)
+            let whole = try await model.respond(to: request)
+            let streamed = try await model.stream(request).collect()
+            #expect(whole.usage.inputTokens > 10, "the chat template adds its own tokens to the 11 words: \(whole.usage)")
+            #expect(streamed.usage.inputTokens == whole.usage.inputTokens, "streamed \(streamed.usage), whole \(whole.usage)")
+            #expect(streamed.usage.outputTokens > 0)
+            // Stopped before the test ends, so no server outlives it.
+            supervisor.cancel()
+            _ = await supervisor.result
+            try await client.shutdown()
+        }
     }
 }
 
