@@ -224,6 +224,17 @@ extension PostgresStore: JobQueue {
         }
     }
 
+    public func renewLease(id: String, worker: String, until: Date, now: Date) async throws -> Bool {
+        try await transaction { connection in
+            guard var job = try await records(JobRecord.self, "SELECT record::text FROM job WHERE id = \(id) FOR UPDATE", on: connection).first,
+                  job.status == .running, job.leasedBy == worker else { return false }
+            job.leaseUntil = until
+            job.updatedAt = now
+            try await saveJob(job, on: connection)
+            return true
+        }
+    }
+
     public func completeJob(id: String, now: Date) async throws {
         try await transaction { connection in try await finishJob(id, now: now, on: connection) { $0.status = .done } }
     }

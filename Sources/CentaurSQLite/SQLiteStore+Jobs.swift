@@ -79,6 +79,14 @@ extension SQLiteStore: JobQueue {
         }
     }
 
+    public func renewLease(id: String, worker: String, until: Date, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE job SET lease_until = ?, updated_at = ? WHERE id = ? AND status = 'running' AND leased_by = ?",
+                           arguments: [until, now, id, worker])
+            return db.changesCount == 1
+        }
+    }
+
     public func completeJob(id: String, now: Date) async throws {
         try await pool.write { db in
             try db.execute(sql: "UPDATE job SET status = 'done', lease_until = NULL, updated_at = ? WHERE id = ?", arguments: [now, id])

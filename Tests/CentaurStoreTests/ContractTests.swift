@@ -257,6 +257,21 @@ struct JobQueueContract {
         #expect(Set(jobs.map { "\($0.id):\($0.status)" }) == ["j1:failed", "j2:done"])
     }
 
+    @Test("a worker's heartbeat extends only a lease it still holds", arguments: StoreKind.allCases)
+    func renewal(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.enqueue([Workflow.job("j1", application: "a1", runAfter: 0)])
+        #expect(try await store.claimJob(now: at(10), leaseUntil: at(70), worker: "w1")?.id == "j1")
+        #expect(try await store.renewLease(id: "j1", worker: "w2", until: at(200), now: at(60)) == false, "not w2's job")
+        #expect(try await store.renewLease(id: "j1", worker: "w1", until: at(200), now: at(60)))
+        #expect(try await store.claimJob(now: at(100), leaseUntil: at(160), worker: "w2") == nil, "the renewed lease holds past its first end")
+        let takenOver = try #require(try await store.claimJob(now: at(201), leaseUntil: at(300), worker: "w2"))
+        #expect(takenOver.leasedBy == "w2")
+        #expect(try await store.renewLease(id: "j1", worker: "w1", until: at(400), now: at(202)) == false, "w1 lost it")
+        try await store.completeJob(id: "j1", now: at(210))
+        #expect(try await store.renewLease(id: "j1", worker: "w2", until: at(400), now: at(211)) == false, "a done job has no lease")
+    }
+
     @Test("jobs enqueued on their own carry any kind, subject and payload; a worker leases only the kinds it asks for", arguments: StoreKind.allCases)
     func kinds(kind: StoreKind) async throws {
         let store = try kind.make()

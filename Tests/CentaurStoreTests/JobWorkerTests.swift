@@ -26,6 +26,12 @@ final class RecordingHandler: JobHandler {
     func gaveUp(_ job: JobRecord, error: any Error) async { givenUp.withLock { $0.append(job.id) } }
 }
 
+/// A value closures on other tasks change.
+final class Shared<Value: Sendable>: Sendable {
+    let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+}
+
 /// A time that tests move by hand.
 final class TestTime: Sendable {
     private let value: Mutex<Date>
@@ -39,6 +45,21 @@ struct JobWorkerTests {
 
     static func job(_ id: String, kind: JobKind, maxAttempts: Int = 4) -> JobRecord {
         JobRecord(id: id, kind: kind, subject: "s-\(id)", maxAttempts: maxAttempts, runAfter: start, createdAt: start, updatedAt: start)
+    }
+
+    /// A job due by the real clock (the heartbeat tests run in real time).
+    static func dueNow(_ id: String) -> JobRecord {
+        let past = Date(timeIntervalSince1970: 1_700_000_000)
+        return JobRecord(id: id, kind: "alpha", subject: "s-\(id)", runAfter: past, createdAt: past, updatedAt: past)
+    }
+
+    /// Waits until `worker` holds the job about `subject`.
+    static func waitUntilLeased(_ subject: String, by worker: String, in queue: InMemoryStore) async throws {
+        for _ in 0..<500 {
+            if try await queue.jobs(subject: subject).first?.leasedBy == worker { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("\(worker) never leased the job about \(subject)")
     }
 
     /// A worker over `queue` whose clock reads `clock`.
@@ -59,6 +80,59 @@ struct JobWorkerTests {
         #expect(alpha.ran.withLock { $0 } == ["a#1"] && beta.ran.withLock { $0 } == ["b#1"])
         #expect(try await queue.jobs(subject: "s-a").map(\.status) == [.done])
         #expect(try await queue.jobs(subject: "s-c").map(\.status) == [.queued], "nobody here handles gamma")
+    }
+
+    @Test("a job that outlasts its lease keeps it by heartbeat: no other worker takes it meanwhile, and it is done once",
+          .timeLimit(.minutes(1)))
+    func heartbeat() async throws {
+        let queue = InMemoryStore()
+        try await queue.enqueue([Self.dueNow("slow")])
+        let runs = Shared(0)
+        struct Slow: JobHandler {
+            let runs: @Sendable () -> Void
+            func run(_ job: JobRecord) async throws {
+                runs()
+                try await Task.sleep(for: .seconds(7))
+            }
+        }
+        let worker = JobWorker(queue: queue, handlers: ["alpha": Slow { runs.value.withLock { $0 += 1 } }], signal: JobSignal(), lease: .seconds(3),
+                               name: "w1", logger: Logger(label: "test"))
+        let first = Task { try await worker.runNext() }
+        try await Self.waitUntilLeased("s-slow", by: "w1", in: queue)
+        // Another worker keeps trying while the first is at it (over two leases long; the beat comes every second).
+        var takenOver = 0
+        for _ in 0..<60 {
+            try await Task.sleep(for: .milliseconds(100))
+            if try await queue.claimJob(now: Date(), leaseUntil: Date().addingTimeInterval(60), worker: "w2") != nil { takenOver += 1 }
+        }
+        #expect(try await first.value)
+        #expect(takenOver == 0, "the heartbeat kept the lease")
+        #expect(runs.value.withLock { $0 } == 1)
+        #expect(try await queue.jobs(subject: "s-slow").map(\.status) == [.done])
+    }
+
+    @Test("a worker whose lease was taken over stops the job instead of doing it twice", .timeLimit(.minutes(1)))
+    func lostLease() async throws {
+        let queue = InMemoryStore()
+        try await queue.enqueue([Self.dueNow("j")])
+        let finished = Shared(false)
+        struct Long: JobHandler {
+            let finished: @Sendable () -> Void
+            func run(_ job: JobRecord) async throws {
+                try await Task.sleep(for: .seconds(5))
+                finished()
+            }
+        }
+        let worker = JobWorker(queue: queue, handlers: ["alpha": Long { finished.value.withLock { $0 = true } }], signal: JobSignal(),
+                               lease: .milliseconds(300), name: "w1", logger: Logger(label: "test"))
+        let first = Task { try await worker.runNext() }
+        try await Self.waitUntilLeased("s-j", by: "w1", in: queue)
+        // The first worker stalls past its lease (here: its job is failed back and claimed by another, as after expiry).
+        try await queue.failJob(id: "j", error: "stalled", retryAt: Date(), now: Date())
+        #expect(try await queue.claimJob(now: Date(), leaseUntil: Date().addingTimeInterval(60), worker: "w2")?.id == "j")
+        #expect(try await first.value, "the first worker returns once its heartbeat finds the lease gone")
+        #expect(!finished.value.withLock { $0 }, "its handler was stopped")
+        #expect(try await queue.jobs(subject: "s-j").first?.leasedBy == "w2", "the job is the second worker's")
     }
 
     @Test("a failed attempt is retried after the policy's backoff, then done")

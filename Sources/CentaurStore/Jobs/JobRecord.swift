@@ -74,6 +74,9 @@ public protocol JobQueue: Sendable {
     func claimJob(kinds: Set<JobKind>?, now: Date, leaseUntil: Date, worker: String) async throws -> JobRecord?
     /// Puts a failed job back in the queue after `retryAt`, or marks it failed when `retryAt` is nil.
     func failJob(id: String, error: String, retryAt: Date?, now: Date) async throws
+    /// Extends the lease of a job `worker` still holds (running, leased by it) to `until` — the worker's heartbeat.
+    /// False when the job is no longer its own (done, failed, or taken over after the lease ran out).
+    func renewLease(id: String, worker: String, until: Date, now: Date) async throws -> Bool
     /// Marks a job done (again harmlessly, if its own step already did).
     func completeJob(id: String, now: Date) async throws
     /// The jobs about one subject, oldest first.

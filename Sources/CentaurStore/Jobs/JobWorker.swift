@@ -86,7 +86,7 @@ public struct JobWorker: Service {
         logger.debug("running a job", metadata: ["job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.subject": "\(job.subject)",
                                                  "job.attempt": "\(job.attempts)"])
         do {
-            try await handler.run(job)
+            try await runHoldingLease(job, handler: handler)
             try await queue.completeJob(id: job.id, now: now())
         } catch is CancellationError {
             // Shutting down mid-job: the lease runs out and a worker takes the job again.
@@ -94,6 +94,33 @@ public struct JobWorker: Service {
             await fail(job, error, handler: handler)
         }
         return true
+    }
+
+    /// Runs the handler while a heartbeat renews the job's lease every third of it, so a job that takes longer than
+    /// its lease is not taken over by another worker while this one is still at it. A worker that finds its lease
+    /// gone (it stalled past the lease and another took the job) stops the handler rather than do the job twice.
+    func runHoldingLease(_ job: JobRecord, handler: any JobHandler) async throws {
+        let work = Task { try await handler.run(job) }
+        let (queue, worker, lease, now, logger) = (queue, leaseName, lease, now, logger)
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 3)
+                if Task.isCancelled { return }
+                do {
+                    let date = now()
+                    guard try await queue.renewLease(id: job.id, worker: worker, until: date.addingTimeInterval(lease.seconds), now: date) else {
+                        logger.warning("a job's lease was lost; stopping it", metadata: ["job.id": "\(job.id)", "worker": "\(worker)"])
+                        work.cancel()
+                        return
+                    }
+                } catch {
+                    // The store did not answer: the lease may still hold; try again at the next beat.
+                    logger.warning("could not renew a job's lease", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
+                }
+            }
+        }
+        defer { heartbeat.cancel() }
+        try await withTaskCancellationHandler { try await work.value } onCancel: { work.cancel() }
     }
 
     /// Runs due jobs until none is left (the CLI and tests drain the queue this way).

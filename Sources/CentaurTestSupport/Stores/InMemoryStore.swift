@@ -383,6 +383,15 @@ public final class InMemoryStore: TraceStore, APIKeyStore, ResponseCacheStore, U
         }
     }
 
+    public func renewLease(id: String, worker: String, until: Date, now: Date) async throws -> Bool {
+        state.withLock { state in
+            guard let index = state.jobs.firstIndex(where: { $0.id == id && $0.status == .running && $0.leasedBy == worker }) else { return false }
+            state.jobs[index].leaseUntil = until
+            state.jobs[index].updatedAt = now
+            return true
+        }
+    }
+
     public func completeJob(id: String, now: Date) async throws {
         state.withLock { state in
             guard let index = state.jobs.firstIndex(where: { $0.id == id }) else { return }
