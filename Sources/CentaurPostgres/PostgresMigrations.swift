@@ -97,6 +97,12 @@ extension PostgresStore {
         ("0002-create-blob", [
             "CREATE TABLE blob (sha256 text PRIMARY KEY, data bytea NOT NULL, size bigint NOT NULL, created_at double precision NOT NULL)",
         ]),
+        // `/api/traces?tag=NAME:VALUE` reads `tags @> {"NAME": "VALUE"}`, which this index answers; and the status
+        // filter with time order.
+        ("0003-trace-filter-indexes", [
+            "CREATE INDEX trace_tags ON trace USING gin (tags jsonb_path_ops)",
+            "CREATE INDEX trace_status ON trace (status, started_at DESC)",
+        ]),
     ]
 
     /// The migration lock (`pg_advisory_xact_lock`) is keyed by the schema: replicas on one schema take turns,

@@ -36,7 +36,10 @@ extension PostgresStore: TraceStore {
         if let key = query.keyID { conditions.append("key_id = \(try bind(key))") }
         if let status = query.status { conditions.append("status = \(try bind(status.rawValue))") }
         if let request = query.requestID { conditions.append("request_id = \(try bind(request))") }
-        if let tag = query.tag { conditions.append("tags ->> \(try bind(tag.name)) = \(try bind(tag.value))") }
+        if let tag = query.tag {
+            // Containment, so the GIN index on tags answers it.
+            conditions.append("tags @> \(try bind(try Self.json([tag.name: tag.value])))::jsonb")
+        }
         if let cursor = query.cursor {
             let (date, id) = try TraceCursor.decode(cursor)
             let d = try bind(Self.seconds(date))

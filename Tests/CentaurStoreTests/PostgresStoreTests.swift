@@ -19,7 +19,33 @@ struct PostgresStoreTests {
             for store in stores { group.addTask { try await store.appliedMigrations() } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(applied.count == 4 && applied.allSatisfy { $0 == ["0001-create-stores", "0002-create-blob"] }, "\(applied)")
+        #expect(applied.count == 4 && applied.allSatisfy { $0 == ["0001-create-stores", "0002-create-blob", "0003-trace-filter-indexes"] }, "\(applied)")
+    }
+
+    @Test("the filters of /api/traces can use an index: tags by GIN containment, status, model and key by time")
+    func traceIndexes() async throws {
+        let url = try #require(StoreKind.postgresURL)
+        let schema = "i_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let store = try PostgresStore(url: url, schema: schema, maximumConnections: 2)
+        try await store.insert((1...50).map { trace($0, tags: ["feature": $0 % 2 == 0 ? "onboarding" : "chat"]) })
+        #expect(try await store.traces(TraceQuery(tag: (name: "feature", value: "onboarding"), limit: 100)).traces.count == 25)
+        for (filter, index) in [(#"tags @> '{"feature": "onboarding"}'::jsonb"#, "trace_tags"), ("status = 'error'", "trace_status"),
+                                ("model = 'claude'", "trace_model"), ("key_id = 'key-1'", "trace_key")] {
+            let plan = try Self.psql(url, "SET search_path TO \(schema); SET enable_seqscan = off; EXPLAIN SELECT id FROM trace WHERE \(filter)")
+            #expect(plan.contains(index), "\(filter): \(plan)")
+        }
+    }
+
+    static func psql(_ url: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = [url, "-Atq", "-c", sql]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
     }
 
     @Test("two replicas appending to the audit log at once leave one whole chain")
