@@ -47,12 +47,6 @@ struct JobWorkerTests {
         JobRecord(id: id, kind: kind, subject: "s-\(id)", maxAttempts: maxAttempts, runAfter: start, createdAt: start, updatedAt: start)
     }
 
-    /// A job due by the real clock (the heartbeat tests run in real time).
-    static func dueNow(_ id: String) -> JobRecord {
-        let past = Date(timeIntervalSince1970: 1_700_000_000)
-        return JobRecord(id: id, kind: "alpha", subject: "s-\(id)", runAfter: past, createdAt: past, updatedAt: past)
-    }
-
     /// Waits until `worker` holds the job about `subject`.
     static func waitUntilLeased(_ subject: String, by worker: String, in queue: InMemoryStore) async throws {
         for _ in 0..<500 {
@@ -82,56 +76,70 @@ struct JobWorkerTests {
         #expect(try await queue.jobs(subject: "s-c").map(\.status) == [.queued], "nobody here handles gamma")
     }
 
+    /// A handler that runs until the test lets it finish (or it is cancelled), counting its runs.
+    struct Gated: JobHandler {
+        let runs: Shared<Int>
+        let release: Shared<Bool>
+        let finished: Shared<Bool>
+        func run(_ job: JobRecord) async throws {
+            runs.value.withLock { $0 += 1 }
+            while !release.value.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            finished.value.withLock { $0 = true }
+        }
+    }
+
+    /// Waits (in real time, generously) until `condition` holds.
+    static func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
+        for _ in 0..<3_000 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("never: \(what)")
+    }
+
     @Test("a job that outlasts its lease keeps it by heartbeat: no other worker takes it meanwhile, and it is done once",
           .timeLimit(.minutes(1)))
     func heartbeat() async throws {
+        // The lease is counted on a clock the test moves; the heartbeat beats every third of it (one second) in real time.
         let queue = InMemoryStore()
-        try await queue.enqueue([Self.dueNow("slow")])
-        let runs = Shared(0)
-        struct Slow: JobHandler {
-            let runs: @Sendable () -> Void
-            func run(_ job: JobRecord) async throws {
-                runs()
-                try await Task.sleep(for: .seconds(7))
-            }
-        }
-        let worker = JobWorker(queue: queue, handlers: ["alpha": Slow { runs.value.withLock { $0 += 1 } }], signal: JobSignal(), lease: .seconds(3),
-                               name: "w1", logger: Logger(label: "test"))
+        let clock = TestTime(Self.start)
+        try await queue.enqueue([Self.job("slow", kind: "alpha")])
+        let handler = Gated(runs: Shared(0), release: Shared(false), finished: Shared(false))
+        let worker = JobWorker(queue: queue, handlers: ["alpha": handler], signal: JobSignal(), lease: .seconds(3), name: "w1",
+                               now: { clock.now }, logger: Logger(label: "test"))
         let first = Task { try await worker.runNext() }
         try await Self.waitUntilLeased("s-slow", by: "w1", in: queue)
-        // Another worker keeps trying while the first is at it (over two leases long; the beat comes every second).
-        var takenOver = 0
-        for _ in 0..<60 {
-            try await Task.sleep(for: .milliseconds(100))
-            if try await queue.claimJob(now: Date(), leaseUntil: Date().addingTimeInterval(60), worker: "w2") != nil { takenOver += 1 }
+        let leased = try #require(try await queue.jobs(subject: "s-slow").first?.leaseUntil)
+        #expect(leased == Self.start.addingTimeInterval(3))
+        // Half a lease later (on the test clock) a beat renews it to a full lease from then.
+        clock.set(Self.start.addingTimeInterval(1.5))
+        try await Self.eventually("a heartbeat renews the lease") {
+            try await queue.jobs(subject: "s-slow").first?.leaseUntil == Self.start.addingTimeInterval(4.5)
         }
+        // Past the first lease's end, another worker still cannot take the job.
+        clock.set(Self.start.addingTimeInterval(3.5))
+        #expect(try await queue.claimJob(now: clock.now, leaseUntil: clock.now.addingTimeInterval(60), worker: "w2") == nil)
+        handler.release.value.withLock { $0 = true }
         #expect(try await first.value)
-        #expect(takenOver == 0, "the heartbeat kept the lease")
-        #expect(runs.value.withLock { $0 } == 1)
+        #expect(handler.runs.value.withLock { $0 } == 1)
         #expect(try await queue.jobs(subject: "s-slow").map(\.status) == [.done])
     }
 
     @Test("a worker whose lease was taken over stops the job instead of doing it twice", .timeLimit(.minutes(1)))
     func lostLease() async throws {
         let queue = InMemoryStore()
-        try await queue.enqueue([Self.dueNow("j")])
-        let finished = Shared(false)
-        struct Long: JobHandler {
-            let finished: @Sendable () -> Void
-            func run(_ job: JobRecord) async throws {
-                try await Task.sleep(for: .seconds(5))
-                finished()
-            }
-        }
-        let worker = JobWorker(queue: queue, handlers: ["alpha": Long { finished.value.withLock { $0 = true } }], signal: JobSignal(),
-                               lease: .milliseconds(300), name: "w1", logger: Logger(label: "test"))
+        let clock = TestTime(Self.start)
+        try await queue.enqueue([Self.job("j", kind: "alpha")])
+        let handler = Gated(runs: Shared(0), release: Shared(false), finished: Shared(false))
+        let worker = JobWorker(queue: queue, handlers: ["alpha": handler], signal: JobSignal(), lease: .seconds(3), name: "w1",
+                               now: { clock.now }, logger: Logger(label: "test"))
         let first = Task { try await worker.runNext() }
         try await Self.waitUntilLeased("s-j", by: "w1", in: queue)
-        // The first worker stalls past its lease (here: its job is failed back and claimed by another, as after expiry).
-        try await queue.failJob(id: "j", error: "stalled", retryAt: Date(), now: Date())
-        #expect(try await queue.claimJob(now: Date(), leaseUntil: Date().addingTimeInterval(60), worker: "w2")?.id == "j")
+        // The first worker stalled past its lease, and another took the job over (here: it was put back and claimed).
+        try await queue.failJob(id: "j", error: "stalled", retryAt: clock.now, now: clock.now)
+        #expect(try await queue.claimJob(now: clock.now, leaseUntil: clock.now.addingTimeInterval(60), worker: "w2")?.id == "j")
         #expect(try await first.value, "the first worker returns once its heartbeat finds the lease gone")
-        #expect(!finished.value.withLock { $0 }, "its handler was stopped")
+        #expect(!handler.finished.value.withLock { $0 }, "its handler was stopped, never released")
         #expect(try await queue.jobs(subject: "s-j").first?.leasedBy == "w2", "the job is the second worker's")
     }
 
