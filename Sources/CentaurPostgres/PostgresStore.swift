@@ -31,12 +31,12 @@ public final class PostgresStore: Sendable {
         guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), !schema.isEmpty else {
             throw StoreError("PostgreSQL schema \(schema) must be letters, digits and underscores")
         }
-        var configuration = try Self.configuration(url)
+        var (configuration, connectTimeout) = try Self.configuration(url)
         configuration.options.maximumConnections = maximumConnections
         var readyTimeout = readyTimeout
-        if let seconds = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "connect_timeout" })?.value.flatMap(Int.init), seconds > 0 {
-            readyTimeout = .seconds(seconds)
-            configuration.options.connectTimeout = .seconds(seconds)
+        if let connectTimeout {
+            readyTimeout = connectTimeout
+            configuration.options.connectTimeout = connectTimeout
         }
         configuration.options.additionalStartupParameters = [("search_path", schema)]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -113,7 +113,8 @@ public final class PostgresStore: Sendable {
         return names
     }
 
-    static func configuration(_ url: String) throws -> PostgresClient.Configuration {
+    /// The pool's settings from the URL, and its `connect_timeout` when it names one; a value it cannot use is an error.
+    static func configuration(_ url: String) throws -> (PostgresClient.Configuration, connectTimeout: Duration?) {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty else {
             throw StoreError("\(DatabaseURL.postgres(url)) is not a PostgreSQL URL: postgres://USER@HOST:PORT/DB")
@@ -127,9 +128,15 @@ public final class PostgresStore: Sendable {
         case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
         default: throw StoreError("sslmode \(mode) is not one of disable, prefer, require")
         }
-        return PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
-                                            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
-                                            tls: tls)
+        var connectTimeout: Duration?
+        if let text = components.queryItems?.first(where: { $0.name == "connect_timeout" })?.value {
+            guard let seconds = Int(text), seconds > 0 else { throw StoreError("connect_timeout \(text) is not a whole number of seconds above 0") }
+            connectTimeout = .seconds(seconds)
+        }
+        let configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
+        return (configuration, connectTimeout)
     }
 
     // MARK: Records as JSON
