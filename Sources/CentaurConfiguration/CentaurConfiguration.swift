@@ -25,6 +25,8 @@ public struct CentaurConfiguration: Sendable, Hashable {
     public var cache = CacheSettings()
     /// Per-team budgets (`budgets: { teams: { NAME: { rpm, tpm, monthly_usd } } }`); keys carry their own.
     public var teamLimits: [String: Limits] = [:]
+    /// What a request that needs a budget decision gets when the budget store is down (`budgets.when_store_down`).
+    public var budgetsWhenStoreDown: BudgetFailureMode = .refuse
     /// Input and output guards (`guardrails:` in the file).
     public var guardrails = GuardrailSettings()
     /// Where the records live (`database:` in the file): `sqlite:PATH` or `postgres://USER@HOST:PORT/DB`; nil is

@@ -341,8 +341,15 @@ private struct Reader {
         }
         if let budgetsNode = topDict["budgets"] {
             let pairs = try mapping(budgetsNode, key: "budgets")
-            try checkKeys(pairs, allowed: ["teams"], key: "budgets")
-            if let teamsNode = Dictionary(pairs, uniquingKeysWith: { a, _ in a })["teams"] {
+            try checkKeys(pairs, allowed: ["teams", "when_store_down"], key: "budgets")
+            let budgetFields = Dictionary(pairs, uniquingKeysWith: { a, _ in a })
+            if let modeNode = budgetFields["when_store_down"] {
+                guard let mode = BudgetFailureMode(rawValue: try string(modeNode, key: "budgets.when_store_down")) else {
+                    throw fail("budgets.when_store_down", modeNode, "expected refuse (the default: a 503 rather than an unchecked request) or admit")
+                }
+                configuration.budgetsWhenStoreDown = mode
+            }
+            if let teamsNode = budgetFields["teams"] {
                 for (team, node) in try mapping(teamsNode, key: "budgets.teams") {
                     let key = "budgets.teams.\(team)"
                     let fields = try mapping(node, key: key)

@@ -103,6 +103,22 @@ extension PostgresStore {
             "CREATE INDEX trace_tags ON trace USING gin (tags jsonb_path_ops)",
             "CREATE INDEX trace_status ON trace (status, started_at DESC)",
         ]),
+        // Budgets shared by replicas: one row per subject (this month's spend and its two token buckets), locked for
+        // each decision, and the holds of requests not yet settled.
+        ("0004-create-budgets", [
+            """
+            CREATE TABLE budget_subject (
+                subject text PRIMARY KEY, month text NOT NULL, spent_micro bigint NOT NULL DEFAULT 0 CHECK (spent_micro >= 0),
+                requests_level double precision, requests_updated double precision,
+                tokens_level double precision, tokens_updated double precision)
+            """,
+            """
+            CREATE TABLE budget_hold (
+                id text NOT NULL, subject text NOT NULL, micro bigint NOT NULL CHECK (micro >= 0),
+                expires_at double precision NOT NULL, PRIMARY KEY (id, subject))
+            """,
+            "CREATE INDEX budget_hold_subject ON budget_hold (subject, expires_at)",
+        ]),
     ]
 
     /// The migration lock (`pg_advisory_xact_lock`) is keyed by the schema: replicas on one schema take turns,

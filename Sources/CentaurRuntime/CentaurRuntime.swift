@@ -31,8 +31,9 @@ public struct CentaurRuntime: Sendable {
     public let router: ModelRouter
     /// Writes every call's trace off the hot path; run it (``services``) and it flushes on shutdown.
     public let writer: TraceWriter
-    /// Budgets per key and team, from this month's spend.
-    public let ledger: BudgetLedger
+    /// Budgets per key and team: the database's when it is shared (PostgreSQL), else kept in this process from this
+    /// month's spend in the traces.
+    public let budgets: any BudgetStore
     /// The one pipeline every model call goes through.
     public let gateway: Gateway
     public let logger: Logger
@@ -52,12 +53,12 @@ public struct CentaurRuntime: Sendable {
         let registry = ModelRegistry(configuration: configuration, httpClient: httpClient, environment: environment, logger: logger)
         let router = ModelRouter(registry: registry, routes: configuration.routes, policy: configuration.routing)
         let writer = TraceWriter(store: stores.traces, logger: logger)
-        let ledger = try await GatewayPipeline.ledger(traces: stores.traces)
+        let budgets: any BudgetStore = if let shared = stores.budgets { shared } else { try await GatewayPipeline.localBudgets(traces: stores.traces) }
         let recorder = CompositeRecorder([TraceRecorder(writer: writer, capture: configuration.capture)] + recorders)
-        let gateway = GatewayPipeline.make(configuration: configuration, router: router, recorder: recorder, ledger: ledger,
-                                           cacheStore: stores.cache)
+        let gateway = GatewayPipeline.make(configuration: configuration, router: router, recorder: recorder, budgets: budgets,
+                                           cacheStore: stores.cache, logger: logger)
         return CentaurRuntime(configuration: configuration, dataDirectory: dataDirectory, stores: stores, registry: registry,
-                              router: router, writer: writer, ledger: ledger, gateway: gateway, logger: logger)
+                              router: router, writer: writer, budgets: budgets, gateway: gateway, logger: logger)
     }
 
     /// The pipeline as a ``LanguageModel`` whose calls are recorded under `surface` (`cli`, `extraction`, `evals`).

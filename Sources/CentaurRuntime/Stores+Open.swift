@@ -20,6 +20,7 @@ extension Stores {
         case .postgres(let url):
             let store = try PostgresStore(url: url, logger: logger)
             var stores = Stores(store, blobs: store)
+            stores.budgets = store
             stores.check = { try await store.checkCurrent() }
             return stores
         }

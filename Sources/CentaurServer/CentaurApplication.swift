@@ -36,7 +36,7 @@ public struct CentaurServerComponents: Sendable {
     /// The web pages (CentaurWeb), served beside the APIs.
     public let pages: WebPages
     /// Budgets per key and team.
-    public let ledger: BudgetLedger
+    public let budgets: any BudgetStore
     /// The onboarding workflow and its extraction worker.
     public let onboarding: OnboardingService
     public let worker: JobWorker
@@ -60,7 +60,7 @@ public struct CentaurServerComponents: Sendable {
         gateway = runtime.gateway
         stores = runtime.stores
         writer = runtime.writer
-        ledger = runtime.ledger
+        budgets = runtime.budgets
         keys = APIKeyService(store: stores.keys)
         let signal = JobSignal()
         onboarding = try runtime.onboarding(ruleSet: ruleSet, extractionModel: settings.extractionModel, signal: signal)

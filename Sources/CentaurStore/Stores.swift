@@ -12,6 +12,9 @@ public struct Stores: Sendable {
     /// Applications, the audit log, labelled examples and jobs: one backend, so a workflow step commits atomically.
     public var workflow: any WorkflowStore
     public var blobs: any BlobStore
+    /// Budgets shared by every process on the database (PostgreSQL); nil where one process owns the database (SQLite,
+    /// the doubles), which then keeps its budgets in process (``LocalBudgets``).
+    public var budgets: (any BudgetStore)?
     /// Whether the database answers and its schema is this build's (`/readyz`, `centaur migrate`): throws a clear
     /// error otherwise. The backend sets it (`Stores.open`); doubles have nothing to check.
     public var check: @Sendable () async throws -> Void = {}

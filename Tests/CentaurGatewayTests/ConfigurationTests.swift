@@ -45,6 +45,16 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("budgets.when_store_down is refuse by default, or admit; anything else names the key")
+    func budgetsWhenStoreDown() throws {
+        let base = "providers:\n  l: { kind: local }\nmodels:\n  m: { provider: l, id: x }\n"
+        let loader = ConfigurationLoader(environment: [:])
+        #expect(try loader.parse(base, source: "c.yaml").budgetsWhenStoreDown == .refuse)
+        #expect(try loader.parse(base + "budgets: { when_store_down: admit }\n", source: "c.yaml").budgetsWhenStoreDown == .admit)
+        let error = #expect(throws: ConfigurationError.self) { try loader.parse(base + "budgets: { when_store_down: maybe }\n", source: "c.yaml") }
+        #expect(error?.description.contains("budgets.when_store_down") == true)
+    }
+
     @Test("database: names where the records live; anything but sqlite: or postgres:// is refused with its key")
     func database() throws {
         let base = "providers:\n  l: { kind: local }\nmodels:\n  m: { provider: l, id: x }\n"

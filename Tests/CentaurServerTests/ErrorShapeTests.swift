@@ -22,6 +22,16 @@ struct ErrorShapeTests {
         #expect(AnthropicMessagesAPI.errorBody(overloaded) == ["type": "error", "error": ["type": "overloaded_error", "message": "busy"]])
     }
 
+    @Test("a budget store that does not answer is a 503 in each API's shape, never a 502 blamed on the upstream")
+    func storeDown() {
+        let error = APIError(any: ModelError(kind: .storeUnavailable, message: "the budget store does not answer", retryAfter: .seconds(5)))
+        let openAI = OpenAIChatAPI.response(for: error), anthropic = AnthropicMessagesAPI.response(for: error)
+        #expect(openAI.status.code == 503 && anthropic.status.code == 503 && OnboardingErrors.response(for: error).status.code == 503)
+        #expect(openAI.headers[.retryAfter] == "5" && anthropic.headers[.retryAfter] == "5")
+        #expect(OpenAIChatAPI.errorBody(error)["error"]?["code"] == "service_unavailable")
+        #expect(AnthropicMessagesAPI.errorBody(error) == ["type": "error", "error": ["type": "api_error", "message": "the budget store does not answer"]])
+    }
+
     @Test("what handlers throw becomes the error a client sees: workflow, model and HTTP errors keep their meaning; anything else is a 500 that says what failed")
     func conversions() {
         let wrong = APIError(any: WorkflowError(.wrongDocument, "that is an I-9"))

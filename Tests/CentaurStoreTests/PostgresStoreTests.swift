@@ -19,7 +19,7 @@ struct PostgresStoreTests {
             for store in stores { group.addTask { try await store.appliedMigrations() } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(applied.count == 4 && applied.allSatisfy { $0 == ["0001-create-stores", "0002-create-blob", "0003-trace-filter-indexes"] }, "\(applied)")
+        #expect(applied.count == 4 && applied.allSatisfy { $0 == ["0001-create-stores", "0002-create-blob", "0003-trace-filter-indexes", "0004-create-budgets"] }, "\(applied)")
     }
 
     @Test("the filters of /api/traces can use an index: tags by GIN containment, status, model and key by time")
@@ -86,5 +86,31 @@ struct PostgresStoreTests {
             return try await group.reduce(into: [String]()) { $0 += $1 }
         }
         #expect(ids.count == 40 && Set(ids) == Set(jobs.map(\.id)), "each job once: \(ids.count) leases")
+    }
+}
+
+extension PostgresStoreTests {
+    /// `count` requests spread over the replicas, each reserving `worst` and settling `cost` through the other replica.
+    static func spread(_ stores: [PostgresStore], _ subjects: [BudgetSubject], count: Int, worst: Int64, cost: Int64) async throws -> Int {
+        let at = Date(timeIntervalSince1970: 1_764_547_200)
+        return try await withThrowingTaskGroup(of: Bool.self) { group in
+            for n in 0..<count {
+                group.addTask {
+                    guard case .admitted(let reservation) = try await stores[n % 2].reserve(subjects, microUSD: worst, at: at) else { return false }
+                    try await stores[(n + 1) % 2].settle(reservation, tokens: 10, microUSD: cost, at: at)
+                    return true
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+    }
+
+    @Test("two replicas share one budget: 64 requests over both against 40 a minute admit exactly 40; 200 against a cap stay under it")
+    func sharedBudget() async throws {
+        let stores = try Self.replicas(2)
+        #expect(try await Self.spread(stores, [BudgetSubject(name: "key:rpm", rpm: 40)], count: 64, worst: 0, cost: 0) == 40)
+        let admitted = try await Self.spread(stores, [BudgetSubject(name: "key:cap", monthlyMicroUSD: 1_000_000)], count: 200, worst: 10_000, cost: 9_000)
+        let spent = try await stores[1].spent("key:cap", at: Date(timeIntervalSince1970: 1_764_547_200))
+        #expect(spent == Int64(admitted) * 9_000 && spent <= 1_000_000 && admitted >= 100, "\(admitted), \(spent)")
     }
 }

@@ -29,6 +29,11 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         }
     }
 
+    /// The budgets each backend keeps: in process beside SQLite and the doubles, in the database on PostgreSQL.
+    func budgets() throws -> any BudgetStore {
+        self == .postgres ? try Self.postgresStore() : LocalBudgets()
+    }
+
     /// A store on a fresh schema of the test server.
     static func postgresStore() throws -> PostgresStore {
         guard let url = postgresURL else { throw StoreError("CENTAUR_TEST_POSTGRES_URL is not set: scripts/test starts a server") }

@@ -29,6 +29,7 @@ public struct ModelError: Error, Sendable, Hashable {
             case connection
             case upstream
             case guardrail
+            case storeUnavailable = "store_unavailable"
         }
         fileprivate let code: Code
 
@@ -62,6 +63,9 @@ public struct ModelError: Error, Sendable, Hashable {
         public static let upstream = Kind(code: .upstream)
         /// A guardrail refused the request or the answer (deny list, size limit, PII leak, injection, schema).
         public static let guardrail = Kind(code: .guardrail)
+        /// A store Centaur needs to decide on the request (the shared budgets) does not answer: the request is refused
+        /// rather than let through unchecked (HTTP 503).
+        public static let storeUnavailable = Kind(code: .storeUnavailable)
 
         /// A stable snake_case name for logs, metrics and API error bodies.
         public var description: String { code.rawValue }
@@ -69,7 +73,7 @@ public struct ModelError: Error, Sendable, Hashable {
         /// Whether trying the same request again later may succeed.
         public var isRetryable: Bool {
             switch code {
-            case .rateLimited, .overloaded, .unavailable, .timeout, .connection: true
+            case .rateLimited, .overloaded, .unavailable, .timeout, .connection, .storeUnavailable: true
             default: false
             }
         }

@@ -21,7 +21,7 @@ public struct GatewayModel: LanguageModel {
     /// data-processing policy, in ``GatewayPipeline``'s order. (`CentaurRuntime` builds the whole pipeline.)
     public init(registry: ModelRegistry, configuration: CentaurConfiguration, surface: Surface) {
         let router = ModelRouter(registry: registry, routes: configuration.routes, policy: configuration.routing)
-        self.init(gateway: GatewayPipeline.make(configuration: configuration, router: router, recorder: nil, ledger: nil, cacheStore: nil),
+        self.init(gateway: GatewayPipeline.make(configuration: configuration, router: router, recorder: nil, budgets: nil, cacheStore: nil),
                   surface: surface)
     }
 

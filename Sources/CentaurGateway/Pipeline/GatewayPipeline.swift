@@ -3,6 +3,7 @@ import CentaurCore
 import CentaurGuardrails
 import CentaurStore
 import Foundation
+import Logging
 
 /// The one place that says the gateway's middleware order. The server's endpoints, the CLI, the extraction worker
 /// and evals all call models through a pipeline built here, so every call is traced, costed, budgeted, guarded and
@@ -15,13 +16,18 @@ import Foundation
 public enum GatewayPipeline {
     /// - Parameters:
     ///   - recorder: where each call's attempts go (traces, metrics); nil records nothing.
-    ///   - ledger: budgets per key and team; nil checks none.
+    ///   - budgets: where budgets per key and team are decided; nil checks none.
     ///   - cacheStore: the exact cache's store, used when the configuration enables the cache.
     public static func make(configuration: CentaurConfiguration, router: ModelRouter, recorder: (any CallRecorder)?,
-                            ledger: BudgetLedger?, cacheStore: (any ResponseCacheStore)?) -> Gateway {
+                            budgets: (any BudgetStore)?, cacheStore: (any ResponseCacheStore)?,
+                            logger: Logger = Logger(label: "centaur.budgets")) -> Gateway {
         var middleware: [any GatewayMiddleware] = []
         if let recorder { middleware.append(RecordingMiddleware(recorder: recorder)) }
-        if let ledger { middleware.append(BudgetMiddleware(ledger: ledger, teams: configuration.teamLimits)) }
+        if let budgets {
+            middleware.append(BudgetMiddleware(store: budgets, teams: configuration.teamLimits,
+                                               worstCase: { WorstCase.cost($0, prices: router.prices(for: $0.model)) },
+                                               whenStoreDown: configuration.budgetsWhenStoreDown, logger: logger))
+        }
         let guards = configuration.guardrails.guards()
         if !guards.isEmpty { middleware.append(GuardrailMiddleware(guards: guards)) }
         if configuration.guardrails.schemaRepair { middleware.append(SchemaRepairMiddleware()) }
@@ -33,13 +39,13 @@ public enum GatewayPipeline {
         return Gateway(middleware: middleware, terminal: router.handle, terminalResponder: router.respond)
     }
 
-    /// Budgets that start from this month's spend in the traces.
-    public static func ledger(traces: any TraceStore, now: Date = Date()) async throws -> BudgetLedger {
+    /// Budgets kept in this process (one `serve` on SQLite), starting from this month's spend in the traces.
+    public static func localBudgets(traces: any TraceStore, now: Date = Date()) async throws -> LocalBudgets {
         var spent: [String: Double] = [:]
-        for row in try await traces.spend(since: BudgetLedger.monthStart(of: now)) {
+        for row in try await traces.spend(since: BudgetMath.monthStart(of: now)) {
             if let key = row.keyID { spent["key:\(key)", default: 0] += row.costUSD }
             if let team = row.team { spent["team:\(team)", default: 0] += row.costUSD }
         }
-        return BudgetLedger(spent: spent)
+        return LocalBudgets(spent: spent.mapValues { BudgetMath.micro($0) }, at: now)
     }
 }

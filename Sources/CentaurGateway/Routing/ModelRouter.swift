@@ -57,6 +57,12 @@ public final class ModelRouter: Sendable {
         return [Route.Target(model: name)]
     }
 
+    /// The prices of every target a name may reach (nil where unknown or unresolvable), for budget reservations.
+    public func prices(for name: String) -> [ModelPrice?] {
+        let targets = routes[name]?.targets ?? [Route.Target(model: name)]
+        return targets.map { (try? resolve($0.model))?.price }
+    }
+
     public func handle(_ request: ModelRequest, context: GatewayContext) async throws -> ModelStream {
         let plan = try resolvePlan(for: request)
         return .producing { continuation in

@@ -6,6 +6,8 @@ import HTTPTypes
 public struct APIError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
         case invalidRequest, authentication, permission, notFound, payloadTooLarge, rateLimited, overloaded, unavailable, timeout, internalError
+        /// Centaur itself cannot decide now (a store it needs does not answer): 503, try again shortly.
+        case serviceUnavailable
         /// Not allowed in the resource's present state (409).
         case conflict
         /// Well-formed but not what was asked for, such as an unreadable document (422).
@@ -46,6 +48,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             switch error.kind {
             case .rateLimited: .rateLimited
             case .overloaded: .overloaded
+            case .storeUnavailable: .serviceUnavailable
             case .unavailable, .connection, .malformedResponse, .upstream: .unavailable
             case .timeout: .timeout
             case .authentication, .permissionDenied: .unavailable  // the gateway's upstream credentials, not the caller's
@@ -68,7 +71,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case .payloadTooLarge: .contentTooLarge
         case .unprocessable: .unprocessableContent
         case .rateLimited: .tooManyRequests
-        case .overloaded: .serviceUnavailable
+        case .overloaded, .serviceUnavailable: .serviceUnavailable
         case .unavailable: .badGateway
         case .timeout: .gatewayTimeout
         case .internalError: .internalServerError

@@ -242,7 +242,7 @@ enum OnboardingErrors: ErrorShape {
                 case .payloadTooLarge: "request_too_large"
                 case .unprocessable: "unprocessable"
                 case .rateLimited: "rate_limited"
-                case .overloaded, .unavailable, .timeout: "unavailable"
+                case .overloaded, .unavailable, .timeout, .serviceUnavailable: "unavailable"
                 case .internalError: "internal_error"
                 }
             }()

@@ -142,7 +142,7 @@ enum AnthropicMessagesAPI: CompatibleAPI {
             case .payloadTooLarge: "request_too_large"
             case .rateLimited: "rate_limit_error"
             case .overloaded: "overloaded_error"
-            case .unavailable, .internalError: "api_error"
+            case .unavailable, .internalError, .serviceUnavailable: "api_error"
             case .timeout: "timeout_error"
             }
         return ["type": "error", "error": ["type": .string(type), "message": .string(error.message)]]

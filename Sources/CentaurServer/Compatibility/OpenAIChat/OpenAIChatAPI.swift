@@ -169,6 +169,7 @@ enum OpenAIChatAPI: CompatibleAPI {
             case .rateLimited: ("rate_limit_error", "rate_limit_exceeded")
             case .overloaded: ("server_error", "overloaded")
             case .unavailable: ("server_error", "upstream_error")
+            case .serviceUnavailable: ("server_error", "service_unavailable")
             case .timeout: ("server_error", "timeout")
             case .internalError: ("server_error", nil)
             }
