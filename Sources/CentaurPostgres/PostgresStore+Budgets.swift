@@ -7,9 +7,6 @@ import PostgresNIO
 /// budgets do; a refusal changes nothing. Holds are rows of their own, so a replica that dies mid-request leaves a
 /// hold that lapses (``BudgetMath/holdLifetime``) rather than a count that never comes back.
 extension PostgresStore: BudgetStore {
-    /// How long a budget decision may wait for the database before the request is refused (503).
-    static let budgetTimeout: Duration = .seconds(5)
-
     /// Locks the subjects' rows (creating any that are missing) and reads their states with what unexpired holds
     /// of other requests keep of each cap.
     private func lockedStates(_ names: [String], at date: Date, on connection: PostgresConnection)
@@ -60,20 +57,21 @@ extension PostgresStore: BudgetStore {
         let reservation = BudgetReservation(id: UUID().uuidString.lowercased(), subjects: subjects, microUSD: microUSD,
                                             expiresAt: date.addingTimeInterval(BudgetMath.holdLifetime))
         guard !subjects.isEmpty else { return .admitted(reservation) }
-        return try await Self.within(Self.budgetTimeout) {
-            try await self.transaction { connection in
-                let (states, held) = try await self.lockedStates(names, at: date, on: connection)
-                switch BudgetMath.reserve(subjects, states: states, held: held, microUSD: microUSD, at: date) {
-                case .failure(let refusal):
-                    return .refused(refusal)
-                case .success(let next):
-                    try await self.save(next, on: connection)
-                    try await self.execute("""
-                        INSERT INTO budget_hold (id, subject, micro, expires_at)
-                        SELECT \(reservation.id), unnest(\(names)::text[]), \(microUSD), \(Self.seconds(reservation.expiresAt))
-                        """, on: connection)
-                    return .admitted(reservation)
-                }
+        // No timer of its own: cancelling a transaction part-way is worse than waiting for it. A server that is down
+        // fails the pool's connection attempts at once (its circuit breaker then fails waiting calls), and one that does
+        // not answer is bounded by the URL's connect_timeout.
+        return try await transaction { connection in
+            let (states, held) = try await self.lockedStates(names, at: date, on: connection)
+            switch BudgetMath.reserve(subjects, states: states, held: held, microUSD: microUSD, at: date) {
+            case .failure(let refusal):
+                return .refused(refusal)
+            case .success(let next):
+                try await self.save(next, on: connection)
+                try await self.execute("""
+                    INSERT INTO budget_hold (id, subject, micro, expires_at)
+                    SELECT \(reservation.id), unnest(\(names)::text[]), \(microUSD), \(Self.seconds(reservation.expiresAt))
+                    """, on: connection)
+                return .admitted(reservation)
             }
         }
     }
@@ -82,17 +80,15 @@ extension PostgresStore: BudgetStore {
         let subjects = reservation.subjects.sorted { $0.name < $1.name }
         guard !subjects.isEmpty else { return }
         let names = subjects.map(\.name)
-        try await Self.within(Self.budgetTimeout) {
-            try await self.transaction { connection in
-                // The hold's rows are the proof it has not been counted: settling again finds none and changes nothing.
-                guard try await self.execute("DELETE FROM budget_hold WHERE id = \(reservation.id) RETURNING 1", on: connection) > 0 else { return }
-                let (states, _) = try await self.lockedStates(names, at: date, on: connection)
-                try await self.save(BudgetMath.settle(subjects, states: states, tokens: tokens, microUSD: microUSD, at: date), on: connection)
-                // Holds of requests that never settled, a day after they lapsed.
-                try await self.execute("""
-                    DELETE FROM budget_hold WHERE subject = ANY(\(names)) AND expires_at < \(Self.seconds(date) - 86_400)
-                    """, on: connection)
-            }
+        try await transaction { connection in
+            // The hold's rows are the proof it has not been counted: settling again finds none and changes nothing.
+            guard try await self.execute("DELETE FROM budget_hold WHERE id = \(reservation.id) RETURNING 1", on: connection) > 0 else { return }
+            let (states, _) = try await self.lockedStates(names, at: date, on: connection)
+            try await self.save(BudgetMath.settle(subjects, states: states, tokens: tokens, microUSD: microUSD, at: date), on: connection)
+            // Holds of requests that never settled, a day after they lapsed.
+            try await self.execute("""
+                DELETE FROM budget_hold WHERE subject = ANY(\(names)) AND expires_at < \(Self.seconds(date) - 86_400)
+                """, on: connection)
         }
     }
 

@@ -143,3 +143,28 @@ struct BudgetStoreContract {
         }
     }
 }
+
+struct BudgetMathTests {
+    @Test("months by arithmetic agree with Foundation's Gregorian calendar in UTC, across leap years and year ends")
+    func months() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        for seconds in stride(from: -86_400.0 * 400, to: 86_400.0 * 365 * 80, by: 86_400 * 3.7 + 1_234) {
+            let date = Date(timeIntervalSince1970: seconds)
+            let components = calendar.dateComponents([.year, .month], from: date)
+            let start = calendar.date(from: components)!
+            #expect(BudgetMath.month(of: date) == String(format: "%04d-%02d", components.year!, components.month!))
+            #expect(BudgetMath.monthStart(of: date) == start)
+            #expect(BudgetMath.nextMonth(after: date) == calendar.date(byAdding: .month, value: 1, to: start)!)
+        }
+        #expect(BudgetMath.month(of: Date(timeIntervalSince1970: 1_767_225_599)) == "2025-12")  // 2025-12-31 23:59:59
+        #expect(BudgetMath.month(of: Date(timeIntervalSince1970: 1_767_225_600)) == "2026-01")
+    }
+
+    @Test("dollars and micro-dollars: caps round down, worst cases up, costs to the nearest")
+    func micro() {
+        #expect(BudgetMath.micro(0.0000015, .down) == 1 && BudgetMath.micro(0.0000015, .up) == 2 && BudgetMath.micro(0.0000015) == 2)
+        #expect(BudgetMath.micro(-1) == 0 && BudgetMath.micro(.nan) == 0)
+        #expect(BudgetMath.dollars(1_000_000) == "1" && BudgetMath.dollars(10_000) == "0.01" && BudgetMath.dollars(1_234_567) == "1.234567")
+    }
+}

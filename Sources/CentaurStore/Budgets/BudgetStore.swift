@@ -117,26 +117,45 @@ public enum BudgetMath {
     /// How long a reservation holds if its request never settles.
     public static let holdLifetime: TimeInterval = 3600
 
-    private static let utc: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
+    /// The UTC year and month of an instant, by arithmetic on days since 1970 (the proleptic Gregorian calendar):
+    /// no shared `Calendar`, which is not safe to use from many threads at once.
+    static func yearMonth(of date: Date) -> (year: Int, month: Int) {
+        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) + 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shifted = (5 * dayOfYear + 2) / 153  // months from March
+        let month = shifted < 10 ? shifted + 3 : shifted - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month)
+    }
+
+    /// The first instant of a UTC month.
+    static func start(year: Int, month: Int) -> Date {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return Date(timeIntervalSince1970: Double(era * 146_097 + dayOfEra - 719_468) * 86_400)
+    }
 
     /// `2026-12` for any instant of December 2026 (UTC).
     public static func month(of date: Date) -> String {
-        let components = utc.dateComponents([.year, .month], from: date)
-        return String(format: "%04d-%02d", components.year!, components.month!)
+        let (year, month) = yearMonth(of: date)
+        return "\(year)-\(month < 10 ? "0" : "")\(month)"
     }
 
     /// The first instant of the UTC month `date` is in.
     public static func monthStart(of date: Date) -> Date {
-        utc.date(from: utc.dateComponents([.year, .month], from: date))!
+        let (year, month) = yearMonth(of: date)
+        return start(year: year, month: month)
     }
 
     /// The first instant of the next UTC month.
     public static func nextMonth(after date: Date) -> Date {
-        utc.date(byAdding: .month, value: 1, to: monthStart(of: date))!
+        let (year, month) = yearMonth(of: date)
+        return month == 12 ? start(year: year + 1, month: 1) : start(year: year, month: month + 1)
     }
 
     /// US dollars as micro-dollars: a cap rounds down, a worst case up, an actual cost to the nearest.
