@@ -21,6 +21,9 @@ public struct CentaurConfiguration: Sendable, Hashable {
     public var capture: BodyCapture = .none
     /// How many days traces are kept (`traces.retention_days`); nil keeps them all.
     public var traceRetentionDays: Int?
+    /// Whether an answer waits until its trace is stored (`traces.durable`, default true): a process killed outright
+    /// then loses no trace of an answer it gave. False answers at once and writes the trace just after.
+    public var tracesDurable = true
     /// The exact response cache (`cache:` in the file).
     public var cache = CacheSettings()
     /// Per-team budgets (`budgets: { teams: { NAME: { rpm, tpm, monthly_usd } } }`); keys carry their own.

@@ -370,7 +370,13 @@ private struct Reader {
         }
         if let tracesNode = topDict["traces"] {
             let pairs = try mapping(tracesNode, key: "traces")
-            try checkKeys(pairs, allowed: ["capture", "retention_days"], key: "traces")
+            try checkKeys(pairs, allowed: ["capture", "retention_days", "durable"], key: "traces")
+            if let durableNode = Dictionary(pairs, uniquingKeysWith: { a, _ in a })["durable"] {
+                guard let durable = Bool(try string(durableNode, key: "traces.durable")) else {
+                    throw fail("traces.durable", durableNode, "expected true (an answer waits for its trace to be stored) or false")
+                }
+                configuration.tracesDurable = durable
+            }
             if let daysNode = Dictionary(pairs, uniquingKeysWith: { a, _ in a })["retention_days"] {
                 let days = try number(daysNode, key: "traces.retention_days")
                 guard days >= 1, days == days.rounded() else { throw fail("traces.retention_days", daysNode, "expected a whole number of days, 1 or more") }

@@ -54,7 +54,7 @@ public struct CentaurRuntime: Sendable {
         let router = ModelRouter(registry: registry, routes: configuration.routes, policy: configuration.routing)
         let writer = TraceWriter(store: stores.traces, logger: logger)
         let budgets: any BudgetStore = if let shared = stores.budgets { shared } else { try await GatewayPipeline.localBudgets(traces: stores.traces) }
-        let recorder = CompositeRecorder([TraceRecorder(writer: writer, capture: configuration.capture)] + recorders)
+        let recorder = CompositeRecorder([TraceRecorder(writer: writer, capture: configuration.capture, durable: configuration.tracesDurable)] + recorders)
         let gateway = GatewayPipeline.make(configuration: configuration, router: router, recorder: recorder, budgets: budgets,
                                            cacheStore: stores.cache, logger: logger)
         return CentaurRuntime(configuration: configuration, dataDirectory: dataDirectory, stores: stores, registry: registry,

@@ -38,6 +38,8 @@ struct ConfigurationTests {
         let base = "providers:\n  l: { kind: local }\nmodels:\n  m: { provider: l, id: x }\n"
         let loader = ConfigurationLoader(environment: [:])
         #expect(try loader.parse(base, source: "c.yaml").traceRetentionDays == nil)
+        #expect(try loader.parse(base, source: "c.yaml").tracesDurable)
+        #expect(try !loader.parse(base + "traces: { durable: false }\n", source: "c.yaml").tracesDurable)
         #expect(try loader.parse(base + "traces: { retention_days: 30 }\n", source: "c.yaml").traceRetentionDays == 30)
         for bad in ["0", "1.5", "-3"] {
             let error = #expect(throws: ConfigurationError.self) { try loader.parse(base + "traces: { retention_days: \(bad) }\n", source: "c.yaml") }

@@ -248,6 +248,34 @@ struct TraceWriterTests {
         #expect(writer.dropped == 0)
     }
 
+    @Test("persist returns once the records are stored: 200 concurrent callers each find their own trace; a failing store says false")
+    func persists() async throws {
+        let store = InMemoryStore()
+        let writer = TraceWriter(store: store, batchSize: 32)
+        #expect(await writer.persist([trace(1)]) == false)  // not running: queued for the next run, not waited for
+        let service = Task { try await writer.run() }
+        let found = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for n in 2...201 {
+                group.addTask {
+                    let stored = await writer.persist([trace(n, request: "p\(n)")])
+                    let count = try await store.traces(TraceQuery(requestID: "p\(n)", limit: 5)).traces.count
+                    return stored && count == 1
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(found == 200)
+        service.cancel()
+        try await service.value
+        #expect(try await store.requestCount() == 201)
+
+        let failing = TraceWriter(store: FailingTraceStore(), batchSize: 8)
+        let broken = Task { try await failing.run() }
+        #expect(await failing.persist([trace(1)]) == false)
+        broken.cancel()
+        try await broken.value
+    }
+
     @Test("a writer stopped once runs again: what is queued after a restart is written, and flush returns")
     func restarts() async throws {
         let store = InMemoryStore()
@@ -262,4 +290,16 @@ struct TraceWriterTests {
         #expect(try await store.requestCount() == 60)
         #expect(writer.written == 60)
     }
+}
+
+/// A trace store whose writes always fail.
+struct FailingTraceStore: TraceStore {
+    struct Down: Error {}
+    func insert(_ records: [TraceRecord]) async throws { throw Down() }
+    func traces(_ query: TraceQuery) async throws -> TracePage { throw Down() }
+    func trace(id: String) async throws -> TraceRecord? { throw Down() }
+    func usage(from: Date?, to: Date?) async throws -> [UsageRow] { throw Down() }
+    func spend(since: Date) async throws -> [SpendRow] { throw Down() }
+    func requestCount() async throws -> Int { throw Down() }
+    func purgeTraces(startedBefore date: Date) async throws -> Int { throw Down() }
 }

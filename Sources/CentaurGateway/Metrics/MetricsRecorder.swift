@@ -56,7 +56,7 @@ public struct CompositeRecorder: CallRecorder {
         self.recorders = recorders
     }
 
-    public func record(_ call: CompletedCall) {
-        for recorder in recorders { recorder.record(call) }
+    public func record(_ call: CompletedCall) async {
+        for recorder in recorders { await recorder.record(call) }
     }
 }

@@ -21,12 +21,14 @@ public struct CompletedCall: Sendable {
     public var totalCostUSD: Double { attempts.compactMap(\.costUSD).reduce(0, +) }
 }
 
-/// Receives finished calls. Implementations must not block: enqueue and return.
+/// Receives finished calls. Implementations must not block; one may wait for its own durable write (the traces do,
+/// unless `traces.durable: false`), which holds back the end of the answer until the call is recorded.
 public protocol CallRecorder: Sendable {
-    func record(_ call: CompletedCall)
+    func record(_ call: CompletedCall) async
 }
 
-/// Records every call once its answer has ended (or failed), without delaying the answer's events.
+/// Records every call once its answer has ended (or failed), without delaying the answer's events: a streamed
+/// answer's last event, or a whole answer, reaches the client once the recorder has it.
 public struct RecordingMiddleware: GatewayMiddleware {
     public let recorder: any CallRecorder
     private let now: @Sendable () -> Date
@@ -40,14 +42,14 @@ public struct RecordingMiddleware: GatewayMiddleware {
         let startedAt = now()
         let clock = ContinuousClock()
         let started = clock.now
-        let finish: @Sendable (ModelResponse?, ModelError?) -> Void = { [self] response, error in
-            record(request, context: context, startedAt: startedAt, response: response, error: error)
+        let finish: @Sendable (ModelResponse?, ModelError?) async -> Void = { [self] response, error in
+            await record(request, context: context, startedAt: startedAt, response: response, error: error)
         }
         let upstream: ModelStream
         do {
             upstream = try await next(request, context)
         } catch {
-            finish(nil, Self.modelError(error))
+            await finish(nil, Self.modelError(error))
             throw error
         }
         return .producing { continuation in
@@ -60,9 +62,9 @@ public struct RecordingMiddleware: GatewayMiddleware {
                     continuation.yield(event)
                 }
                 try Task.checkCancellation()
-                finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), nil)
+                await finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), nil)
             } catch {
-                finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), Self.modelError(error))
+                await finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), Self.modelError(error))
                 throw error
             }
         }
@@ -72,16 +74,16 @@ public struct RecordingMiddleware: GatewayMiddleware {
         let startedAt = now()
         do {
             let response = try await next(request, context)
-            record(request, context: context, startedAt: startedAt, response: response, error: nil)
+            await record(request, context: context, startedAt: startedAt, response: response, error: nil)
             return response
         } catch {
-            record(request, context: context, startedAt: startedAt, response: nil, error: Self.modelError(error))
+            await record(request, context: context, startedAt: startedAt, response: nil, error: Self.modelError(error))
             throw error
         }
     }
 
-    private func record(_ request: ModelRequest, context: GatewayContext, startedAt: Date, response: ModelResponse?, error: ModelError?) {
-        recorder.record(CompletedCall(
+    private func record(_ request: ModelRequest, context: GatewayContext, startedAt: Date, response: ModelResponse?, error: ModelError?) async {
+        await recorder.record(CompletedCall(
             requestID: context.requestID, caller: context.caller, route: context.route, surface: context.surface,
             tags: context.tags.merging(context.facts.tags) { _, fact in fact }, startedAt: startedAt, endedAt: now(), request: request, response: response,
             error: error, attempts: context.attempts.all))

@@ -10,18 +10,22 @@ public struct TraceRecorder: CallRecorder {
     public let capture: BodyCapture
     /// Applied to captured bodies before they are stored (for example a PII redactor).
     public let redact: @Sendable (String) -> String
+    /// Whether a call waits for its trace to be stored (`traces.durable`, the default) or only queues it.
+    public let durable: Bool
 
     /// By default captured bodies are stored with personal data replaced by its type (`<US_SSN>`): raw PII
     /// never reaches a trace.
-    public init(writer: TraceWriter, capture: BodyCapture = .none,
+    public init(writer: TraceWriter, capture: BodyCapture = .none, durable: Bool = true,
                 redact: @escaping @Sendable (String) -> String = { Redactor(mode: .type).redact($0).text }) {
         self.writer = writer
         self.capture = capture
+        self.durable = durable
         self.redact = redact
     }
 
-    public func record(_ call: CompletedCall) {
-        writer.enqueue(Self.records(for: call, capture: capture, redact: redact))
+    public func record(_ call: CompletedCall) async {
+        let records = Self.records(for: call, capture: capture, redact: redact)
+        if durable { await writer.persist(records) } else { writer.enqueue(records) }
     }
 
     /// One record per attempt; a request that failed before any attempt (an unknown model) gets one record too.

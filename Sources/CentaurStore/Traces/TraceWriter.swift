@@ -4,8 +4,11 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Writes traces off the hot path: callers ``enqueue(_:)`` into a bounded queue and return at once;
-/// this `Service` writes batches in the background and, on shutdown, flushes everything queued.
+/// Writes traces in batches: callers ``enqueue(_:)`` into a bounded queue and return at once, or ``persist(_:)`` and
+/// wait until their batch is stored (the gateway's default: an answer is acknowledged only once its trace is, so a
+/// process killed outright loses no trace of an answer it gave). This `Service` writes batch after batch — records
+/// that arrive while one is written form the next, one transaction for many requests — and, on shutdown, flushes
+/// everything queued.
 ///
 /// A full queue drops the new records and counts them (``dropped``), with a warning in the log —
 /// never silently. A batch that fails to write is retried; if it keeps failing it is counted as dropped.
@@ -23,6 +26,12 @@ public final class TraceWriter: Service, Sendable {
         var written = 0
         var inFlight = 0
         var flushWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Records ever accepted, and those whose batch has ended (written or given up): a waiter's records are
+        /// done once `finished` reaches the number its last record got.
+        var accepted = 0
+        var finished = 0
+        var persistWaiters: [(through: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+        var running = false
     }
 
     private let state = Mutex(State())
@@ -52,22 +61,46 @@ public final class TraceWriter: Service, Sendable {
     /// Queues records for writing; `false` when the queue is full and they were dropped.
     @discardableResult
     public func enqueue(_ records: [TraceRecord]) -> Bool {
+        accept(records) != nil
+    }
+
+    /// Queues records and waits until their batch has been written: `true` once stored; `false` when the queue was
+    /// full or the store kept failing (both logged), or when the writer is not running (the records stay queued for
+    /// its next run, as with ``enqueue(_:)``).
+    @discardableResult
+    public func persist(_ records: [TraceRecord]) async -> Bool {
         guard !records.isEmpty else { return true }
-        let (accepted, waiter, droppedTotal) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?, Int) in
+        guard let through = accept(records) else { return false }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let now: Bool? = state.withLock { state in
+                if !state.running { return false }
+                if state.finished >= through { return true }
+                state.persistWaiters.append((through, continuation))
+                return nil
+            }
+            if let now { continuation.resume(returning: now) }
+        }
+    }
+
+    /// Queues records; the number the last one got, or nil when the queue is full and they were dropped.
+    private func accept(_ records: [TraceRecord]) -> Int? {
+        guard !records.isEmpty else { return state.withLock { $0.accepted } }
+        let (through, waiter, droppedTotal) = state.withLock { state -> (Int?, CheckedContinuation<Void, Never>?, Int) in
             guard state.queue.count + records.count <= capacity else {
                 state.dropped += records.count
-                return (false, nil, state.dropped)
+                return (nil, nil, state.dropped)
             }
             state.queue += records
+            state.accepted += records.count
             let waiter = state.waiter
             state.waiter = nil
-            return (true, waiter, state.dropped)
+            return (state.accepted, waiter, state.dropped)
         }
         waiter?.resume()
-        if !accepted {
+        if through == nil {
             logger.warning("trace queue full; records dropped", metadata: ["dropped.total": "\(droppedTotal)", "queue.capacity": "\(capacity)"])
         }
-        return accepted
+        return through
     }
 
     /// Waits until everything queued before this call has been written (or dropped).
@@ -86,7 +119,7 @@ public final class TraceWriter: Service, Sendable {
     /// around each batch of calls); a stop that arrives before it starts still stops it, since the cancellation and
     /// shutdown handlers fire at once when their event already happened.
     public func run() async throws {
-        state.withLock { $0.stopping = false }
+        state.withLock { $0.stopping = false; $0.running = true }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 while let batch = await nextBatch() {
@@ -102,6 +135,13 @@ public final class TraceWriter: Service, Sendable {
         await Task {
             while let batch = takeBatch() { await write(batch) }
         }.value
+        // Nothing is left to write: anyone still waiting (a record that arrived during the drain) is told so.
+        let stranded = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            state.running = false
+            defer { state.persistWaiters = [] }
+            return state.persistWaiters.map(\.continuation)
+        }
+        stranded.forEach { $0.resume(returning: false) }
         logger.info("trace writer stopped", metadata: ["written": "\(written)", "dropped": "\(dropped)"])
     }
 
@@ -118,7 +158,8 @@ public final class TraceWriter: Service, Sendable {
     private func nextBatch() async -> [TraceRecord]? {
         var woken = false
         while true {
-            if woken, linger > .zero, state.withLock({ !$0.stopping && $0.queue.count < batchSize }) {
+            // Lingering gathers a bigger batch when nobody waits for this one; a caller waiting on its trace is not kept.
+            if woken, linger > .zero, state.withLock({ !$0.stopping && $0.queue.count < batchSize && $0.persistWaiters.isEmpty }) {
                 woken = false
                 try? await Task.sleep(for: linger)
             }
@@ -174,16 +215,21 @@ public final class TraceWriter: Service, Sendable {
                 await Task { try? await Task.sleep(for: wait) }.value
             }
         }
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let (waiters, persisted) = state.withLock { state -> ([CheckedContinuation<Void, Never>], [CheckedContinuation<Bool, Never>]) in
             state.inFlight -= batch.count
+            state.finished += batch.count
             if failure == nil { state.written += batch.count } else { state.dropped += batch.count }
-            guard state.queue.isEmpty && state.inFlight == 0 else { return [] }
+            let finished = state.finished
+            let done = state.persistWaiters.filter { $0.through <= finished }.map(\.continuation)
+            state.persistWaiters.removeAll { $0.through <= finished }
+            guard state.queue.isEmpty && state.inFlight == 0 else { return ([], done) }
             defer { state.flushWaiters = [] }
-            return state.flushWaiters
+            return (state.flushWaiters, done)
         }
         if let failure {
             logger.error("trace batch could not be written; dropped", metadata: ["batch.size": "\(batch.count)", "error": "\(failure)"])
         }
         waiters.forEach { $0.resume() }
+        persisted.forEach { $0.resume(returning: failure == nil) }
     }
 }
