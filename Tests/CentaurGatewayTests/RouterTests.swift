@@ -187,7 +187,7 @@ struct RouterTests {
 final class CollectingRecorder: CallRecorder {
     private let box = NIOLockedValueBox<[CompletedCall]>([])
     var calls: [CompletedCall] { box.withLockedValue { $0 } }
-    func record(_ call: CompletedCall) { box.withLockedValue { $0.append(call) } }
+    func record(_ call: CompletedCall) async throws { box.withLockedValue { $0.append(call) } }
 }
 
 /// Streams a start with usage, then fails as a cut connection would.
@@ -200,5 +200,31 @@ struct CutStreamModel: LanguageModel {
             continuation.yield(.usage(usage))
             throw ModelError.connection("stream cut", provider: "cut")
         }
+    }
+}
+
+/// A recorder that cannot record: the trace store is down.
+struct FailingRecorder: CallRecorder {
+    func record(_ call: CompletedCall) async throws {
+        throw ModelError(kind: .storeUnavailable, message: "the trace store does not answer", status: 503)
+    }
+}
+
+@Suite("Recording")
+struct RecordingTests {
+    @Test("an answer that cannot be recorded is withheld with a 503, streamed or not; a failed call keeps its own error")
+    func unrecordedAnswersAreWithheld() async throws {
+        let model = ScriptedModel(steps: [RouterTests.answer("one"), RouterTests.answer("two"), .fail(.invalidRequest("bad", provider: "p"))])
+        let router = RouterTests.router(["m": model], routes: [])
+        let gateway = Gateway(middleware: [RecordingMiddleware(recorder: FailingRecorder())], terminal: router.handle, terminalResponder: router.respond)
+        let request = ModelRequest(model: "m", messages: [.user("hi")])
+        let whole = await #expect(throws: ModelError.self) { _ = try await gateway.respond(to: request, context: GatewayContext(route: "m")) }
+        #expect(whole?.kind == .storeUnavailable && whole?.status == 503)
+        let streamed = await #expect(throws: ModelError.self) {
+            for try await _ in try await gateway.stream(request, context: GatewayContext(route: "m")) {}
+        }
+        #expect(streamed?.kind == .storeUnavailable)
+        let failed = await #expect(throws: ModelError.self) { _ = try await gateway.respond(to: request, context: GatewayContext(route: "m")) }
+        #expect(failed?.kind == .invalidRequest)
     }
 }

@@ -248,16 +248,17 @@ struct TraceWriterTests {
         #expect(writer.dropped == 0)
     }
 
-    @Test("persist returns once the records are stored: 200 concurrent callers each find their own trace; a failing store says false")
+    @Test("persist returns once the records are stored: 200 concurrent callers each find their own trace; a failing store says lost")
     func persists() async throws {
         let store = InMemoryStore()
         let writer = TraceWriter(store: store, batchSize: 32)
-        #expect(await writer.persist([trace(1)]) == false)  // not running: queued for the next run, not waited for
+        #expect(await writer.persist([trace(1)]) == .queued)  // not running: queued for the next run, not waited for
         let service = Task { try await writer.run() }
+        while !writer.isRunning { try await Task.sleep(for: .milliseconds(1)) }
         let found = try await withThrowingTaskGroup(of: Bool.self) { group in
             for n in 2...201 {
                 group.addTask {
-                    let stored = await writer.persist([trace(n, request: "p\(n)")])
+                    let stored = await writer.persist([trace(n, request: "p\(n)")]) == .stored
                     let count = try await store.traces(TraceQuery(requestID: "p\(n)", limit: 5)).traces.count
                     return stored && count == 1
                 }
@@ -271,7 +272,8 @@ struct TraceWriterTests {
 
         let failing = TraceWriter(store: FailingTraceStore(), batchSize: 8)
         let broken = Task { try await failing.run() }
-        #expect(await failing.persist([trace(1)]) == false)
+        while !failing.isRunning { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(await failing.persist([trace(1)]) == .lost)
         broken.cancel()
         try await broken.value
     }

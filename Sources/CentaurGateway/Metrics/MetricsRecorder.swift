@@ -56,7 +56,12 @@ public struct CompositeRecorder: CallRecorder {
         self.recorders = recorders
     }
 
-    public func record(_ call: CompletedCall) async {
-        for recorder in recorders { await recorder.record(call) }
+    /// Every recorder gets the call; the first failure is thrown once all have had it.
+    public func record(_ call: CompletedCall) async throws {
+        var failure: (any Error)?
+        for recorder in recorders {
+            do { try await recorder.record(call) } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
     }
 }

@@ -22,9 +22,10 @@ public struct CompletedCall: Sendable {
 }
 
 /// Receives finished calls. Implementations must not block; one may wait for its own durable write (the traces do,
-/// unless `traces.durable: false`), which holds back the end of the answer until the call is recorded.
+/// unless `traces.durable: false`), which holds back the end of the answer until the call is recorded, and throws
+/// when it cannot record it: a successful answer is then withheld (503) rather than given unrecorded.
 public protocol CallRecorder: Sendable {
-    func record(_ call: CompletedCall) async
+    func record(_ call: CompletedCall) async throws
 }
 
 /// Records every call once its answer has ended (or failed), without delaying the answer's events: a streamed
@@ -42,14 +43,14 @@ public struct RecordingMiddleware: GatewayMiddleware {
         let startedAt = now()
         let clock = ContinuousClock()
         let started = clock.now
-        let finish: @Sendable (ModelResponse?, ModelError?) async -> Void = { [self] response, error in
-            await record(request, context: context, startedAt: startedAt, response: response, error: error)
+        let finish: @Sendable (ModelResponse?, ModelError?) async throws -> Void = { [self] response, error in
+            try await recordCall(request, context: context, startedAt: startedAt, response: response, error: error)
         }
         let upstream: ModelStream
         do {
             upstream = try await next(request, context)
         } catch {
-            await finish(nil, Self.modelError(error))
+            try? await finish(nil, Self.modelError(error))
             throw error
         }
         return .producing { continuation in
@@ -62,11 +63,11 @@ public struct RecordingMiddleware: GatewayMiddleware {
                     continuation.yield(event)
                 }
                 try Task.checkCancellation()
-                await finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), nil)
             } catch {
-                await finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), Self.modelError(error))
+                try? await finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), Self.modelError(error))
                 throw error
             }
+            try await finish(try? accumulator.response(latency: clock.now - started, timeToFirstToken: firstToken), nil)
         }
     }
 
@@ -74,16 +75,29 @@ public struct RecordingMiddleware: GatewayMiddleware {
         let startedAt = now()
         do {
             let response = try await next(request, context)
-            await record(request, context: context, startedAt: startedAt, response: response, error: nil)
+            try await record(request, context: context, startedAt: startedAt, response: response, error: nil)
             return response
+        } catch let unrecorded as UnrecordedCall {
+            throw unrecorded.error
         } catch {
-            await record(request, context: context, startedAt: startedAt, response: nil, error: Self.modelError(error))
+            try? await record(request, context: context, startedAt: startedAt, response: nil, error: Self.modelError(error))
             throw error
         }
     }
 
-    private func record(_ request: ModelRequest, context: GatewayContext, startedAt: Date, response: ModelResponse?, error: ModelError?) async {
-        await recorder.record(CompletedCall(
+    /// A recorder's failure to record an answer, told apart from a failure of the call itself.
+    private struct UnrecordedCall: Error { let error: any Error }
+
+    private func record(_ request: ModelRequest, context: GatewayContext, startedAt: Date, response: ModelResponse?, error: ModelError?) async throws {
+        do {
+            try await recordCall(request, context: context, startedAt: startedAt, response: response, error: error)
+        } catch {
+            throw UnrecordedCall(error: error)
+        }
+    }
+
+    private func recordCall(_ request: ModelRequest, context: GatewayContext, startedAt: Date, response: ModelResponse?, error: ModelError?) async throws {
+        try await recorder.record(CompletedCall(
             requestID: context.requestID, caller: context.caller, route: context.route, surface: context.surface,
             tags: context.tags.merging(context.facts.tags) { _, fact in fact }, startedAt: startedAt, endedAt: now(), request: request, response: response,
             error: error, attempts: context.attempts.all))

@@ -23,9 +23,19 @@ public struct TraceRecorder: CallRecorder {
         self.redact = redact
     }
 
-    public func record(_ call: CompletedCall) async {
+    /// Durable: waits until the call's records are stored, and throws when they cannot be (the store is down, the
+    /// queue is full), so that the answer is withheld rather than given untraced.
+    public func record(_ call: CompletedCall) async throws {
         let records = Self.records(for: call, capture: capture, redact: redact)
-        if durable { await writer.persist(records) } else { writer.enqueue(records) }
+        guard durable else {
+            writer.enqueue(records)
+            return
+        }
+        if await writer.persist(records) == .lost {
+            throw ModelError(kind: .storeUnavailable,
+                             message: "the answer could not be recorded (the trace store does not answer), so it is withheld rather than given untraced; try again shortly",
+                             status: 503, retryAfter: .seconds(5))
+        }
     }
 
     /// One record per attempt; a request that failed before any attempt (an unknown model) gets one record too.

@@ -17,7 +17,15 @@ struct APIKeyAuthentication: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let secret = Self.secret(from: request.headers) {
-            guard let record = try await keys.verify(secret) else { throw APIError(.authentication, "invalid API key") }
+            let found: APIKeyRecord?
+            do {
+                found = try await keys.verify(secret)
+            } catch {
+                // Fail closed, and say so: the key is neither believed nor called wrong while it cannot be checked.
+                throw APIError(.serviceUnavailable, "API keys cannot be checked now (the key store does not answer); try again shortly",
+                               retryAfter: .seconds(5))
+            }
+            guard let record = found else { throw APIError(.authentication, "invalid API key") }
             context.key = record
         } else if required {
             throw APIError(.authentication, "missing API key: send 'Authorization: Bearer KEY' or 'x-api-key: KEY' (create one with `centaur keys create`)")

@@ -30,7 +30,7 @@ public final class TraceWriter: Service, Sendable {
         /// done once `finished` reaches the number its last record got.
         var accepted = 0
         var finished = 0
-        var persistWaiters: [(through: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+        var persistWaiters: [(through: Int, continuation: CheckedContinuation<Outcome, Never>)] = []
         var running = false
     }
 
@@ -57,6 +57,8 @@ public final class TraceWriter: Service, Sendable {
     public var dropped: Int { state.withLock { $0.dropped } }
     /// Records written to the store.
     public var written: Int { state.withLock { $0.written } }
+    /// Whether ``run()`` is writing (``persist(_:)`` waits only then).
+    public var isRunning: Bool { state.withLock { $0.running } }
 
     /// Queues records for writing; `false` when the queue is full and they were dropped.
     @discardableResult
@@ -64,17 +66,25 @@ public final class TraceWriter: Service, Sendable {
         accept(records) != nil
     }
 
-    /// Queues records and waits until their batch has been written: `true` once stored; `false` when the queue was
-    /// full or the store kept failing (both logged), or when the writer is not running (the records stay queued for
-    /// its next run, as with ``enqueue(_:)``).
+    /// What became of records handed to ``persist(_:)``.
+    public enum Outcome: Sendable, Hashable {
+        /// Written to the store.
+        case stored
+        /// The writer is not running: queued for its next run, as ``enqueue(_:)`` would.
+        case queued
+        /// Not written: the queue was full, or the store kept failing (both logged).
+        case lost
+    }
+
+    /// Queues records and waits until their batch has been written.
     @discardableResult
-    public func persist(_ records: [TraceRecord]) async -> Bool {
-        guard !records.isEmpty else { return true }
-        guard let through = accept(records) else { return false }
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let now: Bool? = state.withLock { state in
-                if !state.running { return false }
-                if state.finished >= through { return true }
+    public func persist(_ records: [TraceRecord]) async -> Outcome {
+        guard !records.isEmpty else { return .stored }
+        guard let through = accept(records) else { return .lost }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+            let now: Outcome? = state.withLock { state in
+                if !state.running { return .queued }
+                if state.finished >= through { return .stored }
                 state.persistWaiters.append((through, continuation))
                 return nil
             }
@@ -136,12 +146,12 @@ public final class TraceWriter: Service, Sendable {
             while let batch = takeBatch() { await write(batch) }
         }.value
         // Nothing is left to write: anyone still waiting (a record that arrived during the drain) is told so.
-        let stranded = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+        let stranded = state.withLock { state -> [CheckedContinuation<Outcome, Never>] in
             state.running = false
             defer { state.persistWaiters = [] }
             return state.persistWaiters.map(\.continuation)
         }
-        stranded.forEach { $0.resume(returning: false) }
+        stranded.forEach { $0.resume(returning: .queued) }
         logger.info("trace writer stopped", metadata: ["written": "\(written)", "dropped": "\(dropped)"])
     }
 
@@ -215,7 +225,7 @@ public final class TraceWriter: Service, Sendable {
                 await Task { try? await Task.sleep(for: wait) }.value
             }
         }
-        let (waiters, persisted) = state.withLock { state -> ([CheckedContinuation<Void, Never>], [CheckedContinuation<Bool, Never>]) in
+        let (waiters, persisted) = state.withLock { state -> ([CheckedContinuation<Void, Never>], [CheckedContinuation<Outcome, Never>]) in
             state.inFlight -= batch.count
             state.finished += batch.count
             if failure == nil { state.written += batch.count } else { state.dropped += batch.count }
@@ -230,6 +240,6 @@ public final class TraceWriter: Service, Sendable {
             logger.error("trace batch could not be written; dropped", metadata: ["batch.size": "\(batch.count)", "error": "\(failure)"])
         }
         waiters.forEach { $0.resume() }
-        persisted.forEach { $0.resume(returning: failure == nil) }
+        persisted.forEach { $0.resume(returning: failure == nil ? .stored : .lost) }
     }
 }
