@@ -57,10 +57,9 @@ extension PostgresStore: BudgetStore {
         let reservation = BudgetReservation(id: UUID().uuidString.lowercased(), subjects: subjects, microUSD: microUSD,
                                             expiresAt: date.addingTimeInterval(BudgetMath.holdLifetime))
         guard !subjects.isEmpty else { return .admitted(reservation) }
-        // No timer of its own: cancelling a transaction part-way is worse than waiting for it. A server that is down
-        // fails the pool's connection attempts at once (its circuit breaker then fails waiting calls), and one that does
-        // not answer is bounded by the URL's connect_timeout.
-        return try await transaction { connection in
+        // Bounded: a decision that cannot be made in time is a refusal (503) upstream. One abandoned after it committed
+        // leaves a hold nobody settles, which lapses: never an overspend.
+        return try await bounded { try await self.transaction { connection in
             let (states, held) = try await self.lockedStates(names, at: date, on: connection)
             switch BudgetMath.reserve(subjects, states: states, held: held, microUSD: microUSD, at: date) {
             case .failure(let refusal):
@@ -73,14 +72,14 @@ extension PostgresStore: BudgetStore {
                     """, on: connection)
                 return .admitted(reservation)
             }
-        }
+        } }
     }
 
     public func settle(_ reservation: BudgetReservation, tokens: Int, microUSD: Int64, at date: Date) async throws {
         let subjects = reservation.subjects.sorted { $0.name < $1.name }
         guard !subjects.isEmpty else { return }
         let names = subjects.map(\.name)
-        try await transaction { connection in
+        try await bounded { try await self.transaction { connection in
             // The hold's rows are the proof it has not been counted: settling again finds none and changes nothing.
             guard try await self.execute("DELETE FROM budget_hold WHERE id = \(reservation.id) RETURNING 1", on: connection) > 0 else { return }
             let (states, _) = try await self.lockedStates(names, at: date, on: connection)
@@ -89,7 +88,7 @@ extension PostgresStore: BudgetStore {
             try await self.execute("""
                 DELETE FROM budget_hold WHERE subject = ANY(\(names)) AND expires_at < \(Self.seconds(date) - 86_400)
                 """, on: connection)
-        }
+        } }
     }
 
     public func spent(_ subject: String, at date: Date) async throws -> Int64 {

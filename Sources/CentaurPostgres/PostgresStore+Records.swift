@@ -11,7 +11,7 @@ extension PostgresStore: APIKeyStore {
     }
 
     public func key(hash: String) async throws -> APIKeyRecord? {
-        try await records(APIKeyRecord.self, "SELECT record::text FROM api_key WHERE hash = \(hash) AND NOT revoked").first
+        try await bounded { try await self.records(APIKeyRecord.self, "SELECT record::text FROM api_key WHERE hash = \(hash) AND NOT revoked").first }
     }
 
     public func keys() async throws -> [APIKeyRecord] {

@@ -5,6 +5,10 @@ import PostgresNIO
 extension PostgresStore: TraceStore {
     public func insert(_ records: [TraceRecord]) async throws {
         guard !records.isEmpty else { return }
+        try await bounded { try await self.insertNow(records) }
+    }
+
+    private func insertNow(_ records: [TraceRecord]) async throws {
         // One multi-row insert per batch (the trace writer batches); ids already stored are left as they are.
         var sql = """
             INSERT INTO trace (id, request_id, started_at, key_id, team, route, model, status, input_tokens, output_tokens,

@@ -23,11 +23,14 @@ public final class PostgresStore: Sendable {
     private let migration = Mutex<Task<Void, any Error>?>(nil)
     /// How long preparing the schema may take, connecting included, before a call fails.
     let readyTimeout: Duration
+    /// How long a call on the request path (an API key, a budget decision, a batch of traces) may take before it
+    /// fails: a server that went away mid-call can leave the call waiting for ever.
+    let callTimeout: Duration
 
     /// Opens a pool to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|prefer|require]
     /// [&connect_timeout=SECONDS]`); `connect_timeout` also bounds how long a call waits for an unreachable server.
     public init(url: String, schema: String = "public", maximumConnections: Int = 20, readyTimeout: Duration = .seconds(30),
-                logger: Logger = .disabled) throws {
+                callTimeout: Duration = .seconds(10), logger: Logger = .disabled) throws {
         guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), !schema.isEmpty else {
             throw StoreError("PostgreSQL schema \(schema) must be letters, digits and underscores")
         }
@@ -44,6 +47,7 @@ public final class PostgresStore: Sendable {
         self.schema = schema
         self.logger = logger
         self.readyTimeout = readyTimeout
+        self.callTimeout = callTimeout
         runner = Task { await client.run() }
     }
 
@@ -83,6 +87,38 @@ public final class PostgresStore: Sendable {
             }
             defer { group.cancelAll() }
             return try await group.next()!
+        }
+    }
+
+    /// `body`'s result, or an error once `limit` has passed even if `body` does not stop when cancelled (it is
+    /// cancelled and left to finish on its own): for calls on a connection the server may have dropped.
+    static func abandoning<T: Sendable>(after limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let once = FirstOnly()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let work = Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                if once.first() { continuation.resume(with: result) }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                if once.first() {
+                    work.cancel()
+                    continuation.resume(throwing: StoreError("no answer within \(limit)"))
+                }
+            }
+        }
+    }
+
+    /// `body` within ``callTimeout``; after it the caller gets a clear error and `body` is left to finish (or not).
+    /// The schema is made ready first, under its own limit (``readyTimeout``).
+    func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await ready()
+        do {
+            return try await Self.abandoning(after: callTimeout, body)
+        } catch let error as StoreError where error.description.hasPrefix("no answer within") {
+            logger.warning("PostgreSQL call abandoned", metadata: ["schema": "\(schema)", "limit": "\(callTimeout)"])
+            throw StoreError("PostgreSQL (schema \(schema)) did not answer within \(callTimeout)")
         }
     }
 
@@ -171,17 +207,40 @@ public final class PostgresStore: Sendable {
     }
 
     /// Runs `body` in one transaction.
+    ///
+    /// Not PostgresNIO's `withTransaction`: when the server goes away mid-transaction (a restart, a fail-over), its
+    /// ROLLBACK on the dead connection never returns, and the caller with it. Here a failed transaction is rolled back
+    /// only while the connection is still open, within a few seconds; otherwise the connection is closed, which the
+    /// server treats as a rollback, and the pool replaces it.
     func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         try await ready()
-        do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-        } catch let error as PostgresTransactionError {
-            // What the body threw (a conflict, a refused value) is the error; a failed BEGIN or COMMIT is the database's.
-            if let thrown = error.closureError { throw thrown }
-            throw error.commitError ?? error.beginError ?? error
+        return try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return value
+            } catch {
+                if connection.isClosed {
+                    throw error
+                }
+                let logger = logger
+                let rolledBack = (try? await Self.abandoning(after: .seconds(3)) {
+                    try await connection.query("ROLLBACK", logger: logger)
+                    return true
+                }) ?? false
+                if !rolledBack { _ = connection.close() as EventLoopFuture<Void> }
+                throw error
+            }
         }
     }
 
     /// Seconds since 1970, the typed columns' time (exact for a `Date`, comparable in SQL).
     static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
+}
+
+/// True for the first caller only.
+final class FirstOnly: Sendable {
+    private let done = Mutex(false)
+    func first() -> Bool { done.withLock { done in defer { done = true }; return !done } }
 }

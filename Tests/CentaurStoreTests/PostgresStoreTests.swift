@@ -9,7 +9,7 @@ struct PostgresStoreTests {
     static func replicas(_ count: Int) throws -> [PostgresStore] {
         let url = try #require(StoreKind.postgresURL, "scripts/test sets CENTAUR_TEST_POSTGRES_URL")
         let schema = "r_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        return try (0..<count).map { _ in try PostgresStore(url: url, schema: schema, maximumConnections: 8) }
+        return try (0..<count).map { _ in try PostgresStore(url: url, schema: schema, maximumConnections: 8, callTimeout: .seconds(120)) }
     }
 
     @Test("replicas starting together apply each migration once")
@@ -26,7 +26,7 @@ struct PostgresStoreTests {
     func traceIndexes() async throws {
         let url = try #require(StoreKind.postgresURL)
         let schema = "i_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let store = try PostgresStore(url: url, schema: schema, maximumConnections: 2)
+        let store = try PostgresStore(url: url, schema: schema, maximumConnections: 2, callTimeout: .seconds(120))
         try await store.insert((1...50).map { trace($0, tags: ["feature": $0 % 2 == 0 ? "onboarding" : "chat"]) })
         #expect(try await store.traces(TraceQuery(tag: (name: "feature", value: "onboarding"), limit: 100)).traces.count == 25)
         for (filter, index) in [(#"tags @> '{"feature": "onboarding"}'::jsonb"#, "trace_tags"), ("status = 'error'", "trace_status"),

@@ -37,7 +37,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     /// A store on a fresh schema of the test server.
     static func postgresStore() throws -> PostgresStore {
         guard let url = postgresURL else { throw StoreError("CENTAUR_TEST_POSTGRES_URL is not set: scripts/test starts a server") }
-        return try PostgresStore(url: url, schema: "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""), maximumConnections: 4)
+        return try PostgresStore(url: url, schema: "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""), maximumConnections: 4,
+                                 callTimeout: .seconds(120))
     }
 }
 
