@@ -15,9 +15,21 @@ let package = Package(
             name: "ExtractionBenchmarks",
             dependencies: [
                 .product(name: "CentaurExtraction", package: "main"),
+                .product(name: "CentaurRules", package: "main"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/ExtractionBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The PostgreSQL store on a real server (CENTAUR_BENCH_POSTGRES_URL; bench/postgres/run.sh starts one).
+        .executableTarget(
+            name: "PostgresBenchmarks",
+            dependencies: [
+                .product(name: "CentaurPostgres", package: "main"),
+                .product(name: "CentaurStore", package: "main"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/PostgresBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

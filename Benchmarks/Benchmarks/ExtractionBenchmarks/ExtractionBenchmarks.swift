@@ -1,5 +1,6 @@
 import Benchmark
 import CentaurExtraction
+import CentaurRules
 import Foundation
 
 /// The shared AAMVA payloads (../shared/data/aamva), or CENTAUR_SHARED_DIR/data/aamva.
