@@ -119,6 +119,111 @@ extension PostgresStore {
             """,
             "CREATE INDEX budget_hold_subject ON budget_hold (subject, expires_at)",
         ]),
+        // The budget arithmetic (BudgetMath) as functions in the database: a decision holds its subjects' row locks for
+        // one statement rather than for several round trips, so concurrent requests of one key queue for microseconds.
+        // Limits travel as arrays, 0 (RPM, TPM) or -1 (cap) meaning none. A refusal is one row; admitted is none.
+        ("0005-budget-functions", [
+            """
+            CREATE FUNCTION centaur_budget_reserve(p_subjects text[], p_rpm bigint[], p_tpm bigint[], p_cap bigint[], p_micro bigint,
+                p_id text, p_now double precision, p_month text, p_expires double precision, p_next_month double precision)
+            RETURNS TABLE (subject text, limit_kind text, limit_value bigint, retry_after double precision)
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                n int := coalesce(array_length(p_subjects, 1), 0);
+                st budget_subject%ROWTYPE;
+                states budget_subject[] := '{}';
+                need bigint := greatest(p_micro, 1);
+                held bigint;
+                lvl double precision;
+                upd double precision;
+            BEGIN
+                INSERT INTO budget_subject AS b (subject, month) SELECT unnest(p_subjects), p_month ON CONFLICT DO NOTHING;
+                PERFORM 1 FROM budget_subject b WHERE b.subject = ANY(p_subjects) ORDER BY b.subject FOR UPDATE;
+                FOR i IN 1..n LOOP
+                    SELECT * INTO st FROM budget_subject b WHERE b.subject = p_subjects[i];
+                    IF st.month <> p_month THEN st.month := p_month; st.spent_micro := 0; END IF;
+                    IF p_cap[i] >= 0 THEN
+                        SELECT coalesce(sum(h.micro), 0) INTO held FROM budget_hold h WHERE h.subject = p_subjects[i] AND h.expires_at > p_now;
+                        IF st.spent_micro + held + need > p_cap[i] THEN
+                            RETURN QUERY SELECT p_subjects[i], 'spend'::text, p_cap[i],
+                                CASE WHEN st.spent_micro + need <= p_cap[i] THEN 1.0::float8 ELSE greatest(1, ceil(p_next_month - p_now)) END;
+                            RETURN;
+                        END IF;
+                    END IF;
+                    IF p_rpm[i] > 0 THEN
+                        IF st.requests_level IS NULL THEN lvl := p_rpm[i]; upd := p_now;
+                        ELSE
+                            lvl := least(p_rpm[i]::float8, st.requests_level + greatest(0, p_now - st.requests_updated) * p_rpm[i] / 60.0);
+                            upd := greatest(p_now, st.requests_updated);
+                        END IF;
+                        IF lvl < 1 THEN
+                            RETURN QUERY SELECT p_subjects[i], 'rpm'::text, p_rpm[i], greatest(1, ceil((1 - lvl) * 60 / p_rpm[i]));
+                            RETURN;
+                        END IF;
+                        st.requests_level := lvl - 1; st.requests_updated := upd;
+                    END IF;
+                    IF p_tpm[i] > 0 THEN
+                        IF st.tokens_level IS NULL THEN lvl := p_tpm[i]; upd := p_now;
+                        ELSE
+                            lvl := least(p_tpm[i]::float8, st.tokens_level + greatest(0, p_now - st.tokens_updated) * p_tpm[i] / 60.0);
+                            upd := greatest(p_now, st.tokens_updated);
+                        END IF;
+                        IF lvl <= 0 THEN
+                            RETURN QUERY SELECT p_subjects[i], 'tpm'::text, p_tpm[i], greatest(1, ceil((1 - lvl) * 60 / p_tpm[i]));
+                            RETURN;
+                        END IF;
+                        st.tokens_level := lvl; st.tokens_updated := upd;
+                    END IF;
+                    states := states || st;
+                END LOOP;
+                -- Every subject admits the request: write all the changes at once.
+                FOR i IN 1..n LOOP
+                    UPDATE budget_subject b SET month = states[i].month, spent_micro = states[i].spent_micro,
+                        requests_level = states[i].requests_level, requests_updated = states[i].requests_updated,
+                        tokens_level = states[i].tokens_level, tokens_updated = states[i].tokens_updated
+                    WHERE b.subject = states[i].subject;
+                END LOOP;
+                INSERT INTO budget_hold (id, subject, micro, expires_at) SELECT p_id, unnest(p_subjects), p_micro, p_expires;
+                RETURN;
+            END $$
+            """,
+            """
+            CREATE FUNCTION centaur_budget_settle(p_id text, p_subjects text[], p_tpm bigint[], p_tokens bigint, p_micro bigint,
+                p_now double precision, p_month text)
+            RETURNS boolean
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                n int := coalesce(array_length(p_subjects, 1), 0);
+                st budget_subject%ROWTYPE;
+                lvl double precision;
+                upd double precision;
+            BEGIN
+                -- The hold's rows are the proof it has not been counted: settling again finds none and changes nothing.
+                DELETE FROM budget_hold h WHERE h.id = p_id;
+                IF NOT FOUND THEN RETURN false; END IF;
+                INSERT INTO budget_subject AS b (subject, month) SELECT unnest(p_subjects), p_month ON CONFLICT DO NOTHING;
+                PERFORM 1 FROM budget_subject b WHERE b.subject = ANY(p_subjects) ORDER BY b.subject FOR UPDATE;
+                FOR i IN 1..n LOOP
+                    SELECT * INTO st FROM budget_subject b WHERE b.subject = p_subjects[i];
+                    IF st.month <> p_month THEN st.month := p_month; st.spent_micro := 0; END IF;
+                    IF p_tpm[i] > 0 THEN
+                        IF st.tokens_level IS NULL THEN lvl := p_tpm[i]; upd := p_now;
+                        ELSE
+                            lvl := least(p_tpm[i]::float8, st.tokens_level + greatest(0, p_now - st.tokens_updated) * p_tpm[i] / 60.0);
+                            upd := greatest(p_now, st.tokens_updated);
+                        END IF;
+                        st.tokens_level := lvl - p_tokens; st.tokens_updated := upd;
+                    END IF;
+                    UPDATE budget_subject b SET month = st.month, spent_micro = st.spent_micro + greatest(p_micro, 0),
+                        tokens_level = st.tokens_level, tokens_updated = st.tokens_updated
+                    WHERE b.subject = p_subjects[i];
+                END LOOP;
+                -- Holds of requests that never settled, a day after they lapsed.
+                DELETE FROM budget_hold h WHERE h.subject = ANY(p_subjects) AND h.expires_at < p_now - 86400;
+                RETURN true;
+            END $$
+            """,
+        ]),
     ]
 
     /// The migration lock (`pg_advisory_xact_lock`) is keyed by the schema: replicas on one schema take turns,

@@ -8,23 +8,32 @@ extension PostgresStore: TraceStore {
         try await bounded { try await self.insertNow(records) }
     }
 
+    /// A missing key or team travels in its array as this (PostgreSQL text cannot hold NUL; no id holds U+0001).
+    private static let absent = "\u{1}"
+
     private func insertNow(_ records: [TraceRecord]) async throws {
-        // One multi-row insert per batch (the trace writer batches); ids already stored are left as they are.
-        var sql = """
+        // One INSERT per batch (the trace writer batches), its columns sent as 15 arrays that `unnest` turns into rows:
+        // a fixed statement with 15 parameters, where a multi-row VALUES list would have 15 per record to parse.
+        // Ids already stored are left as they are.
+        var binds = PostgresBindings(capacity: 15)
+        binds.append(records.map(\.id)); binds.append(records.map(\.requestID)); binds.append(records.map { Self.seconds($0.startedAt) })
+        binds.append(records.map { $0.keyID ?? Self.absent }); binds.append(records.map { $0.team ?? Self.absent })
+        binds.append(records.map(\.route)); binds.append(records.map(\.model)); binds.append(records.map(\.status.rawValue))
+        binds.append(records.map(\.inputTokens)); binds.append(records.map(\.outputTokens))
+        binds.append(records.map(\.cacheReadTokens)); binds.append(records.map(\.cacheWriteTokens))
+        binds.append(records.map { $0.costUSD ?? .nan })
+        binds.append(try records.map { try Self.json($0.tags) }); binds.append(try records.map { try Self.json($0) })
+        try await execute(PostgresQuery(unsafeSQL: """
             INSERT INTO trace (id, request_id, started_at, key_id, team, route, model, status, input_tokens, output_tokens,
-                cache_read_tokens, cache_write_tokens, cost_usd, tags, record) VALUES
-            """
-        var binds = PostgresBindings(capacity: records.count * 15)
-        for (index, r) in records.enumerated() {
-            let base = index * 15
-            sql += (index == 0 ? " " : ", ") + "(" + (1...15).map { n in n >= 14 ? "$\(base + n)::jsonb" : "$\(base + n)" }.joined(separator: ", ") + ")"
-            binds.append(r.id); binds.append(r.requestID); binds.append(Self.seconds(r.startedAt)); binds.append(r.keyID)
-            binds.append(r.team); binds.append(r.route); binds.append(r.model); binds.append(r.status.rawValue)
-            binds.append(r.inputTokens); binds.append(r.outputTokens); binds.append(r.cacheReadTokens); binds.append(r.cacheWriteTokens)
-            binds.append(r.costUSD); binds.append(try Self.json(r.tags)); binds.append(try Self.json(r))
-        }
-        sql += " ON CONFLICT (id) DO NOTHING"
-        try await execute(PostgresQuery(unsafeSQL: sql, binds: binds))
+                cache_read_tokens, cache_write_tokens, cost_usd, tags, record)
+            SELECT id, request_id, started_at, NULLIF(key_id, E'\\x01'), NULLIF(team, E'\\x01'), route, model, status,
+                input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, NULLIF(cost_usd, 'NaN'::float8), tags::jsonb, record::jsonb
+            FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                        $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::float8[], $14::text[], $15::text[])
+                AS u(id, request_id, started_at, key_id, team, route, model, status, input_tokens, output_tokens,
+                     cache_read_tokens, cache_write_tokens, cost_usd, tags, record)
+            ON CONFLICT (id) DO NOTHING
+            """, binds: binds))
     }
 
     public func traces(_ query: TraceQuery) async throws -> TracePage {

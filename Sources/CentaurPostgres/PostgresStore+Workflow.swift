@@ -186,33 +186,25 @@ extension PostgresStore: JobQueue {
         try await transaction { connection in for job in jobs { try await insertJob(job, on: connection) } }
     }
 
+    /// One statement, one round trip: the due job is found and locked (`FOR UPDATE SKIP LOCKED`, so concurrent claimers
+    /// pass over it) and leased in the same UPDATE, which changes the typed columns and the record together. Record dates
+    /// are JSON numbers of seconds since 2001 (how `JSONEncoder` writes a `Date`).
     public func claimJob(kinds: Set<JobKind>?, now: Date, leaseUntil: Date, worker: String) async throws -> JobRecord? {
         if let kinds, kinds.isEmpty { return nil }
-        let allKinds = kinds.map { $0.map(\.rawValue).sorted() }
+        let allKinds = kinds.map { $0.map(\.rawValue).sorted() } ?? []
         let time = Self.seconds(now)
-        return try await transaction { connection in
-            let due: PostgresQuery = if let allKinds {
-                """
-                SELECT record::text FROM job
-                WHERE ((status = 'queued' AND run_after <= \(time)) OR (status = 'running' AND lease_until < \(time))) AND kind = ANY(\(allKinds))
-                ORDER BY run_after, pos LIMIT 1 FOR UPDATE SKIP LOCKED
-                """
-            } else {
-                """
-                SELECT record::text FROM job
-                WHERE (status = 'queued' AND run_after <= \(time)) OR (status = 'running' AND lease_until < \(time))
-                ORDER BY run_after, pos LIMIT 1 FOR UPDATE SKIP LOCKED
-                """
-            }
-            guard var job = try await records(JobRecord.self, due, on: connection).first else { return nil }
-            job.status = .running
-            job.attempts += 1
-            job.leaseUntil = leaseUntil
-            job.leasedBy = worker
-            job.updatedAt = now
-            try await saveJob(job, on: connection)
-            return job
-        }
+        return try await records(JobRecord.self, """
+            UPDATE job SET status = 'running', lease_until = \(Self.seconds(leaseUntil)),
+                record = record || jsonb_build_object('status', 'running', 'attempts', (record->>'attempts')::int + 1,
+                    'lease_until', \(leaseUntil.timeIntervalSinceReferenceDate)::float8, 'leased_by', \(worker)::text,
+                    'updated_at', \(now.timeIntervalSinceReferenceDate)::float8)
+            WHERE id = (
+                SELECT id FROM job
+                WHERE ((status = 'queued' AND run_after <= \(time)) OR (status = 'running' AND lease_until < \(time)))
+                    AND (cardinality(\(allKinds)::text[]) = 0 OR kind = ANY(\(allKinds)::text[]))
+                ORDER BY run_after, pos LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING record::text
+            """).first
     }
 
     public func failJob(id: String, error: String, retryAt: Date?, now: Date) async throws {
@@ -235,8 +227,13 @@ extension PostgresStore: JobQueue {
         }
     }
 
+    /// One statement: the row's status and its record change together (a single statement is its own transaction).
     public func completeJob(id: String, now: Date) async throws {
-        try await transaction { connection in try await finishJob(id, now: now, on: connection) { $0.status = .done } }
+        try await execute("""
+            UPDATE job SET status = 'done', lease_until = NULL,
+                record = (record - 'lease_until') || jsonb_build_object('status', 'done', 'updated_at', \(now.timeIntervalSinceReferenceDate)::float8)
+            WHERE id = \(id)
+            """)
     }
 
     public func jobs(subject: String) async throws -> [JobRecord] {
