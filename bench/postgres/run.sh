@@ -120,7 +120,7 @@ with open(out, "a") as f:
     f.write(f"| SQLite | {sq:.0f} | {sqb:.0f} | {sqb / sq:.2f} |\n| PostgreSQL | {pg:.0f} | {pgb:.0f} | {pgb / pg:.2f} |\n\n")
     f.write(f"PostgreSQL ÷ SQLite: {pg / sq:.2f} without a budget, {pgb / sqb:.2f} with one. ")
     f.write(f"Budget reservation overhead per request: {per(sqb) - per(sq):+.2f} ms on SQLite (in process), "
-            f"{per(pgb) - per(pg):+.2f} ms on PostgreSQL (two transactions).\n\n")
+            f"{per(pgb) - per(pg):+.2f} ms on PostgreSQL (a reserve and a settle, one statement each, all requests on one key).\n\n")
     f.write(f"SQLite with `traces.durable: false`: {sqf:.0f} rps; durable ÷ not durable = {sq / sqf:.2f}.\n")
 PY
 cat "$OUT"
