@@ -30,7 +30,7 @@ public final class PostgresStore: Sendable {
     /// Opens a pool to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|prefer|require]
     /// [&connect_timeout=SECONDS]`); `connect_timeout` also bounds how long a call waits for an unreachable server.
     public init(url: String, schema: String = "public", maximumConnections: Int = 20, readyTimeout: Duration = .seconds(30),
-                callTimeout: Duration = .seconds(10), logger: Logger = .disabled) throws {
+                callTimeout: Duration = .seconds(3), logger: Logger = .disabled) throws {
         guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), !schema.isEmpty else {
             throw StoreError("PostgreSQL schema \(schema) must be letters, digits and underscores")
         }

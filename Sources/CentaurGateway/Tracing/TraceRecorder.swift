@@ -23,11 +23,12 @@ public struct TraceRecorder: CallRecorder {
         self.redact = redact
     }
 
-    /// Durable: waits until the call's records are stored, and throws when they cannot be (the store is down, the
-    /// queue is full), so that the answer is withheld rather than given untraced.
+    /// Durable: waits until an answered call's records are stored, and throws when they cannot be (the store is down,
+    /// the queue is full), so that the answer is withheld rather than given untraced. A failed call's records are
+    /// queued without waiting: there is no answer to hold back, and its error reaches the client at once.
     public func record(_ call: CompletedCall) async throws {
         let records = Self.records(for: call, capture: capture, redact: redact)
-        guard durable else {
+        guard durable, call.error == nil else {
             writer.enqueue(records)
             return
         }
