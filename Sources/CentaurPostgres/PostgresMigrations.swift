@@ -123,6 +123,16 @@ extension PostgresStore {
         // one statement rather than for several round trips, so concurrent requests of one key queue for microseconds.
         // Limits travel as arrays, 0 (RPM, TPM) or -1 (cap) meaning none. A refusal is one row; admitted is none.
         ("0005-budget-functions", [
+            // A token bucket refilled at `p_per_minute` a minute up to that many: a missing bucket is full.
+            """
+            CREATE FUNCTION centaur_budget_refill(p_level double precision, p_updated double precision, p_per_minute bigint,
+                p_now double precision, OUT level double precision, OUT updated double precision)
+            LANGUAGE sql IMMUTABLE AS $$
+                SELECT CASE WHEN p_level IS NULL THEN p_per_minute::float8
+                            ELSE least(p_per_minute::float8, p_level + greatest(0, p_now - p_updated) * p_per_minute / 60.0) END,
+                       CASE WHEN p_level IS NULL THEN p_now ELSE greatest(p_now, p_updated) END
+            $$
+            """,
             """
             CREATE FUNCTION centaur_budget_reserve(p_subjects text[], p_rpm bigint[], p_tpm bigint[], p_cap bigint[], p_micro bigint,
                 p_id text, p_now double precision, p_month text, p_expires double precision, p_next_month double precision)
@@ -151,11 +161,7 @@ extension PostgresStore {
                         END IF;
                     END IF;
                     IF p_rpm[i] > 0 THEN
-                        IF st.requests_level IS NULL THEN lvl := p_rpm[i]; upd := p_now;
-                        ELSE
-                            lvl := least(p_rpm[i]::float8, st.requests_level + greatest(0, p_now - st.requests_updated) * p_rpm[i] / 60.0);
-                            upd := greatest(p_now, st.requests_updated);
-                        END IF;
+                        SELECT r.level, r.updated INTO lvl, upd FROM centaur_budget_refill(st.requests_level, st.requests_updated, p_rpm[i], p_now) r;
                         IF lvl < 1 THEN
                             RETURN QUERY SELECT p_subjects[i], 'rpm'::text, p_rpm[i], greatest(1, ceil((1 - lvl) * 60 / p_rpm[i]));
                             RETURN;
@@ -163,11 +169,7 @@ extension PostgresStore {
                         st.requests_level := lvl - 1; st.requests_updated := upd;
                     END IF;
                     IF p_tpm[i] > 0 THEN
-                        IF st.tokens_level IS NULL THEN lvl := p_tpm[i]; upd := p_now;
-                        ELSE
-                            lvl := least(p_tpm[i]::float8, st.tokens_level + greatest(0, p_now - st.tokens_updated) * p_tpm[i] / 60.0);
-                            upd := greatest(p_now, st.tokens_updated);
-                        END IF;
+                        SELECT r.level, r.updated INTO lvl, upd FROM centaur_budget_refill(st.tokens_level, st.tokens_updated, p_tpm[i], p_now) r;
                         IF lvl <= 0 THEN
                             RETURN QUERY SELECT p_subjects[i], 'tpm'::text, p_tpm[i], greatest(1, ceil((1 - lvl) * 60 / p_tpm[i]));
                             RETURN;
@@ -207,11 +209,7 @@ extension PostgresStore {
                     SELECT * INTO st FROM budget_subject b WHERE b.subject = p_subjects[i];
                     IF st.month <> p_month THEN st.month := p_month; st.spent_micro := 0; END IF;
                     IF p_tpm[i] > 0 THEN
-                        IF st.tokens_level IS NULL THEN lvl := p_tpm[i]; upd := p_now;
-                        ELSE
-                            lvl := least(p_tpm[i]::float8, st.tokens_level + greatest(0, p_now - st.tokens_updated) * p_tpm[i] / 60.0);
-                            upd := greatest(p_now, st.tokens_updated);
-                        END IF;
+                        SELECT r.level, r.updated INTO lvl, upd FROM centaur_budget_refill(st.tokens_level, st.tokens_updated, p_tpm[i], p_now) r;
                         st.tokens_level := lvl - p_tokens; st.tokens_updated := upd;
                     END IF;
                     UPDATE budget_subject b SET month = st.month, spent_micro = st.spent_micro + greatest(p_micro, 0),
