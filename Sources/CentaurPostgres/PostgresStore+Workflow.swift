@@ -155,14 +155,42 @@ extension PostgresStore: ApplicationStore, AuditLog, LabelledExampleStore {
 }
 
 /// Jobs: claimed with `FOR UPDATE SKIP LOCKED`, so workers on several replicas never take the same job, and a job
-/// whose lease ran out (its worker died) is taken over.
+/// whose lease ran out (its worker died) is taken over. Queuing a job notifies ``jobChannel`` (delivered when its
+/// transaction commits), so waiting workers on every replica start at once instead of at their next poll.
 extension PostgresStore: JobQueue {
+    /// The channel job notifications go to: one per schema, so stores on other schemas are not woken.
+    public var jobChannel: String { "centaur_jobs_" + schema }
+
     func insertJob(_ job: JobRecord, on connection: PostgresConnection) async throws {
         try await execute("""
             INSERT INTO job (id, kind, subject, status, run_after, lease_until, created_at, record)
             VALUES (\(job.id), \(job.kind.rawValue), \(job.subject), \(job.status.rawValue), \(Self.seconds(job.runAfter)),
                     \(job.leaseUntil.map(Self.seconds)), \(Self.seconds(job.createdAt)), \(try Self.json(job))::jsonb)
             """, on: connection)
+        try await execute("SELECT pg_notify(\(jobChannel), \(job.kind.rawValue))", on: connection)
+    }
+
+    /// Calls `wake` for every job queued on any replica, until cancelled; a lost connection is listened on again a
+    /// second later (a worker's poll covers the gap).
+    public func listenForJobs(_ wake: @escaping @Sendable () -> Void) async throws {
+        try await ready()
+        let channel = jobChannel
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: channel) { notifications in
+                        wake()  // listening now: anything queued before it is found by the first claim
+                        for try await _ in notifications { wake() }
+                    }
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("job notifications lost; listening again", metadata: ["error": "\(String(reflecting: error))"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     /// Rewrites a job's row after `change`.

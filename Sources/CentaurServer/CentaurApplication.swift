@@ -106,6 +106,8 @@ public struct CentaurServerComponents: Sendable {
         let retention: [any Service] = configuration.traceRetentionDays.map {
             [TraceRetention(store: stores.traces, days: $0, now: onboarding.now, logger: logger)]
         } ?? []
+        // Jobs queued by other replicas wake this one's workers at once (PostgreSQL); with SQLite the signal suffices.
+        let wakeups: [any Service] = stores.jobWakeups.map { [JobWakeups(listen: $0, signal: worker.signal)] } ?? []
         let readTimeout = TimeAmount(settings.requestReadTimeout)
         var application = Application(
             router: makeRouter(),
@@ -113,7 +115,7 @@ public struct CentaurServerComponents: Sendable {
                                                 idleTimeout: TimeAmount(settings.idleTimeout))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "centaur",
                                  availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
-            services: runtime.services + [worker] + retention,
+            services: runtime.services + [worker] + wakeups + retention,
             onServerRunning: onServerRunning,
             logger: logger)
         application.beforeServerStarts {

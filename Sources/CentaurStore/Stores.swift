@@ -15,6 +15,9 @@ public struct Stores: Sendable {
     /// Budgets shared by every process on the database (PostgreSQL); nil where one process owns the database (SQLite,
     /// the doubles), which then keeps its budgets in process (``LocalBudgets``).
     public var budgets: (any BudgetStore)?
+    /// Calls its argument whenever a job is queued by any process on the shared database, until cancelled (PostgreSQL's
+    /// LISTEN/NOTIFY); nil where only this process queues jobs (its ``JobSignal`` already wakes its workers).
+    public var jobWakeups: (@Sendable (@escaping @Sendable () -> Void) async throws -> Void)?
     /// Whether the database answers and its schema is this build's (`/readyz`, `centaur migrate`): throws a clear
     /// error otherwise. The backend sets it (`Stores.open`); doubles have nothing to check.
     public var check: @Sendable () async throws -> Void = {}

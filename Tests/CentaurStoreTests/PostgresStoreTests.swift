@@ -115,3 +115,23 @@ extension PostgresStoreTests {
         #expect(spent == Int64(admitted) * 9_000 && spent <= 1_000_000 && admitted >= 100, "\(admitted), \(spent)")
     }
 }
+
+extension PostgresStoreTests {
+    @Test("a job queued through one replica wakes a listener on another at once (LISTEN/NOTIFY), not at its next poll")
+    func jobNotifications() async throws {
+        let stores = try Self.replicas(2)
+        let woken = JobSignal()
+        let listener = Task { try await stores[1].listenForJobs { woken.notify() } }
+        defer { listener.cancel() }
+        await woken.wait(timeout: .seconds(30))  // the first wake says the listener is in place
+        let now = Date()
+        let queued = Task {
+            try await stores[0].enqueue([JobRecord(id: "n1", kind: "extract", subject: "s", runAfter: now, createdAt: now, updatedAt: now)])
+        }
+        let started = ContinuousClock.now
+        await woken.wait(timeout: .seconds(30))
+        try await queued.value
+        #expect(ContinuousClock.now - started < .seconds(10), "woken by the notification, not by the 30 s timeout")
+        #expect(try await stores[1].claimJob(now: Date(), leaseUntil: Date().addingTimeInterval(60), worker: "w")?.id == "n1")
+    }
+}
