@@ -311,9 +311,17 @@ def test_a_reviewer_signed_in_on_one_replica_is_signed_in_on_the_other(cluster):
 
 def test_40_requests_per_minute_admit_exactly_40_of_64_spread_over_both_replicas(cluster):
     limited = cluster["create_key"]("rpm-40", "gateway", "--rpm", "40")["key"]
+    started = time.time()
     with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
         statuses = list(pool.map(lambda _: call(cluster["url"], limited, tag="rpm")[0], range(64)))
-    assert statuses.count(200) == 40 and statuses.count(429) == 24, statuses
+    elapsed = time.time() - started
+    admitted = statuses.count(200)
+    assert admitted + statuses.count(429) == 64, statuses
+    # The bucket refills at 40 a minute: a burst that the machine spreads over more than 1.5 s (it happened once, with
+    # connections stalled for 19 s) may rightly admit one more per 1.5 s. The bound is exact either way.
+    assert 40 <= admitted <= 40 + int(elapsed * 40 / 60), (admitted, elapsed)
+    if elapsed < 1.5:
+        assert admitted == 40, (admitted, elapsed)
 
 
 def test_a_monthly_cap_under_200_concurrent_requests_is_never_exceeded(cluster):
