@@ -28,7 +28,8 @@ public final class PostgresStore: Sendable {
     let callTimeout: Duration
 
     /// Opens a pool to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|prefer|require]
-    /// [&connect_timeout=SECONDS]`); `connect_timeout` also bounds how long a call waits for an unreachable server.
+    /// [&connect_timeout=SECONDS]`); `connect_timeout` also bounds preparing the schema. Calls on the request path (a key,
+    /// a budget decision, a batch of traces) give up after `callTimeout`, so a request whose database is away gets its 503.
     public init(url: String, schema: String = "public", maximumConnections: Int = 20, readyTimeout: Duration = .seconds(30),
                 callTimeout: Duration = .seconds(3), logger: Logger = .disabled) throws {
         guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), !schema.isEmpty else {

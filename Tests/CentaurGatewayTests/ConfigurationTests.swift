@@ -40,6 +40,8 @@ struct ConfigurationTests {
         #expect(try loader.parse(base, source: "c.yaml").traceRetentionDays == nil)
         #expect(try loader.parse(base, source: "c.yaml").tracesDurable)
         #expect(try !loader.parse(base + "traces: { durable: false }\n", source: "c.yaml").tracesDurable)
+        let durable = #expect(throws: ConfigurationError.self) { try loader.parse(base + "traces: { durable: sometimes }\n", source: "c.yaml") }
+        #expect(durable?.description.contains("traces.durable") == true)
         #expect(try loader.parse(base + "traces: { retention_days: 30 }\n", source: "c.yaml").traceRetentionDays == 30)
         for bad in ["0", "1.5", "-3"] {
             let error = #expect(throws: ConfigurationError.self) { try loader.parse(base + "traces: { retention_days: \(bad) }\n", source: "c.yaml") }

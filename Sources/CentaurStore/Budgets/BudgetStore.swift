@@ -75,9 +75,10 @@ public enum BudgetDecision: Sendable, Hashable {
 /// Where budgets are decided: in the process (``LocalBudgets``, for one `centaur serve` on SQLite) or in the shared
 /// database (PostgreSQL, so replicas behind a load balancer enforce one limit between them, exactly).
 ///
-/// Both backends decide with ``BudgetMath``: a reservation takes one request from every RPM bucket, needs every TPM
-/// bucket above zero, and holds the request's worst-case cost against every monthly cap — for all subjects or none,
-/// atomically. Settling releases the hold, adds what the request actually cost and takes its tokens.
+/// Both backends decide by ``BudgetMath``'s rules — in Swift here, in PL/pgSQL functions on PostgreSQL (so a decision
+/// holds its row locks for one statement), held to the same results by the same contract tests: a reservation takes
+/// one request from every RPM bucket, needs every TPM bucket above zero, and holds the request's worst-case cost
+/// against every monthly cap — for all subjects or none, atomically. Settling releases the hold, adds what the request actually cost and takes its tokens.
 public protocol BudgetStore: Sendable {
     /// Admits a request for every subject, holding `microUSD` (its worst case) of each monthly cap, or says which
     /// limit refuses it. A refusal changes nothing.
@@ -180,6 +181,17 @@ public enum BudgetMath {
         return .init(level: min(capacity, bucket.level + elapsed * capacity / 60), updated: max(date, bucket.updated))
     }
 
+    /// A subject's state in `month`: a new one starts empty, and a new month starts its spend again (the buckets carry on).
+    static func current(_ state: BudgetState?, month: String) -> BudgetState {
+        guard let state else { return BudgetState(month: month) }
+        return state.month == month ? state : BudgetState(month: month, requests: state.requests, tokens: state.tokens)
+    }
+
+    /// How long until a bucket below one holds one again.
+    static func wait(for bucket: BudgetState.Bucket, perMinute: Int) -> Duration {
+        .seconds(max(1, ((1 - bucket.level) * 60 / Double(perMinute)).rounded(.up)))
+    }
+
     /// The states after admitting a request, or the first limit that refuses it.
     ///
     /// - Parameters:
@@ -191,8 +203,7 @@ public enum BudgetMath {
         let month = month(of: date)
         var next: [String: BudgetState] = [:]
         for subject in subjects {
-            var state = states[subject.name] ?? BudgetState(month: month)
-            if state.month != month { state = BudgetState(month: month, requests: state.requests, tokens: state.tokens) }
+            var state = current(states[subject.name], month: month)
             if let cap = subject.monthlyMicroUSD {
                 let need = max(microUSD, 1)
                 let holding = held[subject.name] ?? 0
@@ -206,8 +217,7 @@ public enum BudgetMath {
             if let rpm = subject.rpm {
                 var bucket = refill(state.requests, perMinute: rpm, at: date)
                 guard bucket.level >= 1 else {
-                    let wait = ((1 - bucket.level) * 60 / Double(rpm)).rounded(.up)
-                    return .failure(BudgetRefusal(subject: subject.name, limit: .requestsPerMinute(rpm), retryAfter: .seconds(max(1, wait))))
+                    return .failure(BudgetRefusal(subject: subject.name, limit: .requestsPerMinute(rpm), retryAfter: wait(for: bucket, perMinute: rpm)))
                 }
                 bucket.level -= 1
                 state.requests = bucket
@@ -215,8 +225,7 @@ public enum BudgetMath {
             if let tpm = subject.tpm {
                 let bucket = refill(state.tokens, perMinute: tpm, at: date)
                 guard bucket.level > 0 else {
-                    let wait = ((1 - bucket.level) * 60 / Double(tpm)).rounded(.up)
-                    return .failure(BudgetRefusal(subject: subject.name, limit: .tokensPerMinute(tpm), retryAfter: .seconds(max(1, wait))))
+                    return .failure(BudgetRefusal(subject: subject.name, limit: .tokensPerMinute(tpm), retryAfter: wait(for: bucket, perMinute: tpm)))
                 }
                 state.tokens = bucket
             }
@@ -231,8 +240,7 @@ public enum BudgetMath {
         let month = month(of: date)
         var next: [String: BudgetState] = [:]
         for subject in subjects {
-            var state = states[subject.name] ?? BudgetState(month: month)
-            if state.month != month { state = BudgetState(month: month, requests: state.requests, tokens: state.tokens) }
+            var state = current(states[subject.name], month: month)
             if let tpm = subject.tpm {
                 var bucket = refill(state.tokens, perMinute: tpm, at: date)
                 bucket.level -= Double(tokens)
