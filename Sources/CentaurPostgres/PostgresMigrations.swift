@@ -222,12 +222,111 @@ extension PostgresStore {
             END $$
             """,
         ]),
+        // Fair claims (JobTurns): each job's tenant and turn as columns. Claims read the unfinished jobs in turn order
+        // and enqueuing reads a lane's highest turn, both from partial indexes that leave the done jobs out (a queue's
+        // table is mostly done jobs). Jobs already queued keep turn 0, ahead of new ones.
+        ("0006-fair-jobs", [
+            "ALTER TABLE job ADD COLUMN tenant text NOT NULL DEFAULT '', ADD COLUMN turn bigint NOT NULL DEFAULT 0",
+            "CREATE INDEX job_fair ON job (turn, run_after, pos) WHERE status IN ('queued', 'running')",
+            "CREATE INDEX job_lane ON job (kind, tenant, turn) WHERE status IN ('queued', 'running')",
+            "DROP INDEX job_due",
+        ]),
+        // Traces partitioned by month of `started_at` (seconds since 1970, UTC months), so retention drops a month's
+        // table whole instead of deleting its rows one by one, and a time-bounded query reads only its months. Rows
+        // outside the prepared months land in `trace_default`; `centaur_trace_partitions` prepares months ahead
+        // (moving any of their rows out of the default) and `centaur_trace_purge` applies retention. The key becomes
+        // (id, started_at): a partitioned table's unique keys must hold its partition key, and a trace's id and start
+        // never change, so inserting a stored trace again is still a no-op.
+        ("0007-trace-partitions", [
+            "ALTER TABLE trace RENAME TO trace_unpartitioned",
+            "ALTER TABLE trace_unpartitioned RENAME CONSTRAINT trace_pkey TO trace_unpartitioned_pkey",
+            "DROP INDEX trace_started, trace_request, trace_model, trace_key, trace_tags, trace_status",
+            "ALTER SEQUENCE trace_pos_seq OWNED BY NONE",
+            """
+            CREATE TABLE trace (
+                pos bigint NOT NULL DEFAULT nextval('trace_pos_seq'), id text NOT NULL, request_id text NOT NULL,
+                started_at double precision NOT NULL, key_id text, team text, route text NOT NULL, model text NOT NULL,
+                status text NOT NULL CHECK (status IN (\(TraceStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")))),
+                input_tokens bigint NOT NULL, output_tokens bigint NOT NULL, cache_read_tokens bigint NOT NULL,
+                cache_write_tokens bigint NOT NULL, cost_usd double precision, tags jsonb NOT NULL, record jsonb NOT NULL,
+                PRIMARY KEY (id, started_at))
+            PARTITION BY RANGE (started_at)
+            """,
+            "CREATE TABLE trace_default PARTITION OF trace DEFAULT",
+            "CREATE INDEX trace_started ON trace (started_at DESC, id DESC)",
+            "CREATE INDEX trace_request ON trace (request_id)",
+            "CREATE INDEX trace_model ON trace (model, started_at DESC)",
+            "CREATE INDEX trace_key ON trace (key_id, started_at DESC)",
+            "CREATE INDEX trace_tags ON trace USING gin (tags jsonb_path_ops)",
+            "CREATE INDEX trace_status ON trace (status, started_at DESC)",
+            "INSERT INTO trace SELECT * FROM trace_unpartitioned ORDER BY pos",
+            "DROP TABLE trace_unpartitioned",
+            "ALTER SEQUENCE trace_pos_seq OWNED BY trace.pos",
+            // Month partitions from the month of `p_now` to `p_ahead` months after it; returns the end of the last
+            // one. Replicas take turns (a transaction lock per schema); a month that exists is left alone.
+            """
+            CREATE FUNCTION centaur_trace_partitions(p_now double precision, p_ahead int) RETURNS double precision
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                first_month timestamp := date_trunc('month', to_timestamp(p_now) AT TIME ZONE 'UTC');
+                m timestamp;
+                lo double precision;
+                hi double precision;
+                part text;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(hashtext('centaur-trace-partitions:' || current_schema()));
+                FOR i IN 0..greatest(p_ahead, 0) LOOP
+                    m := first_month + make_interval(months => i);
+                    lo := extract(epoch FROM m AT TIME ZONE 'UTC');
+                    hi := extract(epoch FROM (m + interval '1 month') AT TIME ZONE 'UTC');
+                    part := 'trace_' || to_char(m, 'YYYY"m"MM');
+                    IF to_regclass(part) IS NULL THEN
+                        EXECUTE format('CREATE TABLE %I (LIKE trace INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
+                        EXECUTE format('WITH moved AS (DELETE FROM trace_default WHERE started_at >= %s AND started_at < %s RETURNING *) '
+                                       'INSERT INTO %I SELECT * FROM moved', lo, hi, part);
+                        EXECUTE format('ALTER TABLE trace ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)', part, lo, hi);
+                    END IF;
+                END LOOP;
+                RETURN hi;
+            END $$
+            """,
+            // Retention: drops every month partition that ends at or before `p_cutoff`, then deletes the older rows left
+            // in the month that straddles it and in the default partition. Returns how many traces went.
+            """
+            CREATE FUNCTION centaur_trace_purge(p_cutoff double precision) RETURNS bigint
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                part record;
+                hi double precision;
+                n bigint;
+                total bigint := 0;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(hashtext('centaur-trace-partitions:' || current_schema()));
+                FOR part IN
+                    SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                    WHERE i.inhparent = to_regclass('trace') AND c.relname ~ '^trace_[0-9]{4}m[0-9]{2}$'
+                LOOP
+                    hi := extract(epoch FROM (to_date(substr(part.relname, 7), 'YYYY"m"MM')::timestamp + interval '1 month') AT TIME ZONE 'UTC');
+                    IF hi <= p_cutoff THEN
+                        EXECUTE format('SELECT count(*) FROM %I', part.relname) INTO n;
+                        EXECUTE format('DROP TABLE %I', part.relname);
+                        total := total + n;
+                    END IF;
+                END LOOP;
+                DELETE FROM trace WHERE started_at < p_cutoff;
+                GET DIAGNOSTICS n = ROW_COUNT;
+                RETURN total + n;
+            END $$
+            """,
+        ]),
     ]
 
     /// The migration lock (`pg_advisory_xact_lock`) is keyed by the schema: replicas on one schema take turns,
     /// stores on different schemas (tests) do not wait for each other.
 
-    static func migrate(_ client: PostgresClient, schema: String, logger: Logger) async throws {
+    /// Applies the migrations not yet applied, in order, up to and including `last` (all when nil; tests stop early
+    /// to check what a later migration does to rows an earlier schema held).
+    static func migrate(_ client: PostgresClient, schema: String, logger: Logger, through last: String? = nil) async throws {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("centaur-migrate:" + schema)))", logger: logger)
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
@@ -239,7 +338,8 @@ extension PostgresStore {
             for try await name in try await connection.query("SELECT name FROM centaur_migration", logger: logger).decode(String.self) {
                 applied.insert(name)
             }
-            for migration in migrations where !applied.contains(migration.name) {
+            let wanted = last.flatMap { name in migrations.firstIndex { $0.name == name } }.map { migrations[...$0] } ?? migrations[...]
+            for migration in wanted where !applied.contains(migration.name) {
                 for statement in migration.sql { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
                 try await connection.query("INSERT INTO centaur_migration (name) VALUES (\(migration.name))", logger: logger)
             }

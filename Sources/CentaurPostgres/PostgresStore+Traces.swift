@@ -11,7 +11,21 @@ extension PostgresStore: TraceStore {
     /// A missing key or team travels in its array as this (PostgreSQL text cannot hold NUL; no id holds U+0001).
     private static let absent = "\u{1}"
 
+    /// Months of trace partitions prepared ahead of the current one.
+    static let partitionMonthsAhead = 2
+
+    /// Prepares this month's trace partition and the next ones (``partitionMonthsAhead``) when what this process
+    /// prepared ends within a month: once at its first insert, then about monthly. Traces outside them still land (in
+    /// the default partition); preparing is only for speed and retention.
+    func prepareTracePartitions(now: Date = Date()) async throws {
+        let seconds = Self.seconds(now)
+        guard tracePartitionsEnd.withLock({ $0 - seconds < 32 * 86_400 }) else { return }
+        let rows = try await client.query("SELECT centaur_trace_partitions(\(seconds), \(Self.partitionMonthsAhead)::int)", logger: logger)
+        for try await end in rows.decode(Double.self) { tracePartitionsEnd.withLock { $0 = end } }
+    }
+
     private func insertNow(_ records: [TraceRecord]) async throws {
+        try await prepareTracePartitions()
         // One INSERT per batch (the trace writer batches), its columns sent as 15 arrays that `unnest` turns into rows:
         // a fixed statement with 15 parameters, where a multi-row VALUES list would have 15 per record to parse.
         // Ids already stored are left as they are.
@@ -32,7 +46,7 @@ extension PostgresStore: TraceStore {
                         $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::float8[], $14::text[], $15::text[])
                 AS u(id, request_id, started_at, key_id, team, route, model, status, input_tokens, output_tokens,
                      cache_read_tokens, cache_write_tokens, cost_usd, tags, record)
-            ON CONFLICT (id) DO NOTHING
+            ON CONFLICT (id, started_at) DO NOTHING
             """, binds: binds))
     }
 
@@ -108,9 +122,8 @@ extension PostgresStore: TraceStore {
 
     public func purgeTraces(startedBefore date: Date) async throws -> Int {
         try await ready()
-        let rows = try await client.query("""
-            WITH gone AS (DELETE FROM trace WHERE started_at < \(Self.seconds(date)) RETURNING 1) SELECT COUNT(*)::bigint FROM gone
-            """, logger: logger)
+        // Whole months go as tables (DROP), the rest row by row; see migration 0007.
+        let rows = try await client.query("SELECT centaur_trace_purge(\(Self.seconds(date)))", logger: logger)
         for try await count in rows.decode(Int.self) { return count }
         return 0
     }

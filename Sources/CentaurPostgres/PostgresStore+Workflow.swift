@@ -161,11 +161,19 @@ extension PostgresStore: JobQueue {
     /// The channel job notifications go to: one per schema, so stores on other schemas are not woken.
     public var jobChannel: String { "centaur_jobs_" + schema }
 
+    /// Inserts a job with its turn (``JobTurns``: after its lane's highest unfinished turn, not below the frontier),
+    /// computed in the INSERT from the partial indexes `job_lane` and `job_fair`.
     func insertJob(_ job: JobRecord, on connection: PostgresConnection) async throws {
+        let created = Self.seconds(job.createdAt)
         try await execute("""
-            INSERT INTO job (id, kind, subject, status, run_after, lease_until, created_at, record)
-            VALUES (\(job.id), \(job.kind.rawValue), \(job.subject), \(job.status.rawValue), \(Self.seconds(job.runAfter)),
-                    \(job.leaseUntil.map(Self.seconds)), \(Self.seconds(job.createdAt)), \(try Self.json(job))::jsonb)
+            INSERT INTO job (id, kind, subject, tenant, turn, status, run_after, lease_until, created_at, record)
+            SELECT \(job.id), \(job.kind.rawValue), \(job.subject), \(job.tenant), t.turn, \(job.status.rawValue),
+                \(Self.seconds(job.runAfter)), \(job.leaseUntil.map(Self.seconds)), \(created),
+                \(try Self.json(job))::jsonb || jsonb_build_object('turn', t.turn)
+            FROM (SELECT greatest(
+                    (SELECT max(turn) FROM job WHERE kind = \(job.kind.rawValue) AND tenant = \(job.tenant) AND status IN ('queued', 'running')),
+                    (SELECT min(turn) - 1 FROM job WHERE status IN ('queued', 'running') AND status = 'queued' AND run_after <= \(created)),
+                    0) + 1 AS turn) t
             """, on: connection)
         try await execute("SELECT pg_notify(\(jobChannel), \(job.kind.rawValue))", on: connection)
     }
@@ -214,25 +222,29 @@ extension PostgresStore: JobQueue {
         try await transaction { connection in for job in jobs { try await insertJob(job, on: connection) } }
     }
 
-    /// One statement, one round trip: the due job is found and locked (`FOR UPDATE SKIP LOCKED`, so concurrent claimers
-    /// pass over it) and leased in the same UPDATE, which changes the typed columns and the record together. Record dates
-    /// are JSON numbers of seconds since 2001 (how `JSONEncoder` writes a `Date`).
-    public func claimJob(kinds: Set<JobKind>?, now: Date, leaseUntil: Date, worker: String) async throws -> JobRecord? {
-        if let kinds, kinds.isEmpty { return nil }
+    /// One statement, one round trip: up to `limit` claimable jobs are found in fair order and locked (`FOR UPDATE SKIP
+    /// LOCKED`, so concurrent claimers pass over them) and leased in the same UPDATE, which changes the typed columns and
+    /// the record together. Record dates are JSON numbers of seconds since 2001 (how `JSONEncoder` writes a `Date`).
+    public func claimJobs(kinds: Set<JobKind>?, limit: Int, now: Date, leaseUntil: Date, worker: String) async throws -> [JobRecord] {
+        if let kinds, kinds.isEmpty { return [] }
+        guard limit > 0 else { return [] }
         let allKinds = kinds.map { $0.map(\.rawValue).sorted() } ?? []
         let time = Self.seconds(now)
-        return try await records(JobRecord.self, """
+        let claimed = try await records(JobRecord.self, """
             UPDATE job SET status = 'running', lease_until = \(Self.seconds(leaseUntil)),
                 record = record || jsonb_build_object('status', 'running', 'attempts', (record->>'attempts')::int + 1,
                     'lease_until', \(leaseUntil.timeIntervalSinceReferenceDate)::float8, 'leased_by', \(worker)::text,
                     'updated_at', \(now.timeIntervalSinceReferenceDate)::float8)
-            WHERE id = (
+            FROM (
                 SELECT id FROM job
-                WHERE ((status = 'queued' AND run_after <= \(time)) OR (status = 'running' AND lease_until < \(time)))
+                WHERE status IN ('queued', 'running')
+                    AND ((status = 'queued' AND run_after <= \(time)) OR (status = 'running' AND lease_until < \(time)))
                     AND (cardinality(\(allKinds)::text[]) = 0 OR kind = ANY(\(allKinds)::text[]))
-                ORDER BY run_after, pos LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING record::text
-            """).first
+                ORDER BY turn, run_after, pos LIMIT \(limit) FOR UPDATE SKIP LOCKED) picked
+            WHERE job.id = picked.id
+            RETURNING job.record::text
+            """)
+        return claimed.sorted(by: JobTurns.precedes)
     }
 
     public func failJob(id: String, error: String, retryAt: Date?, now: Date) async throws {

@@ -26,6 +26,8 @@ public final class PostgresStore: Sendable {
     /// How long a call on the request path (an API key, a budget decision, a batch of traces) may take before it
     /// fails: a server that went away mid-call can leave the call waiting for ever.
     let callTimeout: Duration
+    /// Where the trace partitions prepared by this process end (seconds since 1970); 0 until the first insert.
+    let tracePartitionsEnd = Mutex<Double>(0)
 
     /// Opens a pool to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|prefer|require]
     /// [&connect_timeout=SECONDS]`); `connect_timeout` also bounds preparing the schema. Calls on the request path (a key,

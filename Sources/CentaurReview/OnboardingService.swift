@@ -114,6 +114,7 @@ public struct OnboardingService: Sendable {
             let pending = try await store.jobs(subject: applicationID).contains { $0.status == .queued }
             if !pending {
                 change.jobs = [JobRecord(id: "job_" + Self.randomToken(bytes: 12), kind: .extraction, subject: applicationID,
+                                         tenant: applicationID,  // each applicant is a lane: nobody's uploads wait behind another's
                                          maxAttempts: maxJobAttempts, runAfter: date, createdAt: date, updatedAt: date)]
             }
             change.audit = [AuditDraft(

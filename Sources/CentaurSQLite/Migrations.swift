@@ -19,6 +19,7 @@ extension SQLiteStore {
         ("0009-web-user-disabled", addWebUserDisabled),
         ("0010-generic-jobs", generalizeJobs),
         ("0011-workflow-state-checks", checkWorkflowStates),
+        ("0012-fair-jobs", addJobLanes),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -36,34 +36,62 @@ extension SQLiteStore: JobQueue {
         try db.create(index: "job_due", on: "job", columns: ["status", "run_after"])
     }
 
-    public func enqueue(_ jobs: [JobRecord]) async throws {
-        guard !jobs.isEmpty else { return }
-        try await pool.write { db in for job in jobs { try job.insert(db) } }
+    /// Fair claims (``JobTurns``): each job gets a tenant and a turn, and the unfinished jobs are indexed by turn (what
+    /// claims read in order) and by lane (what enqueuing reads). Jobs already queued keep turn 0, ahead of new ones.
+    static func addJobLanes(_ db: Database) throws {
+        try db.alter(table: "job") { t in
+            t.add(column: "tenant", .text).notNull().defaults(to: "")
+            t.add(column: "turn", .integer).notNull().defaults(to: 0)
+        }
+        try db.execute(sql: "CREATE INDEX job_fair ON job (turn, run_after) WHERE status IN ('queued', 'running')")
+        try db.execute(sql: "CREATE INDEX job_lane ON job (kind, tenant, turn) WHERE status IN ('queued', 'running')")
     }
 
-    public func claimJob(kinds: Set<JobKind>?, now: Date, leaseUntil: Date, worker: String) async throws -> JobRecord? {
+    /// Inserts a job with its turn (``JobTurns``), inside the caller's write.
+    static func insertJob(_ job: JobRecord, _ db: Database) throws {
+        var job = job
+        let laneHighest = try Int64.fetchOne(db, sql: """
+            SELECT MAX(turn) FROM job WHERE kind = ? AND tenant = ? AND status IN ('queued', 'running')
+            """, arguments: [job.kind, job.tenant])
+        let frontier = try Int64.fetchOne(db, sql: """
+            SELECT MIN(turn) FROM job WHERE status IN ('queued', 'running') AND status = 'queued' AND run_after <= ?
+            """, arguments: [job.createdAt])
+        job.turn = JobTurns.next(laneHighest: laneHighest, frontier: frontier)
+        try job.insert(db)
+    }
+
+    public func enqueue(_ jobs: [JobRecord]) async throws {
+        guard !jobs.isEmpty else { return }
+        try await pool.write { db in for job in jobs { try Self.insertJob(job, db) } }
+    }
+
+    public func claimJobs(kinds: Set<JobKind>?, limit: Int, now: Date, leaseUntil: Date, worker: String) async throws -> [JobRecord] {
+        guard limit > 0 else { return [] }
         var filter = ""
         var arguments: StatementArguments = [now, now]
         if let kinds {
-            guard !kinds.isEmpty else { return nil }
+            guard !kinds.isEmpty else { return [] }
             filter = "AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))"
             arguments += StatementArguments(kinds.map(\.rawValue).sorted())
         }
         let sql = """
             SELECT * FROM job
-            WHERE ((status = 'queued' AND run_after <= ?) OR (status = 'running' AND lease_until < ?)) \(filter)
-            ORDER BY run_after, rowid LIMIT 1
+            WHERE status IN ('queued', 'running')
+                AND ((status = 'queued' AND run_after <= ?) OR (status = 'running' AND lease_until < ?)) \(filter)
+            ORDER BY turn, run_after, rowid LIMIT \(limit)
             """
         let statementArguments = arguments
         return try await pool.write { db in
-            guard var job = try JobRecord.fetchOne(db, sql: sql, arguments: statementArguments) else { return nil }
-            job.status = .running
-            job.attempts += 1
-            job.leaseUntil = leaseUntil
-            job.leasedBy = worker
-            job.updatedAt = now
-            try job.update(db)
-            return job
+            try JobRecord.fetchAll(db, sql: sql, arguments: statementArguments).map { job in
+                var job = job
+                job.status = .running
+                job.attempts += 1
+                job.leaseUntil = leaseUntil
+                job.leasedBy = worker
+                job.updatedAt = now
+                try job.update(db)
+                return job
+            }
         }
     }
 

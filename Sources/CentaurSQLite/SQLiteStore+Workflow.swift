@@ -180,7 +180,7 @@ extension SQLiteStore: ApplicationStore, AuditLog, LabelledExampleStore {
             try change.check?.insert(db)
             try change.decision?.insert(db)
             for example in change.examples { try example.insert(db) }
-            for job in change.jobs { try job.insert(db) }
+            for job in change.jobs { try Self.insertJob(job, db) }
             if let job = change.completesJob {
                 try db.execute(sql: "UPDATE job SET status = 'done', lease_until = NULL, updated_at = ? WHERE id = ?",
                                arguments: [change.application.updatedAt, job])

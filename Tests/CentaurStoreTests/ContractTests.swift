@@ -115,8 +115,8 @@ enum Workflow {
         try await store.commit(change)
     }
 
-    static func job(_ id: String, application: String, runAfter: Int) -> JobRecord {
-        JobRecord(id: id, kind: .extraction, subject: application, runAfter: at(runAfter), createdAt: at(0), updatedAt: at(0))
+    static func job(_ id: String, application: String, tenant: String = "", runAfter: Int) -> JobRecord {
+        JobRecord(id: id, kind: .extraction, subject: application, tenant: tenant, runAfter: at(runAfter), createdAt: at(0), updatedAt: at(0))
     }
 }
 
@@ -236,7 +236,9 @@ struct JobQueueContract {
     @Test("due jobs are leased in order; an expired lease is taken over; failures retry or fail; done jobs stay done", arguments: StoreKind.allCases)
     func leases(kind: StoreKind) async throws {
         let store = try kind.make()
-        try await Workflow.create(store, "a1", jobs: [Workflow.job("j2", application: "a1", runAfter: 20), Workflow.job("j1", application: "a1", runAfter: 10)])
+        // Two lanes (tenants), so both jobs hold turn 1 and the older runAfter goes first.
+        try await Workflow.create(store, "a1", jobs: [Workflow.job("j2", application: "a1", tenant: "t2", runAfter: 20),
+                                                      Workflow.job("j1", application: "a1", tenant: "t1", runAfter: 10)])
         #expect(try await store.claimJob(now: at(5), leaseUntil: at(65), worker: "w1") == nil, "nothing is due yet")
         let first = try #require(try await store.claimJob(now: at(30), leaseUntil: at(90), worker: "w1"))
         #expect(first.id == "j1" && first.status == .running && first.attempts == 1 && first.leasedBy == "w1")
@@ -288,6 +290,53 @@ struct JobQueueContract {
         let batch = try #require(try await store.claimJob(kinds: nil, now: at(10), leaseUntil: at(70), worker: "w"))
         #expect(batch.kind == "batch" && batch.payload == "{\"items\":3}")
         #expect(try await store.jobs(subject: "batch_1").map(\.id) == ["b1"])
+    }
+
+    @Test("claims go round the lanes (kind and tenant): a backlog gets one job in per turn, a newcomer starts at the frontier", arguments: StoreKind.allCases)
+    func fairness(kind: StoreKind) async throws {
+        let store = try kind.make()
+        func job(_ id: String, _ kind: JobKind, tenant: String, at time: Int) -> JobRecord {
+            JobRecord(id: id, kind: kind, subject: "s", tenant: tenant, runAfter: at(time), createdAt: at(time), updatedAt: at(time))
+        }
+        try await store.enqueue((1...6).map { job("a\($0)", .extraction, tenant: "ann", at: 0) })
+        try await store.enqueue([job("b1", .extraction, tenant: "bob", at: 1), job("b2", .extraction, tenant: "bob", at: 1)])
+        try await store.enqueue([job("o1", "batch", tenant: "ann", at: 2)])  // another kind is another lane
+        #expect(try await store.jobs(subject: "s").map(\.turn) == [1, 2, 3, 4, 5, 6, 1, 2, 1], "turns as enqueued")
+        let first = try await store.claimJobs(kinds: nil, limit: 3, now: at(10), leaseUntil: at(70), worker: "w1")
+        #expect(first.map(\.id) == ["a1", "b1", "o1"], "one from each lane, oldest runAfter first")
+        #expect(first.allSatisfy { $0.status == .running && $0.leasedBy == "w1" && $0.attempts == 1 })
+        // A newcomer enqueued now starts at the frontier (turn 2), not at turn 1 ahead of everyone's second job.
+        try await store.enqueue([job("c1", .extraction, tenant: "cy", at: 11)])
+        let rest = try await store.claimJobs(kinds: nil, limit: 10, now: at(20), leaseUntil: at(80), worker: "w2")
+        #expect(rest.map(\.id) == ["a2", "b2", "c1", "a3", "a4", "a5", "a6"])
+        #expect(try await store.claimJobs(kinds: nil, limit: 10, now: at(30), leaseUntil: at(90), worker: "w3").isEmpty, "all leased")
+        // Finished lanes start again from the frontier.
+        for claimed in first + rest { try await store.completeJob(id: claimed.id, now: at(40)) }
+        try await store.enqueue([job("b3", .extraction, tenant: "bob", at: 50)])
+        #expect(try await store.jobs(subject: "s").first { $0.id == "b3" }?.turn == 1, "an empty queue starts at turn 1")
+    }
+
+    @Test("batched claims never hand one job to two claimers", arguments: StoreKind.allCases)
+    func batchedClaimsAreDisjoint(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.enqueue((0..<60).map { n in
+            JobRecord(id: "j\(n)", kind: .extraction, subject: "s", tenant: "t\(n % 7)", runAfter: at(0), createdAt: at(0), updatedAt: at(0))
+        })
+        let claimed = try await withThrowingTaskGroup(of: [String].self) { group in
+            for worker in 0..<6 {
+                group.addTask {
+                    var mine: [String] = []
+                    while case let batch = try await store.claimJobs(kinds: [.extraction], limit: 4, now: at(1), leaseUntil: at(61), worker: "w\(worker)"),
+                          !batch.isEmpty {
+                        mine += batch.map(\.id)
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(claimed.count == 60 && Set(claimed).count == 60, "each of the 60 jobs claimed exactly once")
+        #expect(try await store.claimJobs(kinds: nil, limit: 0, now: at(100), leaseUntil: at(160), worker: "w").isEmpty)
     }
 
     @Test("a step can finish the job that ran it, in the same transaction", arguments: StoreKind.allCases)

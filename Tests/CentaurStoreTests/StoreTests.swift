@@ -145,7 +145,7 @@ struct SQLiteStoreTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-\(UUID().uuidString)/db.sqlite").path
         let all = ["0001-create-trace", "0002-create-api-key", "0003-api-key-reviewer-scope", "0004-create-workflow", "0005-create-response-cache",
                    "0006-api-key-limits", "0007-create-evals", "0008-create-web-users", "0009-web-user-disabled", "0010-generic-jobs",
-                   "0011-workflow-state-checks"]
+                   "0011-workflow-state-checks", "0012-fair-jobs"]
         #expect(try await SQLiteStore(path: path).appliedMigrations() == all)
         #expect(try await SQLiteStore(path: path).appliedMigrations() == all)
     }
@@ -202,7 +202,7 @@ struct SQLiteStoreTests {
                     failures.withLock { $0.append("\(error)") }
                 }
             }
-            #expect(try await SQLiteStore(path: path).appliedMigrations().count == 11)
+            #expect(try await SQLiteStore(path: path).appliedMigrations().count == 12)
         }
         #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
     }

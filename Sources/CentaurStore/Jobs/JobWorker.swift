@@ -33,7 +33,7 @@ public struct JobWorker: Service {
     public var lease: Duration
     public var pollInterval: Duration
     public let name: String
-    /// Jobs run at once, each in a lane of its own: a long job holds up one lane, not every job behind it.
+    /// Jobs run at once, each in a task of its own: a long job holds up one slot, not every job behind it.
     public var concurrency: Int
     public var now: @Sendable () -> Date
     public var logger: Logger
@@ -48,41 +48,69 @@ public struct JobWorker: Service {
         self.pollInterval = pollInterval; self.name = name; self.concurrency = max(1, concurrency); self.now = now; self.logger = logger
     }
 
+    /// Claims as many jobs at a time as it has free slots (one statement for the lot), runs each in a task of its
+    /// own, and claims again as slots free up; waits for the signal (or the poll) when nothing is due. A store that
+    /// does not answer is logged and tried again at the next poll: the worker outlives a database restart.
     public func run() async throws {
         let stopping = Latch()
+        let freed = JobSignal()
+        let running = Counter()
+        let (concurrency, signal, pollInterval, logger) = (concurrency, signal, pollInterval, logger)
         try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for lane in 0..<concurrency {
-                    // Each lane leases under a name of its own.
-                    var worker = self
-                    worker.nameOverride = concurrency == 1 ? name : "\(name)-\(lane)"
-                    let laneWorker = worker
-                    group.addTask {
-                        while !stopping.isSet, !Task.isCancelled {
-                            if try await laneWorker.runNext() == false { await signal.wait(timeout: pollInterval) }
+            await withDiscardingTaskGroup { group in
+                while !stopping.isSet, !Task.isCancelled {
+                    let free = concurrency - running.value
+                    guard free > 0 else {
+                        await freed.wait(timeout: pollInterval)
+                        continue
+                    }
+                    let jobs: [JobRecord]
+                    do {
+                        jobs = try await claim(limit: free)
+                    } catch {
+                        logger.warning("could not claim jobs; trying again", metadata: ["worker": "\(name)", "error": "\(error)"])
+                        await signal.wait(timeout: pollInterval)
+                        continue
+                    }
+                    guard !jobs.isEmpty else {
+                        await signal.wait(timeout: pollInterval)
+                        continue
+                    }
+                    running.add(jobs.count)
+                    for job in jobs {
+                        group.addTask {
+                            await execute(job)
+                            running.add(-1)
+                            freed.notify()
                         }
                     }
                 }
-                try await group.waitForAll()
             }
         } onGracefulShutdown: {
             stopping.set()
             signal.notify()
+            freed.notify()
         }
     }
 
-    private var nameOverride: String?
-    private var leaseName: String { nameOverride ?? name }
+    /// Leases up to `limit` due jobs of the kinds this worker has handlers for.
+    func claim(limit: Int) async throws -> [JobRecord] {
+        let date = now()
+        return try await queue.claimJobs(kinds: Set(handlers.keys), limit: limit, now: date,
+                                         leaseUntil: date.addingTimeInterval(lease.seconds), worker: name)
+    }
 
     /// Runs one due job; false when none was due.
     @discardableResult
     public func runNext() async throws -> Bool {
-        let date = now()
-        let until = date.addingTimeInterval(lease.seconds)
-        guard let job = try await queue.claimJob(kinds: Set(handlers.keys), now: date, leaseUntil: until, worker: leaseName) else {
-            return false
-        }
-        guard let handler = handlers[job.kind] else { return true }  // claimed only kinds with a handler
+        guard let job = try await claim(limit: 1).first else { return false }
+        await execute(job)
+        return true
+    }
+
+    /// Runs a claimed job to its end: done, failed (retried or given up), or left leased when shutting down.
+    func execute(_ job: JobRecord) async {
+        guard let handler = handlers[job.kind] else { return }  // claimed only kinds with a handler
         logger.debug("running a job", metadata: ["job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.subject": "\(job.subject)",
                                                  "job.attempt": "\(job.attempts)"])
         do {
@@ -93,7 +121,6 @@ public struct JobWorker: Service {
         } catch {
             await fail(job, error, handler: handler)
         }
-        return true
     }
 
     /// Runs the handler while a heartbeat renews the job's lease every third of it, so a job that takes longer than
@@ -101,7 +128,7 @@ public struct JobWorker: Service {
     /// gone (it stalled past the lease and another took the job) stops the handler rather than do the job twice.
     func runHoldingLease(_ job: JobRecord, handler: any JobHandler) async throws {
         let work = Task { try await handler.run(job) }
-        let (queue, worker, lease, now, logger) = (queue, leaseName, lease, now, logger)
+        let (queue, worker, lease, now, logger) = (queue, name, lease, now, logger)
         let heartbeat = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: lease / 3)
@@ -144,6 +171,13 @@ public struct JobWorker: Service {
             logger.error("cannot record a failed job", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
         }
     }
+}
+
+/// A count changed from any thread.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func add(_ n: Int) { count.withLock { $0 += n } }
 }
 
 /// A flag set once from any thread.

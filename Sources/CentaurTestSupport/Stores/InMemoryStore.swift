@@ -283,7 +283,7 @@ public final class InMemoryStore: TraceStore, APIKeyStore, ResponseCacheStore, U
                 state.decisions.append(decision)
             }
             state.examples += change.examples
-            state.jobs += change.jobs
+            Self.append(change.jobs, to: &state.jobs)
             if let job = change.completesJob, let index = state.jobs.firstIndex(where: { $0.id == job }) {
                 state.jobs[index].status = .done
                 state.jobs[index].leaseUntil = nil
@@ -351,24 +351,36 @@ public final class InMemoryStore: TraceStore, APIKeyStore, ResponseCacheStore, U
     public func enqueue(_ jobs: [JobRecord]) async throws {
         try state.withLock { state in
             for job in jobs where state.jobs.contains(where: { $0.id == job.id }) { throw StoreError("duplicate job \(job.id)") }
-            state.jobs += jobs
+            Self.append(jobs, to: &state.jobs)
         }
     }
 
-    public func claimJob(kinds: Set<JobKind>?, now: Date, leaseUntil: Date, worker: String) async throws -> JobRecord? {
+    /// Appends jobs, each with its turn (``JobTurns``).
+    private static func append(_ jobs: [JobRecord], to queue: inout [JobRecord]) {
+        for var job in jobs {
+            let unfinished = queue.filter { $0.status == .queued || $0.status == .running }
+            let laneHighest = unfinished.filter { $0.lane == job.lane }.map(\.turn).max()
+            let frontier = unfinished.filter { $0.status == .queued && $0.runAfter <= job.createdAt }.map(\.turn).min()
+            job.turn = JobTurns.next(laneHighest: laneHighest, frontier: frontier)
+            queue.append(job)
+        }
+    }
+
+    public func claimJobs(kinds: Set<JobKind>?, limit: Int, now: Date, leaseUntil: Date, worker: String) async throws -> [JobRecord] {
         state.withLock { state in
-            let due = state.jobs.indices.filter { i in
-                let job = state.jobs[i]
-                guard kinds?.contains(job.kind) ?? true else { return false }
-                return (job.status == .queued && job.runAfter <= now) || (job.status == .running && (job.leaseUntil.map { $0 < now } ?? false))
+            let due = state.jobs.indices.filter { i in (kinds?.contains(state.jobs[i].kind) ?? true) && state.jobs[i].isClaimable(at: now) }
+            let picked = due.sorted { a, b in
+                let (x, y) = (state.jobs[a], state.jobs[b])
+                return JobTurns.precedes(x, y) || (!JobTurns.precedes(y, x) && a < b)
+            }.prefix(max(0, limit))
+            return picked.map { index in
+                state.jobs[index].status = .running
+                state.jobs[index].attempts += 1
+                state.jobs[index].leaseUntil = leaseUntil
+                state.jobs[index].leasedBy = worker
+                state.jobs[index].updatedAt = now
+                return state.jobs[index]
             }
-            guard let index = due.min(by: { (state.jobs[$0].runAfter, $0) < (state.jobs[$1].runAfter, $1) }) else { return nil }
-            state.jobs[index].status = .running
-            state.jobs[index].attempts += 1
-            state.jobs[index].leaseUntil = leaseUntil
-            state.jobs[index].leasedBy = worker
-            state.jobs[index].updatedAt = now
-            return state.jobs[index]
         }
     }
 
