@@ -50,6 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Uploaded documents read at once (each by its own extraction lane).", valueName: "n"))
     var extractionWorkers: Int = 2
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Seconds a replica holds a background job before another may take it over; a running job renews it every third of it, so this is how soon a dead replica's jobs run again.",
+        valueName: "seconds"))
+    var jobLease: Int = 120
+
     @Option(name: .long, help: ArgumentHelp("Applications one client address may create in 15 minutes.", valueName: "n"))
     var applicationsPerAddress: Int = 30
 
@@ -80,6 +85,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxConnections >= 1, requestTimeout >= 1 else { throw ValidationError("--max-connections and --request-timeout must be at least 1") }
         guard extractionWorkers >= 1, applicationsPerAddress >= 1 else { throw ValidationError("--extraction-workers and --applications-per-address must be at least 1") }
         settings.extractionWorkers = extractionWorkers
+        guard jobLease >= 3 else { throw ValidationError("--job-lease must be at least 3 seconds (a running job renews it every third)") }
+        settings.jobLease = .seconds(jobLease)
         settings.applicationsPerAddress = applicationsPerAddress
         settings.maxConnections = maxConnections
         settings.requestReadTimeout = .seconds(requestTimeout)

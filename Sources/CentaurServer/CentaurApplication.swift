@@ -63,7 +63,9 @@ public struct CentaurServerComponents: Sendable {
         budgets = runtime.budgets
         keys = APIKeyService(store: stores.keys)
         let signal = JobSignal()
-        onboarding = try runtime.onboarding(ruleSet: ruleSet, extractionModel: settings.extractionModel, signal: signal)
+        var onboarding = try runtime.onboarding(ruleSet: ruleSet, extractionModel: settings.extractionModel, signal: signal)
+        onboarding.lease = settings.jobLease.seconds
+        self.onboarding = onboarding
         worker = JobWorker(onboarding: onboarding, signal: signal, pollInterval: settings.workerPollInterval, concurrency: settings.extractionWorkers)
         sessions = WebSessions(store: stores.users)
         pages = try WebPages(sessions: sessions, onboarding: onboarding, stores: stores, trustedProxies: settings.trustedProxies, evalReport: evalReport,

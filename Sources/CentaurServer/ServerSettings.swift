@@ -22,6 +22,9 @@ public struct ServerSettings: Sendable, Hashable {
     public var applicationsPerAddress = 30
     /// Extraction jobs run at once: a slow document cannot hold up every other applicant's (`--extraction-workers`).
     public var extractionWorkers = 2
+    /// How long a replica holds a background job before another may take it over: a replica that died (SIGKILL, a lost
+    /// machine) has its jobs run again this long after its last heartbeat (`--job-lease`).
+    public var jobLease: Duration = .seconds(120)
     /// Connections open at once; past this, new ones wait to be accepted (`--max-connections`).
     public var maxConnections = 512
     /// A connection with no request for this long is closed.

@@ -125,6 +125,28 @@ struct JobWorkerTests {
         #expect(try await queue.jobs(subject: "s-slow").map(\.status) == [.done])
     }
 
+    @Test("a running worker fills its free slots from the queue and claims again as they free up", .timeLimit(.minutes(1)))
+    func slots() async throws {
+        let queue = InMemoryStore()
+        try await queue.enqueue((1...7).map { Self.job("j\($0)", kind: "alpha") })
+        let handler = Gated(runs: Shared(0), release: Shared(false), finished: Shared(false))
+        let worker = JobWorker(queue: queue, handlers: ["alpha": handler], signal: JobSignal(), pollInterval: .milliseconds(50),
+                               name: "w", concurrency: 3, now: { Self.start }, logger: Logger(label: "test"))
+        let running = Task { try await worker.run() }
+        try await Self.eventually("three jobs run at once") { handler.runs.value.withLock { $0 } == 3 }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(handler.runs.value.withLock { $0 } == 3, "no more than its slots")
+        let leased = try await (1...7).asyncMap { try await queue.jobs(subject: "s-j\($0)").first! }.filter { $0.status == .running }
+        #expect(leased.map(\.id) == ["j1", "j2", "j3"] && leased.allSatisfy { $0.leasedBy == "w" })
+        handler.release.value.withLock { $0 = true }
+        try await Self.eventually("all seven done") {
+            try await (1...7).asyncMap { try await queue.jobs(subject: "s-j\($0)").first!.status }.allSatisfy { $0 == .done }
+        }
+        #expect(handler.runs.value.withLock { $0 } == 7, "each job ran once")
+        running.cancel()
+        _ = await running.result
+    }
+
     @Test("a worker whose lease was taken over stops the job instead of doing it twice", .timeLimit(.minutes(1)))
     func lostLease() async throws {
         let queue = InMemoryStore()
@@ -227,5 +249,13 @@ struct RetryPolicyTests {
             let wait = jittered.delay(afterAttempt: 1, random: &random)!
             #expect(wait >= .seconds(4) && wait <= .seconds(8))
         }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
     }
 }

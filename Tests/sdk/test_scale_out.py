@@ -4,7 +4,8 @@ The official SDK tests pass through the balancer; a key made with the CLI works 
 reviewer signed in on one replica is signed in on the other; budgets are exact across replicas (an RPM limit and a
 monthly cap under concurrent load); two replicas extend one audit chain. Then the faults: a replica killed with
 SIGKILL under load loses no trace of an answer it gave, and PostgreSQL stopped for five seconds under load turns
-requests into clear 503s, after which service resumes by itself.
+requests into clear 503s, after which service resumes by itself. Extraction jobs leased by a replica killed mid-job
+are taken over by the other once their lease ends, and done once.
 
 Runs where scripts/test started a PostgreSQL server (CENTAUR_TEST_POSTGRES_URL); each run uses a database of its own.
 """
@@ -33,6 +34,7 @@ import fake_upstream  # noqa: E402
 import test_sdk_compat as compat  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+LICENCE_FRONT = ROOT / ".centaur" / "samples" / "person-01" / "license-front.png"
 BIN = os.environ.get("CENTAUR_BIN", str(ROOT / ".build" / "debug" / "centaur"))
 POSTGRES_URL = os.environ.get("CENTAUR_TEST_POSTGRES_URL")
 POSTGRES_DIR = os.environ.get("CENTAUR_TEST_POSTGRES_DIR")
@@ -85,7 +87,10 @@ class Replica:
     def start(self):
         log = open(self.log_path, "a")
         self.process = subprocess.Popen(
-            [BIN, "serve", "--config", str(self.config), "--data-dir", str(self.work / self.name), "--port", str(self.port)],
+            # A short job lease, so a killed replica's jobs are taken over within seconds; one test client creates many
+            # applications from one address (nginx's).
+            [BIN, "serve", "--config", str(self.config), "--data-dir", str(self.work / self.name), "--port", str(self.port),
+             "--job-lease", "4", "--applications-per-address", "10000"],
             stdout=subprocess.PIPE, stderr=log, text=True, env=dict(os.environ, CENTAUR_HOME=str(ROOT / ".centaur")))
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -384,6 +389,60 @@ def test_a_replica_killed_under_load_loses_no_trace_of_an_answer(cluster):
     missing = [request_id for request_id in answered if not traced(cluster, request_id)]
     assert not missing, f"{len(missing)} of {len(answered)} answers have no trace"
     victim.start()  # back where nginx expects it, for the next test
+    assert _ready(victim)
+
+
+def test_jobs_of_a_replica_killed_mid_job_are_taken_over_when_their_lease_ends_and_done_once(cluster):
+    if not LICENCE_FRONT.exists():
+        pytest.fail("run scripts/generate-samples (scripts/test does)")
+    victim, survivor = cluster["replicas"]
+    database = cluster["database"]
+    front = LICENCE_FRONT.read_bytes()
+
+    def submit(_):
+        request = urllib.request.Request(cluster["url"] + "/api/applications", data=b'{"market_state": "IL"}',
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            created = json.load(response)
+        upload = urllib.request.Request(f"{cluster['url']}/api/applications/{created['id']}/documents?kind=license_front&name=front.png",
+                                        data=front, headers={"Authorization": f"Bearer {created['token']}"}, method="POST")
+        with urllib.request.urlopen(upload, timeout=60) as response:
+            assert response.status == 202
+        return created["id"]
+
+    # Twenty-four applicants upload at once: more documents than both replicas' extraction slots, so the
+    # victim is in the middle of a job when it dies.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
+        applications = list(pool.map(submit, range(24)))
+    ids = ",".join(f"'{a}'" for a in applications)
+    # The victim's workers lease under names that carry its process id.
+    running_on_victim = (f"SELECT id FROM job WHERE subject IN ({ids}) AND status = 'running' "
+                         f"AND record->>'leased_by' LIKE 'worker-{victim.process.pid}-%'")
+    deadline = time.time() + 60
+    while not psql(database, running_on_victim).split():
+        assert time.time() < deadline, ("the victim never ran a job", victim.process.pid,
+                                        psql(database, f"SELECT id, status, record->>'leased_by', record->>'attempts' FROM job WHERE subject IN ({ids})"))
+        time.sleep(0.01)
+    victim.process.send_signal(signal.SIGKILL)
+    victim.process.wait(timeout=10)
+    killed = psql(database, running_on_victim).split()
+    assert killed, "every job the victim held finished before it died: nothing to take over"
+    died = time.time()
+    deadline = time.time() + 90
+    while psql(database, f"SELECT count(*) FROM job WHERE subject IN ({ids}) AND status <> 'done'").strip() != "0":
+        assert time.time() < deadline, psql(database, f"SELECT id, status, record->>'leased_by', record->>'last_error' FROM job WHERE subject IN ({ids})")
+        time.sleep(0.1)
+    for job in killed:
+        attempts, leased_by, taken_at = psql(database, f"SELECT record->>'attempts', record->>'leased_by', record->>'updated_at' FROM job WHERE id = '{job}'").strip().split("|")
+        assert int(attempts) >= 2 and leased_by.startswith(f"worker-{survivor.process.pid}-"), (job, attempts, leased_by)
+    # Done once: each application has one extraction, written by whichever attempt finished.
+    extractions = psql(database, f"SELECT application_id, count(*) FROM application_row WHERE kind = 'extraction' AND application_id IN ({ids}) "
+                                 "GROUP BY application_id").split()
+    assert sorted(row.split("|")[0] for row in extractions) == sorted(applications), extractions
+    assert all(row.split("|")[1] == "1" for row in extractions), extractions
+    print(f"\n[scale-out] {len(killed)} job(s) held by the killed replica; all 24 done "
+          f"{time.time() - died:.1f} s after the kill (lease 4 s)")
+    victim.start()
     assert _ready(victim)
 
 
