@@ -24,8 +24,67 @@ extension PostgresStore: TraceStore {
         for try await end in rows.decode(Double.self) { tracePartitionsEnd.withLock { $0 = end } }
     }
 
+    /// A batch goes in by `COPY` (one stream, no statement to plan or parameters to bind per row). COPY has no
+    /// `ON CONFLICT`, so a batch holding a trace already stored (a retry after an answer that was lost) fails whole
+    /// with a unique violation and goes in again by the INSERT below, which leaves stored ids as they are.
     private func insertNow(_ records: [TraceRecord]) async throws {
         try await prepareTracePartitions()
+        do {
+            try await copy(records)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            try await insertSkippingStored(records)
+        }
+    }
+
+    static let traceColumns = ["id", "request_id", "started_at", "key_id", "team", "route", "model", "status", "input_tokens",
+                               "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "tags", "record"]
+
+    private func copy(_ records: [TraceRecord]) async throws {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(records.count * 1_024)
+        for record in records {
+            var line = ""
+            func field(_ value: String?) {
+                guard let value else { line += "\\N\t"; return }
+                line += Self.copyEscaped(value)
+                line += "\t"
+            }
+            field(record.id); field(record.requestID); field(String(Self.seconds(record.startedAt))); field(record.keyID)
+            field(record.team); field(record.route); field(record.model); field(record.status.rawValue)
+            field(String(record.inputTokens)); field(String(record.outputTokens)); field(String(record.cacheReadTokens))
+            field(String(record.cacheWriteTokens)); field(record.costUSD.map { String($0) }); field(try Self.json(record.tags))
+            field(try Self.json(record))
+            line.removeLast()  // the last tab
+            line += "\n"
+            buffer.writeString(line)
+        }
+        let data = buffer
+        try await ready()
+        try await client.withConnection { connection in
+            try await connection.copyFrom(table: "trace", columns: Self.traceColumns, logger: self.logger) { writer in
+                try await writer.write(data)
+            }
+        }
+    }
+
+    /// `value` for COPY's text format: backslash, tab, newline and carriage return escaped.
+    static func copyEscaped(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) else { return value }
+        var out = ""
+        out.reserveCapacity(value.utf8.count + 8)
+        for character in value.unicodeScalars {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+
+    private func insertSkippingStored(_ records: [TraceRecord]) async throws {
         // One INSERT per batch (the trace writer batches), its columns sent as 15 arrays that `unnest` turns into rows:
         // a fixed statement with 15 parameters, where a multi-row VALUES list would have 15 per record to parse.
         // Ids already stored are left as they are.

@@ -57,6 +57,19 @@ struct TracePartitionTests {
         #expect(try await store.trace(id: "oct2")?.requestID == "r-oct2")
     }
 
+    @Test("COPY carries tabs, newlines, backslashes and any script in a trace unchanged")
+    func copyEscapes() async throws {
+        let url = try #require(StoreKind.postgresURL)
+        let store = try PostgresStore(url: url, schema: Self.schema(), maximumConnections: 2, callTimeout: .seconds(120))
+        var record = Self.trace("escapes", "2026-12-01")
+        record.requestBody = "line one\nline\ttwo \\ back\\slash \r é 漢字 \\N"
+        record.tags = ["note": "a\tb\\N"]
+        record.keyID = nil
+        try await store.insert([record])
+        let stored = try #require(try await store.trace(id: "escapes"))
+        #expect(stored.requestBody == record.requestBody && stored.tags == record.tags && stored.keyID == nil)
+    }
+
     @Test("a month prepared after its rows arrived takes them out of the default partition")
     func lateMonth() async throws {
         let url = try #require(StoreKind.postgresURL)
