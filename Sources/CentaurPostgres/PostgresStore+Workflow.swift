@@ -222,6 +222,26 @@ extension PostgresStore: JobQueue {
         try await transaction { connection in for job in jobs { try await insertJob(job, on: connection) } }
     }
 
+    public func jobs(status: JobStatus, kind: JobKind?, limit: Int) async throws -> [JobRecord] {
+        try await records(JobRecord.self, """
+            SELECT record::text FROM job WHERE status = \(status.rawValue) AND (\(kind?.rawValue)::text IS NULL OR kind = \(kind?.rawValue))
+            ORDER BY pos DESC LIMIT \(max(0, limit))
+            """)
+    }
+
+    /// Notifies ``jobChannel`` too, so a waiting worker on any replica takes the job at once.
+    public func requeueJob(id: String, now: Date) async throws -> Bool {
+        try await execute("""
+            WITH requeued AS (
+                UPDATE job SET status = 'queued', run_after = \(Self.seconds(now)), lease_until = NULL,
+                    record = (record - 'lease_until' - 'leased_by') || jsonb_build_object('status', 'queued', 'attempts', 0,
+                        'run_after', \(now.timeIntervalSinceReferenceDate)::float8, 'updated_at', \(now.timeIntervalSinceReferenceDate)::float8)
+                WHERE id = \(id) AND status = 'failed'
+                RETURNING kind)
+            SELECT pg_notify(\(jobChannel), kind) FROM requeued
+            """) > 0
+    }
+
     /// One statement, one round trip: up to `limit` claimable jobs are found in fair order and locked (`FOR UPDATE SKIP
     /// LOCKED`, so concurrent claimers pass over them) and leased in the same UPDATE, which changes the typed columns and
     /// the record together. Record dates are JSON numbers of seconds since 2001 (how `JSONEncoder` writes a `Date`).

@@ -65,6 +65,26 @@ extension SQLiteStore: JobQueue {
         try await pool.write { db in for job in jobs { try Self.insertJob(job, db) } }
     }
 
+    public func jobs(status: JobStatus, kind: JobKind?, limit: Int) async throws -> [JobRecord] {
+        try await pool.read { db in
+            if let kind {
+                return try JobRecord.fetchAll(db, sql: "SELECT * FROM job WHERE status = ? AND kind = ? ORDER BY rowid DESC LIMIT ?",
+                                              arguments: [status, kind, max(0, limit)])
+            }
+            return try JobRecord.fetchAll(db, sql: "SELECT * FROM job WHERE status = ? ORDER BY rowid DESC LIMIT ?", arguments: [status, max(0, limit)])
+        }
+    }
+
+    public func requeueJob(id: String, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: """
+                UPDATE job SET status = 'queued', attempts = 0, run_after = ?, lease_until = NULL, leased_by = NULL, updated_at = ?
+                WHERE id = ? AND status = 'failed'
+                """, arguments: [now, now, id])
+            return db.changesCount > 0
+        }
+    }
+
     public func claimJobs(kinds: Set<JobKind>?, limit: Int, now: Date, leaseUntil: Date, worker: String) async throws -> [JobRecord] {
         guard limit > 0 else { return [] }
         var filter = ""

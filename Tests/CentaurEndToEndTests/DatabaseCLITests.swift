@@ -1,4 +1,6 @@
 import CentaurCore
+import CentaurSQLite
+import CentaurStore
 import CentaurTestSupport
 import Foundation
 import Testing
@@ -18,6 +20,25 @@ struct DatabaseCLITests {
         #expect(down.status == 1 && down.stderr.contains("PostgreSQL") && !down.stderr.contains("secret"), "\(down.stderr)")
         let wrong = try await CLI.run(["keys", "list", "--database", "mysql://x", "--data-dir", directory.path])
         #expect(wrong.status != 0 && wrong.stderr.contains("sqlite:PATH or postgres://"), "\(wrong.stderr)")
+    }
+
+    @Test("jobs list shows the dead letters with their errors; jobs retry queues them again and refuses any other id")
+    func deadLetters() async throws {
+        let directory = temporaryDirectory("centaur-jobs")
+        let store = try SQLiteStore(path: directory.appendingPathComponent("centaur.sqlite").path)
+        let now = Date()
+        try await store.enqueue([JobRecord(id: "job_dead", kind: .extraction, subject: "app_1", runAfter: now, createdAt: now, updatedAt: now)])
+        _ = try await store.claimJob(now: now, leaseUntil: now.addingTimeInterval(60), worker: "w")
+        try await store.failJob(id: "job_dead", error: "the document is not a licence", retryAt: nil, now: now)
+        let listed = try await CLI.run(["jobs", "list", "--data-dir", directory.path])
+        #expect(listed.status == 0 && listed.stdout.contains("job_dead") && listed.stdout.contains("the document is not a licence"), "\(listed.stderr)")
+        let none = try await CLI.run(["jobs", "list", "--status", "queued", "--data-dir", directory.path])
+        #expect(none.status == 0 && none.stdout == "no queued jobs\n")
+        let bad = try await CLI.run(["jobs", "list", "--status", "lost", "--data-dir", directory.path])
+        #expect(bad.status != 0 && bad.stderr.contains("queued, running, done, failed"), "\(bad.stderr)")
+        let retried = try await CLI.run(["jobs", "retry", "job_dead", "job_nope", "--data-dir", directory.path])
+        #expect(retried.status == 1 && retried.stdout.contains("queued again: job_dead") && retried.stderr.contains("not a failed job: job_nope"))
+        #expect(try await store.jobs(subject: "app_1").map(\.status) == [.queued])
     }
 
     @Test("two processes share keys through PostgreSQL: one creates, another lists and revokes",

@@ -316,6 +316,30 @@ struct JobQueueContract {
         #expect(try await store.jobs(subject: "s").first { $0.id == "b3" }?.turn == 1, "an empty queue starts at turn 1")
     }
 
+    @Test("dead letters: failed jobs are listed with their last error and can be put back in the queue once", arguments: StoreKind.allCases)
+    func deadLetters(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.enqueue(["d1", "d2", "ok"].map { id in
+            JobRecord(id: id, kind: id == "d2" ? "batch" : .extraction, subject: "s", runAfter: at(0), createdAt: at(0), updatedAt: at(0))
+        })
+        for job in try await store.claimJobs(kinds: nil, limit: 3, now: at(1), leaseUntil: at(61), worker: "w") {
+            if job.id == "ok" { try await store.completeJob(id: job.id, now: at(2)) } else {
+                try await store.failJob(id: job.id, error: "unreadable \(job.id)", retryAt: nil, now: at(2))
+            }
+        }
+        let dead = try await store.jobs(status: .failed, kind: nil, limit: 10)
+        #expect(dead.map(\.id) == ["d2", "d1"] && dead.map(\.lastError) == ["unreadable d2", "unreadable d1"], "newest first, with their errors")
+        #expect(try await store.jobs(status: .failed, kind: .extraction, limit: 10).map(\.id) == ["d1"])
+        #expect(try await store.jobs(status: .failed, kind: nil, limit: 1).count == 1)
+        #expect(try await store.requeueJob(id: "d1", now: at(100)))
+        #expect(try await store.requeueJob(id: "d1", now: at(100)) == false, "no longer failed")
+        #expect(try await store.requeueJob(id: "ok", now: at(100)) == false, "a done job stays done")
+        #expect(try await store.requeueJob(id: "nope", now: at(100)) == false)
+        let again = try #require(try await store.claimJob(now: at(100), leaseUntil: at(160), worker: "w2"))
+        #expect(again.id == "d1" && again.attempts == 1 && again.lastError == "unreadable d1")
+        #expect(try await store.jobs(status: .failed, kind: nil, limit: 10).map(\.id) == ["d2"])
+    }
+
     @Test("batched claims never hand one job to two claimers", arguments: StoreKind.allCases)
     func batchedClaimsAreDisjoint(kind: StoreKind) async throws {
         let store = try kind.make()

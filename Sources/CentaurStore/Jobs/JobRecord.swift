@@ -143,6 +143,12 @@ public protocol JobQueue: Sendable {
     func completeJob(id: String, now: Date) async throws
     /// The jobs about one subject, oldest first.
     func jobs(subject: String) async throws -> [JobRecord]
+    /// Jobs in `status`, of `kind` when given, most recently enqueued first, at most `limit`. The `.failed` ones are
+    /// the dead letters: given up after a permanent error or their last attempt, kept with their last error.
+    func jobs(status: JobStatus, kind: JobKind?, limit: Int) async throws -> [JobRecord]
+    /// Puts a failed job (a dead letter) back in the queue, due at `now`, its attempts counted from zero again and its
+    /// last error kept; false when the job does not exist or is not failed.
+    func requeueJob(id: String, now: Date) async throws -> Bool
 }
 
 extension JobQueue {

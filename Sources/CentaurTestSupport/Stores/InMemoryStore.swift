@@ -366,6 +366,23 @@ public final class InMemoryStore: TraceStore, APIKeyStore, ResponseCacheStore, U
         }
     }
 
+    public func jobs(status: JobStatus, kind: JobKind?, limit: Int) async throws -> [JobRecord] {
+        Array(state.withLock { $0.jobs }.filter { $0.status == status && (kind == nil || $0.kind == kind) }.reversed().prefix(max(0, limit)))
+    }
+
+    public func requeueJob(id: String, now: Date) async throws -> Bool {
+        state.withLock { state in
+            guard let index = state.jobs.firstIndex(where: { $0.id == id && $0.status == .failed }) else { return false }
+            state.jobs[index].status = .queued
+            state.jobs[index].attempts = 0
+            state.jobs[index].runAfter = now
+            state.jobs[index].leaseUntil = nil
+            state.jobs[index].leasedBy = nil
+            state.jobs[index].updatedAt = now
+            return true
+        }
+    }
+
     public func claimJobs(kinds: Set<JobKind>?, limit: Int, now: Date, leaseUntil: Date, worker: String) async throws -> [JobRecord] {
         state.withLock { state in
             let due = state.jobs.indices.filter { i in (kinds?.contains(state.jobs[i].kind) ?? true) && state.jobs[i].isClaimable(at: now) }
