@@ -66,6 +66,15 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The client's share of a trace batch: encoding 512 records as JSON (what the COPY stream carries), no database.
+    Benchmark("trace JSON encoding, batch of 512 (client side only)") { benchmark in
+        let encoder = JSONEncoder()
+        let batch = (0..<512).map { trace($0, run: "json") }
+        for _ in benchmark.scaledIterations {
+            for record in batch { blackHole(try encoder.encode(record)) }
+        }
+    }
+
     // The same, as `JobWorker` claims: each of 4 workers takes as many jobs as it has free slots (8) in one statement
     // and finishes them concurrently. Claims per second = throughput × 400.
     let batched = freshStore(url)
