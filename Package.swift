@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "CentaurGuardrails", targets: ["CentaurGuardrails"]),
         .library(name: "CentaurRules", targets: ["CentaurRules"]),
         .library(name: "CentaurEvals", targets: ["CentaurEvals"]),
+        .library(name: "CentaurRetrieval", targets: ["CentaurRetrieval"]),
         .library(name: "CentaurTestSupport", targets: ["CentaurTestSupport"]),
     ],
     dependencies: [
@@ -155,6 +156,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // Retrieval: BM25 over an inverted index of our own with English stemming, typed metadata filters, collections
+        // written to one file each. Core only.
+        .target(
+            name: "CentaurRetrieval",
+            dependencies: ["CentaurCore"],
             swiftSettings: swiftSettings
         ),
         // Guardrails: PII detection and redaction with our own recognisers and word lists.
@@ -305,6 +313,7 @@ let package = Package(
                 "CentaurRules",
                 "CentaurGuardrails",
                 "CentaurEvals",
+                "CentaurRetrieval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -368,6 +377,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CentaurRetrievalTests",
+            dependencies: ["CentaurRetrieval", "CentaurCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

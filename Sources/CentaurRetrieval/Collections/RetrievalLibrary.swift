@@ -1,0 +1,144 @@
+import Foundation
+
+/// Collections on disk: one file per collection, `DIRECTORY/NAME.cidx`, written whole to a temporary file and renamed
+/// over the old one (a reader never sees half a file; a crash leaves the previous version).
+///
+/// The file holds the manifest, the index's vocabulary and, per document, its record and its term counts, so loading
+/// restores the inverted index without analysing any text again. Layout (integers little-endian):
+/// `CIDX` · version u32 · manifest (u32 length + JSON) · vocabulary (u32 count, then u32 length + UTF-8 per term) ·
+/// documents (u32 count, then per document u32 length + JSON, u32 term count, and that many u32 term · u32 count).
+public struct RetrievalLibrary: Sendable {
+    public let directory: URL
+    static let magic = Array("CIDX".utf8)
+    static let version: UInt32 = 1
+
+    public init(directory: URL) { self.directory = directory }
+
+    func file(_ name: String) -> URL { directory.appendingPathComponent(name + ".cidx") }
+
+    public func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name).path) }
+
+    /// The collections here, by name.
+    public func names() throws -> [String] {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".cidx") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    public func delete(_ name: String) throws {
+        try CollectionManifest.validate(name: name)
+        guard exists(name) else { throw RetrievalError.notFound("no index named \(name) in \(directory.path) (centaur index list)") }
+        try FileManager.default.removeItem(at: file(name))
+    }
+
+    public func save(_ collection: RetrievalCollection) throws {
+        try CollectionManifest.validate(name: collection.manifest.name)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var out = BinaryWriter()
+        out.bytes(Self.magic)
+        out.u32(Self.version)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        out.blob(try encoder.encode(collection.manifest))
+        let lexical = collection.lexical
+        out.u32(UInt32(lexical.terms.count))
+        for term in lexical.terms { out.blob(Data(term.utf8)) }
+        let ids = lexical.documentIDs
+        out.u32(UInt32(ids.count))
+        for id in ids {
+            guard let document = collection.documents[id], let counts = lexical.storedCounts(of: id) else { continue }
+            out.blob(try encoder.encode(document))
+            out.u32(UInt32(counts.count))
+            for entry in counts {
+                out.u32(UInt32(entry.term))
+                out.u32(UInt32(entry.count))
+            }
+        }
+        let target = file(collection.manifest.name)
+        let temporary = directory.appendingPathComponent(".\(collection.manifest.name).\(UUID().uuidString).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: out.data, attributes: [.posixPermissions: 0o600]) else {
+            throw RetrievalError.unavailable("cannot write \(temporary.path)")
+        }
+        if rename(temporary.path, target.path) != 0 {
+            try? FileManager.default.removeItem(at: temporary)
+            throw RetrievalError.unavailable("cannot replace \(target.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    public func load(_ name: String) throws -> RetrievalCollection {
+        try CollectionManifest.validate(name: name)
+        guard let data = FileManager.default.contents(atPath: file(name).path) else {
+            throw RetrievalError.notFound("no index named \(name) in \(directory.path): create it with centaur index create \(name) --input FILE.jsonl")
+        }
+        do {
+            var input = BinaryReader(data)
+            guard try input.bytes(4) == Self.magic else { throw RetrievalError.badInput("not a Centaur index file") }
+            let version = try input.u32()
+            guard version == Self.version else { throw RetrievalError.badInput("index file version \(version); this build reads \(Self.version)") }
+            let decoder = JSONDecoder()
+            let manifest = try decoder.decode(CollectionManifest.self, from: try input.blob())
+            var collection = RetrievalCollection(manifest: manifest)
+            let termCount = Int(try input.u32())
+            var terms: [String] = []
+            terms.reserveCapacity(termCount)
+            for _ in 0..<termCount { terms.append(String(decoding: try input.blob(), as: UTF8.self)) }
+            // Stored term numbers are renumbered into this index's numbering (identical when loaded fresh).
+            var numbering: [Int32] = []
+            numbering.reserveCapacity(termCount)
+            for term in terms { numbering.append(collection.number(term)) }
+            let documentCount = Int(try input.u32())
+            for _ in 0..<documentCount {
+                let document = try decoder.decode(RetrievalDocument.self, from: try input.blob())
+                let n = Int(try input.u32())
+                var counts: [LexicalIndex.TermCount] = []
+                counts.reserveCapacity(n)
+                for _ in 0..<n {
+                    let term = Int(try input.u32()), count = Int32(try input.u32())
+                    guard term < numbering.count else { throw RetrievalError.badInput("a term number past the vocabulary") }
+                    counts.append(LexicalIndex.TermCount(term: numbering[term], count: count))
+                }
+                collection.restore(document, counts: counts)
+            }
+            collection.manifest = manifest
+            return collection
+        } catch let error as RetrievalError {
+            throw RetrievalError.badInput("\(file(name).path) is damaged (\(error)): create the index again")
+        } catch {
+            throw RetrievalError.badInput("\(file(name).path) is damaged (\(error)): create the index again")
+        }
+    }
+}
+
+struct BinaryWriter {
+    var data = Data()
+    mutating func bytes(_ bytes: [UInt8]) { data.append(contentsOf: bytes) }
+    mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+    mutating func blob(_ bytes: Data) {
+        u32(UInt32(bytes.count))
+        data.append(bytes)
+    }
+}
+
+struct BinaryReader {
+    let data: Data
+    var offset: Int
+    init(_ data: Data) { self.data = data; offset = data.startIndex }
+
+    struct Truncated: Error, CustomStringConvertible { var description: String { "the file ends early" } }
+
+    mutating func bytes(_ count: Int) throws -> [UInt8] {
+        guard count >= 0, offset + count <= data.endIndex else { throw Truncated() }
+        defer { offset += count }
+        return Array(data[offset..<offset + count])
+    }
+    mutating func u32() throws -> UInt32 {
+        let b = try bytes(4)
+        return UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+    }
+    mutating func blob() throws -> Data {
+        let count = Int(try u32())
+        guard offset + count <= data.endIndex else { throw Truncated() }
+        defer { offset += count }
+        return data[offset..<offset + count]
+    }
+}

