@@ -44,8 +44,8 @@ public struct LexicalIndex: Sendable {
     private var live: [Bool] = []
     private var slots: [String: Int32] = [:]
     private var totalLength = 0
-    /// Stems of words already seen (indexing stems each distinct word once).
-    private var stems: [String: String] = [:]
+    /// Each word already seen and its term number, -1 for a stop word: indexing analyses each distinct word once.
+    private var wordTerms: [String: Int32] = [:]
 
     public init(analyzer: Analyzer = .english, parameters: Parameters = Parameters()) {
         self.analyzer = analyzer
@@ -64,9 +64,41 @@ public struct LexicalIndex: Sendable {
 
     /// The term counts of `text`, numbering new terms.
     public mutating func analyze(_ text: String) -> [TermCount] {
-        var counts: [Int32: Int32] = [:]
-        for term in analyzer.terms(text, cache: &stems) { counts[number(term), default: 0] += 1 }
-        return counts.map { TermCount(term: $0.key, count: $0.value) }.sorted { $0.term < $1.term }
+        var found: [Int32] = []
+        found.reserveCapacity(256)
+        Analyzer.forEachWord(text) { word in
+            let term: Int32
+            if let known = wordTerms[word] {
+                term = known
+            } else {
+                term = analyzer.stopwords.contains(word) ? -1 : number(analyzer.stem(word))
+                wordTerms[word] = term
+            }
+            if term >= 0 { found.append(term) }
+        }
+        found.sort()
+        var counts: [TermCount] = []
+        var i = 0
+        while i < found.count {
+            var j = i + 1
+            while j < found.count && found[j] == found[i] { j += 1 }
+            counts.append(TermCount(term: found[i], count: Int32(j - i)))
+            i = j
+        }
+        return counts
+    }
+
+    /// The term numbers of a query's words (words unknown to the index are left out).
+    func queryTerms(_ text: String) -> [Int32] {
+        var terms: [Int32] = []
+        Analyzer.forEachWord(text) { word in
+            if let known = wordTerms[word] {
+                if known >= 0 { terms.append(known) }
+            } else if !analyzer.stopwords.contains(word), let number = termNumbers[analyzer.stem(word)] {
+                terms.append(number)
+            }
+        }
+        return terms
     }
 
     /// The number of `term`, numbering it when new.
@@ -160,11 +192,7 @@ public struct LexicalIndex: Sendable {
     /// share no term with the query are not returned.
     public func search(_ query: String, top: Int, allowed: ((String) -> Bool)? = nil) -> [(id: String, score: Double)] {
         guard top > 0, !slots.isEmpty else { return [] }
-        var queryTerms: [Int32] = []
-        var scratch: [String: String] = [:]
-        for term in analyzer.terms(query, cache: &scratch) {
-            if let number = termNumbers[term], documentFrequency[Int(number)] > 0 { queryTerms.append(number) }
-        }
+        let queryTerms = queryTerms(query).filter { documentFrequency[Int($0)] > 0 }
         guard !queryTerms.isEmpty else { return [] }
         let n = Double(slots.count)
         let k1 = Float(parameters.k1), b = Float(parameters.b)

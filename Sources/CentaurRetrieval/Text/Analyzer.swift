@@ -25,35 +25,58 @@ public struct Analyzer: Sendable {
     /// The words of `text`, lower-cased, before stop words and stemming.
     public static func words(_ text: String) -> [String] {
         var words: [String] = []
-        var current = String.UnicodeScalarView()
-        var length = 0
-        func flush() {
-            if length >= 2 { words.append(String(current)) }
-            current.removeAll(keepingCapacity: true)
-            length = 0
-        }
-        for scalar in text.unicodeScalars {
-            let v = scalar.value
-            if v < 128 {
-                if v >= 65 && v <= 90 {
-                    current.append(Unicode.Scalar(v + 32)!)
-                    length += 1
-                } else if (v >= 97 && v <= 122) || (v >= 48 && v <= 57) || v == 95 {
-                    current.append(scalar)
+        forEachWord(text) { words.append($0) }
+        return words
+    }
+
+    /// Calls `body` with each word of `text`, lower-cased, in order. Works on the UTF-8 bytes: ASCII (most text) a
+    /// byte at a time, anything else a scalar at a time by its Unicode properties (letters and numbers are word
+    /// characters, lower-cased by their full mapping).
+    public static func forEachWord(_ text: String, _ body: (String) -> Void) {
+        var text = text
+        text.withUTF8 { bytes in
+            var word: [UInt8] = []
+            word.reserveCapacity(32)
+            var length = 0
+            func flush() {
+                if length >= 2 { body(String(decoding: word, as: UTF8.self)) }
+                word.removeAll(keepingCapacity: true)
+                length = 0
+            }
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let byte = bytes[i]
+                if byte < 128 {
+                    if byte >= 65 && byte <= 90 {
+                        word.append(byte + 32); length += 1
+                    } else if (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || byte == 95 {
+                        word.append(byte); length += 1
+                    } else {
+                        flush()
+                    }
+                    i += 1
+                    continue
+                }
+                // A multi-byte scalar (the string is valid UTF-8).
+                let count = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
+                var value = UInt32(byte) & (count == 2 ? 0x1F : count == 3 ? 0x0F : 0x07)
+                for k in 1..<count where i + k < n { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+                i += count
+                guard let scalar = Unicode.Scalar(value) else { flush(); continue }
+                if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                    for unit in scalar.properties.lowercaseMapping.utf8 { word.append(unit) }
                     length += 1
                 } else {
                     flush()
                 }
-            } else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
-                current.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
-                length += 1
-            } else {
-                flush()
             }
+            flush()
         }
-        flush()
-        return words
     }
+
+    /// The stem of one word (itself when there is no stemmer).
+    public func stem(_ word: String) -> String { stemmer?.stem(word) ?? word }
 
     /// The terms of `text`. `cache` keeps stems between calls (indexing a corpus stems each distinct word once).
     public func terms(_ text: String, cache: inout [String: String]) -> [String] {
