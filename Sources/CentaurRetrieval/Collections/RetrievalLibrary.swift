@@ -3,14 +3,16 @@ import Foundation
 /// Collections on disk: one file per collection, `DIRECTORY/NAME.cidx`, written whole to a temporary file and renamed
 /// over the old one (a reader never sees half a file; a crash leaves the previous version).
 ///
-/// The file holds the manifest, the index's vocabulary and, per document, its record and its term counts, so loading
-/// restores the inverted index without analysing any text again. Layout (integers little-endian):
+/// The file holds the manifest, the index's vocabulary, the words seen with their terms and, per document, its record
+/// and its term counts, so loading restores the inverted index without analysing any text again, and queries find
+/// their words' stems ready. Layout (integers little-endian):
 /// `CIDX` · version u32 · manifest (u32 length + JSON) · vocabulary (u32 count, then u32 length + UTF-8 per term) ·
+/// words (u32 count, then per word u32 length + UTF-8 and its term u32, 0xFFFFFFFF for a stop word) ·
 /// documents (u32 count, then per document u32 length + JSON, u32 term count, and that many u32 term · u32 count).
 public struct RetrievalLibrary: Sendable {
     public let directory: URL
     static let magic = Array("CIDX".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
 
     public init(directory: URL) { self.directory = directory }
 
@@ -43,6 +45,11 @@ public struct RetrievalLibrary: Sendable {
         let lexical = collection.lexical
         out.u32(UInt32(lexical.terms.count))
         for term in lexical.terms { out.blob(Data(term.utf8)) }
+        out.u32(UInt32(lexical.wordTerms.count))
+        for (word, term) in lexical.wordTerms.sorted(by: { $0.key < $1.key }) {
+            out.blob(Data(word.utf8))
+            out.u32(term < 0 ? UInt32.max : UInt32(term))
+        }
         let ids = lexical.documentIDs
         out.u32(UInt32(ids.count))
         for id in ids {
@@ -86,6 +93,17 @@ public struct RetrievalLibrary: Sendable {
             var numbering: [Int32] = []
             numbering.reserveCapacity(termCount)
             for term in terms { numbering.append(collection.number(term)) }
+            let wordCount = Int(try input.u32())
+            for _ in 0..<wordCount {
+                let word = String(decoding: try input.blob(), as: UTF8.self)
+                let term = try input.u32()
+                if term == UInt32.max {
+                    collection.remember(word: word, term: -1)
+                } else {
+                    guard Int(term) < numbering.count else { throw RetrievalError.badInput("a word's term past the vocabulary") }
+                    collection.remember(word: word, term: numbering[Int(term)])
+                }
+            }
             let documentCount = Int(try input.u32())
             for _ in 0..<documentCount {
                 let document = try decoder.decode(RetrievalDocument.self, from: try input.blob())

@@ -45,7 +45,7 @@ public struct LexicalIndex: Sendable {
     private var slots: [String: Int32] = [:]
     private var totalLength = 0
     /// Each word already seen and its term number, -1 for a stop word: indexing analyses each distinct word once.
-    private var wordTerms: [String: Int32] = [:]
+    private(set) var wordTerms: [String: Int32] = [:]
 
     public init(analyzer: Analyzer = .english, parameters: Parameters = Parameters()) {
         self.analyzer = analyzer
@@ -87,6 +87,10 @@ public struct LexicalIndex: Sendable {
         }
         return counts
     }
+
+    /// Remembers a word's analysis (a stored index's): term number `term` (in this index's numbering), or a stop word
+    /// when negative.
+    mutating func remember(word: String, term: Int32) { wordTerms[word] = term }
 
     /// The term numbers of a query's words (words unknown to the index are left out).
     func queryTerms(_ text: String) -> [Int32] {
