@@ -160,9 +160,11 @@ let package = Package(
         ),
         // Retrieval: BM25 over an inverted index of our own with English stemming, typed metadata filters, collections
         // written to one file each. Core only.
+        // Debian's OpenBLAS (libopenblas-dev, scripts/setup-system): the matrix products of the MiniLM encoder.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "CentaurRetrieval",
-            dependencies: ["CentaurCore"],
+            dependencies: ["CentaurCore", "COpenBLAS"],
             swiftSettings: swiftSettings
         ),
         // Guardrails: PII detection and redaction with our own recognisers and word lists.
@@ -381,7 +383,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurRetrievalTests",
-            dependencies: ["CentaurRetrieval", "CentaurCore"],
+            dependencies: ["CentaurRetrieval", "CentaurCore", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,218 @@
+import CentaurCore
+import COpenBLAS
+import Foundation
+
+/// A `.safetensors` file: an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape and
+/// byte range, then the bytes. Only F32 tensors are read.
+struct SafeTensors {
+    let data: Data
+    let base: Int
+    let entries: [String: (shape: [Int], start: Int, end: Int, dtype: String)]
+
+    init(url: URL) throws {
+        guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else {
+            throw RetrievalError.unavailable("cannot read \(url.path): install the model with scripts/setup-embeddings")
+        }
+        guard data.count >= 8 else { throw RetrievalError.badInput("\(url.path) is not a safetensors file") }
+        let length = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        guard length > 0, 8 + length <= data.count,
+              case .object(let header)? = try? JSONDecoder().decode(JSONValue.self, from: data.subdata(in: 8..<8 + length)) else {
+            throw RetrievalError.badInput("\(url.path) has no readable safetensors header")
+        }
+        var entries: [String: (shape: [Int], start: Int, end: Int, dtype: String)] = [:]
+        for (name, value) in header where name != "__metadata__" {
+            guard case .object(let tensor) = value, case .string(let dtype)? = tensor["dtype"], case .array(let shape)? = tensor["shape"],
+                  case .array(let offsets)? = tensor["data_offsets"], offsets.count == 2,
+                  case .number(let start) = offsets[0], case .number(let end) = offsets[1] else { continue }
+            entries[name] = (shape.compactMap { if case .number(let n) = $0 { return Int(n) } else { return nil } }, Int(start), Int(end), dtype)
+        }
+        self.data = data
+        self.base = 8 + length
+        self.entries = entries
+    }
+
+    /// A tensor's values, checking its shape.
+    func floats(_ name: String, shape expected: [Int]) throws -> [Float] {
+        guard let entry = entries[name] else { throw RetrievalError.badInput("the model has no tensor \(name)") }
+        guard entry.dtype == "F32", entry.shape == expected, entry.end - entry.start == expected.reduce(1, *) * 4,
+              base + entry.end <= data.count else {
+            throw RetrievalError.badInput("tensor \(name) is \(entry.dtype) \(entry.shape), expected F32 \(expected)")
+        }
+        var values = [Float](repeating: 0, count: expected.reduce(1, *))
+        values.withUnsafeMutableBytes { target in
+            data.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[(base + entry.start)..<(base + entry.end)]))
+            }
+        }
+        return values  // little-endian floats, as every platform Centaur runs on
+    }
+}
+
+/// all-MiniLM-L6-v2 run natively: WordPiece ids → BERT (6 layers, 384 wide, 12 heads, GELU) with its matrix products
+/// through OpenBLAS → the mean of the token vectors → unit length. Each text is encoded on its own (no padding), so a
+/// text's vector does not depend on what it is batched with.
+public final class MiniLMEncoder: EmbeddingModel, @unchecked Sendable {
+    public let name = "all-minilm-l6-v2"
+    public let dimensions = 384
+    public let tokenizer: WordPieceTokenizer
+
+    static let hidden = 384, heads = 12, headSize = 32, intermediate = 1536, layers = 6, positions = 512
+
+    struct Layer {
+        var qkv: [Float]          // 1152 × 384: query, key and value weights stacked
+        var qkvBias: [Float]      // 1152
+        var output: [Float], outputBias: [Float]
+        var norm1: [Float], norm1Bias: [Float]
+        var up: [Float], upBias: [Float]        // 1536 × 384
+        var down: [Float], downBias: [Float]    // 384 × 1536
+        var norm2: [Float], norm2Bias: [Float]
+    }
+
+    let words: [Float], positionTable: [Float], typeTable: [Float], embeddingNorm: [Float], embeddingNormBias: [Float]
+    let blocks: [Layer]
+
+    /// Where `scripts/setup-embeddings` puts the model.
+    public static func defaultDirectory(home: URL) -> URL { home.appendingPathComponent("models/all-minilm-l6-v2") }
+
+    /// Loads `model.safetensors` and `vocab.txt` from `directory`.
+    public init(directory: URL, maximumLength: Int = 256) throws {
+        tokenizer = try WordPieceTokenizer(vocabularyFile: directory.appendingPathComponent("vocab.txt"), maximumLength: min(maximumLength, Self.positions))
+        let file = try SafeTensors(url: directory.appendingPathComponent("model.safetensors"))
+        let h = Self.hidden
+        words = try file.floats("embeddings.word_embeddings.weight", shape: [30_522, h])
+        positionTable = try file.floats("embeddings.position_embeddings.weight", shape: [Self.positions, h])
+        typeTable = try file.floats("embeddings.token_type_embeddings.weight", shape: [2, h])
+        embeddingNorm = try file.floats("embeddings.LayerNorm.weight", shape: [h])
+        embeddingNormBias = try file.floats("embeddings.LayerNorm.bias", shape: [h])
+        blocks = try (0..<Self.layers).map { n in
+            let p = "encoder.layer.\(n)."
+            func w(_ name: String, _ shape: [Int]) throws -> [Float] { try file.floats(p + name, shape: shape) }
+            return Layer(
+                qkv: try w("attention.self.query.weight", [h, h]) + w("attention.self.key.weight", [h, h]) + w("attention.self.value.weight", [h, h]),
+                qkvBias: try w("attention.self.query.bias", [h]) + w("attention.self.key.bias", [h]) + w("attention.self.value.bias", [h]),
+                output: try w("attention.output.dense.weight", [h, h]), outputBias: try w("attention.output.dense.bias", [h]),
+                norm1: try w("attention.output.LayerNorm.weight", [h]), norm1Bias: try w("attention.output.LayerNorm.bias", [h]),
+                up: try w("intermediate.dense.weight", [Self.intermediate, h]), upBias: try w("intermediate.dense.bias", [Self.intermediate]),
+                down: try w("output.dense.weight", [h, Self.intermediate]), downBias: try w("output.dense.bias", [h]),
+                norm2: try w("output.LayerNorm.weight", [h]), norm2Bias: try w("output.LayerNorm.bias", [h]))
+        }
+        guard tokenizer.vocabulary.count == 30_522 else {
+            throw RetrievalError.badInput("vocab.txt has \(tokenizer.vocabulary.count) tokens; all-MiniLM-L6-v2 has 30,522")
+        }
+    }
+
+    /// How many threads OpenBLAS may use for one product (process-wide).
+    public static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        texts.map(encode)
+    }
+
+    /// One text's unit vector.
+    public func encode(_ text: String) -> [Float] {
+        encode(ids: tokenizer.ids(text))
+    }
+
+    /// The vector of a sequence of token ids (`[CLS]` … `[SEP]`).
+    public func encode(ids: [Int32]) -> [Float] {
+        let n = ids.count, h = Self.hidden
+        var x = [Float](repeating: 0, count: n * h)
+        for (row, id) in ids.enumerated() {
+            let word = Int(id) * h, position = row * h
+            for c in 0..<h { x[row * h + c] = words[word + c] + positionTable[position + c] + typeTable[c] }
+        }
+        Self.layerNorm(&x, rows: n, weight: embeddingNorm, bias: embeddingNormBias)
+        var qkv = [Float](repeating: 0, count: n * 3 * h)
+        var scores = [Float](repeating: 0, count: n * n)
+        var context = [Float](repeating: 0, count: n * h)
+        var attended = [Float](repeating: 0, count: n * h)
+        var upper = [Float](repeating: 0, count: n * Self.intermediate)
+        let scale = 1 / Float(Self.headSize).squareRoot()
+        for layer in blocks {
+            Self.linear(x, rows: n, inputs: h, weight: layer.qkv, bias: layer.qkvBias, outputs: 3 * h, into: &qkv)
+            qkv.withUnsafeBufferPointer { qkv in
+                scores.withUnsafeMutableBufferPointer { scores in
+                    context.withUnsafeMutableBufferPointer { context in
+                        for head in 0..<Self.heads {
+                            let q = qkv.baseAddress! + head * Self.headSize
+                            let k = q + h, v = q + 2 * h
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(Self.headSize), scale,
+                                        q, Int32(3 * h), k, Int32(3 * h), 0, scores.baseAddress!, Int32(n))
+                            for row in 0..<n { Self.softmax(scores.baseAddress! + row * n, count: n) }
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(Self.headSize), Int32(n), 1,
+                                        scores.baseAddress!, Int32(n), v, Int32(3 * h), 0, context.baseAddress! + head * Self.headSize, Int32(h))
+                        }
+                    }
+                }
+            }
+            Self.linear(context, rows: n, inputs: h, weight: layer.output, bias: layer.outputBias, outputs: h, into: &attended)
+            for i in 0..<(n * h) { x[i] += attended[i] }
+            Self.layerNorm(&x, rows: n, weight: layer.norm1, bias: layer.norm1Bias)
+            Self.linear(x, rows: n, inputs: h, weight: layer.up, bias: layer.upBias, outputs: Self.intermediate, into: &upper)
+            for i in 0..<upper.count {
+                let value = upper[i]
+                upper[i] = 0.5 * value * (1 + Float(erf(Double(value) / 2.0.squareRoot())))
+            }
+            Self.linear(upper, rows: n, inputs: Self.intermediate, weight: layer.down, bias: layer.downBias, outputs: h, into: &attended)
+            for i in 0..<(n * h) { x[i] += attended[i] }
+            Self.layerNorm(&x, rows: n, weight: layer.norm2, bias: layer.norm2Bias)
+        }
+        var pooled = [Float](repeating: 0, count: h)
+        for row in 0..<n { for c in 0..<h { pooled[c] += x[row * h + c] } }
+        var norm: Float = 0
+        for c in 0..<h {
+            pooled[c] /= Float(n)
+            norm += pooled[c] * pooled[c]
+        }
+        norm = max(norm.squareRoot(), 1e-12)
+        return pooled.map { $0 / norm }
+    }
+
+    /// `output = input · weightᵀ + bias`, with `weight` stored as PyTorch does (outputs × inputs).
+    static func linear(_ input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, into output: inout [Float]) {
+        output.withUnsafeMutableBufferPointer { out in
+            for row in 0..<rows { for c in 0..<outputs { out[row * outputs + c] = bias[c] } }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs), 1,
+                        input, Int32(inputs), weight, Int32(inputs), 1, out.baseAddress!, Int32(outputs))
+        }
+    }
+
+    /// Each row normalized to mean 0 and variance 1 (ε = 1e-12), then scaled and shifted.
+    static func layerNorm(_ x: inout [Float], rows: Int, weight: [Float], bias: [Float]) {
+        let h = weight.count
+        for row in 0..<rows {
+            let start = row * h
+            var mean: Float = 0
+            for c in 0..<h { mean += x[start + c] }
+            mean /= Float(h)
+            var variance: Float = 0
+            for c in 0..<h {
+                let d = x[start + c] - mean
+                variance += d * d
+            }
+            variance /= Float(h)
+            let inverse = 1 / (variance + 1e-12).squareRoot()
+            for c in 0..<h { x[start + c] = (x[start + c] - mean) * inverse * weight[c] + bias[c] }
+        }
+    }
+
+    static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        var largest = -Float.infinity
+        for i in 0..<count { largest = max(largest, row[i]) }
+        var sum: Float = 0
+        for i in 0..<count {
+            row[i] = exp(row[i] - largest)
+            sum += row[i]
+        }
+        for i in 0..<count { row[i] /= sum }
+    }
+
+    /// Cosine similarity of two vectors.
+    public static func cosine(_ a: [Float], _ b: [Float]) -> Float {
+        var dot: Float = 0, na: Float = 0, nb: Float = 0
+        for i in 0..<min(a.count, b.count) {
+            dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]
+        }
+        return dot / max((na * nb).squareRoot(), 1e-12)
+    }
+}
