@@ -1,4 +1,5 @@
 import ArgumentParser
+import CentaurConfiguration
 import CentaurCore
 import CentaurRetrieval
 import Foundation
@@ -54,6 +55,29 @@ struct IndexCommand: AsyncParsableCommand {
 
     static func note(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
 
+    /// The local MiniLM encoder from CENTAUR_HOME (scripts/setup-embeddings installs it).
+    static func encoder() throws -> MiniLMEncoder {
+        let directory = MiniLMEncoder.defaultDirectory(home: URL(fileURLWithPath: CentaurHome.resolve()))
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.safetensors").path) else {
+            throw CLIFailure(message: "the embedding model is not installed in \(directory.path): run scripts/setup-embeddings")
+        }
+        return try MiniLMEncoder(directory: directory)
+    }
+
+    /// Embeds documents' texts with progress on standard error.
+    static func embed(_ documents: [RetrievalDocument], with encoder: MiniLMEncoder, threads: Int) -> [[Float]] {
+        let start = ContinuousClock.now
+        let total = documents.count
+        let vectors = encoder.encodeAll(documents.map(\.text), threads: threads) { done in
+            let elapsed = seconds(since: start)
+            note(String(format: "embedded %d/%d documents (%.1f documents/s)", done, total, Double(done) / max(elapsed, 1e-9)))
+        }
+        let elapsed = seconds(since: start)
+        note(String(format: "embedded %d documents in %.1f s (%.2f documents/s on %d thread%@)", total, elapsed, Double(total) / max(elapsed, 1e-9),
+                    threads, threads == 1 ? "" : "s"))
+        return vectors
+    }
+
     /// Reads `path` into documents of `collection`.
     static func documents(_ path: String, for collection: RetrievalCollection) throws -> [RetrievalDocument] {
         try records(path).map { line, record in try collection.document(from: record, line: line) }
@@ -68,8 +92,13 @@ struct IndexCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Fields joined (with a space) into the indexed text, in order.", valueName: "a,b")) var textFields = "title,text"
         @Option(name: .long, help: ArgumentHelp("Fields kept as typed metadata for --filter.", valueName: "a,b")) var metadataFields = ""
         @Flag(name: .long, help: "Replace an index of the same name.") var replace = false
+        @Flag(name: .long, help: "Also embed every document with the local all-MiniLM-L6-v2 (scripts/setup-embeddings), for --mode dense and hybrid.")
+        var dense = false
+        @Option(name: .long, help: ArgumentHelp("Threads that embed documents (with --dense).", valueName: "n"))
+        var threads = ProcessInfo.processInfo.activeProcessorCount
 
         func run() async throws {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
             do {
                 try CollectionManifest.validate(name: name)
                 let library = IndexCommand.library(options)
@@ -78,13 +107,16 @@ struct IndexCommand: AsyncParsableCommand {
                 }
                 let textFields = IndexCommand.split(self.textFields)
                 guard !textFields.isEmpty else { throw ValidationError("--text-fields needs at least one field") }
-                var collection = RetrievalCollection(manifest: CollectionManifest(
-                    name: name, idField: idField, textFields: textFields, metadataFields: IndexCommand.split(metadataFields)))
+                var manifest = CollectionManifest(name: name, idField: idField, textFields: textFields, metadataFields: IndexCommand.split(metadataFields))
+                let encoder = dense ? try IndexCommand.encoder() : nil
+                manifest.embedding = encoder?.name
+                var collection = RetrievalCollection(manifest: manifest, dimensions: encoder?.dimensions)
                 let reading = ContinuousClock.now
                 let documents = try IndexCommand.documents(input, for: collection)
                 let read = IndexCommand.seconds(since: reading)
+                let vectors = encoder.map { IndexCommand.embed(documents, with: $0, threads: threads) }
                 let indexing = ContinuousClock.now
-                collection.upsert(documents)
+                try collection.upsert(documents, vectors: vectors)
                 let built = IndexCommand.seconds(since: indexing)
                 let writing = ContinuousClock.now
                 try library.save(collection)
@@ -109,7 +141,9 @@ struct IndexCommand: AsyncParsableCommand {
                 var collection = try library.load(name)
                 let documents = try IndexCommand.documents(input, for: collection)
                 let replaced = documents.filter { collection.documents[$0.id] != nil }.count
-                collection.upsert(documents)
+                let vectors = collection.dense == nil ? nil : IndexCommand.embed(documents, with: try IndexCommand.encoder(),
+                                                                                 threads: ProcessInfo.processInfo.activeProcessorCount)
+                try collection.upsert(documents, vectors: vectors)
                 try library.save(collection)
                 print("index \(name): \(documents.count - replaced) added, \(replaced) replaced; \(collection.count) documents")
             } catch { throw Self.fail(error) }
@@ -188,16 +222,33 @@ struct IndexCommand: AsyncParsableCommand {
                         return (id, text)
                     }
                 }
+                var vectors: [[Float]?] = Array(repeating: nil, count: batch.count)
+                if mode != .lexical {
+                    guard collection.dense != nil else {
+                        throw CLIFailure(message: "index \(name) has no embeddings: create it with --dense for --mode \(mode.rawValue)")
+                    }
+                    let encoder = try IndexCommand.encoder()
+                    MiniLMEncoder.setThreads(1)
+                    let embedding = ContinuousClock.now
+                    vectors = batch.map { encoder.encode($0.text) }
+                    let embedded = IndexCommand.seconds(since: embedding)
+                    if queries != nil {
+                        IndexCommand.note(String(format: "embedded %d queries in %.2f s (%.1f queries/s, one thread)", batch.count, embedded,
+                                                 Double(batch.count) / max(embedded, 1e-9)))
+                    }
+                }
                 let searching = ContinuousClock.now
                 var results: [(id: String, hits: [RetrievalHit])] = []
                 results.reserveCapacity(batch.count)
-                for item in batch {
-                    results.append((item.id, try collection.searchNow(RetrievalQuery(text: item.text, top: top, mode: mode, filter: filter))))
+                for (index, item) in batch.enumerated() {
+                    let query = RetrievalQuery(text: item.text, top: top, mode: mode, filter: filter, vector: vectors[index])
+                    results.append((item.id, try collection.searchNow(query)))
                 }
                 let searched = IndexCommand.seconds(since: searching)
                 if queries != nil {
-                    IndexCommand.note(String(format: "%d queries in %.3f s (%.0f queries/s, one thread); index loaded in %.2f s",
-                                             batch.count, searched, Double(batch.count) / max(searched, 1e-9), loaded))
+                    IndexCommand.note(String(format: "%d queries in %.3f s (%.0f queries/s, one thread%@); index loaded in %.2f s",
+                                             batch.count, searched, Double(batch.count) / max(searched, 1e-9),
+                                             mode == .lexical ? "" : ", query embedding apart", loaded))
                 }
                 try output(results)
             } catch { throw Self.fail(error) }

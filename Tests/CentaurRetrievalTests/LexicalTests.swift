@@ -122,7 +122,7 @@ struct CollectionTests {
              "venue": .string("BMJ"), "place": .object(["lat": .number(48.8566), "lon": .number(2.3522)])],
             ["_id": .string("c"), "text": .string("Bone marrow transplants"), "year": .number(2021), "venue": .string("NEJM")],
         ]
-        collection.upsert(try records.enumerated().map { try collection.document(from: $0.element, line: $0.offset + 1) })
+        try collection.upsert(try records.enumerated().map { try collection.document(from: $0.element, line: $0.offset + 1) })
         return collection
     }
 
@@ -155,10 +155,11 @@ struct CollectionTests {
         #expect(throws: RetrievalError.self) { try RetrievalFilter.parse("venue>NEJM") }
     }
 
-    @Test("dense and hybrid modes say they are not built yet instead of answering")
+    @Test("dense and hybrid modes on a collection without embeddings are refused with what to do")
     func denseIsRefused() async throws {
         let collection = try Self.collection()
         await #expect(throws: RetrievalError.self) { try await collection.search(RetrievalQuery(text: "bone", mode: .dense)) }
+        await #expect(throws: RetrievalError.self) { try await collection.search(RetrievalQuery(text: "bone", mode: .hybrid), embedder: nil) }
     }
 
     @Test("an index written to disk reads back with the same results; a damaged or missing file is a clear error")
@@ -218,7 +219,7 @@ struct FilteredSearchProperty {
             RetrievalDocument(id: "d\(n)", text: (0..<Int.random(in: 5...40, using: &generator)).map { _ in words.randomElement(using: &generator)! }.joined(separator: " "),
                               metadata: ["bucket": .number(Double(Int.random(in: 0..<100, using: &generator))), "year": .number(Double(2000 + n % 25))])
         }
-        collection.upsert(documents)
+        try collection.upsert(documents)
         var stems: [String: String] = [:]
         let terms = documents.map { Analyzer.english.terms($0.text, cache: &stems) }
         for trial in 0..<30 {

@@ -35,13 +35,13 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(5), maxIterations: 100_000)
 
     var fresh = RetrievalCollection(manifest: CollectionManifest(name: "fresh"))
-    fresh.upsert(documents)
+    try! fresh.upsert(documents)
     // The same documents after 10,000 single-document updates: each replaces a random document with its own text again,
     // so the final content equals the fresh index's and only the index's history differs.
     var updated = RetrievalCollection(manifest: CollectionManifest(name: "updated"))
-    updated.upsert(documents)
+    try! updated.upsert(documents)
     var generator = SystemRandomNumberGenerator()
-    for _ in 0..<10_000 { updated.upsert([documents.randomElement(using: &generator)!]) }
+    for _ in 0..<10_000 { try! updated.upsert([documents.randomElement(using: &generator)!]) }
     let (freshIndex, updatedIndex) = (fresh, updated)
 
     // One query per iteration, going round SciFact's 1,109 queries; compare the p95 of the two.
@@ -62,7 +62,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("one document update (replace)") { benchmark in
         var index = updatedIndex
         for _ in benchmark.scaledIterations {
-            index.upsert([documents.randomElement(using: &generator)!])
+            try index.upsert([documents.randomElement(using: &generator)!])
         }
         blackHole(index.count)
     }

@@ -22,6 +22,10 @@ public struct CollectionManifest: Sendable, Hashable, Codable {
     public var metadataFields: [String]
     public var analyzer: String
     public var bm25: LexicalIndex.Parameters
+    /// The embedding model whose vectors the collection keeps (`all-minilm-l6-v2`); nil for a lexical-only collection.
+    public var embedding: String?
+    /// Reciprocal rank fusion's weights for hybrid search (lexical, dense) and its k.
+    public var fusion: FusionSettings
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -29,10 +33,25 @@ public struct CollectionManifest: Sendable, Hashable, Codable {
                 bm25: LexicalIndex.Parameters = .init(), createdAt: Date = Date()) {
         self.name = name; self.idField = idField; self.textFields = textFields; self.metadataFields = metadataFields
         self.analyzer = "english"; self.bm25 = bm25; self.createdAt = createdAt; self.updatedAt = createdAt
+        self.embedding = nil; self.fusion = FusionSettings()
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        idField = try c.decode(String.self, forKey: .idField)
+        textFields = try c.decode([String].self, forKey: .textFields)
+        metadataFields = try c.decode([String].self, forKey: .metadataFields)
+        analyzer = try c.decode(String.self, forKey: .analyzer)
+        bm25 = try c.decode(LexicalIndex.Parameters.self, forKey: .bm25)
+        embedding = try c.decodeIfPresent(String.self, forKey: .embedding)
+        fusion = try c.decodeIfPresent(FusionSettings.self, forKey: .fusion) ?? FusionSettings()
+        createdAt = try c.decode(Date.self, forKey: .createdAt)
+        updatedAt = try c.decode(Date.self, forKey: .updatedAt)
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, analyzer, bm25
+        case name, analyzer, bm25, embedding, fusion
         case idField = "id_field", textFields = "text_fields", metadataFields = "metadata_fields"
         case createdAt = "created_at", updatedAt = "updated_at"
     }
@@ -46,6 +65,19 @@ public struct CollectionManifest: Sendable, Hashable, Codable {
     }
 }
 
+/// Hybrid search's reciprocal rank fusion: each list gives `weight / (k + rank)`.
+public struct FusionSettings: Sendable, Hashable, Codable {
+    public var lexicalWeight: Double
+    public var denseWeight: Double
+    public var k: Double
+    /// How deep each list is read before fusing (at least the results asked for).
+    public var depth: Int
+    public init(lexicalWeight: Double = 1, denseWeight: Double = 1, k: Double = 60, depth: Int = 100) {
+        self.lexicalWeight = lexicalWeight; self.denseWeight = denseWeight; self.k = k; self.depth = depth
+    }
+    enum CodingKeys: String, CodingKey { case k, depth, lexicalWeight = "lexical_weight", denseWeight = "dense_weight" }
+}
+
 /// How a search ranks: BM25 over terms, nearest embeddings, or both fused.
 public enum RetrievalMode: String, Sendable, Hashable, Codable, CaseIterable {
     case lexical, dense, hybrid
@@ -57,8 +89,10 @@ public struct RetrievalQuery: Sendable, Hashable {
     public var top: Int
     public var mode: RetrievalMode
     public var filter: RetrievalFilter?
-    public init(text: String, top: Int = 10, mode: RetrievalMode = .lexical, filter: RetrievalFilter? = nil) {
-        self.text = text; self.top = top; self.mode = mode; self.filter = filter
+    /// The query's embedding, for dense and hybrid search (``RetrievalCollection/search(_:embedder:)`` fills it in).
+    public var vector: [Float]?
+    public init(text: String, top: Int = 10, mode: RetrievalMode = .lexical, filter: RetrievalFilter? = nil, vector: [Float]? = nil) {
+        self.text = text; self.top = top; self.mode = mode; self.filter = filter; self.vector = vector
     }
 }
 
@@ -81,22 +115,38 @@ public struct RetrievalCollection: Sendable, Retriever {
     public var manifest: CollectionManifest
     public private(set) var documents: [String: RetrievalDocument] = [:]
     public private(set) var lexical: LexicalIndex
+    /// The documents' embeddings, when the manifest names an embedding model.
+    public private(set) var dense: DenseIndex?
 
-    public init(manifest: CollectionManifest) {
+    public init(manifest: CollectionManifest, dimensions: Int? = nil) {
         self.manifest = manifest
         lexical = LexicalIndex(analyzer: .english, parameters: manifest.bm25)
+        if manifest.embedding != nil { dense = DenseIndex(dimensions: dimensions ?? 384) }
     }
 
     public var count: Int { documents.count }
 
-    /// Adds documents, replacing those whose ids are already here; no rebuild.
-    public mutating func upsert(_ batch: [RetrievalDocument], at date: Date = Date()) {
-        for document in batch {
+    /// Adds documents, replacing those whose ids are already here; no rebuild. A collection with embeddings needs
+    /// each document's vector (``vectors``, in order).
+    public mutating func upsert(_ batch: [RetrievalDocument], vectors: [[Float]]? = nil, at date: Date = Date()) throws {
+        if let dense {
+            guard let vectors, vectors.count == batch.count, vectors.allSatisfy({ $0.count == dense.dimensions }) else {
+                throw RetrievalError.badInput("collection \(manifest.name) keeps \(manifest.embedding ?? "") embeddings: every document needs its \(dense.dimensions)-dimensional vector")
+            }
+        }
+        for (index, document) in batch.enumerated() {
             documents[document.id] = document
             lexical.upsert(id: document.id, text: document.text)
+            if let vectors { dense?.upsert(id: document.id, vector: vectors[index]) }
         }
         manifest.updatedAt = date
     }
+
+    /// An empty dense index of `dimensions` (a stored collection's, before its vectors are restored).
+    mutating func prepareDense(dimensions: Int) { dense = DenseIndex(dimensions: dimensions) }
+
+    /// Restores a stored vector.
+    mutating func restore(vector: [Float], of id: String) { dense?.upsert(id: id, vector: vector, normalized: true) }
 
     /// The index's number for `term` (numbering it when new): loading renumbers stored term lists with it.
     mutating func number(_ term: String) -> Int32 { lexical.number(term) }
@@ -116,6 +166,7 @@ public struct RetrievalCollection: Sendable, Retriever {
         var removed = 0
         for id in ids where documents.removeValue(forKey: id) != nil {
             lexical.remove(id: id)
+            dense?.remove(id: id)
             removed += 1
         }
         if removed > 0 { manifest.updatedAt = date }
@@ -150,21 +201,52 @@ public struct RetrievalCollection: Sendable, Retriever {
         try searchNow(query)
     }
 
+    /// Searches, embedding the query with `embedder` first when the mode needs a vector and the query has none.
+    public func search(_ query: RetrievalQuery, embedder: (any EmbeddingModel)?) async throws -> [RetrievalHit] {
+        var query = query
+        if query.mode != .lexical, query.vector == nil {
+            guard let embedder else {
+                throw RetrievalError.unavailable("\(query.mode.rawValue) search needs an embedding model for the query (run scripts/setup-embeddings)")
+            }
+            guard embedder.name == manifest.embedding else {
+                throw RetrievalError.badInput("collection \(manifest.name) holds \(manifest.embedding ?? "no") embeddings; the query would be embedded by \(embedder.name)")
+            }
+            query.vector = try await embedder.embed([query.text]).first
+        }
+        return try searchNow(query)
+    }
+
     /// The search, synchronously (the CLI's batch of queries calls it in a loop).
     public func searchNow(_ query: RetrievalQuery) throws -> [RetrievalHit] {
         guard query.top >= 1 else { throw RetrievalError.badInput("top must be at least 1") }
+        let filter = query.filter
+        let documents = documents
+        let allowed: ((String) -> Bool)? = filter.map { filter in { id in documents[id].map { filter.matches($0.metadata) } ?? false } }
+        let ranked: [(id: String, score: Double)]
         switch query.mode {
         case .lexical:
-            let filter = query.filter
-            let documents = documents
-            let allowed: ((String) -> Bool)? = filter.map { filter in { id in documents[id].map { filter.matches($0.metadata) } ?? false } }
-            return lexical.search(query.text, top: query.top, allowed: allowed).enumerated().map { index, hit in
-                let document = documents[hit.id]
-                return RetrievalHit(id: hit.id, rank: index + 1, score: hit.score, text: document?.text ?? "", metadata: document?.metadata ?? [:])
-            }
+            ranked = lexical.search(query.text, top: query.top, allowed: allowed)
         case .dense, .hybrid:
-            throw RetrievalError.unavailable(
-                "\(query.mode.rawValue) search needs the embedding index, which Centaur does not build yet: use --mode lexical (BM25)")
+            guard let dense else {
+                throw RetrievalError.unavailable(
+                    "\(query.mode.rawValue) search needs embeddings, and collection \(manifest.name) has none: create it with --dense (centaur index create … --dense)")
+            }
+            guard let vector = query.vector, vector.count == dense.dimensions else {
+                throw RetrievalError.badInput("\(query.mode.rawValue) search needs the query's \(dense.dimensions)-dimensional vector")
+            }
+            if query.mode == .dense {
+                ranked = dense.search(vector, top: query.top, allowed: allowed)
+            } else {
+                let depth = max(query.top, manifest.fusion.depth)
+                let lexicalList = lexical.search(query.text, top: depth, allowed: allowed).map(\.id)
+                let denseList = dense.search(vector, top: depth, allowed: allowed).map(\.id)
+                ranked = Array(RankFusion.reciprocal([lexicalList, denseList], weights: [manifest.fusion.lexicalWeight, manifest.fusion.denseWeight],
+                                                     k: manifest.fusion.k).prefix(query.top))
+            }
+        }
+        return ranked.enumerated().map { index, hit in
+            let document = documents[hit.id]
+            return RetrievalHit(id: hit.id, rank: index + 1, score: hit.score, text: document?.text ?? "", metadata: document?.metadata ?? [:])
         }
     }
 }

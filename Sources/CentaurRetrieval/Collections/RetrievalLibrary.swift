@@ -8,11 +8,12 @@ import Foundation
 /// their words' stems ready. Layout (integers little-endian):
 /// `CIDX` · version u32 · manifest (u32 length + JSON) · vocabulary (u32 count, then u32 length + UTF-8 per term) ·
 /// words (u32 count, then per word u32 length + UTF-8 and its term u32, 0xFFFFFFFF for a stop word) ·
-/// documents (u32 count, then per document u32 length + JSON, u32 term count, and that many u32 term · u32 count).
+/// documents (u32 count, then per document u32 length + JSON, u32 term count, and that many u32 term · u32 count) ·
+/// embeddings (u32 dimensions, 0 for none, then that many f32 per document in the documents' order).
 public struct RetrievalLibrary: Sendable {
     public let directory: URL
     static let magic = Array("CIDX".utf8)
-    static let version: UInt32 = 2
+    static let version: UInt32 = 3
 
     public init(directory: URL) { self.directory = directory }
 
@@ -61,6 +62,15 @@ public struct RetrievalLibrary: Sendable {
                 out.u32(UInt32(entry.count))
             }
         }
+        if let dense = collection.dense {
+            out.u32(UInt32(dense.dimensions))
+            for id in ids where collection.documents[id] != nil {
+                guard let vector = dense.vector(of: id) else { throw RetrievalError.badInput("document \(id) has no embedding") }
+                out.floats(vector)
+            }
+        } else {
+            out.u32(0)
+        }
         let target = file(collection.manifest.name)
         let temporary = directory.appendingPathComponent(".\(collection.manifest.name).\(UUID().uuidString).tmp")
         guard FileManager.default.createFile(atPath: temporary.path, contents: out.data, attributes: [.posixPermissions: 0o600]) else {
@@ -81,10 +91,13 @@ public struct RetrievalLibrary: Sendable {
             var input = BinaryReader(data)
             guard try input.bytes(4) == Self.magic else { throw RetrievalError.badInput("not a Centaur index file") }
             let version = try input.u32()
-            guard version == Self.version else { throw RetrievalError.badInput("index file version \(version); this build reads \(Self.version)") }
+            guard version == Self.version || version == 2 else {
+                throw RetrievalError.badInput("index file version \(version); this build reads 2 and \(Self.version)")
+            }
             let decoder = JSONDecoder()
             let manifest = try decoder.decode(CollectionManifest.self, from: try input.blob())
             var collection = RetrievalCollection(manifest: manifest)
+            var order: [String] = []
             let termCount = Int(try input.u32())
             var terms: [String] = []
             terms.reserveCapacity(termCount)
@@ -116,6 +129,17 @@ public struct RetrievalLibrary: Sendable {
                     counts.append(LexicalIndex.TermCount(term: numbering[term], count: count))
                 }
                 collection.restore(document, counts: counts)
+                order.append(document.id)
+            }
+            if version >= 3 {
+                let dimensions = Int(try input.u32())
+                if dimensions > 0 {
+                    guard collection.manifest.embedding != nil, dimensions <= 65_536 else {
+                        throw RetrievalError.badInput("embeddings of \(dimensions) dimensions in a collection without an embedding model")
+                    }
+                    collection.prepareDense(dimensions: dimensions)
+                    for id in order { collection.restore(vector: try input.floats(dimensions), of: id) }
+                }
             }
             collection.manifest = manifest
             return collection
@@ -131,6 +155,9 @@ struct BinaryWriter {
     var data = Data()
     mutating func bytes(_ bytes: [UInt8]) { data.append(contentsOf: bytes) }
     mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+    mutating func floats(_ values: [Float]) {
+        values.withUnsafeBytes { data.append(contentsOf: $0) }  // little-endian, as every platform Centaur runs on
+    }
     mutating func blob(_ bytes: Data) {
         u32(UInt32(bytes.count))
         data.append(bytes)
@@ -152,6 +179,18 @@ struct BinaryReader {
     mutating func u32() throws -> UInt32 {
         let b = try bytes(4)
         return UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+    }
+    mutating func floats(_ count: Int) throws -> [Float] {
+        let bytes = count * 4
+        guard offset + bytes <= data.endIndex else { throw Truncated() }
+        var values = [Float](repeating: 0, count: count)
+        values.withUnsafeMutableBytes { target in
+            data.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[(offset - data.startIndex)..<(offset - data.startIndex + bytes)]))
+            }
+        }
+        offset += bytes
+        return values
     }
     mutating func blob() throws -> Data {
         let count = Int(try u32())

@@ -1,6 +1,19 @@
 import CentaurCore
 import COpenBLAS
 import Foundation
+import Synchronization
+
+/// Counts finished items from several threads.
+final class DoneCounter: Sendable {
+    private let value = Mutex(0)
+    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+}
+
+/// A buffer written by several threads at disjoint indexes.
+struct SendableBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
+}
 
 /// A `.safetensors` file: an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape and
 /// byte range, then the bytes. Only F32 tensors are read.
@@ -108,6 +121,28 @@ public final class MiniLMEncoder: EmbeddingModel, @unchecked Sendable {
         texts.map(encode)
     }
 
+    /// Many texts on `threads` threads (each product single-threaded: one text per thread is faster than one product on
+    /// many), calling `progress` with the number done so far from time to time. Same vectors as one at a time.
+    public func encodeAll(_ texts: [String], threads: Int, progress: (@Sendable (Int) -> Void)? = nil) -> [[Float]] {
+        Self.setThreads(1)
+        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: texts.count)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        let done = DoneCounter()
+        let workers = max(1, min(threads, texts.count))
+        let shared = SendableBuffer(results)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < texts.count {
+                shared.buffer[index] = encode(texts[index])
+                let count = done.increment()
+                if count % 100 == 0 || count == texts.count { progress?(count) }
+                index += workers
+            }
+        }
+        return Array(results)
+    }
+
     /// One text's unit vector.
     public func encode(_ text: String) -> [Float] {
         encode(ids: tokenizer.ids(text))
@@ -151,7 +186,7 @@ public final class MiniLMEncoder: EmbeddingModel, @unchecked Sendable {
             Self.linear(x, rows: n, inputs: h, weight: layer.up, bias: layer.upBias, outputs: Self.intermediate, into: &upper)
             for i in 0..<upper.count {
                 let value = upper[i]
-                upper[i] = 0.5 * value * (1 + Float(erf(Double(value) / 2.0.squareRoot())))
+                upper[i] = 0.5 * value * (1 + erf(value * 0.70710678))
             }
             Self.linear(upper, rows: n, inputs: Self.intermediate, weight: layer.down, bias: layer.downBias, outputs: h, into: &attended)
             for i in 0..<(n * h) { x[i] += attended[i] }

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import CentaurRetrieval
+
+@Suite("Dense index and hybrid fusion")
+struct DenseTests {
+    static func randomVector(_ generator: inout SeededGenerator, dimensions: Int = 16) -> [Float] {
+        (0..<dimensions).map { _ in Float.random(in: -1...1, using: &generator) }
+    }
+
+    static func cosine(_ a: [Float], _ b: [Float]) -> Float {
+        let dot = zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+        return dot / (a.reduce(0) { $0 + $1 * $1 }.squareRoot() * b.reduce(0) { $0 + $1 * $1 }.squareRoot())
+    }
+
+    @Test("exact: the top k equal brute force's, with and without filters, and k come back whenever k rows match")
+    func exact() {
+        var generator = SeededGenerator(seed: 7)
+        var index = DenseIndex(dimensions: 16)
+        var vectors: [String: [Float]] = [:]
+        for n in 0..<3_000 {
+            let vector = Self.randomVector(&generator)
+            vectors["v\(n)"] = vector
+            index.upsert(id: "v\(n)", vector: vector)
+        }
+        for trial in 0..<20 {
+            let query = Self.randomVector(&generator)
+            let modulus = [1, 3, 20, 100, 1_000, 5_000][trial % 6]  // keeps 100 %, 33 %, 5 %, 1 %, 0.1 %, and 1 row of 3,000
+            let allowed: (String) -> Bool = { Int($0.dropFirst())! % modulus == 0 }
+            let expected = vectors.filter { allowed($0.key) }.map { ($0.key, Self.cosine($0.value, query)) }
+                .sorted { $0.1 > $1.1 }.prefix(20).map(\.0)
+            let hits = index.search(query, top: 20, allowed: allowed)
+            #expect(hits.map(\.id) == Array(expected), "trial \(trial), every \(modulus)th row")
+            #expect(hits.count == min(20, vectors.keys.filter(allowed).count), "k whenever k rows match")
+        }
+    }
+
+    @Test("replacing and removing vectors needs no rebuild; compaction keeps results")
+    func updates() {
+        var generator = SeededGenerator(seed: 9)
+        var index = DenseIndex(dimensions: 16)
+        var vectors: [String: [Float]] = [:]
+        for step in 0..<2_000 {
+            let id = "v\(Int.random(in: 0..<50, using: &generator))"
+            if step % 5 == 0 {
+                index.remove(id: id); vectors[id] = nil
+            } else {
+                let vector = Self.randomVector(&generator)
+                index.upsert(id: id, vector: vector); vectors[id] = vector
+            }
+        }
+        #expect(index.count == vectors.count && index.retiredSlots <= 64 + 1)
+        let query = Self.randomVector(&generator)
+        let expected = vectors.map { ($0.key, Self.cosine($0.value, query)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0)
+        #expect(index.search(query, top: 10).map(\.id) == Array(expected))
+    }
+
+    @Test("reciprocal rank fusion: weight / (k + rank) summed; a document both lists like wins")
+    func fusion() {
+        let fused = RankFusion.reciprocal([["a", "b", "c"], ["c", "a", "d"]], k: 60)
+        #expect(fused.map(\.id) == ["a", "c", "b", "d"])
+        #expect(abs(fused[0].score - (1.0 / 61 + 1.0 / 62)) < 1e-12)
+        let weighted = RankFusion.reciprocal([["a", "b"], ["b", "a"]], weights: [1, 3], k: 60)
+        #expect(weighted.first?.id == "b")
+    }
+
+    @Test("a collection with embeddings needs a vector per document, searches dense and hybrid, and keeps them in its file")
+    func collection() async throws {
+        var manifest = CollectionManifest(name: "vec", metadataFields: ["year"])
+        manifest.embedding = "test-embedder"
+        var collection = RetrievalCollection(manifest: manifest, dimensions: 3)
+        let documents = [RetrievalDocument(id: "a", text: "bone density", metadata: ["year": .number(2019)]),
+                         RetrievalDocument(id: "b", text: "statin therapy", metadata: ["year": .number(2012)]),
+                         RetrievalDocument(id: "c", text: "bone marrow", metadata: ["year": .number(2021)])]
+        #expect(throws: RetrievalError.self) { try collection.upsert(documents) }
+        try collection.upsert(documents, vectors: [[1, 0, 0], [0, 1, 0], [0.7, 0.7, 0]])
+        let dense = try collection.searchNow(RetrievalQuery(text: "x", top: 2, mode: .dense, vector: [1, 0.1, 0]))
+        #expect(dense.map(\.id) == ["a", "c"])
+        let filtered = try collection.searchNow(RetrievalQuery(text: "x", top: 2, mode: .dense, filter: try .parse("year<2020"), vector: [1, 0.1, 0]))
+        #expect(filtered.map(\.id) == ["a", "b"], "exact under a filter: both rows that match")
+        let hybrid = try collection.searchNow(RetrievalQuery(text: "bone", top: 3, mode: .hybrid, vector: [0, 1, 0]))
+        #expect(Set(hybrid.map(\.id)) == ["a", "b", "c"] && hybrid.count == 3)
+        #expect(throws: RetrievalError.self) { try collection.searchNow(RetrievalQuery(text: "bone", mode: .dense)) }
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-dense-\(UUID().uuidString)")
+        let library = RetrievalLibrary(directory: directory)
+        try library.save(collection)
+        let loaded = try library.load("vec")
+        #expect(loaded.manifest.embedding == "test-embedder" && loaded.dense?.vector(of: "c") == collection.dense?.vector(of: "c"))
+        #expect(try loaded.searchNow(RetrievalQuery(text: "bone", top: 3, mode: .hybrid, vector: [0, 1, 0])) == hybrid)
+        var lexicalOnly = RetrievalCollection(manifest: CollectionManifest(name: "lex"))
+        try lexicalOnly.upsert(documents)
+        #expect(throws: RetrievalError.self) { try lexicalOnly.searchNow(RetrievalQuery(text: "bone", mode: .hybrid, vector: [1, 0, 0])) }
+    }
+}
