@@ -150,47 +150,45 @@ public final class MiniLMEncoder: EmbeddingModel, @unchecked Sendable {
 
     /// The vector of a sequence of token ids (`[CLS]` … `[SEP]`).
     public func encode(ids: [Int32]) -> [Float] {
-        let n = ids.count, h = Self.hidden
-        var x = [Float](repeating: 0, count: n * h)
-        for (row, id) in ids.enumerated() {
-            let word = Int(id) * h, position = row * h
-            for c in 0..<h { x[row * h + c] = words[word + c] + positionTable[position + c] + typeTable[c] }
-        }
-        Self.layerNorm(&x, rows: n, weight: embeddingNorm, bias: embeddingNormBias)
-        var qkv = [Float](repeating: 0, count: n * 3 * h)
-        var scores = [Float](repeating: 0, count: n * n)
-        var context = [Float](repeating: 0, count: n * h)
-        var attended = [Float](repeating: 0, count: n * h)
-        var upper = [Float](repeating: 0, count: n * Self.intermediate)
-        let scale = 1 / Float(Self.headSize).squareRoot()
-        for layer in blocks {
-            Self.linear(x, rows: n, inputs: h, weight: layer.qkv, bias: layer.qkvBias, outputs: 3 * h, into: &qkv)
-            qkv.withUnsafeBufferPointer { qkv in
-                scores.withUnsafeMutableBufferPointer { scores in
-                    context.withUnsafeMutableBufferPointer { context in
-                        for head in 0..<Self.heads {
-                            let q = qkv.baseAddress! + head * Self.headSize
-                            let k = q + h, v = q + 2 * h
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(Self.headSize), scale,
-                                        q, Int32(3 * h), k, Int32(3 * h), 0, scores.baseAddress!, Int32(n))
-                            for row in 0..<n { Self.softmax(scores.baseAddress! + row * n, count: n) }
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(Self.headSize), Int32(n), 1,
-                                        scores.baseAddress!, Int32(n), v, Int32(3 * h), 0, context.baseAddress! + head * Self.headSize, Int32(h))
-                        }
+        let n = ids.count, h = Self.hidden, wide = Self.intermediate
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: n * h)
+        let qkv = UnsafeMutablePointer<Float>.allocate(capacity: n * 3 * h)
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+        let context = UnsafeMutablePointer<Float>.allocate(capacity: n * h)
+        let attended = UnsafeMutablePointer<Float>.allocate(capacity: n * h)
+        let upper = UnsafeMutablePointer<Float>.allocate(capacity: n * wide)
+        defer { for buffer in [x, qkv, scores, context, attended, upper] { buffer.deallocate() } }
+        words.withUnsafeBufferPointer { words in
+            positionTable.withUnsafeBufferPointer { positions in
+                typeTable.withUnsafeBufferPointer { types in
+                    for (row, id) in ids.enumerated() {
+                        let word = words.baseAddress! + Int(id) * h, position = positions.baseAddress! + row * h, out = x + row * h
+                        for c in 0..<h { out[c] = word[c] + position[c] + types[c] }
                     }
                 }
             }
-            Self.linear(context, rows: n, inputs: h, weight: layer.output, bias: layer.outputBias, outputs: h, into: &attended)
-            for i in 0..<(n * h) { x[i] += attended[i] }
-            Self.layerNorm(&x, rows: n, weight: layer.norm1, bias: layer.norm1Bias)
-            Self.linear(x, rows: n, inputs: h, weight: layer.up, bias: layer.upBias, outputs: Self.intermediate, into: &upper)
-            for i in 0..<upper.count {
-                let value = upper[i]
-                upper[i] = 0.5 * value * (1 + erf(value * 0.70710678))
+        }
+        Self.layerNorm(x, rows: n, weight: embeddingNorm, bias: embeddingNormBias)
+        let scale = 1 / Float(Self.headSize).squareRoot()
+        for layer in blocks {
+            Self.linear(x, rows: n, inputs: h, weight: layer.qkv, bias: layer.qkvBias, outputs: 3 * h, into: qkv)
+            for head in 0..<Self.heads {
+                let q = qkv + head * Self.headSize
+                let k = q + h, v = q + 2 * h
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(Self.headSize), scale,
+                            q, Int32(3 * h), k, Int32(3 * h), 0, scores, Int32(n))
+                for row in 0..<n { Self.softmax(scores + row * n, count: n) }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(Self.headSize), Int32(n), 1,
+                            scores, Int32(n), v, Int32(3 * h), 0, context + head * Self.headSize, Int32(h))
             }
-            Self.linear(upper, rows: n, inputs: Self.intermediate, weight: layer.down, bias: layer.downBias, outputs: h, into: &attended)
+            Self.linear(context, rows: n, inputs: h, weight: layer.output, bias: layer.outputBias, outputs: h, into: attended)
             for i in 0..<(n * h) { x[i] += attended[i] }
-            Self.layerNorm(&x, rows: n, weight: layer.norm2, bias: layer.norm2Bias)
+            Self.layerNorm(x, rows: n, weight: layer.norm1, bias: layer.norm1Bias)
+            Self.linear(x, rows: n, inputs: h, weight: layer.up, bias: layer.upBias, outputs: wide, into: upper)
+            Self.gelu(upper, count: n * wide)
+            Self.linear(upper, rows: n, inputs: wide, weight: layer.down, bias: layer.downBias, outputs: h, into: attended)
+            for i in 0..<(n * h) { x[i] += attended[i] }
+            Self.layerNorm(x, rows: n, weight: layer.norm2, bias: layer.norm2Bias)
         }
         var pooled = [Float](repeating: 0, count: h)
         for row in 0..<n { for c in 0..<h { pooled[c] += x[row * h + c] } }
@@ -204,42 +202,109 @@ public final class MiniLMEncoder: EmbeddingModel, @unchecked Sendable {
     }
 
     /// `output = input · weightᵀ + bias`, with `weight` stored as PyTorch does (outputs × inputs).
-    static func linear(_ input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, into output: inout [Float]) {
-        output.withUnsafeMutableBufferPointer { out in
-            for row in 0..<rows { for c in 0..<outputs { out[row * outputs + c] = bias[c] } }
+    static func linear(_ input: UnsafePointer<Float>, rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int,
+                       into output: UnsafeMutablePointer<Float>) {
+        bias.withUnsafeBufferPointer { bias in
+            for row in 0..<rows { (output + row * outputs).update(from: bias.baseAddress!, count: outputs) }
+        }
+        weight.withUnsafeBufferPointer { weight in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs), 1,
-                        input, Int32(inputs), weight, Int32(inputs), 1, out.baseAddress!, Int32(outputs))
+                        input, Int32(inputs), weight.baseAddress!, Int32(inputs), 1, output, Int32(outputs))
         }
     }
 
     /// Each row normalized to mean 0 and variance 1 (ε = 1e-12), then scaled and shifted.
-    static func layerNorm(_ x: inout [Float], rows: Int, weight: [Float], bias: [Float]) {
+    static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, weight: [Float], bias: [Float]) {
         let h = weight.count
-        for row in 0..<rows {
-            let start = row * h
-            var mean: Float = 0
-            for c in 0..<h { mean += x[start + c] }
-            mean /= Float(h)
-            var variance: Float = 0
-            for c in 0..<h {
-                let d = x[start + c] - mean
-                variance += d * d
+        weight.withUnsafeBufferPointer { weight in
+            bias.withUnsafeBufferPointer { bias in
+                for row in 0..<rows {
+                    let r = x + row * h
+                    let mean = sum(r, count: h) / Float(h)
+                    var lanes = SIMD8<Float>()
+                    var c = 0
+                    let raw = UnsafeRawPointer(r)
+                    while c + 8 <= h {
+                        let d = raw.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self) - mean
+                        lanes += d * d
+                        c += 8
+                    }
+                    var variance = lanes.sum()
+                    while c < h { variance += (r[c] - mean) * (r[c] - mean); c += 1 }
+                    variance /= Float(h)
+                    let inverse = 1 / (variance + 1e-12).squareRoot()
+                    for c in 0..<h { r[c] = (r[c] - mean) * inverse * weight[c] + bias[c] }
+                }
             }
-            variance /= Float(h)
-            let inverse = 1 / (variance + 1e-12).squareRoot()
-            for c in 0..<h { x[start + c] = (x[start + c] - mean) * inverse * weight[c] + bias[c] }
         }
     }
 
+    /// A row's softmax in place. The two reductions (largest, sum) run 8 lanes at a time; the exponentials are one
+    /// loop the compiler vectorizes.
     static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
-        var largest = -Float.infinity
-        for i in 0..<count { largest = max(largest, row[i]) }
-        var sum: Float = 0
-        for i in 0..<count {
-            row[i] = exp(row[i] - largest)
-            sum += row[i]
+        let largest = maximum(row, count: count)
+        for i in 0..<count { row[i] = fastExp(row[i] - largest) }
+        let inverse = 1 / sum(row, count: count)
+        for i in 0..<count { row[i] *= inverse }
+    }
+
+    @inline(__always)
+    static func maximum(_ values: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        let raw = UnsafeRawPointer(values)
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            lanes.replace(with: v, where: v .> lanes)
+            i += 8
         }
-        for i in 0..<count { row[i] /= sum }
+        var result = lanes.max()
+        while i < count { result = max(result, values[i]); i += 1 }
+        return result
+    }
+
+    @inline(__always)
+    static func sum(_ values: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        let raw = UnsafeRawPointer(values)
+        var lanes = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= count {
+            lanes += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var result = lanes.sum()
+        while i < count { result += values[i]; i += 1 }
+        return result
+    }
+
+    /// GELU, exactly as BERT defines it (with erf), through ``fastErf``.
+    static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let value = x[i]
+            x[i] = 0.5 * value * (1 + fastErf(value * 0.70710678))
+        }
+    }
+
+    /// eˣ to float precision (relative error under 2e-7), in straight-line code the compiler vectorizes: 2ⁿ·2ᶠ with
+    /// n the nearest integer to x·log₂e, 2ᶠ by its Taylor polynomial of degree 6 on [−½, ½], 2ⁿ built in the exponent bits.
+    @inline(__always)
+    static func fastExp(_ x: Float) -> Float {
+        let t = min(max(x, -87.3), 88.3) * 1.442_695_04
+        let shifted = t + 12_582_912  // 1.5 · 2²³: the float's low bits now hold round(t)
+        let whole = shifted - 12_582_912
+        let f = t - whole
+        let p = 1 + f * (0.693_147_18 + f * (0.240_226_51 + f * (0.055_504_11 + f * (0.009_618_13 + f * (0.001_333_36 + f * 0.000_154_04)))))
+        let exponent = (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23
+        return p * Float(bitPattern: exponent)
+    }
+
+    /// erf(x) to float precision (absolute error under 2e-7): Abramowitz and Stegun 7.1.26 with ``fastExp``.
+    @inline(__always)
+    static func fastErf(_ x: Float) -> Float {
+        let a = abs(x)
+        let t = 1 / (1 + 0.327_591_1 * a)
+        let y = 1 - t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429)))) * fastExp(-a * a)
+        return x < 0 ? -y : y
     }
 
     /// Cosine similarity of two vectors.
