@@ -41,8 +41,9 @@ log "building centaur (release)"
 BIN="$(cd "$REPO" && swift build -c release --show-bin-path)/centaur"
 
 log "baselines: $SYSTEMS"
+# No embedding cache: the numpy encoder's time is measured in this run, beside ours.
 "$VENV/bin/python" "$RUNPY" bench --data "$DATA" --qrels "$QRELS" --systems "$SYSTEMS" --out-dir "$WORK/baselines" \
-  --cache-dir "$WORK/cache" >"$WORK/baselines.md" 2>"$WORK/baselines.log"
+  --cache-dir '' >"$WORK/baselines.md" 2>"$WORK/baselines.log"
 
 log "centaur: index build ×$REPS, then $REPS passes over the 1,109 queries"
 builds=(); passes=()
@@ -56,6 +57,20 @@ for i in $(seq "$REPS"); do
     >"$WORK/centaur-lexical.trec" 2>"$WORK/search.log"
   passes+=("$(sed -n 's/.*(\([0-9]*\) queries\/s.*/\1/p' "$WORK/search.log")")
 done
+RUNS=("$WORK/centaur-lexical.trec")
+ENC_DPS=""
+if [ "$DENSE" = 1 ]; then
+  "$REPO/scripts/setup-embeddings"
+  log "centaur: embedding the corpus with the native MiniLM on one thread (minutes)"
+  CENTAUR_HOME="$REPO/.centaur" "$BIN" index create scifact-dense --input "$DATA/corpus.jsonl" --text-fields title,text --dense --threads 1 \
+    --replace --data-dir "$WORK/data" 2>"$WORK/create-dense.log" >/dev/null
+  ENC_DPS="$(sed -n 's/^embedded [0-9]* documents in .* (\([0-9.]*\) documents\/s.*/\1/p' "$WORK/create-dense.log")"
+  for mode in dense hybrid; do
+    CENTAUR_HOME="$REPO/.centaur" "$BIN" index search scifact-dense --queries "$DATA/queries.jsonl" --mode "$mode" --top 100 --format trec \
+      --tag "centaur-$mode" --data-dir "$WORK/data" >"$WORK/centaur-$mode.trec" 2>"$WORK/search-$mode.log"
+    RUNS+=("$WORK/centaur-$mode.trec")
+  done
+fi
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 BUILD_DPS="$(median "${builds[@]}")"
 QPS="$(median "${passes[@]}")"
@@ -67,10 +82,10 @@ if [ "${UPDATES:-1}" = 1 ]; then
 fi
 
 log "scoring with run.py's metric code"
-"$VENV/bin/python" "$RUNPY" score "$WORK/centaur-lexical.trec" --data "$DATA" --qrels "$QRELS" \
+"$VENV/bin/python" "$RUNPY" score "${RUNS[@]}" --data "$DATA" --qrels "$QRELS" \
   --compare-to "$WORK/baselines/runs/bm25s+stem.trec" >"$WORK/score.md" 2>&1
 
-read -r B_BUILD B_QPS T_QPS <<<"$("$VENV/bin/python" - "$WORK/baselines/results.json" <<'PY'
+read -r B_BUILD B_QPS T_QPS N_DPS <<<"$("$VENV/bin/python" - "$WORK/baselines/results.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 systems = r["results"]
@@ -79,7 +94,8 @@ def get(name, key):
     return s.get(key) or 0
 docs = 5183
 b = get("bm25s+stem", "build_s_median")
-print(f"{docs / b if b else 0:.0f} {get('bm25s+stem', 'qps'):.0f} {get('tantivy_en_stem', 'qps'):.0f}")
+d = get("dense", "build_s_median") if not systems.get("dense", {}).get("from_cache") else 0
+print(f"{docs / b if b else 0:.0f} {get('bm25s+stem', 'qps'):.0f} {get('tantivy_en_stem', 'qps'):.0f} {docs / d if d else 0:.2f}")
 PY
 )"
 {
@@ -97,6 +113,9 @@ PY
   echo "|---|---:|---:|---:|"
   echo "| queries/s (top 100, 1,109 queries) | $QPS | $B_QPS | $(awk -v a="$QPS" -v b="$B_QPS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }') |"
   echo "| index build, documents/s | $BUILD_DPS | $B_BUILD | $(awk -v a="$BUILD_DPS" -v b="$B_BUILD" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }') |"
+  if [ -n "$ENC_DPS" ]; then
+    echo "| corpus encoding, documents/s (MiniLM, one thread) | $ENC_DPS | numpy reference: $N_DPS | $(awk -v a="$ENC_DPS" -v b="$N_DPS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }') |"
+  fi
   echo
   echo "tantivy en_stem: $T_QPS queries/s. Centaur's build time is analysis and indexing in memory (reading the"
   echo "JSON Lines and writing the index file are timed apart in $WORK/create.log)."
