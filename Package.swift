@@ -257,6 +257,7 @@ let package = Package(
             name: "CentaurServer",
             dependencies: [
                 "CentaurCore",
+                "CentaurRetrieval",
                 "CentaurConfiguration",
                 "CentaurGateway",
                 "CentaurStore",
@@ -342,7 +343,7 @@ let package = Package(
         .testTarget(
             name: "CentaurServerTests",
             dependencies: [
-                "CentaurServer", "CentaurTestSupport",
+                "CentaurServer", "CentaurTestSupport", "CentaurRetrieval",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),

@@ -3,6 +3,7 @@ import CentaurConfiguration
 import CentaurCore
 import CentaurExtraction
 import CentaurGateway
+import CentaurRetrieval
 import CentaurReview
 import CentaurRules
 import CentaurRuntime
@@ -40,6 +41,8 @@ public struct CentaurServerComponents: Sendable {
     /// The onboarding workflow and its extraction worker.
     public let onboarding: OnboardingService
     public let worker: JobWorker
+    /// The retrieval indexes of the data directory (`DATA-DIR/indexes`), for `/api/retrieval/*`.
+    public let retrieval: IndexCatalog
 
     /// Opens the runtime (stores, registry, the one gateway pipeline) under `dataDirectory` and adds what the server
     /// alone runs: API keys, Prometheus metrics, the extraction worker, sign-in and the pages.
@@ -67,6 +70,9 @@ public struct CentaurServerComponents: Sendable {
         onboarding.lease = settings.jobLease.seconds
         self.onboarding = onboarding
         worker = JobWorker(onboarding: onboarding, signal: signal, pollInterval: settings.workerPollInterval, concurrency: settings.extractionWorkers)
+        retrieval = IndexCatalog(
+            library: RetrievalLibrary(directory: URL(fileURLWithPath: dataDirectory).appendingPathComponent("indexes")),
+            embedderDirectory: MiniLMEncoder.defaultDirectory(home: URL(fileURLWithPath: CentaurHome.resolve(environment: environment))))
         sessions = WebSessions(store: stores.users)
         pages = try WebPages(sessions: sessions, onboarding: onboarding, stores: stores, trustedProxies: settings.trustedProxies, evalReport: evalReport,
                              now: onboarding.now)
@@ -95,6 +101,9 @@ public struct CentaurServerComponents: Sendable {
             .add(middleware: RequireScope(.reviewer, .admin))
         let admin = router.group().add(middleware: ErrorMiddleware(OnboardingErrors.self)).add(middleware: requiredKey).add(middleware: RequireScope(.admin))
         OnboardingEndpoints(service: onboarding, settings: settings).register(applicant: applicant, reviewer: reviewer, admin: admin)
+        let searchers = router.group().add(middleware: ErrorMiddleware(OpenAIChatAPI.self)).add(middleware: requiredKey)
+            .add(middleware: RequireScope(.gateway, .admin))
+        RetrievalEndpoints(catalog: retrieval, maxBodyBytes: settings.maxBodyBytes).register(on: searchers)
         pages.register(on: router)
         return router
     }

@@ -97,12 +97,24 @@ public struct RetrievalQuery: Sendable, Hashable {
 }
 
 /// One result: the document and its score under the query's mode (higher is better), rank 1 first.
-public struct RetrievalHit: Sendable, Hashable, Codable {
+public struct RetrievalHit: Sendable, Hashable, Encodable {
     public var id: String
     public var rank: Int
     public var score: Double
     public var text: String
     public var metadata: [String: MetadataValue]
+
+    enum CodingKeys: String, CodingKey { case id, rank, score, text, metadata }
+
+    /// Metadata as plain JSON (``MetadataValue/json``).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(rank, forKey: .rank)
+        try container.encode(score, forKey: .score)
+        try container.encode(text, forKey: .text)
+        try container.encode(metadata.mapValues(\.json), forKey: .metadata)
+    }
 }
 
 /// Anything that answers searches: a collection in memory now; stores and remote engines later.

@@ -53,6 +53,20 @@ public enum MetadataValue: Sendable, Hashable, Codable, CustomStringConvertible 
         return formatter.date(from: text)
     }
 
+    /// The value as plain JSON, as APIs show it: text and numbers as themselves, a date as ISO 8601 text (a day as
+    /// `YYYY-MM-DD`), a place as `{"lat", "lon"}` — the forms ``from(json:)`` reads back.
+    public var json: JSONValue {
+        switch self {
+        case .string(let text): return .string(text)
+        case .number(let number): return .number(number)
+        case .date(let date):
+            let formatter = ISO8601DateFormatter()
+            if date.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) == 0 { formatter.formatOptions = [.withFullDate] }
+            return .string(formatter.string(from: date))
+        case .geo(let point): return .object(["lat": .number(point.latitude), "lon": .number(point.longitude)])
+        }
+    }
+
     /// The value as a number, for ranges: numbers, and dates as seconds since 1970.
     var ordinal: Double? {
         switch self {
