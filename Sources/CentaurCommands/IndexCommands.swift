@@ -21,7 +21,7 @@ struct IndexCommand: AsyncParsableCommand {
               centaur index add papers --input new-or-changed.jsonl
               centaur index delete papers --ids 4983,5836
             """,
-        subcommands: [Create.self, Add.self, Delete.self, Search.self, Stats.self, List.self, Drop.self])
+        subcommands: [Create.self, Add.self, Delete.self, Search.self, Tune.self, Stats.self, List.self, Drop.self])
 
     static func library(_ options: GlobalOptions) -> RetrievalLibrary {
         RetrievalLibrary(directory: URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("indexes"))
@@ -275,6 +275,63 @@ struct IndexCommand: AsyncParsableCommand {
                     }
                 }
             }
+        }
+    }
+
+    struct Tune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fit an index's hybrid fusion on judged queries (mean nDCG@10) and keep the best settings.",
+            discussion: """
+                Tries weighted score fusion with lexical weights 0, 0.1, …, 1 and reciprocal rank fusion with several k and \
+                dense weights, on the judged queries only, and saves the best in the index (--dry-run: only print). Judge on \
+                queries like the ones you will ask; a held-out set tells whether the fit carries over.
+
+                Example:
+                  centaur index tune papers --queries queries.jsonl --judgments qrels/train.tsv
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The index's name (built with --dense).") var name: String
+        @Option(name: .long, help: ArgumentHelp("A JSON Lines file of queries.", valueName: "file")) var queries: String
+        @Option(name: .long, help: ArgumentHelp("Judgments: BEIR TSV (query-id corpus-id score) or TREC qrels.", valueName: "file")) var judgments: String
+        @Option(name: .long, help: ArgumentHelp("The queries' text field.", valueName: "field")) var queryField = "text"
+        @Option(name: .long, help: ArgumentHelp("The queries' id field.", valueName: "field")) var queryIdField = "_id"
+        @Flag(name: .long, help: "Print the results without changing the index.") var dryRun = false
+
+        func run() async throws {
+            do {
+                let library = IndexCommand.library(options)
+                var collection = try library.load(name)
+                guard collection.dense != nil else { throw CLIFailure(message: "index \(name) has no embeddings: create it with --dense to tune hybrid search") }
+                guard let text = try? String(contentsOfFile: judgments, encoding: .utf8) else { throw CLIFailure(message: "cannot read \(judgments)") }
+                let judged = try Relevance.judgments(text)
+                let records = try IndexCommand.records(queries).compactMap { _, record -> (id: String, text: String)? in
+                    guard case .string(let text)? = record[queryField] else { return nil }
+                    switch record[queryIdField] {
+                    case .string(let id)?: return (id, text)
+                    case .number(let n)?: return (String(Int64(n)), text)
+                    default: return nil
+                    }
+                }.filter { judged[$0.id] != nil }
+                guard !records.isEmpty else { throw CLIFailure(message: "no query in \(queries) has judgments in \(judgments) (check --query-id-field)") }
+                let encoder = try IndexCommand.encoder()
+                MiniLMEncoder.setThreads(1)
+                IndexCommand.note("embedding \(records.count) judged queries")
+                let vectors = encoder.encodeAll(records.map(\.text), threads: ProcessInfo.processInfo.activeProcessorCount)
+                let trials = try FusionFitter.fit(collection, queries: records.enumerated().map { ($1.text, vectors[$0], judged[$1.id]!) })
+                func describe(_ settings: FusionSettings) -> String {
+                    settings.method == .weighted ? String(format: "weighted, lexical %.1f / dense %.1f", settings.lexicalWeight, settings.denseWeight)
+                        : String(format: "rrf, k %.0f, dense weight %.2f", settings.k, settings.denseWeight)
+                }
+                print("nDCG@10 over \(records.count) judged queries:")
+                for trial in trials.prefix(5) { print(String(format: "  %.4f  %@", trial.ndcg, describe(trial.settings))) }
+                if let current = trials.first(where: { $0.settings == collection.manifest.fusion }) {
+                    print(String(format: "  %.4f  %@ (current)", current.ndcg, describe(current.settings)))
+                }
+                guard let best = trials.first, !dryRun else { return }
+                collection.manifest.fusion = best.settings
+                try library.save(collection)
+                print("index \(name): hybrid search now uses \(describe(best.settings))")
+            } catch { throw Self.fail(error) }
         }
     }
 

@@ -93,3 +93,36 @@ struct DenseTests {
         #expect(throws: RetrievalError.self) { try lexicalOnly.searchNow(RetrievalQuery(text: "bone", mode: .hybrid, vector: [1, 0, 0])) }
     }
 }
+
+@Suite("Relevance measures and fitting fusion")
+struct RelevanceTests {
+    @Test("nDCG, recall and reciprocal rank by trec_eval's definitions; judgments from BEIR TSV or TREC qrels")
+    func measures() throws {
+        let judged = ["a": 1, "b": 2, "z": 0]
+        // Ranking b, x, a: DCG = 2/log2(2) + 1/log2(4) = 2.5; ideal b, a = 2 + 1/log2(3).
+        #expect(abs(Relevance.ndcg(["b", "x", "a"], judgments: judged) - 2.5 / (2 + 1 / log2(3))) < 1e-12)
+        #expect(Relevance.ndcg(["x", "y"], judgments: judged) == 0 && Relevance.ndcg([], judgments: [:]) == 0)
+        #expect(Relevance.recall(["a", "x"], judgments: judged) == 0.5)
+        #expect(Relevance.reciprocalRank(["x", "z", "a"], judgments: judged) == 1.0 / 3, "a grade of 0 is not relevant")
+        #expect(try Relevance.judgments("query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t2\n") == ["q1": ["d1": 1, "d2": 2]])
+        #expect(try Relevance.judgments("q1 0 d1 1\nq2 0 d3 0\n") == ["q1": ["d1": 1], "q2": ["d3": 0]])
+        #expect(throws: RetrievalError.self) { try Relevance.judgments("q1\td1\t1\nq1 d2 high\n") }
+    }
+
+    @Test("weighted fusion scales each list to 0…1 before weighing; the fitter picks the settings with the best mean nDCG@10")
+    func fitting() throws {
+        let fused = RankFusion.weighted([[("a", 10), ("b", 5), ("c", 0)], [("c", 0.9), ("a", 0.5)]], weights: [0.5, 0.5])
+        #expect(fused.map(\.id) == ["a", "c", "b"] && abs(fused[0].score - (0.5 + 0.5 * 0)) < 1e-12)
+        // Lexical says d1, dense says d2; judgments agree with dense, so the fit leans on it.
+        var manifest = CollectionManifest(name: "fit")
+        manifest.embedding = "test"
+        var collection = RetrievalCollection(manifest: manifest, dimensions: 2)
+        try collection.upsert([RetrievalDocument(id: "d1", text: "apple apple apple"), RetrievalDocument(id: "d2", text: "apple pear"),
+                               RetrievalDocument(id: "d3", text: "pear")], vectors: [[1, 0], [0, 1], [0.6, 0.8]])
+        let trials = try FusionFitter.fit(collection, queries: [(text: "apple", vector: [0, 1], judgments: ["d2": 1])])
+        #expect(trials.first?.ndcg == 1 && trials.count == 31)
+        var best = RetrievalQuery(text: "apple", top: 1, mode: .hybrid, vector: [0, 1])
+        best.fusion = trials.first?.settings
+        #expect(try collection.searchNow(best).first?.id == "d2")
+    }
+}

@@ -65,17 +65,35 @@ public struct CollectionManifest: Sendable, Hashable, Codable {
     }
 }
 
-/// Hybrid search's reciprocal rank fusion: each list gives `weight / (k + rank)`.
+/// How hybrid search fuses the lexical and dense lists (each read `depth` deep).
 public struct FusionSettings: Sendable, Hashable, Codable {
+    public enum Method: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Each list's scores scaled to 0…1, then weighted and summed (``RankFusion/weighted(_:weights:)``).
+        case weighted
+        /// Reciprocal rank fusion: `weight / (k + rank)` summed (``RankFusion/reciprocal(_:weights:k:)``).
+        case rrf
+    }
+
+    public var method: Method
     public var lexicalWeight: Double
     public var denseWeight: Double
+    /// RRF's k.
     public var k: Double
     /// How deep each list is read before fusing (at least the results asked for).
     public var depth: Int
-    public init(lexicalWeight: Double = 1, denseWeight: Double = 1, k: Double = 60, depth: Int = 100) {
-        self.lexicalWeight = lexicalWeight; self.denseWeight = denseWeight; self.k = k; self.depth = depth
+    public init(method: Method = .weighted, lexicalWeight: Double = 0.5, denseWeight: Double = 0.5, k: Double = 60, depth: Int = 100) {
+        self.method = method; self.lexicalWeight = lexicalWeight; self.denseWeight = denseWeight; self.k = k; self.depth = depth
     }
-    enum CodingKeys: String, CodingKey { case k, depth, lexicalWeight = "lexical_weight", denseWeight = "dense_weight" }
+    enum CodingKeys: String, CodingKey { case method, k, depth, lexicalWeight = "lexical_weight", denseWeight = "dense_weight" }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        method = try c.decodeIfPresent(Method.self, forKey: .method) ?? .rrf
+        lexicalWeight = try c.decode(Double.self, forKey: .lexicalWeight)
+        denseWeight = try c.decode(Double.self, forKey: .denseWeight)
+        k = try c.decode(Double.self, forKey: .k)
+        depth = try c.decode(Int.self, forKey: .depth)
+    }
 }
 
 /// How a search ranks: BM25 over terms, nearest embeddings, or both fused.
@@ -91,6 +109,8 @@ public struct RetrievalQuery: Sendable, Hashable {
     public var filter: RetrievalFilter?
     /// The query's embedding, for dense and hybrid search (``RetrievalCollection/search(_:embedder:)`` fills it in).
     public var vector: [Float]?
+    /// Hybrid fusion for this query instead of the collection's (fitting weights tries several).
+    public var fusion: FusionSettings?
     public init(text: String, top: Int = 10, mode: RetrievalMode = .lexical, filter: RetrievalFilter? = nil, vector: [Float]? = nil) {
         self.text = text; self.top = top; self.mode = mode; self.filter = filter; self.vector = vector
     }
@@ -249,11 +269,14 @@ public struct RetrievalCollection: Sendable, Retriever {
             if query.mode == .dense {
                 ranked = dense.search(vector, top: query.top, allowed: allowed)
             } else {
-                let depth = max(query.top, manifest.fusion.depth)
-                let lexicalList = lexical.search(query.text, top: depth, allowed: allowed).map(\.id)
-                let denseList = dense.search(vector, top: depth, allowed: allowed).map(\.id)
-                ranked = Array(RankFusion.reciprocal([lexicalList, denseList], weights: [manifest.fusion.lexicalWeight, manifest.fusion.denseWeight],
-                                                     k: manifest.fusion.k).prefix(query.top))
+                let fusion = query.fusion ?? manifest.fusion
+                let depth = max(query.top, fusion.depth)
+                let lists = [lexical.search(query.text, top: depth, allowed: allowed), dense.search(vector, top: depth, allowed: allowed)]
+                let weights = [fusion.lexicalWeight, fusion.denseWeight]
+                switch fusion.method {
+                case .weighted: ranked = Array(RankFusion.weighted(lists, weights: weights).prefix(query.top))
+                case .rrf: ranked = Array(RankFusion.reciprocal(lists.map { $0.map(\.id) }, weights: weights, k: fusion.k).prefix(query.top))
+                }
             }
         }
         return ranked.enumerated().map { index, hit in

@@ -103,6 +103,18 @@ public struct DenseIndex: Sendable {
 
 /// Fusing ranked lists.
 public enum RankFusion {
+    /// Weighted score fusion: each list's scores scaled to 0…1 (min–max within the list; a list of one scores 1), then
+    /// `Σ weight · scaled`; best first. Unlike rank fusion it keeps how far apart a list's scores are.
+    public static func weighted(_ lists: [[(id: String, score: Double)]], weights: [Double]) -> [(id: String, score: Double)] {
+        var scores: [String: Double] = [:]
+        for (index, list) in lists.enumerated() where !list.isEmpty {
+            let weight = index < weights.count ? weights[index] : 1
+            let high = list.map(\.score).max()!, low = list.map(\.score).min()!
+            for hit in list { scores[hit.id, default: 0] += weight * (high > low ? (hit.score - low) / (high - low) : 1) }
+        }
+        return scores.map { ($0.key, $0.value) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    }
+
     /// Reciprocal rank fusion: each list gives a document `weight / (k + rank)`; summed, best first.
     public static func reciprocal(_ lists: [[String]], weights: [Double]? = nil, k: Double = 60) -> [(id: String, score: Double)] {
         var scores: [String: Double] = [:]
