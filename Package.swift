@@ -181,6 +181,7 @@ let package = Package(
         .target(
             name: "CentaurEvals",
             dependencies: [
+                "CentaurRetrieval",
                 "CentaurCore",
                 "CentaurConfiguration",
                 "CentaurProviders",

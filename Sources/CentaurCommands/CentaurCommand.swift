@@ -52,10 +52,12 @@ struct GlobalOptions: ParsableArguments {
         valueName: "url"))
     var database: String?
 
-    /// The process environment, with `--database` as `CENTAUR_DATABASE_URL` (which every store opening reads).
+    /// The process environment, with `--database` as `CENTAUR_DATABASE_URL` (which every store opening reads) and the
+    /// data directory as `CENTAUR_DATA_DIR` (where eval providers find indexes).
     var environment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         if let database { environment["CENTAUR_DATABASE_URL"] = database }
+        environment["CENTAUR_DATA_DIR"] = dataDirectory
         return environment
     }
 

@@ -26,6 +26,19 @@ struct EvalCLITests {
         return path
     }
 
+    @Test("a retrieval index gated by ndcg, recall and mrr: examples/evals/retrieval-papers.yaml passes on the example papers")
+    func retrievalSuite() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-eval-retrieval-\(UUID().uuidString)").path
+        let papers = Repository.root.appendingPathComponent("examples/retrieval/papers.jsonl").path
+        let created = try await Self.run(["index", "create", "papers", "--input", papers, "--metadata-fields", "year,venue", "--data-dir", data])
+        #expect(created.status == 0, "\(created.stderr)")
+        let suite = Repository.root.appendingPathComponent("examples/evals/retrieval-papers.yaml").path
+        let run = try await Self.run(["eval", "run", suite, "--data-dir", data, "--quiet", "--no-cache"])
+        #expect(run.status == 0 && run.stdout.contains("100.0%"), "\(run.stdout) \(run.stderr)")
+        let missing = try await Self.run(["eval", "run", suite, "--data-dir", data + "-elsewhere", "--quiet", "--no-cache"])
+        #expect(missing.status != 0, "no index there: the suite fails instead of passing")
+    }
+
     @Test("run exits 0 when all pass and 100 when some fail; compare lists regressions and fails past --max-drop")
     func runAndCompare() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-eval-cli-\(UUID().uuidString)")

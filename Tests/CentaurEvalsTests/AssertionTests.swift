@@ -1,4 +1,5 @@
 import CentaurCore
+import Foundation
 import Testing
 @testable import CentaurEvals
 
@@ -23,6 +24,21 @@ struct AssertionTests {
         #expect(await passes("equals", ["a": 1], output: #"{ "a": 1 }"#))
         #expect(!(await passes("equals", ["a": 1], output: #"{"a": 2}"#)))
         #expect(await passes("not-equals", "x", output: "y"))
+    }
+
+    @Test("ndcg, recall and mrr (with @K) over a ranked output against judged documents; a bad output or no judgments fails")
+    func relevance() async {
+        let output = #"[{"id": "d3", "score": 2.1}, {"id": "d1", "score": 1.5}, {"id": "d9", "score": 0.2}]"#
+        let ndcg = await check("ndcg@10", ["d1", "d2"], output: output)
+        // DCG = 1/log2(3); ideal = 1 + 1/log2(3).
+        #expect(abs(ndcg.score - (1 / log2(3)) / (1 + 1 / log2(3))) < 1e-9 && !ndcg.pass, "\(ndcg.reason)")
+        #expect(await passes("ndcg", ["d1": 2, "d3": 1], threshold: 0.7, output: output))
+        #expect(await check("recall@2", ["d1", "d2"], output: output).score == 0.5)
+        #expect(await passes("recall@3", "d1, d9", output: #"["d1", "d9", "d4"]"#), "a list of ids as text")
+        #expect(await check("mrr", ["d1"], output: output).score == 0.5)
+        #expect(!(await passes("mrr", ["d1"], output: "d1 then d3")), "not a ranked list")
+        #expect(!(await passes("ndcg", nil, output: output)), "no judgments")
+        #expect(AssertionRegistry.knows("ndcg@20") && !AssertionRegistry.knows("ndcg@zero") && !AssertionRegistry.knows("precision"))
     }
 
     @Test("contains and icontains")

@@ -76,7 +76,7 @@ public protocol EvalAssertion: Sendable {
 public enum AssertionRegistry {
     public static let builtInTypes = [
         "equals", "contains", "icontains", "contains-any", "contains-all", "icontains-any", "icontains-all", "regex", "starts-with",
-        "is-json", "contains-json", "levenshtein", "cost", "latency", "fields", "llm-rubric",
+        "is-json", "contains-json", "levenshtein", "cost", "latency", "fields", "llm-rubric", "ndcg", "recall", "mrr",
     ]
     private static let custom = Mutex<[String: any EvalAssertion]>([:])
 
@@ -85,7 +85,7 @@ public enum AssertionRegistry {
     }
 
     public static func knows(_ type: String) -> Bool {
-        builtInTypes.contains(type) || custom.withLock { $0[type] != nil }
+        builtInTypes.contains(type) || RelevanceAssertion.parse(type) != nil || custom.withLock { $0[type] != nil }
     }
 
     /// Runs one assertion; `not-` inverts its verdict and score.
@@ -180,6 +180,8 @@ public enum AssertionRegistry {
             return FieldScoring.evaluate(spec, expected: value, output: output)
         case "llm-rubric":
             return try await Rubric.evaluate(spec, rubric: text, context: context)
+        case _ where RelevanceAssertion.parse(spec.type) != nil:
+            return RelevanceAssertion.evaluate(spec, value: value, output: output)
         default:
             guard let custom = custom.withLock({ $0[spec.type] }) else { return result(false, "unknown assertion type \(spec.type)") }
             let verdict = try await custom.evaluate(spec, context)

@@ -9,7 +9,7 @@ import Foundation
 /// - `openai:chat:MODEL` (`config.apiBaseUrl`, default `https://api.openai.com/v1`; `config.apiKey` or `OPENAI_API_KEY`),
 /// - `anthropic:messages:MODEL` (`config.apiBaseUrl`, `config.apiKey` or `ANTHROPIC_API_KEY`),
 /// - `centaur:NAME` (a model or route in centaur.yaml, through routing and the data-processing policy),
-///   `centaur:extract` (the offline extractors), `echo`.
+///   `centaur:extract` (the offline extractors), `centaur:retrieval:INDEX` (a retrieval index's ranking), `echo`.
 public struct EvalProviderFactory: Sendable {
     public let registry: ModelRegistry?
     public let httpClient: HTTPClient
@@ -32,6 +32,9 @@ public struct EvalProviderFactory: Sendable {
         let config = spec.config
         if id == "echo" { return EchoProvider() }
         if id == "centaur:extract" { return ExtractorProvider() }
+        if id.hasPrefix("centaur:retrieval:") {
+            return try RetrievalProvider(index: String(id.dropFirst("centaur:retrieval:".count)), config: config, environment: environment)
+        }
         if id.hasPrefix("openai:chat:") || id.hasPrefix("openai:") {
             let model = id.hasPrefix("openai:chat:") ? String(id.dropFirst("openai:chat:".count)) : String(id.dropFirst("openai:".count))
             let key = config["apiKey"]?.stringValue ?? environment["OPENAI_API_KEY"]
@@ -62,7 +65,7 @@ public struct EvalProviderFactory: Sendable {
             return ModelProvider(model: pipeline, modelName: alias, prices: registry.prices,
                                  temperature: config["temperature"]?.doubleValue ?? 0, maxTokens: config["max_tokens"]?.intValue ?? 1024)
         }
-        throw EvalSuiteError("unknown provider '\(id)': use openai:chat:MODEL, anthropic:messages:MODEL, centaur:ALIAS, centaur:extract or echo")
+        throw EvalSuiteError("unknown provider '\(id)': use openai:chat:MODEL, anthropic:messages:MODEL, centaur:ALIAS, centaur:extract, centaur:retrieval:INDEX or echo")
     }
 
     /// A hosted model called directly (not through centaur.yaml), built by the gateway's one ``ProviderFactory``.
