@@ -44,6 +44,19 @@ struct IndexCommand: AsyncParsableCommand {
         return result
     }
 
+    /// The queries of a JSON Lines file: each line's id and text, by the given fields.
+    static func queries(_ path: String, textField: String, idField: String) throws -> [(id: String, text: String)] {
+        try records(path).map { line, record in
+            guard case .string(let text)? = record[textField] else {
+                throw CLIFailure(message: "\(path) line \(line) has no text field \"\(textField)\": set --query-field")
+            }
+            guard let id = RetrievalDocument.id(record[idField]) else {
+                throw CLIFailure(message: "\(path) line \(line) has no id field \"\(idField)\" (a string or a whole number): set --query-id-field")
+            }
+            return (id, text)
+        }
+    }
+
     static func split(_ list: String) -> [String] {
         list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
@@ -162,13 +175,7 @@ struct IndexCommand: AsyncParsableCommand {
                 let library = IndexCommand.library(options)
                 var collection = try library.load(name)
                 var wanted = ids.map(IndexCommand.split) ?? []
-                if let input { wanted += try IndexCommand.records(input).compactMap { _, record -> String? in
-                    switch record[collection.manifest.idField] {
-                    case .string(let id)?: return id
-                    case .number(let n)?: return String(Int64(n))
-                    default: return nil
-                    }
-                } }
+                if let input { wanted += try IndexCommand.records(input).compactMap { RetrievalDocument.id($0.record[collection.manifest.idField]) } }
                 guard !wanted.isEmpty else { throw ValidationError("name the documents: --ids a,b or --input FILE.jsonl") }
                 let removed = collection.delete(ids: wanted)
                 try library.save(collection)
@@ -209,18 +216,7 @@ struct IndexCommand: AsyncParsableCommand {
                 if let query {
                     batch = [("query", query)]
                 } else if let queries {
-                    batch = try IndexCommand.records(queries).map { line, record in
-                        guard case .string(let text)? = record[queryField] else {
-                            throw CLIFailure(message: "\(queries) line \(line) has no text field \"\(queryField)\": set --query-field")
-                        }
-                        let id: String
-                        switch record[queryIdField] {
-                        case .string(let value)?: id = value
-                        case .number(let value)?: id = String(Int64(value))
-                        default: throw CLIFailure(message: "\(queries) line \(line) has no id field \"\(queryIdField)\": set --query-id-field")
-                        }
-                        return (id, text)
-                    }
+                    batch = try IndexCommand.queries(queries, textField: queryField, idField: queryIdField)
                 }
                 var vectors: [[Float]?] = Array(repeating: nil, count: batch.count)
                 if mode != .lexical {
@@ -304,14 +300,7 @@ struct IndexCommand: AsyncParsableCommand {
                 guard collection.dense != nil else { throw CLIFailure(message: "index \(name) has no embeddings: create it with --dense to tune hybrid search") }
                 guard let text = try? String(contentsOfFile: judgments, encoding: .utf8) else { throw CLIFailure(message: "cannot read \(judgments)") }
                 let judged = try Relevance.judgments(text)
-                let records = try IndexCommand.records(queries).compactMap { _, record -> (id: String, text: String)? in
-                    guard case .string(let text)? = record[queryField] else { return nil }
-                    switch record[queryIdField] {
-                    case .string(let id)?: return (id, text)
-                    case .number(let n)?: return (String(Int64(n)), text)
-                    default: return nil
-                    }
-                }.filter { judged[$0.id] != nil }
+                let records = try IndexCommand.queries(queries, textField: queryField, idField: queryIdField).filter { judged[$0.id] != nil }
                 guard !records.isEmpty else { throw CLIFailure(message: "no query in \(queries) has judgments in \(judgments) (check --query-id-field)") }
                 let encoder = try IndexCommand.encoder()
                 MiniLMEncoder.setThreads(1)

@@ -133,6 +133,8 @@ struct CollectionTests {
         #expect(a.text == "Vitamin D and bone A trial in women." && a.metadata["year"] == .number(2012))
         #expect(a.metadata["published"] == .date(MetadataValue.parseDate("2012-05-01")!))
         #expect(collection.documents["7"] != nil, "numeric ids become text")
+        #expect(RetrievalDocument.id(.number(7)) == "7" && RetrievalDocument.id(.number(7.5)) == nil && RetrievalDocument.id(.number(1e30)) == nil
+                && RetrievalDocument.id(.string("")) == nil && RetrievalDocument.id(.bool(true)) == nil, "only non-empty text and whole numbers")
         #expect(throws: RetrievalError.self) { try collection.document(from: ["title": .string("x")], line: 4) }
         #expect(throws: RetrievalError.self) { try collection.document(from: ["_id": .string("x"), "year": .number(1)], line: 5) }
     }

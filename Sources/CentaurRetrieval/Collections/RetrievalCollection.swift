@@ -9,6 +9,15 @@ public struct RetrievalDocument: Sendable, Hashable, Codable {
     public init(id: String, text: String, metadata: [String: MetadataValue] = [:]) {
         self.id = id; self.text = text; self.metadata = metadata
     }
+
+    /// An id as input records write it: a non-empty string, or a whole number (within ±2⁵³) as its digits.
+    public static func id(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let text)? where !text.isEmpty: return text
+        case .number(let number)? where number == number.rounded() && abs(number) <= 9_007_199_254_740_992: return String(Int64(number))
+        default: return nil
+        }
+    }
 }
 
 /// How a collection reads its input records and scores its documents.
@@ -209,11 +218,8 @@ public struct RetrievalCollection: Sendable, Retriever {
     /// text fields that are present joined by spaces, the metadata fields that are present and typed.
     public func document(from record: [String: JSONValue], line: Int? = nil) throws -> RetrievalDocument {
         let place = line.map { " on line \($0)" } ?? ""
-        let id: String
-        switch record[manifest.idField] {
-        case .string(let text)? where !text.isEmpty: id = text
-        case .number(let number)? where number == number.rounded(): id = String(Int64(number))
-        default: throw RetrievalError.badInput("record\(place) has no \"\(manifest.idField)\" (a string or a whole number): set --id-field")
+        guard let id = RetrievalDocument.id(record[manifest.idField]) else {
+            throw RetrievalError.badInput("record\(place) has no \"\(manifest.idField)\" (a string or a whole number): set --id-field")
         }
         let text = manifest.textFields.compactMap { field -> String? in
             if case .string(let value)? = record[field] { return value }
