@@ -91,9 +91,18 @@ struct IndexCommand: AsyncParsableCommand {
         return vectors
     }
 
-    /// Reads `path` into documents of `collection`.
-    static func documents(_ path: String, for collection: RetrievalCollection) throws -> [RetrievalDocument] {
-        try records(path).map { line, record in try collection.document(from: record, line: line) }
+    /// Reads `path` into documents of `collection` (a record's chunks when it chunks; with an embedding model, chunk
+    /// budgets count its word pieces).
+    static func documents(_ path: String, for collection: RetrievalCollection, tokenizer: WordPieceTokenizer? = nil) throws -> [RetrievalDocument] {
+        var count: @Sendable (String) -> Int = Chunker.words
+        if var tokenizer {
+            tokenizer.maximumLength = .max  // count every piece, not the first 256
+            let counter = tokenizer
+            count = { text in counter.ids(text).count - 2 }
+        }
+        var documents: [RetrievalDocument] = []
+        for (line, record) in try records(path) { documents += try collection.documents(from: record, line: line, count: count) }
+        return documents
     }
 
     struct Create: AsyncParsableCommand {
@@ -107,6 +116,12 @@ struct IndexCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Replace an index of the same name.") var replace = false
         @Flag(name: .long, help: "Also embed every document with the local all-MiniLM-L6-v2 (scripts/setup-embeddings), for --mode dense and hybrid.")
         var dense = false
+        @Option(name: .long, help: ArgumentHelp(
+            "Split each record into chunks of at most this many tokens (words; word pieces with --dense), along pages, headings, paragraphs and sentences; stored as ID#1, ID#2, ….",
+            valueName: "n"))
+        var chunkTokens: Int?
+        @Option(name: .long, help: ArgumentHelp("Tokens of the previous chunk each chunk starts with (with --chunk-tokens).", valueName: "n"))
+        var chunkOverlap = 32
         @Option(name: .long, help: ArgumentHelp("Threads that embed documents (with --dense).", valueName: "n"))
         var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -123,9 +138,15 @@ struct IndexCommand: AsyncParsableCommand {
                 var manifest = CollectionManifest(name: name, idField: idField, textFields: textFields, metadataFields: IndexCommand.split(metadataFields))
                 let encoder = dense ? try IndexCommand.encoder() : nil
                 manifest.embedding = encoder?.name
+                if let chunkTokens {
+                    guard chunkTokens >= 16, chunkOverlap >= 0, chunkOverlap <= chunkTokens / 2 else {
+                        throw ValidationError("--chunk-tokens must be at least 16 and --chunk-overlap at most half of it")
+                    }
+                    manifest.chunking = ChunkSettings(tokens: chunkTokens, overlap: chunkOverlap)
+                }
                 var collection = RetrievalCollection(manifest: manifest, dimensions: encoder?.dimensions)
                 let reading = ContinuousClock.now
-                let documents = try IndexCommand.documents(input, for: collection)
+                let documents = try IndexCommand.documents(input, for: collection, tokenizer: encoder?.tokenizer)
                 let read = IndexCommand.seconds(since: reading)
                 let vectors = encoder.map { IndexCommand.embed(documents, with: $0, threads: threads) }
                 let indexing = ContinuousClock.now
@@ -152,10 +173,17 @@ struct IndexCommand: AsyncParsableCommand {
             do {
                 let library = IndexCommand.library(options)
                 var collection = try library.load(name)
-                let documents = try IndexCommand.documents(input, for: collection)
+                let encoder = collection.dense == nil ? nil : try IndexCommand.encoder()
+                let documents = try IndexCommand.documents(input, for: collection, tokenizer: encoder?.tokenizer)
                 let replaced = documents.filter { collection.documents[$0.id] != nil }.count
-                let vectors = collection.dense == nil ? nil : IndexCommand.embed(documents, with: try IndexCommand.encoder(),
-                                                                                 threads: ProcessInfo.processInfo.activeProcessorCount)
+                // A changed record's old chunks go first (it may now have fewer).
+                if collection.manifest.chunking != nil {
+                    let parents = Set(documents.compactMap { document -> String? in
+                        if case .string(let parent)? = document.metadata["parent"] { return parent } else { return nil }
+                    })
+                    collection.delete(ids: collection.storedIDs(ofRecords: Array(parents)))
+                }
+                let vectors = encoder.map { IndexCommand.embed(documents, with: $0, threads: ProcessInfo.processInfo.activeProcessorCount) }
                 try collection.upsert(documents, vectors: vectors)
                 try library.save(collection)
                 print("index \(name): \(documents.count - replaced) added, \(replaced) replaced; \(collection.count) documents")
@@ -177,9 +205,15 @@ struct IndexCommand: AsyncParsableCommand {
                 var wanted = ids.map(IndexCommand.split) ?? []
                 if let input { wanted += try IndexCommand.records(input).compactMap { RetrievalDocument.id($0.record[collection.manifest.idField]) } }
                 guard !wanted.isEmpty else { throw ValidationError("name the documents: --ids a,b or --input FILE.jsonl") }
-                let removed = collection.delete(ids: wanted)
+                let stored = collection.storedIDs(ofRecords: wanted)
+                let found = collection.manifest.chunking == nil ? Set(stored.filter { collection.documents[$0] != nil })
+                    : Set(stored.compactMap { id -> String? in
+                        if case .string(let parent)? = collection.documents[id]?.metadata["parent"] { return parent } else { return nil }
+                    })
+                let removed = collection.delete(ids: stored)
                 try library.save(collection)
-                print("index \(name): \(removed) deleted, \(wanted.count - removed) not found; \(collection.count) documents")
+                let chunks = collection.manifest.chunking == nil ? "" : " (\(removed) chunks)"
+                print("index \(name): \(found.count) deleted\(chunks), \(Set(wanted).subtracting(found).count) not found; \(collection.count) documents")
             } catch { throw Self.fail(error) }
         }
     }

@@ -33,8 +33,11 @@ public struct CollectionManifest: Sendable, Hashable, Codable {
     public var bm25: LexicalIndex.Parameters
     /// The embedding model whose vectors the collection keeps (`all-minilm-l6-v2`); nil for a lexical-only collection.
     public var embedding: String?
-    /// Reciprocal rank fusion's weights for hybrid search (lexical, dense) and its k.
+    /// How hybrid search fuses its two lists.
     public var fusion: FusionSettings
+    /// Records split into chunks (``Chunker``), each a document `ID#N` with its record's metadata plus `parent`,
+    /// `chunk`, and `page` and `heading` when known; nil keeps each record whole.
+    public var chunking: ChunkSettings?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -42,7 +45,7 @@ public struct CollectionManifest: Sendable, Hashable, Codable {
                 bm25: LexicalIndex.Parameters = .init(), createdAt: Date = Date()) {
         self.name = name; self.idField = idField; self.textFields = textFields; self.metadataFields = metadataFields
         self.analyzer = "english"; self.bm25 = bm25; self.createdAt = createdAt; self.updatedAt = createdAt
-        self.embedding = nil; self.fusion = FusionSettings()
+        self.embedding = nil; self.fusion = FusionSettings(); self.chunking = nil
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,12 +58,13 @@ public struct CollectionManifest: Sendable, Hashable, Codable {
         bm25 = try c.decode(LexicalIndex.Parameters.self, forKey: .bm25)
         embedding = try c.decodeIfPresent(String.self, forKey: .embedding)
         fusion = try c.decodeIfPresent(FusionSettings.self, forKey: .fusion) ?? FusionSettings()
+        chunking = try c.decodeIfPresent(ChunkSettings.self, forKey: .chunking)
         createdAt = try c.decode(Date.self, forKey: .createdAt)
         updatedAt = try c.decode(Date.self, forKey: .updatedAt)
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, analyzer, bm25, embedding, fusion
+        case name, analyzer, bm25, embedding, fusion, chunking
         case idField = "id_field", textFields = "text_fields", metadataFields = "metadata_fields"
         case createdAt = "created_at", updatedAt = "updated_at"
     }
@@ -72,6 +76,13 @@ public struct CollectionManifest: Sendable, Hashable, Codable {
             throw RetrievalError.badInput("an index name is 1–64 letters, digits, - and _ (got \"\(name)\")")
         }
     }
+}
+
+/// Chunk sizes, in tokens (whitespace words unless the collection's embedding model counts them).
+public struct ChunkSettings: Sendable, Hashable, Codable {
+    public var tokens: Int
+    public var overlap: Int
+    public init(tokens: Int, overlap: Int) { self.tokens = tokens; self.overlap = overlap }
 }
 
 /// How hybrid search fuses the lexical and dense lists (each read `depth` deep).
@@ -233,6 +244,33 @@ public struct RetrievalCollection: Sendable, Retriever {
             if let value = record[field].flatMap(MetadataValue.from(json:)) { metadata[field] = value }
         }
         return RetrievalDocument(id: id, text: text, metadata: metadata)
+    }
+
+    /// The documents of one input record: the record whole, or its chunks when the collection chunks.
+    /// - Parameter count: how chunk budgets count tokens (whitespace words by default).
+    public func documents(from record: [String: JSONValue], line: Int? = nil,
+                          count: @escaping @Sendable (String) -> Int = Chunker.words) throws -> [RetrievalDocument] {
+        let whole = try document(from: record, line: line)
+        guard let chunking = manifest.chunking else { return [whole] }
+        let chunker = Chunker(maximumTokens: chunking.tokens, overlap: chunking.overlap, count: count)
+        return chunker.chunks(whole.text).map { chunk in
+            var metadata = whole.metadata
+            metadata["parent"] = .string(whole.id)
+            metadata["chunk"] = .number(Double(chunk.number))
+            if let page = chunk.page { metadata["page"] = .number(Double(page)) }
+            if let heading = chunk.heading { metadata["heading"] = .string(heading) }
+            return RetrievalDocument(id: "\(whole.id)#\(chunk.number)", text: chunk.text, metadata: metadata)
+        }
+    }
+
+    /// The ids stored for input records `ids`: their chunks when the collection chunks, else themselves.
+    public func storedIDs(ofRecords ids: [String]) -> [String] {
+        guard manifest.chunking != nil else { return ids }
+        let wanted = Set(ids)
+        return documents.values.compactMap { document in
+            if case .string(let parent)? = document.metadata["parent"], wanted.contains(parent) { return document.id }
+            return nil
+        }
     }
 
     public func search(_ query: RetrievalQuery) async throws -> [RetrievalHit] {
