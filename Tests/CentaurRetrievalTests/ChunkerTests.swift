@@ -38,6 +38,12 @@ struct ChunkerTests {
         #expect(words.isSubset(of: covered), "\(words.subtracting(covered))")
     }
 
+    @Test("Markdown headings: one to six #, a space, a title; #hashtags and bare # are text")
+    func headings() {
+        #expect(Chunker.heading("## Results ##") == "Results" && Chunker.heading("# Methods") == "Methods")
+        #expect(Chunker.heading("#hashtag here") == nil && Chunker.heading("#") == nil && Chunker.heading("####### seven") == nil)
+    }
+
     @Test("pages come from form feeds; an over-long sentence is cut by words")
     func pagesAndLongSentences() {
         let pages = Chunker(maximumTokens: 16, overlap: 0).chunks("First page text here.\u{0C}Second page text.\u{0C}Third.")

@@ -53,7 +53,7 @@ public struct Chunker: Sendable {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 if trimmed.isEmpty {
                     flush()
-                } else if trimmed.hasPrefix("#"), let title = Optional(trimmed.drop(while: { $0 == "#" }).trimmingCharacters(in: .whitespaces)), !title.isEmpty {
+                } else if let title = Self.heading(trimmed) {
                     flush()
                     heading = title
                     blocks.append(Block(text: title, page: paged ? index + 1 : nil, heading: title, isHeading: true))
@@ -112,6 +112,15 @@ public struct Chunker: Sendable {
         }
         emit()
         return chunks
+    }
+
+    /// A Markdown ATX heading's title: one to six `#`, a space, the title (`#hashtag` is not a heading).
+    static func heading(_ line: String) -> String? {
+        let hashes = line.prefix(while: { $0 == "#" }).count
+        guard (1...6).contains(hashes), line.dropFirst(hashes).first == " " else { return nil }
+        let title = line.dropFirst(hashes).trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "#"))
+            .trimmingCharacters(in: .whitespaces)
+        return title.isEmpty ? nil : title
     }
 
     /// The last words of `text` that fit in `overlap` tokens.
