@@ -103,7 +103,8 @@ public struct CentaurServerComponents: Sendable {
         OnboardingEndpoints(service: onboarding, settings: settings).register(applicant: applicant, reviewer: reviewer, admin: admin)
         let searchers = router.group().add(middleware: ErrorMiddleware(OpenAIChatAPI.self)).add(middleware: requiredKey)
             .add(middleware: RequireScope(.gateway, .admin))
-        RetrievalEndpoints(catalog: retrieval, maxBodyBytes: settings.maxBodyBytes).register(on: searchers)
+        RetrievalEndpoints(catalog: retrieval, maxBodyBytes: settings.maxBodyBytes, model: runtime.model(surface: "rag"),
+                           defaultModel: configuration.defaultModel).register(on: searchers)
         pages.register(on: router)
         return router
     }

@@ -3,6 +3,7 @@ import CentaurConfiguration
 import CentaurCore
 import CentaurRetrieval
 import CentaurServer
+import CentaurStore
 import CentaurTestSupport
 import Foundation
 import HTTPTypes
@@ -14,7 +15,8 @@ import Testing
 @Suite("Retrieval API")
 struct RetrievalAPITests {
     /// A server whose data directory holds the `papers` index of examples/retrieval (lexical only).
-    static func withServer(_ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents) async throws -> Void) async throws {
+    static func withServer(upstream: String? = nil,
+                           _ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-retrieval-\(UUID().uuidString)")
         var collection = RetrievalCollection(manifest: CollectionManifest(name: "papers", metadataFields: ["year", "venue", "place", "published"]))
         let input = try String(contentsOf: Repository.root.appendingPathComponent("examples/retrieval/papers.jsonl"), encoding: .utf8)
@@ -27,10 +29,11 @@ struct RetrievalAPITests {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let configuration = try ConfigurationLoader(environment: [:]).parse("""
             providers:
-              nowhere: { kind: openai, api_key: k, base_url: "http://127.0.0.1:9/v1", flavor: compatible }
+              nowhere: { kind: openai, api_key: k, base_url: "\(upstream ?? "http://127.0.0.1:9")/v1", flavor: compatible, pii: all }
             models:
               m: { provider: nowhere, id: m }
             default_model: m
+            cache: { enabled: false }
             """, source: "test.yaml")
         do {
             let components = try await CentaurServerComponents(configuration: configuration, settings: ServerSettings(port: 0),
@@ -62,6 +65,38 @@ struct RetrievalAPITests {
             #expect(near["hits"]?.arrayValue?.map { $0["id"]?.stringValue } == ["p6"])
             let collections = try await http.execute(uri: "/api/retrieval/collections", method: .get, headers: [.authorization: "Bearer \(key)"])
             #expect(try JSONValue(parsing: Data(buffer: collections.body))["collections"]?[0]?["documents"] == 8)
+        }
+    }
+
+    @Test("POST /api/rag/answer: an answer from the index with its citations checked, traced as the caller's call; bad requests get a 400")
+    func rag() async throws {
+        let upstream = try await FakeUpstream.start { _ in
+            .json(#"{"id":"r1","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","#
+                  + #""content":"Daily vitamin D raised hip bone density slightly [p1]."},"finish_reason":"stop"}],"#
+                  + #""usage":{"prompt_tokens":80,"completion_tokens":12,"total_tokens":92}}"#)
+        }
+        defer { Task { try? await upstream.shutdown() } }
+        try await Self.withServer(upstream: upstream.baseURL) { http, components in
+            let writer = Task { try await components.writer.run() }
+            defer { writer.cancel() }
+            let (secret, record) = try await components.keys.create(name: "app", team: "research", scope: .gateway)
+            func ask(_ body: String) async throws -> (HTTPResponse.Status, JSONValue) {
+                let response = try await http.execute(uri: "/api/rag/answer", method: .post,
+                                                      headers: [.authorization: "Bearer \(secret)", .contentType: "application/json"],
+                                                      body: ByteBuffer(string: body))
+                return (response.status, try JSONValue(parsing: Data(buffer: response.body)))
+            }
+            let (status, answer) = try await ask(#"{"collection": "papers", "question": "What did vitamin D do to bone density?"}"#)
+            #expect(status == .ok && answer["grounded"] == true && answer["found"] == true, "\(answer)")
+            #expect(answer["citations"]?[0]?["id"] == "p1" && answer["citations"]?[0]?["verified"] == true && answer["sources"]?[0] == "p1")
+            await components.writer.flush()
+            let traces = try await components.stores.traces.traces(TraceQuery(limit: 10)).traces
+            #expect(traces.contains { $0.keyID == record.id && $0.surface == "rag" && $0.tags["collection"] == "papers" }, "\(traces.map(\.surface))")
+            let (none, notFound) = try await ask(#"{"collection": "papers", "question": "quantum chromodynamics"}"#)
+            #expect(none == .ok && notFound["found"] == false && notFound["answer"] == "NOT FOUND")
+            #expect(try await ask(#"{"collection": "papers"}"#).0 == .badRequest)
+            #expect(try await ask(#"{"collection": "papers", "question": "x", "context_tokens": 5}"#).0 == .badRequest)
+            #expect(try await ask(#"{"collection": "nothing", "question": "x"}"#).0 == .notFound)
         }
     }
 

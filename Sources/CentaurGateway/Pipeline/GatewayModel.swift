@@ -10,6 +10,10 @@ public struct GatewayModel: LanguageModel {
     public let surface: Surface
     /// Whether the guardrails repair answers that break a JSON Schema (off for callers that repair themselves).
     public var schemaRepair = true
+    /// Who the calls are made for (an API key's identity: its budgets and its traces); nil for the process itself.
+    public var caller: CallerIdentity?
+    /// Tags every call's trace carries.
+    public var tags: [String: String] = [:]
 
     public init(gateway: Gateway, surface: Surface, schemaRepair: Bool = true) {
         self.gateway = gateway
@@ -44,7 +48,7 @@ public struct GatewayModel: LanguageModel {
     }
 
     private func context(for request: ModelRequest) -> GatewayContext {
-        var context = GatewayContext(route: request.model, surface: surface)
+        var context = GatewayContext(caller: caller, tags: tags, route: request.model, surface: surface)
         context.schemaRepair = schemaRepair
         return context
     }
