@@ -62,8 +62,7 @@ struct IndexCommand: AsyncParsableCommand {
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        (ContinuousClock.now - start).seconds
     }
 
     static func note(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }

@@ -126,3 +126,20 @@ struct RelevanceTests {
         #expect(try collection.searchNow(best).first?.id == "d2")
     }
 }
+
+@Suite("Model files that cannot be used")
+struct ModelFileTests {
+    @Test("a missing model, a vocabulary without its special tokens, or a file that is not safetensors is a clear error")
+    func refused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        #expect(throws: RetrievalError.self) { try MiniLMEncoder(directory: directory) }
+        try "hello\nworld\n".write(to: directory.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
+        #expect(throws: RetrievalError.badInput("a WordPiece vocabulary needs [UNK], [CLS] and [SEP]")) { try MiniLMEncoder(directory: directory) }
+        let file = directory.appendingPathComponent("model.safetensors")
+        try Data("not a tensor file at all".utf8).write(to: file)
+        #expect(throws: RetrievalError.self) { try SafeTensors(url: file) }
+        #expect(throws: RetrievalError.self) { try SafeTensors(url: directory.appendingPathComponent("absent.safetensors")) }
+    }
+}
+

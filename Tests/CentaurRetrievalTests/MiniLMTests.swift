@@ -50,11 +50,3 @@ struct MiniLMTests {
         #expect(together == alone && Array(reversed.reversed()) == alone)
     }
 }
-
-extension Sequence {
-    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
-        var result: [T] = []
-        for element in self { result.append(try await transform(element)) }
-        return result
-    }
-}

@@ -64,7 +64,8 @@ public struct DenseIndex: Sendable {
 
     /// The `top` rows most similar to `query` that `allowed` accepts (all when nil), most similar first.
     public func search(_ query: [Float], top: Int, allowed: ((String) -> Bool)? = nil) -> [(id: String, score: Double)] {
-        guard top > 0, !slots.isEmpty, query.count == dimensions else { return [] }
+        precondition(query.count == dimensions, "a \(query.count)-dimensional query in a \(dimensions)-dimensional index")
+        guard top > 0, !slots.isEmpty else { return [] }
         let norm = max(query.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
         let q = query.map { $0 / norm }
         var heap = TopK(capacity: top)
