@@ -123,6 +123,7 @@ let package = Package(
                 "CentaurConfiguration",
                 "CentaurGuardrails",
                 "CentaurProviders",
+                "CentaurRetrieval",
                 "CentaurStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -35,6 +35,19 @@ public struct CentaurConfiguration: Sendable, Hashable {
     /// Where the records live (`database:` in the file): `sqlite:PATH` or `postgres://USER@HOST:PORT/DB`; nil is
     /// the embedded default under the data directory. `--database` and `CENTAUR_DATABASE_URL` take precedence.
     public var database: String?
+    /// Embedding models by name (`embeddings:` in the file), served on `POST /v1/embeddings`. The native
+    /// all-MiniLM-L6-v2 is always there as `all-minilm-l6-v2` unless an entry takes that name.
+    public var embeddingModels: [EmbeddingModelConfiguration] = []
+
+    /// The embedding model called `name`: a configured one, or the built-in native MiniLM.
+    public func embeddingModel(named name: String) -> EmbeddingModelConfiguration? {
+        embeddingModels.first { $0.name == name } ?? (name == EmbeddingModelConfiguration.nativeMiniLM.name ? .nativeMiniLM : nil)
+    }
+
+    /// Every embedding model a client may name, configured ones first.
+    public var allEmbeddingModels: [EmbeddingModelConfiguration] {
+        embeddingModels + (embeddingModels.contains { $0.name == EmbeddingModelConfiguration.nativeMiniLM.name } ? [] : [.nativeMiniLM])
+    }
 
     public init(providers: [String: ProviderConfiguration], models: [ModelConfiguration], defaultModel: String, source: String) {
         self.providers = providers
@@ -212,6 +225,35 @@ public struct ModelConfiguration: Sendable, Hashable {
         self.price = price
         self.line = line
     }
+}
+
+/// One embedding model (`embeddings: { NAME: { provider, id, price: { input }, dimensions, pii } }`). `provider` names a
+/// configured provider (OpenAI-compatible `/v1/embeddings`, Bedrock Titan or Cohere), or `native`: the in-process
+/// all-MiniLM-L6-v2 (`scripts/setup-embeddings` installs its weights).
+public struct EmbeddingModelConfiguration: Sendable, Hashable {
+    public var name: String
+    /// A configured provider's name, or ``native``.
+    public var provider: String
+    public var id: String
+    /// USD per million input tokens; nil: unknown (a native model is free).
+    public var inputPrice: Double?
+    /// Overrides the provider's `pii` policy.
+    public var pii: PIIPolicy?
+    /// The length of the vectors it returns, when known ahead.
+    public var dimensions: Int?
+    public var line: Int?
+
+    /// The provider name of models run in this process.
+    public static let native = "native"
+
+    public static let nativeMiniLM = EmbeddingModelConfiguration(name: "all-minilm-l6-v2", provider: native, id: "all-minilm-l6-v2", inputPrice: 0, dimensions: 384)
+
+    public init(name: String, provider: String, id: String, inputPrice: Double? = nil, pii: PIIPolicy? = nil, dimensions: Int? = nil, line: Int? = nil) {
+        self.name = name; self.provider = provider; self.id = id; self.inputPrice = inputPrice
+        self.pii = pii; self.dimensions = dimensions; self.line = line
+    }
+
+    public var isNative: Bool { provider == Self.native }
 }
 
 extension PIIPolicy {

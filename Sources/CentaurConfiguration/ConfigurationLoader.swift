@@ -181,9 +181,56 @@ private struct Reader {
         return value
     }
 
+    /// `embeddings: { NAME: { provider, id, price: { input }, dimensions, pii } }`.
+    mutating func embeddingModels(_ node: Node, providers: [String: ProviderConfiguration], chatModels: [String]) throws -> [EmbeddingModelConfiguration] {
+        var result: [EmbeddingModelConfiguration] = []
+        for (name, entry) in try mapping(node, key: "embeddings") {
+            let key = "embeddings.\(name)"
+            let pairs = try mapping(entry, key: key)
+            try checkKeys(pairs, allowed: ["provider", "id", "price", "pii", "dimensions"], key: key)
+            let dict = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+            if chatModels.contains(name) { throw fail(key, entry, "an embedding model cannot have the name of a chat model") }
+            guard let providerNode = dict["provider"] else { throw fail(key, entry, "missing 'provider' (a configured provider, or native)") }
+            let providerName = try string(providerNode, key: "\(key).provider")
+            guard let idNode = dict["id"] else { throw fail(key, entry, "missing 'id' (the upstream model id)") }
+            let id = try string(idNode, key: "\(key).id")
+            if providerName == EmbeddingModelConfiguration.native {
+                guard id == EmbeddingModelConfiguration.nativeMiniLM.id else {
+                    throw fail("\(key).id", idNode, "the native provider runs \(EmbeddingModelConfiguration.nativeMiniLM.id) only")
+                }
+            } else {
+                guard let provider = providers[providerName] else {
+                    throw fail("\(key).provider", providerNode,
+                               "no provider named '\(providerName)'; configured: \((providers.keys.sorted() + [EmbeddingModelConfiguration.native]).joined(separator: ", "))")
+                }
+                guard [.openai, .bedrock].contains(provider.kind) else {
+                    throw fail("\(key).provider", providerNode, "a \(provider.kind.rawValue) provider serves no embeddings; use an openai or bedrock provider, or native")
+                }
+            }
+            var model = EmbeddingModelConfiguration(name: name, provider: providerName, id: id, line: entry.mark?.line)
+            if providerName == EmbeddingModelConfiguration.native { model.inputPrice = 0; model.dimensions = 384 }
+            model.pii = try dict["pii"].map { try piiPolicy($0, key: "\(key).pii") }
+            if let dimensions = dict["dimensions"] {
+                let value = try number(dimensions, key: "\(key).dimensions")
+                guard value >= 1, value == value.rounded() else { throw fail("\(key).dimensions", dimensions, "expected a whole number of at least 1") }
+                model.dimensions = Int(value)
+            }
+            if let priceNode = dict["price"] {
+                let pricePairs = try mapping(priceNode, key: "\(key).price")
+                try checkKeys(pricePairs, allowed: ["input"], key: "\(key).price")
+                guard let input = Dictionary(pricePairs, uniquingKeysWith: { first, _ in first })["input"] else {
+                    throw fail("\(key).price", priceNode, "needs 'input' (USD per million tokens)")
+                }
+                model.inputPrice = try number(input, key: "\(key).price.input")
+            }
+            result.append(model)
+        }
+        return result
+    }
+
     mutating func configuration(_ root: Node) throws -> CentaurConfiguration {
         let top = try mapping(root, key: "(top level)")
-        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces", "cache", "budgets", "guardrails", "database"],
+        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces", "cache", "budgets", "guardrails", "database", "embeddings"],
                       key: "(top level)")
         let topDict = Dictionary(top, uniquingKeysWith: { first, _ in first })
         guard let providersNode = topDict["providers"] else { throw fail("providers", root, "missing; list at least one provider") }
@@ -241,6 +288,9 @@ private struct Reader {
                 throw fail("database", node, "expected sqlite:PATH or postgres://USER@HOST:PORT/DB, got '\(url)'")
             }
             configuration.database = url
+        }
+        if let node = topDict["embeddings"] {
+            configuration.embeddingModels = try embeddingModels(node, providers: providers, chatModels: models.map(\.name))
         }
         if let routesNode = topDict["routes"] {
             for (name, node) in try mapping(routesNode, key: "routes") {

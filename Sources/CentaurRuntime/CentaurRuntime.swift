@@ -36,6 +36,8 @@ public struct CentaurRuntime: Sendable {
     public let budgets: any BudgetStore
     /// The one pipeline every model call goes through.
     public let gateway: Gateway
+    /// Embedding calls, made with the same recorder, budgets and data policy as the pipeline's.
+    public let embeddings: EmbeddingGateway
     public let logger: Logger
 
     /// Opens the stores under `dataDirectory` and builds the pipeline over the configured models.
@@ -57,8 +59,13 @@ public struct CentaurRuntime: Sendable {
         let recorder = CompositeRecorder([TraceRecorder(writer: writer, capture: configuration.capture, durable: configuration.tracesDurable)] + recorders)
         let gateway = GatewayPipeline.make(configuration: configuration, router: router, recorder: recorder, budgets: budgets,
                                            cacheStore: stores.cache, logger: logger)
+        let embeddingRegistry = EmbeddingRegistry(
+            configuration: configuration, httpClient: httpClient,
+            nativeDirectory: EmbeddingRegistry.nativeDirectory(home: URL(fileURLWithPath: CentaurHome.resolve(environment: environment))),
+            environment: environment)
+        let embeddings = EmbeddingGateway(registry: embeddingRegistry, recorder: recorder, budgets: budgets)
         return CentaurRuntime(configuration: configuration, dataDirectory: dataDirectory, stores: stores, registry: registry,
-                              router: router, writer: writer, budgets: budgets, gateway: gateway, logger: logger)
+                              router: router, writer: writer, budgets: budgets, gateway: gateway, embeddings: embeddings, logger: logger)
     }
 
     /// The pipeline as a ``LanguageModel`` whose calls are recorded under `surface` (`cli`, `extraction`, `evals`).

@@ -92,6 +92,7 @@ public struct CentaurServerComponents: Sendable {
         let anthropic = router.group().add(middleware: ErrorMiddleware(AnthropicMessagesAPI.self)).add(middleware: optionalKey)
         ModelEndpoint<OpenAIChatAPI>(gateway: gateway, maxBodyBytes: settings.maxBodyBytes).register(on: openAI)
         ModelEndpoint<AnthropicMessagesAPI>(gateway: gateway, maxBodyBytes: settings.maxBodyBytes).register(on: anthropic)
+        EmbeddingsEndpoint(embeddings: runtime.embeddings, maxBodyBytes: settings.maxBodyBytes).register(on: openAI)
         ModelListEndpoint(configuration: configuration).register(on: openAI)
         let traces = router.group().add(middleware: ErrorMiddleware(OpenAIChatAPI.self)).add(middleware: requiredKey).add(middleware: RequireScope(.admin))
         AdminEndpoints(store: stores.traces, writer: writer, readiness: stores.check).register(open: router, admin: traces)

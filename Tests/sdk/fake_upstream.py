@@ -85,6 +85,8 @@ class Handler(BaseHTTPRequestHandler):
             self.anthropic(body)
         elif self.path.endswith("/chat/completions"):
             self.openai(body)
+        elif self.path.endswith("/embeddings"):
+            self.embeddings(body)
         else:
             self.send_json(404, {"error": {"message": "no such path"}})
 
@@ -136,6 +138,15 @@ class Handler(BaseHTTPRequestHandler):
             events.append("data: " + json.dumps({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1, "model": body["model"], "choices": [], "usage": usage}) + "\n\n")
         events.append("data: [DONE]\n\n")
         self.send_sse(events)
+
+
+    def embeddings(self, body):
+        """OpenAI's embeddings: input[i] answers [len(input[i]), i, 0.5], 3 tokens an input (only floats are asked for)."""
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        if body.get("encoding_format", "float") != "float":
+            return self.send_json(400, {"error": {"message": "the gateway must ask for floats", "type": "invalid_request_error"}})
+        data = [{"object": "embedding", "index": i, "embedding": [float(len(text)), float(i), 0.5]} for i, text in enumerate(inputs)]
+        self.send_json(200, {"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": 3 * len(inputs), "total_tokens": 3 * len(inputs)}})
 
 
 def start(port=0):

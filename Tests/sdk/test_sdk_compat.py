@@ -50,6 +50,8 @@ models:
   gpt-fake: {{ provider: fake-openai, id: gpt-4o-mini }}
   gpt-limited: {{ provider: fake-openai, id: rate-limited, price: {{ input: 0.15, output: 0.6 }} }}
   small: {{ provider: local, id: qwen2.5-coder-0.5b-instruct }}
+embeddings:
+  embed-fake: {{ provider: fake-openai, id: text-embedding-3-small, price: {{ input: 0.02 }} }}
 routing: {{ attempts_per_target: 1 }}
 default_model: small
 """)
@@ -254,6 +256,35 @@ def test_anthropic_sdk_with_the_local_model(gateway):
     with client.messages.stream(model="small", max_tokens=10, messages=[{"role": "user", "content": "Say hello."}]) as stream:
         assert "".join(stream.text_stream).strip()
     assert_traced(gateway, "local-an", priced=False, calls=2, may_be_cached=True)
+
+
+# --- embeddings: the openai SDK's embeddings.create (which asks for base64 unless told otherwise) ------------------
+
+def test_openai_sdk_embeddings_through_a_fake_upstream(gateway):
+    client = openai_client(gateway, "emb-fake")
+    result = client.embeddings.create(model="embed-fake", input=["hello", "a longer text"])
+    assert [d.embedding for d in result.data] == [[5.0, 0.0, 0.5], [13.0, 1.0, 0.5]]
+    assert result.usage.prompt_tokens == 6 and result.model == "embed-fake"
+    floats = client.embeddings.create(model="embed-fake", input="one", encoding_format="float")
+    assert floats.data[0].embedding == [3.0, 0.0, 0.5]
+    ANSWERED.extend(["emb-fake"] * 2)
+    found = [t for t in traces(gateway, "emb-fake", requests=2) if t["status"] == "ok"]
+    assert len(found) == 2 and all(t["surface"] == "embeddings" and t["cost_usd"] > 0 and t["output_tokens"] == 0 for t in found), json.dumps(found)
+
+
+def test_openai_sdk_embeddings_with_the_native_model(gateway):
+    client = openai_client(gateway, "emb-native")
+    result = client.embeddings.create(model="all-minilm-l6-v2", input=["A man is eating food.", "A man is eating a piece of bread."])
+    a, b = (d.embedding for d in result.data)
+    assert len(a) == 384 and abs(sum(x * x for x in a) - 1) < 1e-4
+    assert abs(sum(x * y for x, y in zip(a, b)) - 0.7553) < 0.002
+    ANSWERED.append("emb-native")
+    found = traces(gateway, "emb-native")
+    assert found and found[0]["input_tokens"] > 0 and found[0]["provider"] == "native", json.dumps(found)
+    with pytest.raises(openai.NotFoundError):
+        client.embeddings.create(model="no-such-embedder", input="x")
+    with pytest.raises(openai.BadRequestError):
+        client.embeddings.create(model="gpt-fake", input="x")
 
 
 def test_sigterm_flushes_every_answered_request(gateway):

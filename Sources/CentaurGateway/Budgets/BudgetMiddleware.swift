@@ -51,11 +51,17 @@ public struct BudgetMiddleware: GatewayMiddleware {
 
     /// The reservation for a call, nil when it counts against no budget (or the store is down and the mode admits).
     func reserve(_ request: ModelRequest, context: GatewayContext) async throws -> BudgetReservation? {
+        try await reserve(worstCaseUSD: { worstCase(request) }, context: context)
+    }
+
+    /// The reservation for a call that may cost `worstCaseUSD` at most (an embedding call, whose worst case is its
+    /// input alone), nil when it counts against no budget.
+    func reserve(worstCaseUSD: () -> Double, context: GatewayContext) async throws -> BudgetReservation? {
         let subjects = subjects(context)
         guard !subjects.isEmpty else { return nil }
         let decision: BudgetDecision
         do {
-            decision = try await store.reserve(subjects, microUSD: BudgetMath.micro(worstCase(request), .up), at: now())
+            decision = try await store.reserve(subjects, microUSD: BudgetMath.micro(worstCaseUSD(), .up), at: now())
         } catch {
             let names = subjects.map(\.name).joined(separator: ", ")
             switch whenStoreDown {

@@ -95,6 +95,7 @@ struct ModelListEndpoint: Sendable {
         group.get("/v1/models") { request, _ in
             let models = configuration.models.map { ListedModel(name: $0.name, owner: $0.provider) }
                 + configuration.routes.map { ListedModel(name: $0.name, owner: "route") }
+                + configuration.allEmbeddingModels.map { ListedModel(name: $0.name, owner: $0.provider) }
             let body = request.headers[.anthropicVersion] != nil ? AnthropicMessagesAPI.modelList(models) : OpenAIChatAPI.modelList(models)
             return JSONResponse.json(body)
         }
