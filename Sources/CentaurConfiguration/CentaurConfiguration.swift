@@ -272,6 +272,26 @@ public struct CacheSettings: Sendable, Hashable {
     public var ttlSeconds: Double = 3600
     /// Entries kept in memory in front of the store.
     public var capacity = 10_000
+    /// The semantic cache (`cache.semantic`), off unless routes opt in.
+    public var semantic: SemanticCacheSettings?
 
     public init() {}
+}
+
+/// `cache: { semantic: { routes: [faq-bot], threshold: 0.95, embedding: all-minilm-l6-v2, ttl_s: 3600, capacity: 10000 } }`:
+/// a request to one of `routes` may be answered with the answer to an earlier request whose last user message is
+/// at least `threshold` similar (cosine of `embedding`'s vectors), when everything else about the two requests — the
+/// tenant, the model, the system prompt, the earlier turns, the tools and the response schema — is the same.
+public struct SemanticCacheSettings: Sendable, Hashable {
+    public var routes: Set<String>
+    public var threshold = 0.95
+    public var embedding = EmbeddingModelConfiguration.nativeMiniLM.name
+    public var ttlSeconds: Double = 3600
+    /// Entries kept (in memory), all tenants together; the oldest go first.
+    public var capacity = 10_000
+    /// Whether a hit also needs the same numbers and quoted text in both messages (`match_literals`, default true):
+    /// embeddings hardly tell "51 miles" from "56 miles".
+    public var matchLiterals = true
+
+    public init(routes: Set<String>) { self.routes = routes }
 }

@@ -181,6 +181,51 @@ private struct Reader {
         return value
     }
 
+    /// `cache.semantic: { routes: [NAME…], threshold, embedding, ttl_s, capacity }`; routes are configured models or routes.
+    mutating func semanticCache(_ node: Node, configuration: CentaurConfiguration) throws -> SemanticCacheSettings {
+        let key = "cache.semantic"
+        let pairs = try mapping(node, key: key)
+        try checkKeys(pairs, allowed: ["routes", "threshold", "embedding", "ttl_s", "capacity", "match_literals"], key: key)
+        let dict = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        guard let routesNode = dict["routes"], case .sequence(let items) = routesNode, !items.isEmpty else {
+            throw fail("\(key).routes", node, "needs 'routes': the models or routes whose answers may be served by meaning (opt-in)")
+        }
+        var settings = SemanticCacheSettings(routes: [])
+        let names = configuration.models.map(\.name) + configuration.routes.map(\.name)
+        for item in items {
+            let name = try string(item, key: "\(key).routes")
+            guard names.contains(name) else { throw fail("\(key).routes", item, "no model or route named '\(name)'; configured: \(names.joined(separator: ", "))") }
+            settings.routes.insert(name)
+        }
+        if let node = dict["threshold"] {
+            let value = try number(node, key: "\(key).threshold")
+            guard value > 0, value <= 1 else { throw fail("\(key).threshold", node, "expected a cosine similarity above 0 and at most 1") }
+            settings.threshold = value
+        }
+        if let node = dict["embedding"] {
+            let name = try string(node, key: "\(key).embedding")
+            guard configuration.embeddingModel(named: name) != nil else {
+                throw fail("\(key).embedding", node, "no embedding model named '\(name)'; configured: \(configuration.allEmbeddingModels.map(\.name).joined(separator: ", "))")
+            }
+            settings.embedding = name
+        }
+        if let node = dict["match_literals"] {
+            guard let value = Bool(try string(node, key: "\(key).match_literals")) else { throw fail("\(key).match_literals", node, "expected true or false") }
+            settings.matchLiterals = value
+        }
+        if let node = dict["ttl_s"] {
+            let value = try number(node, key: "\(key).ttl_s")
+            guard value > 0 else { throw fail("\(key).ttl_s", node, "must be positive") }
+            settings.ttlSeconds = value
+        }
+        if let node = dict["capacity"] {
+            let value = try number(node, key: "\(key).capacity")
+            guard value >= 1 else { throw fail("\(key).capacity", node, "must be at least 1") }
+            settings.capacity = Int(value)
+        }
+        return settings
+    }
+
     /// `embeddings: { NAME: { provider, id, price: { input }, dimensions, pii } }`.
     mutating func embeddingModels(_ node: Node, providers: [String: ProviderConfiguration], chatModels: [String]) throws -> [EmbeddingModelConfiguration] {
         var result: [EmbeddingModelConfiguration] = []
@@ -346,9 +391,11 @@ private struct Reader {
         }
         if let cacheNode = topDict["cache"] {
             let pairs = try mapping(cacheNode, key: "cache")
-            try checkKeys(pairs, allowed: ["enabled", "ttl_s", "capacity"], key: "cache")
+            try checkKeys(pairs, allowed: ["enabled", "ttl_s", "capacity", "semantic"], key: "cache")
             for (name, node) in pairs {
                 switch name {
+                case "semantic":
+                    configuration.cache.semantic = try semanticCache(node, configuration: configuration)
                 case "enabled":
                     let text = try string(node, key: "cache.enabled")
                     guard let value = Bool(text) else { throw fail("cache.enabled", node, "expected true or false") }

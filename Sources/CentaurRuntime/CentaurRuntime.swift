@@ -57,12 +57,12 @@ public struct CentaurRuntime: Sendable {
         let writer = TraceWriter(store: stores.traces, logger: logger)
         let budgets: any BudgetStore = if let shared = stores.budgets { shared } else { try await GatewayPipeline.localBudgets(traces: stores.traces) }
         let recorder = CompositeRecorder([TraceRecorder(writer: writer, capture: configuration.capture, durable: configuration.tracesDurable)] + recorders)
-        let gateway = GatewayPipeline.make(configuration: configuration, router: router, recorder: recorder, budgets: budgets,
-                                           cacheStore: stores.cache, logger: logger)
         let embeddingRegistry = EmbeddingRegistry(
             configuration: configuration, httpClient: httpClient,
             nativeDirectory: EmbeddingRegistry.nativeDirectory(home: URL(fileURLWithPath: CentaurHome.resolve(environment: environment))),
             environment: environment)
+        let gateway = GatewayPipeline.make(configuration: configuration, router: router, recorder: recorder, budgets: budgets,
+                                           cacheStore: stores.cache, embeddings: embeddingRegistry, logger: logger)
         let embeddings = EmbeddingGateway(registry: embeddingRegistry, recorder: recorder, budgets: budgets)
         return CentaurRuntime(configuration: configuration, dataDirectory: dataDirectory, stores: stores, registry: registry,
                               router: router, writer: writer, budgets: budgets, gateway: gateway, embeddings: embeddings, logger: logger)

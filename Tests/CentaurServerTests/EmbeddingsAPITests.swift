@@ -129,6 +129,36 @@ struct EmbeddingsAPITests {
         }
     }
 
+    @Test("the semantic cache in the server: a paraphrase to an opted-in model is answered from the cache, traced with its similarity",
+          .enabled(if: nativeWanted, "run scripts/setup-embeddings"))
+    func semanticCache() async throws {
+        let upstream = try await FakeUpstream.start { _ in
+            .json(#"{"id":"c1","object":"chat.completion","model":"gpt-x","choices":[{"index":0,"message":{"role":"assistant","content":"Paris."},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}"#)
+        }
+        defer { Task { try? await upstream.shutdown() } }
+        try await Self.withServer(upstream: upstream.baseURL, extra: "cache: { semantic: { routes: [chat], threshold: 0.8 } }") { http, components in
+            let writer = Task { try await components.writer.run() }
+            defer { writer.cancel() }
+            let key = try await components.keys.create(name: "app", team: nil, scope: .gateway).secret
+            func ask(_ question: String) async throws -> (String?, JSONValue) {
+                let response = try await http.execute(uri: "/v1/chat/completions", method: .post,
+                                                      headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
+                                                      body: ByteBuffer(string: #"{"model":"chat","messages":[{"role":"user","content":"\#(question)"}]}"#))
+                return (response.headers[HTTPField.Name("x-centaur-cache")!], try JSONValue(parsing: Data(buffer: response.body)))
+            }
+            let (first, _) = try await ask("What is the capital of France?")
+            let (second, body) = try await ask("Which city is the capital of France?")
+            #expect(first == "miss" && second == "hit" && upstream.requests.count == 1, "\(String(describing: first)) \(String(describing: second))")
+            #expect(body["choices"]?[0]?["message"]?["content"] == "Paris.")
+            _ = try await ask("What is the capital of Spain? Answer in 12 words.")
+            #expect(upstream.requests.count == 2, "other literals: not served from the cache")
+            await components.writer.flush()
+            let traces = try await components.stores.traces.traces(TraceQuery(limit: 10)).traces
+            let hit = try #require(traces.first { $0.tags["cache_kind"] == "semantic" })
+            #expect(Double(hit.tags["cache_similarity"] ?? "") ?? 0 >= 0.8 && hit.tags["cache_origin_request_id"] != nil, "\(hit.tags)")
+        }
+    }
+
     @Test("the native all-MiniLM-L6-v2: 384 unit-length dimensions, similar texts closer, listed in /v1/models", .enabled(if: nativeWanted, "run scripts/setup-embeddings"))
     func native() async throws {
         try await Self.withServer(upstream: "http://127.0.0.1:9") { http, components in

@@ -127,6 +127,8 @@ public struct CacheMiddleware: GatewayMiddleware {
     }
 
     func save(_ response: ModelResponse, key: String, request: ModelRequest, context: GatewayContext) async {
+        // An answer the semantic cache gave is not stored again as if this request had produced it.
+        guard context.facts.cacheHit == nil else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(response) else { return }

@@ -32,10 +32,21 @@ public final class CallFacts: Sendable {
         public var originTime: Date
         /// What the first call cost: what this hit saved.
         public var savedUSD: Double?
+        /// For a semantic hit, how similar this request's last message was to the origin's (cosine).
+        public var similarity: Double?
 
-        public init(originRequestID: String, originTime: Date, savedUSD: Double?) {
-            self.originRequestID = originRequestID; self.originTime = originTime; self.savedUSD = savedUSD
+        public init(originRequestID: String, originTime: Date, savedUSD: Double?, similarity: Double? = nil) {
+            self.originRequestID = originRequestID; self.originTime = originTime; self.savedUSD = savedUSD; self.similarity = similarity
         }
+    }
+
+    /// What the semantic cache did.
+    public enum SemanticOutcome: Sendable, Hashable {
+        case hit(similarity: Double, embeddingTokens: Int)
+        /// The nearest entry it had, if any.
+        case miss(nearest: Double?, embeddingTokens: Int)
+        /// It could not embed the text (the request went on uncached).
+        case unavailable(String)
     }
 
     public enum CacheOutcome: Sendable, Hashable {
@@ -49,6 +60,7 @@ public final class CallFacts: Sendable {
         var injection: [String] = []
         var piiLeak: RedactionSummary?
         var schemaRepaired = false
+        var semantic: SemanticOutcome?
     }
 
     /// Counts by entity type, as `PERSON:2,US_SSN:1` (never the values).
@@ -67,6 +79,8 @@ public final class CallFacts: Sendable {
     public func piiLeak(_ summary: RedactionSummary) { state.withLock { $0.piiLeak = summary } }
     /// The answer broke the request's JSON Schema and was asked for again.
     public func schemaRepaired() { state.withLock { $0.schemaRepaired = true } }
+    public func semanticCache(_ outcome: SemanticOutcome) { state.withLock { $0.semantic = outcome } }
+    public var semanticOutcome: SemanticOutcome? { state.withLock { $0.semantic } }
 
     public var cacheOutcome: CacheOutcome? { state.withLock { $0.cache } }
     public var cacheHit: CacheHit? {
@@ -75,7 +89,9 @@ public final class CallFacts: Sendable {
     }
 
     /// The facts as trace tags: `cache` (`hit`/`miss`) with `cache_origin_request_id`, `cache_origin_time` and
-    /// `cache_cost_saved_usd` on a hit; `pii_redacted`; `guard_injection`; `guard_pii_leak`; `guard_schema_repair`.
+    /// `cache_cost_saved_usd` on a hit (and `cache_kind: semantic` with `cache_similarity` for a semantic one); for the
+    /// semantic cache `cache_semantic` (`miss`, or why it was unavailable), `cache_nearest_similarity` and
+    /// `cache_embedding_tokens`; `pii_redacted`; `guard_injection`; `guard_pii_leak`; `guard_schema_repair`.
     public var tags: [String: String] {
         let state = state.withLock { $0 }
         var tags: [String: String] = [:]
@@ -85,7 +101,20 @@ public final class CallFacts: Sendable {
             tags["cache_origin_request_id"] = hit.originRequestID
             tags["cache_origin_time"] = String(hit.originTime.timeIntervalSince1970)
             if let saved = hit.savedUSD { tags["cache_cost_saved_usd"] = String(saved) }
+            if let similarity = hit.similarity {
+                tags["cache_kind"] = "semantic"
+                tags["cache_similarity"] = String(format: "%.4f", similarity)
+            }
         case .miss: tags["cache"] = "miss"
+        case nil: break
+        }
+        switch state.semantic {
+        case .hit(_, let tokens): tags["cache_embedding_tokens"] = String(tokens)
+        case .miss(let nearest, let tokens):
+            tags["cache_semantic"] = "miss"
+            tags["cache_embedding_tokens"] = String(tokens)
+            if let nearest { tags["cache_nearest_similarity"] = String(format: "%.4f", nearest) }
+        case .unavailable(let reason): tags["cache_semantic"] = "unavailable: \(reason.prefix(200))"
         case nil: break
         }
         if let redacted = state.redacted { tags["pii_redacted"] = redacted }

@@ -12,14 +12,14 @@ import Logging
 /// Order: record → budgets → guards (on what the client sent and will see) → schema repair (asks again when an
 /// answer breaks the requested JSON Schema; the guards see the repaired answer) → data policy (redaction for providers
 /// not approved for the data) → cache (which sees the redacted request, so cached answers hold placeholders, never
-/// personal data) → router (retries, fallbacks, circuit breakers) → provider.
+/// personal data) → semantic cache (opt-in per route; also on the redacted request) → router (retries, fallbacks, circuit breakers) → provider.
 public enum GatewayPipeline {
     /// - Parameters:
     ///   - recorder: where each call's attempts go (traces, metrics); nil records nothing.
     ///   - budgets: where budgets per key and team are decided; nil checks none.
     ///   - cacheStore: the exact cache's store, used when the configuration enables the cache.
     public static func make(configuration: CentaurConfiguration, router: ModelRouter, recorder: (any CallRecorder)?,
-                            budgets: (any BudgetStore)?, cacheStore: (any ResponseCacheStore)?,
+                            budgets: (any BudgetStore)?, cacheStore: (any ResponseCacheStore)?, embeddings: EmbeddingRegistry? = nil,
                             logger: Logger = Logger(label: "centaur.budgets")) -> Gateway {
         var middleware: [any GatewayMiddleware] = []
         if let recorder { middleware.append(RecordingMiddleware(recorder: recorder)) }
@@ -35,6 +35,14 @@ public enum GatewayPipeline {
         if dataPolicy.restrictsAny { middleware.append(DataPolicyMiddleware(policy: dataPolicy)) }
         if configuration.cache.enabled, let cacheStore {
             middleware.append(CacheMiddleware(cache: ResponseCache(store: cacheStore, ttl: configuration.cache.ttlSeconds, capacity: configuration.cache.capacity)))
+        }
+        if configuration.cache.enabled, let semantic = configuration.cache.semantic, let embeddings {
+            do {
+                let model = try embeddings.resolve(semantic.embedding)
+                middleware.append(SemanticCacheMiddleware(settings: semantic, embedder: model.model, allowed: model.allowed))
+            } catch {
+                logger.error("semantic cache off: its embedding model cannot be used", metadata: ["embedding": "\(semantic.embedding)", "error": "\(error)"])
+            }
         }
         return Gateway(middleware: middleware, terminal: router.handle, terminalResponder: router.respond)
     }
