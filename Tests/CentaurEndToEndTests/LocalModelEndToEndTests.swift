@@ -134,3 +134,26 @@ struct CassetteLine: Codable {
     var response: ModelResponse
     static func key(for request: ModelRequest) -> String { ReplayModel.key(for: request) }
 }
+
+extension LocalModelTests {
+    /// RAG with the real local model: a question the example papers answer gets an answer citing the passage it came
+    /// from, verified; a question they do not answer gets "not found" (exit 3), whether or not passages were retrieved.
+    @Suite(LocalModel.needed())
+    struct LocalModelRAGTests {
+        @Test("centaur rag ask with the local model: a verified citation for an answerable question, not found for the others")
+        func rag() async throws {
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-rag-local-\(UUID().uuidString)").path
+            let papers = Repository.root.appendingPathComponent("examples/retrieval/papers.jsonl").path
+            #expect(try await CLI.run(["index", "create", "papers", "--input", papers, "--data-dir", data]).status == 0)
+            let answered = try await CLI.run(["rag", "ask", "papers", "What did vitamin D do to bone density?", "--json", "--data-dir", data])
+            let body = try JSONValue(parsing: Data(answered.stdout.utf8))
+            #expect(answered.status == 0 && body["grounded"] == true, "\(answered.stdout) \(answered.stderrText)")
+            #expect(body["citations"]?.arrayValue?.contains { $0["id"] == "p1" && $0["verified"] == true } == true, "\(body)")
+            for question in ["Which football team won the bone density cup in 1998?", "What is the boiling point of liquid nitrogen in kelvin?"] {
+                let result = try await CLI.run(["rag", "ask", "papers", question, "--json", "--data-dir", data])
+                let answer = try JSONValue(parsing: Data(result.stdout.utf8))
+                #expect(result.status == 3 && answer["found"] == false && answer["answer"] == "NOT FOUND", "\(question): \(result.stdout)")
+            }
+        }
+    }
+}

@@ -38,6 +38,10 @@ struct RAGTests {
         #expect(!none.found && none.answer == GroundedAnswerer.notFound && model.requests.isEmpty)
         let refused = try await GroundedAnswerer(model: ScriptedModel(answering: "NOT FOUND"), modelName: "m").answer("Who won in 1998?", hits: try Self.hits())
         #expect(!refused.found && refused.citations.isEmpty)
+        for hedged in ["[p1] NOT FOUND", "The sources do not say. NOT FOUND.", "[p1]", " [p1], [p2]. "] {
+            let answer = try await GroundedAnswerer(model: ScriptedModel(answering: hedged), modelName: "m").answer("Who won in 1998?", hits: try Self.hits())
+            #expect(!answer.found && !answer.grounded && answer.answer == GroundedAnswerer.notFound, "\(hedged)")
+        }
     }
 
     @Test("passages are packed best first under the token budget; one that does not fit whole is left out")

@@ -73,7 +73,9 @@ public struct GroundedAnswerer: Sendable {
                                    messages: [.user("Sources:\n\n\(sources)\n\nQuestion: \(question)")], temperature: 0)
         let text = try await model.respond(to: request).text.trimmingCharacters(in: .whitespacesAndNewlines)
         let given = Set(passages.map(\.id))
-        if text.uppercased().hasPrefix(Self.notFound) || text.isEmpty {
+        // "NOT FOUND" anywhere ("[p1] NOT FOUND", "The sources do not say. NOT FOUND") is not found: an answer that
+        // also says the sources do not answer is no answer.
+        if text.uppercased().contains(Self.notFound) || Self.withoutCitations(text).isEmpty {
             return GroundedAnswer(answer: Self.notFound, found: false, citations: [], invented: [], grounded: false, sources: passages.map(\.id))
         }
         var cited: [String] = []
@@ -82,6 +84,18 @@ public struct GroundedAnswerer: Sendable {
         let invented = cited.filter { !given.contains($0) }
         return GroundedAnswer(answer: text, found: true, citations: citations, invented: invented,
                               grounded: !cited.isEmpty && invented.isEmpty, sources: passages.map(\.id))
+    }
+
+    /// The text with its bracketed citations taken out, trimmed of spaces and punctuation.
+    static func withoutCitations(_ text: String) -> String {
+        var kept = ""
+        var depth = 0
+        for character in text {
+            if character == "[" { depth += 1; continue }
+            if character == "]", depth > 0 { depth -= 1; continue }
+            if depth == 0 { kept.append(character) }
+        }
+        return kept.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
     }
 
     /// Ids in square brackets, `[a]` or `[a, b]`.
