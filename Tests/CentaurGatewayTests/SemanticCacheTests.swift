@@ -58,12 +58,14 @@ struct SemanticCacheTests {
         let paraphrase = Self.context()
         let second = try await gateway.respond(to: Self.request("Which city is France's capital?"), context: paraphrase)
         #expect(second.text == first.text && model.requests.count == 1)
-        #expect(paraphrase.facts.tags["cache"] == "hit" && paraphrase.facts.tags["cache_kind"] == "semantic" && paraphrase.facts.tags["cache_similarity"] == "0.9800",
+        #expect(paraphrase.facts.tags["cache"] == "hit" && paraphrase.facts.tags["cache_kind"] == "semantic"
+                && paraphrase.facts.tags["cache_similarity"] == "0.9800",
                 "\(paraphrase.facts.tags)")
         let other = Self.context()
         let third = try await gateway.respond(to: Self.request("What is the capital of Germany?"), context: other)
         #expect(third.text == "answer to: What is the capital of Germany?" && model.requests.count == 2)
-        #expect(other.facts.tags["cache_semantic"] == "miss" && other.facts.tags["cache_nearest_similarity"] == "0.9000", "the nearest stored question is France's (a hit is not stored): \(other.facts.tags)")
+        #expect(other.facts.tags["cache_semantic"] == "miss" && other.facts.tags["cache_nearest_similarity"] == "0.9000",
+                "the nearest stored question is France's (a hit is not stored): \(other.facts.tags)")
         // Streaming replays the cached answer too.
         let streamed = try await gateway.stream(Self.request("Which city is France's capital?"), context: Self.context()).collect()
         #expect(streamed.text == first.text && model.requests.count == 2)

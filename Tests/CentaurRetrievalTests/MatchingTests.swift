@@ -70,7 +70,9 @@ struct MatchingTests {
         let candidates = collection.documents.values.sorted { $0.id < $1.id }.filter { $0.id != me.id }.prefix(6).map { $0 }
         let copied = String(candidates[1].text.prefix(60))
         let model = ScriptedModel(steps: [
-            .respond(ModelResponse(model: "m", content: [.text(#"{"matches":[{"id":"p99999","reason":"x"},{"id":"\#(candidates[2].id)","reason":"Both love jazz."},{"id":"\#(candidates[1].id)","reason":"\#(copied)"}]}"#)],
+            .respond(ModelResponse(model: "m", content: [.text(
+                #"{"matches":[{"id":"p99999","reason":"x"},{"id":"\#(candidates[2].id)","reason":"Both love jazz."},"#
+                    + #"{"id":"\#(candidates[1].id)","reason":"\#(copied)"}]}"#)],
                                    stopReason: .endTurn, usage: .zero)),
             .respond(ModelResponse(model: "m", content: [.text("I cannot decide")], stopReason: .endTurn, usage: .zero)),
         ])

@@ -133,7 +133,8 @@ struct EmbeddingsAPITests {
           .enabled(if: nativeWanted, "run scripts/setup-embeddings"))
     func semanticCache() async throws {
         let upstream = try await FakeUpstream.start { _ in
-            .json(#"{"id":"c1","object":"chat.completion","model":"gpt-x","choices":[{"index":0,"message":{"role":"assistant","content":"Paris."},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}"#)
+            .json(#"{"id":"c1","object":"chat.completion","model":"gpt-x","choices":[{"index":0,"message":{"role":"assistant","content":"Paris."},"#
+                + #""finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}"#)
         }
         defer { Task { try? await upstream.shutdown() } }
         try await Self.withServer(upstream: upstream.baseURL, extra: "cache: { semantic: { routes: [chat], threshold: 0.8 } }") { http, components in
@@ -163,7 +164,8 @@ struct EmbeddingsAPITests {
     func native() async throws {
         try await Self.withServer(upstream: "http://127.0.0.1:9") { http, components in
             let key = try await components.keys.create(name: "app", team: nil, scope: .gateway).secret
-            let (status, body) = try await Self.post(http, #"{"model": "all-minilm-l6-v2", "input": ["A man is eating food.", "A man is eating a piece of bread.", "The stock market fell."]}"#, key: key)
+            let input = #"["A man is eating food.", "A man is eating a piece of bread.", "The stock market fell."]"#
+            let (status, body) = try await Self.post(http, #"{"model": "all-minilm-l6-v2", "input": \#(input)}"#, key: key)
             #expect(status == .ok, "\(body)")
             let vectors = (body["data"]?.arrayValue ?? []).map { ($0["embedding"]?.arrayValue ?? []).compactMap(\.doubleValue) }
             try #require(vectors.count == 3 && vectors.allSatisfy { $0.count == 384 })

@@ -55,6 +55,12 @@ public enum NearDuplicatePairs {
 
     static func make(kind same: Bool, random: inout SeededRandom) -> PromptPair {
         func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+        // Only the branch taken is evaluated, so each kind draws from the generator as it always has.
+        func pair(
+            _ family: String, _ first: String, same paraphrase: @autoclosure () -> String, different other: @autoclosure () -> String
+        ) -> PromptPair {
+            PromptPair(family: family, first: first, second: same ? paraphrase() : other(), sameAnswer: same)
+        }
         func two<T>(_ items: [T]) -> (T, T) {
             let a = Int(random.next() % UInt64(items.count))
             var b = Int(random.next() % UInt64(items.count - 1))
@@ -64,43 +70,51 @@ public enum NearDuplicatePairs {
         switch random.next() % 7 {
         case 0:
             let (a, b) = two(countries)
-            return same ? PromptPair(family: "capital", first: "What is the capital of \(a)?", second: pick(["Which city is the capital of \(a)?", "Name the capital city of \(a).", "\(a)'s capital is which city?"]), sameAnswer: true)
-                : PromptPair(family: "capital", first: "What is the capital of \(a)?", second: "What is the capital of \(b)?", sameAnswer: false)
+            return pair("capital", "What is the capital of \(a)?",
+                same: pick(["Which city is the capital of \(a)?", "Name the capital city of \(a).", "\(a)'s capital is which city?"]),
+                different: "What is the capital of \(b)?")
         case 1:
             let x = Int(random.next() % 900) + 100, y = Int(random.next() % 900) + 100
             let delta = pick([1, 2, 10, 100])
-            return same ? PromptPair(family: "arithmetic", first: "What is \(x) plus \(y)?", second: pick(["What's \(x) + \(y)?", "Add \(x) and \(y).", "Compute the sum of \(x) and \(y)."]), sameAnswer: true)
-                : PromptPair(family: "arithmetic", first: "What is \(x) plus \(y)?", second: pick(["What is \(x) plus \(y + delta)?", "What is \(x) minus \(y)?", "What is \(x) times \(y)?"]), sameAnswer: false)
+            return pair("arithmetic", "What is \(x) plus \(y)?",
+                same: pick(["What's \(x) + \(y)?", "Add \(x) and \(y).", "Compute the sum of \(x) and \(y)."]),
+                different: pick(["What is \(x) plus \(y + delta)?", "What is \(x) minus \(y)?", "What is \(x) times \(y)?"]))
         case 2:
             let (from, to) = pick(units)
             let n = Int(random.next() % 200) + 1
-            return same ? PromptPair(family: "conversion", first: "Convert \(n) \(from) to \(to).", second: pick(["How many \(to) is \(n) \(from)?", "What is \(n) \(from) in \(to)?"]), sameAnswer: true)
-                : PromptPair(family: "conversion", first: "Convert \(n) \(from) to \(to).", second: pick(["Convert \(n) \(to) to \(from).", "Convert \(n + pick([1, 5, 10])) \(from) to \(to)."]), sameAnswer: false)
+            return pair("conversion", "Convert \(n) \(from) to \(to).",
+                same: pick(["How many \(to) is \(n) \(from)?", "What is \(n) \(from) in \(to)?"]),
+                different: pick(["Convert \(n) \(to) to \(from).", "Convert \(n + pick([1, 5, 10])) \(from) to \(to)."]))
         case 3:
             let (a, b) = pick(opposites)
             let subject = pick(comparativeSubjects)
             let first = "Which " + subject.replacingOccurrences(of: "{}", with: a) + "?"
-            return same ? PromptPair(family: "opposite", first: first, second: "List the " + subject.replacingOccurrences(of: "{}", with: a) + ".", sameAnswer: true)
-                : PromptPair(family: "opposite", first: first, second: "Which " + subject.replacingOccurrences(of: "{}", with: b) + "?", sameAnswer: false)
+            return pair("opposite", first,
+                same: "List the " + subject.replacingOccurrences(of: "{}", with: a) + ".",
+                different: "Which " + subject.replacingOccurrences(of: "{}", with: b) + "?")
         case 4:
             let (a, b) = two(languages)
             let phrase = pick(phrases)
-            return same ? PromptPair(family: "translation", first: "Translate '\(phrase)' into \(a).", second: "How do you say '\(phrase)' in \(a)?", sameAnswer: true)
-                : PromptPair(family: "translation", first: "Translate '\(phrase)' into \(a).", second: "Translate '\(phrase)' into \(b).", sameAnswer: false)
+            return pair("translation", "Translate '\(phrase)' into \(a).",
+                same: "How do you say '\(phrase)' in \(a)?",
+                different: "Translate '\(phrase)' into \(b).")
         case 5:
             let (a, b) = two(books)
-            return same ? PromptPair(family: "author", first: "Who wrote \(a)?", second: pick(["Who is the author of \(a)?", "\(a) was written by whom?"]), sameAnswer: true)
-                : PromptPair(family: "author", first: "Who wrote \(a)?", second: "Who wrote \(b)?", sameAnswer: false)
+            return pair("author", "Who wrote \(a)?",
+                same: pick(["Who is the author of \(a)?", "\(a) was written by whom?"]),
+                different: "Who wrote \(b)?")
         default:
             let language = pick(programmingLanguages), subject = pick(sortSubjects)
             let (a, b) = pick([("ascending", "descending"), ("ascending", "reverse")])
             let day = Int(random.next() % 28) + 1, (m1, m2) = two(months), year = 1950 + Int(random.next() % 70)
             if random.next() % 2 == 0 {
-                return same ? PromptPair(family: "code", first: "Write a \(language) function that sorts \(subject) in \(a) order.", second: "In \(language), write a function to sort \(subject) in \(a) order.", sameAnswer: true)
-                    : PromptPair(family: "code", first: "Write a \(language) function that sorts \(subject) in \(a) order.", second: "Write a \(language) function that sorts \(subject) in \(b) order.", sameAnswer: false)
+                return pair("code", "Write a \(language) function that sorts \(subject) in \(a) order.",
+                    same: "In \(language), write a function to sort \(subject) in \(a) order.",
+                    different: "Write a \(language) function that sorts \(subject) in \(b) order.")
             }
-            return same ? PromptPair(family: "date", first: "What day of the week was \(m1) \(day), \(year)?", second: "On which weekday did \(m1) \(day), \(year) fall?", sameAnswer: true)
-                : PromptPair(family: "date", first: "What day of the week was \(m1) \(day), \(year)?", second: "What day of the week was \(m2) \(day), \(year)?", sameAnswer: false)
+            return pair("date", "What day of the week was \(m1) \(day), \(year)?",
+                same: "On which weekday did \(m1) \(day), \(year) fall?",
+                different: "What day of the week was \(m2) \(day), \(year)?")
         }
     }
 

@@ -33,7 +33,9 @@ public struct Matcher: Sendable {
         let m = profile.metadata
         guard case .geo(let place)? = m["place"], case .number(let age)? = m["age"], case .number(let low)? = m["age_min"],
               case .number(let high)? = m["age_max"], case .string(let gender)? = m["gender"], case .string(let seeking)? = m["seeking"] else {
-            throw RetrievalError.badInput("profile \(profile.id) lacks place, age, age_min, age_max, gender or seeking (index it with --metadata-fields \(ProfileGenerator.metadataFields.joined(separator: ",")))")
+            let fields = ProfileGenerator.metadataFields.joined(separator: ",")
+            throw RetrievalError.badInput(
+                "profile \(profile.id) lacks place, age, age_min, age_max, gender or seeking (index it with --metadata-fields \(fields))")
         }
         return .all([
             .within("place", center: place, kilometres: withinKilometres),
