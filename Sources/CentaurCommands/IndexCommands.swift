@@ -235,6 +235,11 @@ struct IndexCommand: AsyncParsableCommand {
         var filter: String?
         @Option(name: .long, help: ArgumentHelp("table, json or trec.", valueName: "format")) var format: Format = .table
         @Option(name: .long, help: ArgumentHelp("The run's tag in TREC output.", valueName: "tag")) var tag = "centaur"
+        @Option(name: .long, help: ArgumentHelp(
+            "Dense search: automatic or exact score every allowed row (a one-shot command builds no graph; centaur serve does above 20,000 rows); "
+                + "approximate builds the HNSW graph now and walks it.",
+            valueName: "method"))
+        var denseSearch: String = "automatic"
 
         func run() async throws {
             guard (query == nil) != (queries == nil) else { throw ValidationError("give --query TEXT or --queries FILE.jsonl (one of them)") }
@@ -243,8 +248,17 @@ struct IndexCommand: AsyncParsableCommand {
             do {
                 let filter = try filter.map(RetrievalFilter.parse)
                 let loading = ContinuousClock.now
-                let collection = try IndexCommand.library(options).load(name)
+                guard let method = DenseSearchMethod(rawValue: denseSearch) else {
+                    throw ValidationError("--dense-search is automatic, exact or approximate (got \"\(denseSearch)\")")
+                }
+                var collection = try IndexCommand.library(options).load(name)
                 let loaded = IndexCommand.seconds(since: loading)
+                if method == .approximate, mode != .lexical, collection.dense?.hasGraph == false {
+                    let building = ContinuousClock.now
+                    collection.buildGraph()
+                    IndexCommand.note(String(format: "built the HNSW graph over %d rows in %.2f s", collection.dense?.count ?? 0,
+                                             IndexCommand.seconds(since: building)))
+                }
                 var batch: [(id: String, text: String)] = []
                 if let query {
                     batch = [("query", query)]
@@ -270,7 +284,8 @@ struct IndexCommand: AsyncParsableCommand {
                 var results: [(id: String, hits: [RetrievalHit])] = []
                 results.reserveCapacity(batch.count)
                 for (index, item) in batch.enumerated() {
-                    let query = RetrievalQuery(text: item.text, top: top, mode: mode, filter: filter, vector: vectors[index])
+                    var query = RetrievalQuery(text: item.text, top: top, mode: mode, filter: filter, vector: vectors[index])
+                    query.denseMethod = method
                     results.append((item.id, try collection.searchNow(query)))
                 }
                 let searched = IndexCommand.seconds(since: searching)

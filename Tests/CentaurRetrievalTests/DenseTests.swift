@@ -35,6 +35,66 @@ struct DenseTests {
         }
     }
 
+    @Test("HNSW above the threshold: recall@10 ≥ 0.95 against exact, filters kept, k guaranteed by falling back, updates seen")
+    func approximate() {
+        var generator = SeededGenerator(seed: 11)
+        var index = DenseIndex(dimensions: 24, approximateAbove: 500)
+        var vectors: [String: [Float]] = [:]
+        for n in 0..<2_000 {
+            let vector = Self.randomVector(&generator, dimensions: 24)
+            vectors["v\(n)"] = vector
+            index.upsert(id: "v\(n)", vector: vector)
+            if n == 499 {
+                index.buildGraphIfLarge()
+                #expect(!index.hasGraph, "500 rows are not above 500")
+            }
+            if n == 500 {
+                index.buildGraphIfLarge()
+                #expect(index.hasGraph, "built above 500 rows")
+            }
+        }
+        #expect(index.hasGraph, "and grown one row at a time since")
+        func recall(filter: ((String) -> Bool)? = nil, trials: Int = 40) -> Double {
+            var found = 0, wanted = 0
+            for _ in 0..<trials {
+                let query = Self.randomVector(&generator, dimensions: 24)
+                let exact = Set(index.search(query, top: 10, allowed: filter, method: .exact).map(\.id))
+                let approximate = index.search(query, top: 10, allowed: filter)
+                #expect(approximate.count == exact.count)
+                #expect(approximate.allSatisfy { vectors[$0.id] != nil && (filter?($0.id) ?? true) }, "only live, allowed rows")
+                found += approximate.filter { exact.contains($0.id) }.count
+                wanted += exact.count
+            }
+            return Double(found) / Double(wanted)
+        }
+        let plain = recall()
+        #expect(plain >= 0.95, "recall@10 \(plain)")
+        let third = recall(filter: { Int($0.dropFirst())! % 3 == 0 })
+        #expect(third >= 0.9, "a filter keeping a third walks the graph further: recall@10 \(third)")
+
+        // Rows pointing away from the query are far from every node the walk visits: it finds too few, and the
+        // search is done again exactly, so all k come back.
+        let query = Self.randomVector(&generator, dimensions: 24)
+        let away: (String) -> Bool = { id in vectors[id].map { Self.cosine($0, query) < -0.3 } ?? false }
+        let exactAway = index.search(query, top: 10, allowed: away, method: .exact).map(\.id)
+        #expect(exactAway.count == 10)
+        #expect(index.search(query, top: 10, allowed: away).map(\.id) == exactAway)
+
+        // Replacements and removals: the graph keeps the old slots as waypoints and never returns them.
+        for n in stride(from: 0, to: 2_000, by: 4) {
+            if n % 8 == 0 {
+                index.remove(id: "v\(n)"); vectors["v\(n)"] = nil
+            } else {
+                let vector = Self.randomVector(&generator, dimensions: 24)
+                vectors["v\(n)"] = vector
+                index.upsert(id: "v\(n)", vector: vector)
+            }
+        }
+        #expect(index.hasGraph && index.count == vectors.count)
+        let updated = recall()
+        #expect(updated >= 0.95, "after 500 updates, recall@10 \(updated)")
+    }
+
     @Test("replacing and removing vectors needs no rebuild; compaction keeps results")
     func updates() {
         var generator = SeededGenerator(seed: 9)

@@ -70,6 +70,10 @@ if [ "$DENSE" = 1 ]; then
       --tag "centaur-$mode" --data-dir "$WORK/data" >"$WORK/centaur-$mode.trec" 2>"$WORK/search-$mode.log"
     RUNS+=("$WORK/centaur-$mode.trec")
   done
+  # The same dense search through the HNSW graph (built at load: SciFact is below the 20,000 rows that keep one).
+  CENTAUR_HOME="$REPO/.centaur" "$BIN" index search scifact-dense --queries "$DATA/queries.jsonl" --mode dense --dense-search approximate \
+    --top 100 --format trec --tag centaur-dense-hnsw --data-dir "$WORK/data" >"$WORK/centaur-dense-hnsw.trec" 2>"$WORK/search-dense-hnsw.log"
+  RUNS+=("$WORK/centaur-dense-hnsw.trec")
 fi
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 BUILD_DPS="$(median "${builds[@]}")"

@@ -25,7 +25,9 @@ public actor IndexCatalog {
             throw RetrievalError.notFound("no index named \(name) (centaur index create \(name) --input FILE.jsonl)")
         }
         if let cached = loaded[name], cached.modified == modified { return cached.collection }
-        let collection = try library.load(name)
+        var collection = try library.load(name)
+        // A large collection searches through an HNSW graph, built once per load (the file does not hold it).
+        collection.buildGraphIfLarge()
         loaded[name] = (modified, collection)
         return collection
     }

@@ -131,6 +131,8 @@ public struct RetrievalQuery: Sendable, Hashable {
     public var vector: [Float]?
     /// Hybrid fusion for this query instead of the collection's (fitting weights tries several).
     public var fusion: FusionSettings?
+    /// Exact or through the graph (``DenseSearchMethod``); automatic unless a benchmark asks.
+    public var denseMethod: DenseSearchMethod = .automatic
     public init(text: String, top: Int = 10, mode: RetrievalMode = .lexical, filter: RetrievalFilter? = nil, vector: [Float]? = nil) {
         self.text = text; self.top = top; self.mode = mode; self.filter = filter; self.vector = vector
     }
@@ -196,6 +198,12 @@ public struct RetrievalCollection: Sendable, Retriever {
 
     /// An empty dense index of `dimensions` (a stored collection's, before its vectors are restored).
     mutating func prepareDense(dimensions: Int) { dense = DenseIndex(dimensions: dimensions) }
+
+    /// Builds the dense index's HNSW graph now, for approximate search of a collection too small to keep one.
+    public mutating func buildGraph() { dense?.buildGraph() }
+
+    /// Builds the dense index's graph when the collection is large enough to want one (``DenseIndex/buildGraphIfLarge()``).
+    public mutating func buildGraphIfLarge() { dense?.buildGraphIfLarge() }
 
     /// Restores a stored vector.
     mutating func restore(vector: [Float], of id: String) { dense?.upsert(id: id, vector: vector, normalized: true) }
@@ -311,11 +319,11 @@ public struct RetrievalCollection: Sendable, Retriever {
                 throw RetrievalError.badInput("\(query.mode.rawValue) search needs the query's \(dense.dimensions)-dimensional vector")
             }
             if query.mode == .dense {
-                ranked = dense.search(vector, top: query.top, allowed: allowed)
+                ranked = dense.search(vector, top: query.top, allowed: allowed, method: query.denseMethod)
             } else {
                 let fusion = query.fusion ?? manifest.fusion
                 let depth = max(query.top, fusion.depth)
-                let lists = [lexical.search(query.text, top: depth, allowed: allowed), dense.search(vector, top: depth, allowed: allowed)]
+                let lists = [lexical.search(query.text, top: depth, allowed: allowed), dense.search(vector, top: depth, allowed: allowed, method: query.denseMethod)]
                 let weights = [fusion.lexicalWeight, fusion.denseWeight]
                 switch fusion.method {
                 case .weighted: ranked = Array(RankFusion.weighted(lists, weights: weights).prefix(query.top))

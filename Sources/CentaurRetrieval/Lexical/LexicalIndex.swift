@@ -246,6 +246,10 @@ struct TopK {
     }
 
     func admits(_ score: Float) -> Bool { items.count < capacity || score > items[0].score }
+    var isFull: Bool { items.count >= capacity }
+    /// The lowest score kept.
+    var worst: Float? { items.first?.score }
+    var count: Int { items.count }
 
     mutating func insert(score: Float, slot: Int32) {
         if items.count < capacity {
