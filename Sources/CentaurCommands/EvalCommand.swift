@@ -81,6 +81,7 @@ struct EvalCommand: AsyncParsableCommand {
                     }
                     bar.finish()
                     print(EvalReports.table(run))
+                    print("run: \(run.id)")
                     for path in outputs { try Self.write(run, to: path) }
                     let failures = run.results.filter { !$0.success }.count
                     let resume = run.status == .cancelled ? "; continue with --resume \(run.id)" : ""
@@ -121,21 +122,33 @@ struct EvalCommand: AsyncParsableCommand {
 
     struct Compare: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Compare two runs: pass rates per provider and the cases that regressed; exit 1 when the pass rate drops too far.")
+            abstract: "Compare two runs of one suite; exit 1 when the pass rate overall, of any provider or any case, or any field's accuracy, drops too far.",
+            discussion: """
+                Each measure is gated on its own: a provider falling from 100 % to 0 % fails even when the overall rate \
+                hides it, and so does one case that passed and now fails (with the default --max-drop 0). Field \
+                accuracy comes from the `fields` assertions of extraction suites. Runs of different suites are refused.
+                """)
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "The baseline run id.") var baseline: String
+        @Argument(help: "The baseline run id (centaur eval list).") var baseline: String
         @Argument(help: "The new run id.") var candidate: String
-        @Option(name: .long, help: "Largest allowed drop in pass rate, 0 to 1 (default 0: any drop fails).") var maxDrop: Double = 0
+        @Option(name: .long, help: "Largest allowed drop of any rate, 0 to 1 (default 0: any drop fails).") var maxDrop: Double = 0
 
         func run() async throws {
+            guard (0...1).contains(maxDrop) else { throw ValidationError("--max-drop is between 0 and 1 (0.02 allows two points)") }
             let report: EvalComparison
             do {
                 let store = try options.stores().evals
                 report = try await EvalComparison.compare(store: store, baseline: baseline, candidate: candidate)
             } catch { throw Self.fail(error) }
             print(report.text)
-            if report.passRateDrop > maxDrop {
-                FileHandle.standardError.write(Data(String(format: "pass rate dropped by %.1f points (allowed %.1f)\n", report.passRateDrop * 100, maxDrop * 100).utf8))
+            let violations = report.violations(maxDrop: maxDrop)
+            guard violations.isEmpty else {
+                var message = String(format: "%d measures dropped by more than %.1f points:\n", violations.count, maxDrop * 100)
+                for change in violations.prefix(20) {
+                    message += String(format: "  %@: %.1f%% → %.1f%% (%+.1f)\n", change.subject, change.baseline * 100, change.candidate * 100,
+                                      -change.drop * 100)
+                }
+                FileHandle.standardError.write(Data(message.utf8))
                 throw ExitCode(1)
             }
         }
@@ -149,7 +162,10 @@ struct EvalCommand: AsyncParsableCommand {
             do {
                 let store = try options.stores().evals
                 for run in try await store.runs(limit: 50) {
-                    print("\(run.id)  \(ISO8601DateFormatter().string(from: run.startedAt))  \(run.status.rawValue)  \(run.description)")
+                    let results = try await store.results(runID: run.id)
+                    let passed = results.filter(\.success).count
+                    print("\(run.id)  \(ISO8601DateFormatter().string(from: run.startedAt))  \(run.status.rawValue)  \(passed)/\(results.count) passed  "
+                          + "\(run.suite)  \(run.description)")
                 }
             } catch { throw Self.fail(error) }
         }

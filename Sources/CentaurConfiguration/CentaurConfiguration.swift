@@ -38,6 +38,8 @@ public struct CentaurConfiguration: Sendable, Hashable {
     /// Embedding models by name (`embeddings:` in the file), served on `POST /v1/embeddings`. The native
     /// all-MiniLM-L6-v2 is always there as `all-minilm-l6-v2` unless an entry takes that name.
     public var embeddingModels: [EmbeddingModelConfiguration] = []
+    /// Functions by name (`functions:` in the file): weighted variants, sticky per subject.
+    public var functions: [String: FunctionConfiguration] = [:]
 
     /// The embedding model called `name`: a configured one, or the built-in native MiniLM.
     public func embeddingModel(named name: String) -> EmbeddingModelConfiguration? {

@@ -273,9 +273,47 @@ private struct Reader {
         return result
     }
 
+    /// `functions: { NAME: { variants: { VARIANT: { model, weight, system } } } }`: each variant a configured model or
+    /// route, weights not negative and not all zero.
+    mutating func functions(_ node: Node, configuration: CentaurConfiguration) throws -> [String: FunctionConfiguration] {
+        let targets = configuration.models.map(\.name) + configuration.routes.map(\.name)
+        var functions: [String: FunctionConfiguration] = [:]
+        for (name, entry) in try mapping(node, key: "functions") {
+            let key = "functions.\(name)"
+            guard !targets.contains(name) else { throw fail(key, entry, "a function cannot have the name of a model or route") }
+            let pairs = try mapping(entry, key: key)
+            try checkKeys(pairs, allowed: ["variants"], key: key)
+            guard let variantsNode = Dictionary(pairs, uniquingKeysWith: { a, _ in a })["variants"] else {
+                throw fail(key, entry, "needs 'variants': { NAME: { model, weight } }")
+            }
+            var variants: [FunctionConfiguration.Variant] = []
+            for (variantName, variantNode) in try mapping(variantsNode, key: "\(key).variants") {
+                let variantKey = "\(key).variants.\(variantName)"
+                let fields = try mapping(variantNode, key: variantKey)
+                try checkKeys(fields, allowed: ["model", "weight", "system"], key: variantKey)
+                let dict = Dictionary(fields, uniquingKeysWith: { a, _ in a })
+                guard let modelNode = dict["model"] else { throw fail(variantKey, variantNode, "missing 'model'") }
+                let model = try string(modelNode, key: "\(variantKey).model")
+                guard targets.contains(model) else {
+                    throw fail("\(variantKey).model", modelNode, "no model or route named '\(model)'; configured: \(targets.joined(separator: ", "))")
+                }
+                let weight = try dict["weight"].map { try number($0, key: "\(variantKey).weight") } ?? 1
+                guard weight >= 0, weight.isFinite else { throw fail("\(variantKey).weight", variantNode, "must be a number ≥ 0") }
+                let system = try dict["system"].map { try string($0, key: "\(variantKey).system") }
+                variants.append(.init(name: variantName, model: model, weight: weight, system: system))
+            }
+            guard variants.contains(where: { $0.weight > 0 }) else {
+                throw fail("\(key).variants", variantsNode, "needs at least one variant with a weight above 0")
+            }
+            functions[name] = FunctionConfiguration(name: name, variants: variants)
+        }
+        return functions
+    }
+
     mutating func configuration(_ root: Node) throws -> CentaurConfiguration {
         let top = try mapping(root, key: "(top level)")
-        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces", "cache", "budgets", "guardrails", "database", "embeddings"],
+        try checkKeys(top, allowed: ["providers", "models", "default_model", "routes", "routing", "traces", "cache", "budgets", "guardrails", "database", "embeddings",
+                                    "functions"],
                       key: "(top level)")
         let topDict = Dictionary(top, uniquingKeysWith: { first, _ in first })
         guard let providersNode = topDict["providers"] else { throw fail("providers", root, "missing; list at least one provider") }
@@ -368,6 +406,9 @@ private struct Reader {
                 }
                 configuration.routes.append(Route(name: name, targets: targets))
             }
+        }
+        if let node = topDict["functions"] {
+            configuration.functions = try functions(node, configuration: configuration)
         }
         if let routingNode = topDict["routing"] {
             let pairs = try mapping(routingNode, key: "routing")

@@ -92,3 +92,57 @@ public struct RoutingPolicy: Sendable, Hashable {
         return policy.delay(afterAttempt: number, retryAfter: retryAfter, fraction: random) ?? maxBackoff
     }
 }
+
+/// A function: one task (`extract.us-drivers-license`, `greet`) served by weighted variants, each a model or route
+/// (and, optionally, a system prompt of its own). Clients call the function by name as the model; each subject (a
+/// user, an application, an episode) always gets the same variant, so an experiment compares like with like.
+public struct FunctionConfiguration: Sendable, Hashable {
+    public struct Variant: Sendable, Hashable {
+        public var name: String
+        /// A configured model or route.
+        public var model: String
+        public var weight: Double
+        /// Replaces the request's system prompt when set.
+        public var system: String?
+
+        public init(name: String, model: String, weight: Double, system: String? = nil) {
+            self.name = name; self.model = model; self.weight = weight; self.system = system
+        }
+    }
+
+    public var name: String
+    /// In name order (assignment depends on the order, so it never depends on the file's).
+    public private(set) var variants: [Variant]
+
+    public init(name: String, variants: [Variant]) {
+        self.name = name
+        self.variants = variants.sorted { $0.name < $1.name }
+    }
+
+    /// The variant for `subject`: a point in [0, 1) from a stable 64-bit hash of the function and the subject, placed
+    /// on the variants' cumulative weights. The same subject gets the same variant in every process and release, as
+    /// long as the variants and weights stay the same.
+    public func variant(for subject: String) -> Variant {
+        let point = Double(Self.stableHash(name + "\u{0}" + subject) >> 11) / Double(UInt64(1) << 53)
+        let total = variants.reduce(0) { $0 + max(0, $1.weight) }
+        var remaining = point * total
+        for variant in variants where variant.weight > 0 {
+            remaining -= variant.weight
+            if remaining < 0 { return variant }
+        }
+        return variants.last { $0.weight > 0 } ?? variants[0]
+    }
+
+    /// FNV-1a over the UTF-8 bytes, then SplitMix64's finalizer to spread the bits: fixed by this code, unlike
+    /// `Hasher`, which is seeded per process.
+    public static func stableHash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        hash = (hash ^ (hash >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        hash = (hash ^ (hash >> 27)) &* 0x94d0_49bb_1331_11eb
+        return hash ^ (hash >> 31)
+    }
+}

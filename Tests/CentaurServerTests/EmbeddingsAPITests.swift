@@ -20,7 +20,7 @@ struct EmbeddingsAPITests {
     }
 
     /// A server with an OpenAI-compatible upstream for `hosted` (priced, no personal data allowed) and the native model.
-    static func withServer(upstream: String, extra: String = "",
+    static func withServer(upstream: String, extra: String = "", models: String = "",
                            _ body: @escaping @Sendable (any TestClientProtocol, CentaurServerComponents) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-embeddings-\(UUID().uuidString)")
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -29,6 +29,7 @@ struct EmbeddingsAPITests {
               up: { kind: openai, api_key: k, base_url: "\(upstream)/v1", flavor: openai }
             models:
               chat: { provider: up, id: gpt-x }
+              \(models)
             embeddings:
               hosted: { provider: up, id: text-embedding-3-small, price: { input: 0.02 } }
             \(extra)

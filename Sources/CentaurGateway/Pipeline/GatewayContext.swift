@@ -72,6 +72,9 @@ public struct GatewayContext: Sendable {
     /// that validate and repair answers themselves — the model extractor, which validates the values as they will be
     /// stored — turn it off.
     public var schemaRepair = true
+    /// Whom a function's variant is chosen for, from the `x-centaur-subject` header (OpenAI's `user` and Anthropic's
+    /// `metadata.user_id`, which arrive as the request's `user` metadata, come first).
+    public var subject: String?
     /// What inner steps found out about the call (a cache hit, what was redacted, guard signals), typed; traces
     /// render them as tags (``CallFacts/tags``).
     public let facts: CallFacts

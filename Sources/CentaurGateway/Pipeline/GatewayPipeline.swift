@@ -9,7 +9,7 @@ import Logging
 /// and evals all call models through a pipeline built here, so every call is traced, costed, budgeted, guarded and
 /// checked by the data policy the same way.
 ///
-/// Order: record → budgets → guards (on what the client sent and will see) → schema repair (asks again when an
+/// Order: functions (a function's name becomes its variant's model, sticky per subject) → record → budgets → guards (on what the client sent and will see) → schema repair (asks again when an
 /// answer breaks the requested JSON Schema; the guards see the repaired answer) → data policy (redaction for providers
 /// not approved for the data) → cache (which sees the redacted request, so cached answers hold placeholders, never
 /// personal data) → semantic cache (opt-in per route; also on the redacted request) → router (retries, fallbacks, circuit breakers) → provider.
@@ -22,6 +22,7 @@ public enum GatewayPipeline {
                             budgets: (any BudgetStore)?, cacheStore: (any ResponseCacheStore)?, embeddings: EmbeddingRegistry? = nil,
                             logger: Logger = Logger(label: "centaur.budgets")) -> Gateway {
         var middleware: [any GatewayMiddleware] = []
+        if !configuration.functions.isEmpty { middleware.append(FunctionMiddleware(functions: configuration.functions)) }
         if let recorder { middleware.append(RecordingMiddleware(recorder: recorder)) }
         if let budgets {
             middleware.append(BudgetMiddleware(store: budgets, teams: configuration.teamLimits,

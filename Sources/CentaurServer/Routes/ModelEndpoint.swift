@@ -34,6 +34,7 @@ struct ModelEndpoint<API: CompatibleAPI>: Sendable {
                                                      limits: Limits(rpm: $0.rpm, tpm: $0.tpm, monthlyUSD: $0.monthlyUSD)) },
             tags: ModelRequestHeaders.tags(request.headers), route: modelRequest.model, surface: API.surface)
         if let team = context.key?.team { gatewayContext.tags["team"] = team }
+        gatewayContext.subject = request.headers[HTTPField.Name("x-centaur-subject")!]
         gatewayContext.cacheControl = ModelRequestHeaders.cacheControl(request.headers)
         var reply: Response
         if parsed.stream {
@@ -95,6 +96,7 @@ struct ModelListEndpoint: Sendable {
         group.get("/v1/models") { request, _ in
             let models = configuration.models.map { ListedModel(name: $0.name, owner: $0.provider) }
                 + configuration.routes.map { ListedModel(name: $0.name, owner: "route") }
+                + configuration.functions.keys.sorted().map { ListedModel(name: $0, owner: "function") }
                 + configuration.allEmbeddingModels.map { ListedModel(name: $0.name, owner: $0.provider) }
             let body = request.headers[.anthropicVersion] != nil ? AnthropicMessagesAPI.modelList(models) : OpenAIChatAPI.modelList(models)
             return JSONResponse.json(body)
