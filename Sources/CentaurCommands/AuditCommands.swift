@@ -1,5 +1,6 @@
 import ArgumentParser
 import CentaurCore
+import CentaurExtraction
 import CentaurReview
 import CentaurStore
 import Foundation
@@ -88,19 +89,105 @@ struct AuditCommand: AsyncParsableCommand {
 struct DatasetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
-        abstract: "The data flywheel: labelled examples from applicant adjustments and reviewer corrections.",
-        subcommands: [Export.self, Stats.self])
+        abstract: "The data flywheel: labelled examples, dataset versions and their exports.",
+        discussion: """
+            Every applicant adjustment and reviewer correction is a labelled example (export, stats). A snapshot turns \
+            the confirmed applications of one document type into an immutable dataset version named by the hash of \
+            its content, split into train and test by applicant; export writes a version for fine-tuning (openai-ft, \
+            bedrock-ft), for promptfoo, or as its rows (jsonl). Rows hold documents' text: treat the files as the \
+            personal data they are.
+            """,
+        subcommands: [Export.self, Stats.self, Snapshot.self, List.self, Diff.self])
+
+    static func library(_ options: GlobalOptions) -> DatasetLibrary {
+        DatasetLibrary(directory: URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("datasets"))
+    }
+
+    struct Snapshot: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a dataset version of one document type from confirmed applications (the same content gives the same id).")
+        @OptionGroup var options: WorkflowOptions
+        @Option(name: .long, help: ArgumentHelp("The document type (us-drivers-license, form-i9, …).", valueName: "type")) var type: String
+        @Option(name: .long, help: ArgumentHelp("The share of applicants in the test split, 0 to below 1.", valueName: "share")) var testShare = 0.2
+
+        func run() async throws {
+            do {
+                _ = try DocumentType.named(type)
+                let rows = try await options.service().datasetRows(documentType: type)
+                guard !rows.isEmpty else { throw CLIFailure(message: "no confirmed application has a \(type) document yet: nothing to snapshot") }
+                let (manifest, created) = try DatasetCommand.library(options.global).snapshot(rows, documentType: type, testShare: testShare)
+                print(manifest.id)
+                FileHandle.standardError.write(Data(("\(created ? "wrote" : "unchanged since") \(manifest.id): \(manifest.rows) rows "
+                    + "(\(manifest.train) train, \(manifest.test) test), \(manifest.corrected) with human corrections\n").utf8))
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Dataset versions, newest first.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            do {
+                for m in try DatasetCommand.library(options).list() {
+                    print("\(m.id)  \(ISO8601DateFormatter().string(from: m.createdAt))  \(m.rows) rows  \(m.train) train  \(m.test) test  "
+                          + "\(m.corrected) corrected")
+                }
+            } catch { throw Self.fail(error) }
+        }
+    }
+
+    struct Diff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "What changed between two dataset versions: rows added, removed, and truths changed.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The older version.") var old: String
+        @Argument(help: "The newer version.") var new: String
+
+        func run() async throws {
+            do {
+                let library = DatasetCommand.library(options)
+                let diff = DatasetDiff(from: try library.rows(old), to: try library.rows(new))
+                print("\(diff.added.count) added, \(diff.removed.count) removed, \(diff.changed.count) changed, \(diff.unchanged) unchanged")
+                for row in diff.added { print("+ \(row)") }
+                for row in diff.removed { print("- \(row)") }
+                for (row, fields) in diff.changed.sorted(by: { $0.key < $1.key }) { print("~ \(row): \(fields.joined(separator: ", "))") }
+            } catch { throw Self.fail(error) }
+        }
+    }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write labelled examples as JSON Lines (for evals and fine-tuning).")
+        static let configuration = CommandConfiguration(
+            abstract: "Write labelled examples as JSON Lines, or a dataset version in a fine-tuning or eval format.",
+            discussion: """
+                Without --snapshot: every labelled example (one field each) as JSON Lines. With --snapshot ID: that \
+                version's rows (jsonl), OpenAI's chat fine-tuning lines (openai-ft: system, user, assistant), Bedrock's \
+                lines for fine-tuning Claude 3 Haiku (bedrock-ft: system, user, assistant), or promptfoo test cases \
+                (promptfoo: the document text as vars, a javascript assertion per field). The prompts are the \
+                extractor's own. --split train|test keeps one split.
+                """)
         @OptionGroup var options: WorkflowOptions
         @Option(name: .long, help: ArgumentHelp("Only this document type (us-drivers-license, form-i9, …).", valueName: "type")) var type: String?
-        @Option(name: .long, help: ArgumentHelp("Output format: jsonl.", valueName: "format")) var format: String = "jsonl"
+        @Option(name: .long, help: ArgumentHelp("A dataset version (centaur dataset list).", valueName: "id")) var snapshot: String?
+        @Option(name: .long, help: ArgumentHelp("jsonl, or with --snapshot also openai-ft, bedrock-ft, promptfoo.", valueName: "format"))
+        var format: String = "jsonl"
+        @Option(name: .long, help: ArgumentHelp("With --snapshot: only train or test.", valueName: "split")) var split: String?
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output: String?
 
         func run() async throws {
             do {
-                guard format == "jsonl" else { throw CLIFailure(message: "--format must be jsonl (got \"\(format)\")") }
+                if let snapshot {
+                    guard let format = DatasetExport.Format(rawValue: format) else {
+                        throw CLIFailure(message: "--format is one of \(DatasetExport.Format.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(format)\")")
+                    }
+                    guard split == nil || split == "train" || split == "test" else { throw CLIFailure(message: "--split is train or test") }
+                    let rows = try DatasetCommand.library(options.global).rows(snapshot).filter { split == nil || $0.split == split }
+                    let (lines, skipped) = try DatasetExport.lines(rows, format: format)
+                    try writeOutput(lines.map { $0 + "\n" }.joined(), to: output)
+                    FileHandle.standardError.write(Data("\(lines.count) lines\(skipped > 0 ? "; \(skipped) rows without text left out" : "")\n".utf8))
+                    return
+                }
+                guard format == "jsonl" else { throw CLIFailure(message: "--format \(format) needs --snapshot ID (centaur dataset snapshot --type T)") }
+                guard split == nil else { throw CLIFailure(message: "--split needs --snapshot ID") }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 encoder.dateEncodingStrategy = .iso8601
@@ -147,7 +234,11 @@ struct DatasetCommand: AsyncParsableCommand {
 
 func writeOutput(_ text: String, to path: String?) throws {
     guard let path else { print(text, terminator: ""); return }
-    do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+    // Exports hold personal data: readable by this user alone.
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    } catch {
         throw CLIFailure(message: "cannot write \(path): \(error.localizedDescription)")
     }
 }

@@ -39,27 +39,41 @@ struct EvalCLITests {
         #expect(missing.status != 0, "no index there: the suite fails instead of passing")
     }
 
-    @Test("run exits 0 when all pass and 100 when some fail; compare lists regressions and fails past --max-drop")
+    @Test("run exits 0 when all pass and 100 when some fail and prints its id; compare gates each provider and case past --max-drop, one suite only")
     func runAndCompare() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-eval-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let data = directory.appendingPathComponent("data").path
-        let good = try await Self.run(["eval", "run", try Self.suite(directory, name: "good.yaml", expect: "yes"), "--data-dir", data, "--quiet"])
+        func runID(_ stdout: String) -> String? {
+            stdout.split(separator: "\n").last { $0.hasPrefix("run: ") }.map { String($0.dropFirst(5)) }
+        }
+        // The same suite file before and after a change that breaks one case.
+        let good = try await Self.run(["eval", "run", try Self.suite(directory, name: "suite.yaml", expect: "yes"), "--data-dir", data, "--quiet"])
         #expect(good.status == 0, "\(good.stderr)")
         #expect(good.stdout.contains("100.0%"))
-        let bad = try await Self.run(["eval", "run", try Self.suite(directory, name: "bad.yaml", expect: "no"), "--data-dir", data, "--quiet",
+        let bad = try await Self.run(["eval", "run", try Self.suite(directory, name: "suite.yaml", expect: "no"), "--data-dir", data, "--quiet",
                                       "--output", directory.appendingPathComponent("bad.json").path])
         #expect(bad.status == 100)
-        let ids = bad.stderr.split(separator: "\n").compactMap { line in line.hasPrefix("run ") ? line.split(separator: " ")[1].dropLast() : nil }
-        let goodID = try #require(good.stderr.split(separator: "\n").first { $0.hasPrefix("run ") }?.split(separator: " ")[1].dropLast())
-        let badID = try #require(ids.first)
-        let compare = try await Self.run(["eval", "compare", String(goodID), String(badID), "--data-dir", data])
+        let goodID = try #require(runID(good.stdout), "run: ID on stdout: \(good.stdout)")
+        let badID = try #require(runID(bad.stdout))
+        let listed = try await Self.run(["eval", "list", "--data-dir", data])
+        #expect(listed.stdout.contains("\(goodID)") && listed.stdout.contains("2/2 passed") && listed.stdout.contains("1/2 passed"), "\(listed.stdout)")
+
+        let compare = try await Self.run(["eval", "compare", goodID, badID, "--data-dir", data])
         #expect(compare.status == 1)
-        #expect(compare.stdout.contains("1 regressed") && compare.stdout.contains("regressed: t0-p0-m0-r0"))
-        let tolerant = try await Self.run(["eval", "compare", String(goodID), String(badID), "--data-dir", data, "--max-drop", "0.6"])
-        #expect(tolerant.status == 0)
-        let missing = try await Self.run(["eval", "compare", "nope", String(badID), "--data-dir", data])
+        #expect(compare.stdout.contains("1 cases regressed") && compare.stdout.contains("regressed: t0-p0-m0 (echo)"), "\(compare.stdout)")
+        #expect(compare.stderr.contains("provider echo") && compare.stderr.contains("case t0-p0-m0 (echo)"), "\(compare.stderr)")
+        // Half the cases failing is a 50-point drop overall and for the provider, but the case itself fell by 100.
+        let tolerant = try await Self.run(["eval", "compare", goodID, badID, "--data-dir", data, "--max-drop", "0.6"])
+        #expect(tolerant.status == 1 && tolerant.stderr.contains("case t0-p0-m0") && !tolerant.stderr.contains("provider echo"), "\(tolerant.stderr)")
+        let lenient = try await Self.run(["eval", "compare", goodID, badID, "--data-dir", data, "--max-drop", "1"])
+        #expect(lenient.status == 0)
+        let missing = try await Self.run(["eval", "compare", "nope", badID, "--data-dir", data])
         #expect(missing.status == 1 && missing.stderr.contains("no run nope"))
+        let other = try await Self.run(["eval", "run", try Self.suite(directory, name: "other.yaml", expect: "yes"), "--data-dir", data, "--quiet"])
+        let otherID = try #require(runID(other.stdout))
+        let mixed = try await Self.run(["eval", "compare", goodID, otherID, "--data-dir", data])
+        #expect(mixed.status == 1 && mixed.stderr.contains("only runs of one suite compare"), "\(mixed.stderr)")
         let report = try JSONValue(parsing: Data(contentsOf: directory.appendingPathComponent("bad.json")))
         #expect(report["results"]?["stats"]?["successes"] == 1 && report["results"]?["stats"]?["failures"] == 1)
     }

@@ -35,7 +35,7 @@ public struct ModelExtractor: Extractor {
     /// kept per prompt version (with the document type's version: `extract-v1/form-i9@1`).
     public static let promptVersion = "extract-v1"
 
-    static let systemPrompt = """
+    public static let systemPrompt = """
     You extract fields from one identity or financial document into JSON that follows the given schema.
     Rules:
     - Copy values exactly as printed (dates too); use null for a field the document does not show.
@@ -73,12 +73,26 @@ public struct ModelExtractor: Extractor {
         return kept.count > limit ? String(kept.prefix(limit)) : kept
     }
 
+    /// What the user turn says before the document: the type, its instructions and its fields.
+    static func intro(for type: DocumentType) -> String {
+        let fieldList = type.modelFields.map { "- \($0.name): \($0.description)" }.joined(separator: "\n")
+        let hints = type.instructions.isEmpty ? "" : "\(type.instructions)\n"
+        return "Document type: \(type.title).\n\(hints)Fields:\n\(fieldList)\n"
+    }
+
+    /// The user turn for a document read as text (already cut with ``relevantText(_:type:limit:)``): exactly what a
+    /// text-reading model is sent, so fine-tuning data and few-shot examples match the extraction prompt.
+    public static func textPrompt(for type: DocumentType, documentText: String) -> String {
+        intro(for: type) + "Extract the fields from this document text (between the markers):\n<<<DOCUMENT\n\(documentText)\nDOCUMENT>>>"
+    }
+
+    /// The document text as the model is given it: the relevant pages, padding collapsed, cut to `limit` characters.
+    public static func modelText(_ text: String, type: DocumentType, limit: Int = 6000) -> String { relevantText(text, type: type, limit: limit) }
+
     /// Extracts with the document's text already at hand (the pipeline passes the text extractor's).
     public func extract(_ document: Document, as type: DocumentType, text: String?) async throws -> Extraction? {
         var content: [ContentBlock] = []
-        let fieldList = type.modelFields.map { "- \($0.name): \($0.description)" }.joined(separator: "\n")
-        let hints = type.instructions.isEmpty ? "" : "\(type.instructions)\n"
-        let intro = "Document type: \(type.title).\n\(hints)Fields:\n\(fieldList)\n"
+        let intro = Self.intro(for: type)
         if readsImages {
             switch document.format {
             case .png, .jpeg: content.append(.image(ImageContent(mediaType: document.format.mediaType, data: document.data)))
@@ -89,7 +103,7 @@ public struct ModelExtractor: Extractor {
             var documentText: String
             if let text { documentText = text } else { documentText = try await TextExtractor().text(of: document).0 }
             documentText = Self.relevantText(documentText, type: type, limit: textLimit)
-            content.append(.text(intro + "Extract the fields from this document text (between the markers):\n<<<DOCUMENT\n\(documentText)\nDOCUMENT>>>"))
+            content.append(.text(Self.textPrompt(for: type, documentText: documentText)))
         }
 
         let schemaValue = type.modelSchemaValue
