@@ -377,7 +377,7 @@ let package = Package(
             name: "CentaurEndToEndTests",
             dependencies: [
                 "CentaurTestSupport", "CentaurProviders", "CentaurGateway", "CentaurExtraction", "CentaurRules", "CentaurReview",
-                "CentaurSQLite", "CentaurRuntime", "CentaurEvals",
+                "CentaurSQLite", "CentaurRuntime", "CentaurEvals", "CentaurRetrieval",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -77,9 +77,15 @@ public struct DatasetLibrary: Sendable {
     /// `test` for about `testShare` of subjects, `train` for the rest: a hash of the subject, so a subject's rows never
     /// straddle the splits and a subject keeps its split in every later snapshot.
     public static func split(of subject: String, testShare: Double) -> String {
+        point(of: subject) < testShare ? "test" : "train"
+    }
+
+    /// Where a subject falls in [0, 1): the first 53 bits of the SHA-256 of its id. Subjects below the test share are
+    /// held out.
+    public static func point(of subject: String) -> Double {
         let digest = Array(SHA256.hash(data: Data(subject.utf8)))
-        let point = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return Double(point >> 11) / Double(UInt64(1) << 53) < testShare ? "test" : "train"
+        let bits = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Double(bits >> 11) / Double(UInt64(1) << 53)
     }
 
     /// Writes a version of `rows` (their `split` set here) unless the same content is stored already; returns its

@@ -73,10 +73,10 @@ public struct CentaurRuntime: Sendable {
         GatewayModel(gateway: gateway, surface: surface, schemaRepair: schemaRepair)
     }
 
-    /// A model extractor whose calls to the configured model `name` go through the pipeline.
-    public func modelExtractor(_ name: String) throws -> ModelExtractor {
+    /// A model extractor whose calls to the configured model `name` go through the pipeline (traced as `surface`).
+    public func modelExtractor(_ name: String, surface: Surface = .extraction) throws -> ModelExtractor {
         let resolved = try registry.resolve(name)
-        return ModelExtractor(model: model(surface: .extraction, schemaRepair: false), modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
+        return ModelExtractor(model: model(surface: surface, schemaRepair: false), modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
     }
 
     /// The onboarding workflow over these stores; with `extractionModel`, documents the deterministic readers cannot

@@ -47,6 +47,20 @@ public enum Samples {
     public static func expected(_ person: String) throws -> JSONValue { try JSONValue(parsing: Data(contentsOf: url(person, "expected.json"))) }
 }
 
+/// More generated applicants for the flywheel's measurement (`scripts/generate-samples --out .centaur/samples-flywheel
+/// --count 24`; the first six are `Samples`' six).
+public enum FlywheelSamples {
+    public static let root = Repository.root.appendingPathComponent(".centaur/samples-flywheel")
+    public static var present: Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent("manifest.json").path) }
+
+    public static func people() throws -> [String] {
+        let manifest = try JSONValue(parsing: Data(contentsOf: root.appendingPathComponent("manifest.json")))
+        return manifest["people"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    public static func url(_ person: String, _ file: String) -> URL { root.appendingPathComponent(person).appendingPathComponent(file) }
+}
+
 /// The local llama.cpp model that `scripts/setup-local-model` installs under `CENTAUR_HOME` (else `.centaur`).
 public enum LocalModel {
     public static let home = ProcessInfo.processInfo.environment["CENTAUR_HOME"] ?? Repository.root.appendingPathComponent(".centaur").path

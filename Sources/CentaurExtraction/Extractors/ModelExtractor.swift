@@ -21,6 +21,9 @@ public struct ModelExtractor: Extractor {
     public var maxTokens = 1024
     /// The most characters of document text sent to a text model (a local model's context is small).
     public var textLimit = 6000
+    /// Labelled examples put before the document as earlier turns (a user turn with an example's text, an assistant
+    /// turn with the human's values), for models that read text. Nil: zero-shot.
+    public var fewShot: (any FewShotSelector)?
 
     public var source: String { "model:\(modelName)" }
 
@@ -91,6 +94,20 @@ public struct ModelExtractor: Extractor {
 
     /// Extracts with the document's text already at hand (the pipeline passes the text extractor's).
     public func extract(_ document: Document, as type: DocumentType, text: String?) async throws -> Extraction? {
+        try await extract(document, as: type, text: text, subject: nil)
+    }
+
+    /// The turns that show the model worked examples: for each, the example's text as a document would be sent, and the
+    /// human's values as the answer.
+    public static func exampleTurns(_ examples: [FewShotExample], type: DocumentType, textLimit: Int = 6000) -> [Message] {
+        examples.flatMap { example -> [Message] in
+            let answer = JSONValue.object(Dictionary(uniqueKeysWithValues: type.modelFields.map { ($0.name, example.answer[$0.name] ?? .null) }))
+            return [.user(textPrompt(for: type, documentText: relevantText(example.text, type: type, limit: textLimit))), .assistant(answer.jsonString())]
+        }
+    }
+
+    /// Extracts with the document's text at hand, for `subject` (whose own labelled documents are never its examples).
+    public func extract(_ document: Document, as type: DocumentType, text: String?, subject: String?) async throws -> Extraction? {
         var content: [ContentBlock] = []
         let intro = Self.intro(for: type)
         if readsImages {
@@ -102,13 +119,25 @@ public struct ModelExtractor: Extractor {
         } else {
             var documentText: String
             if let text { documentText = text } else { documentText = try await TextExtractor().text(of: document).0 }
-            documentText = Self.relevantText(documentText, type: type, limit: textLimit)
-            content.append(.text(Self.textPrompt(for: type, documentText: documentText)))
+            return try await extract(text: documentText, name: document.name, as: type, subject: subject)
         }
+        return try await ask(content, examples: [], type: type, name: document.name)
+    }
 
+    /// Extracts from a document's text alone (as a text model reads every document; datasets hold the text), with the
+    /// few-shot examples for `subject` when a selector is set.
+    public func extract(text: String, name: String, as type: DocumentType, subject: String?) async throws -> Extraction {
+        let documentText = Self.relevantText(text, type: type, limit: textLimit)
+        let examples = try await fewShot?.examples(for: type, text: documentText, subject: subject) ?? []
+        return try await ask([.text(Self.textPrompt(for: type, documentText: documentText))], examples: examples, type: type, name: name)
+    }
+
+    /// Asks under the schema (one repair round), after the examples' turns, and keeps the schema's fields.
+    func ask(_ content: [ContentBlock], examples: [FewShotExample], type: DocumentType, name: String) async throws -> Extraction {
         let schemaValue = type.modelSchemaValue
         let schema = JSONSchema(schemaValue)
-        var messages = [Message(role: .user, content: content)]
+        var messages = Self.exampleTurns(examples, type: type, textLimit: textLimit) + [Message(role: .user, content: content)]
+        let promptVersion = examples.isEmpty ? Self.promptVersion : "\(Self.promptVersion)+\(fewShot?.label ?? "examples")"
         var attempts: [ModelAttempt] = []
         var accepted: JSONValue?
         for attempt in 1...2 {
@@ -130,7 +159,7 @@ public struct ModelExtractor: Extractor {
                 model: modelName, attempt: attempt, rawOutput: raw, usage: response.usage,
                 cost: prices.cost(of: response.usage, model: modelName), violations: violations,
                 latencyMilliseconds: Int(response.latency.components.seconds * 1000 + response.latency.components.attoseconds / 1_000_000_000_000_000),
-                promptVersion: "\(Self.promptVersion)/\(type.id)@\(type.version)"))
+                promptVersion: "\(promptVersion)/\(type.id)@\(type.version)"))
             if violations.isEmpty { accepted = parsed; break }
             if attempt == 1 {
                 messages.append(.assistant(raw))
@@ -155,7 +184,7 @@ public struct ModelExtractor: Extractor {
                 let normalized = Normalizer.normalize(value, for: field)
                 guard normalized != .null else { continue }
                 let raw = value.stringValue ?? value.jsonString()
-                fields[field.name] = ExtractedField(value: normalized, provenance: Provenance(source: source, document: document.name, raw: raw))
+                fields[field.name] = ExtractedField(value: normalized, provenance: Provenance(source: source, document: name, raw: raw))
             }
         } else {
             notes.append("the model gave no valid JSON in \(attempts.count) attempt(s)")
@@ -163,6 +192,6 @@ public struct ModelExtractor: Extractor {
         if let last = attempts.last, !last.violations.isEmpty {
             notes.append("the answer still violates the schema after the repair round: \(last.violations.prefix(3).joined(separator: "; "))")
         }
-        return Extraction(documentType: type.id, document: document.name, source: source, fields: fields, attempts: attempts, notes: notes)
+        return Extraction(documentType: type.id, document: name, source: source, fields: fields, attempts: attempts, notes: notes)
     }
 }
