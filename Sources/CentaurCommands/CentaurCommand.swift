@@ -23,7 +23,7 @@ public struct CentaurCommand: AsyncParsableCommand {
         version: CentaurVersion.current,
         subcommands: [ServeCommand.self, ModelsCommand.self, AskCommand.self, ExtractCommand.self, RulesCommand.self, OnboardCommand.self, ReviewCommand.self,
                       AuditCommand.self, DatasetCommand.self, DemoCommand.self, RedactCommand.self, EvalCommand.self, UsersCommand.self, KeysCommand.self,
-                      IndexCommand.self, RagCommand.self, MatchCommand.self, CacheCommand.self, ExperimentsCommand.self, FlywheelCommand.self,
+                      IndexCommand.self, RagCommand.self, MatchCommand.self, CacheCommand.self, ExperimentsCommand.self, FlywheelCommand.self, PromptsCommand.self,
                       JobsCommand.self, MigrateCommand.self, VersionCommand.self]
     )
 
