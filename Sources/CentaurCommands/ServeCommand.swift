@@ -39,6 +39,11 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "name"))
     var extractionModel: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Show the extraction model this many labelled documents (the nearest, from the newest dataset version of each type) before each document; 0: none.",
+        valueName: "k"))
+    var fewShot = 0
+
     @Option(name: .long, help: ArgumentHelp("Rule set applications are checked against: a built-in name (driver-onboarding, mortgage) or a YAML file.", valueName: "name-or-file"))
     var rules: String = "driver-onboarding"
 
@@ -82,6 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
         var settings = ServerSettings(host: host, port: port, maxBodyBytes: maxBodyMB << 20, requireKeys: !noAuth,
                                       extractionModel: model == "none" ? nil : model, rules: rules)
         settings.trustedProxies = Set(trustedProxy)
+        guard fewShot >= 0 else { throw ValidationError("--few-shot is 0 (none) or more") }
+        settings.fewShotExamples = fewShot
         guard maxConnections >= 1, requestTimeout >= 1 else { throw ValidationError("--max-connections and --request-timeout must be at least 1") }
         guard extractionWorkers >= 1, applicationsPerAddress >= 1 else { throw ValidationError("--extraction-workers and --applications-per-address must be at least 1") }
         settings.extractionWorkers = extractionWorkers

@@ -150,7 +150,8 @@ public struct OnboardingService: Sendable {
         for record in documents {
             let document = try Document(name: record.name, data: try await blobs.get(record.sha256))
             let kind = DocumentKind(rawValue: record.kind) ?? .other
-            perDocument.append(try await pipeline.extract(document, as: kind.documentType))
+            // The application is the subject: its own labelled documents are never its few-shot examples.
+            perDocument.append(try await pipeline.extract(document, as: kind.documentType, subject: job.subject))
         }
         let reconciled = DocumentPipeline.reconcile(perDocument)
         let date = now()

@@ -81,11 +81,13 @@ public struct CentaurRuntime: Sendable {
 
     /// The onboarding workflow over these stores; with `extractionModel`, documents the deterministic readers cannot
     /// read fully are also read by that model, through the pipeline.
-    public func onboarding(ruleSet: RuleSet, extractionModel: String? = nil, signal: JobSignal? = nil,
+    /// With `fewShot`, the model reads each document after the labelled documents the selector picks (docs/flywheel.md).
+    public func onboarding(ruleSet: RuleSet, extractionModel: String? = nil, fewShot: (any FewShotSelector)? = nil, signal: JobSignal? = nil,
                            now: @escaping @Sendable () -> Date = Date.init) throws -> OnboardingService {
         var pipeline = DocumentPipeline(modelUse: .never, logger: logger)
         if let extractionModel {
             pipeline.model = try modelExtractor(extractionModel)
+            pipeline.model?.fewShot = fewShot
             pipeline.modelUse = .whenNeeded
         }
         return OnboardingService(store: stores.workflow, blobs: stores.blobs, ruleSet: ruleSet, pipeline: pipeline, now: now,

@@ -66,19 +66,46 @@ public struct CentaurServerComponents: Sendable {
         budgets = runtime.budgets
         keys = APIKeyService(store: stores.keys)
         let signal = JobSignal()
-        var onboarding = try runtime.onboarding(ruleSet: ruleSet, extractionModel: settings.extractionModel, signal: signal)
+        let home = URL(fileURLWithPath: CentaurHome.resolve(environment: environment))
+        let fewShot = try Self.fewShot(examples: settings.fewShotExamples, dataDirectory: dataDirectory, home: home, logger: logger)
+        var onboarding = try runtime.onboarding(ruleSet: ruleSet, extractionModel: settings.extractionModel, fewShot: fewShot, signal: signal)
         onboarding.lease = settings.jobLease.seconds
         self.onboarding = onboarding
         worker = JobWorker(onboarding: onboarding, signal: signal, pollInterval: settings.workerPollInterval, concurrency: settings.extractionWorkers)
         retrieval = IndexCatalog(
             library: RetrievalLibrary(directory: URL(fileURLWithPath: dataDirectory).appendingPathComponent("indexes")),
-            embedderDirectory: MiniLMEncoder.defaultDirectory(home: URL(fileURLWithPath: CentaurHome.resolve(environment: environment))))
+            embedderDirectory: MiniLMEncoder.defaultDirectory(home: home))
         sessions = WebSessions(store: stores.users)
         pages = try WebPages(sessions: sessions, onboarding: onboarding, stores: stores, trustedProxies: settings.trustedProxies, evalReport: evalReport,
                              now: onboarding.now)
     }
 
     /// The Hummingbird router with every endpoint.
+    /// The selector of few-shot examples: the training split of the newest dataset version of each document type
+    /// (`centaur dataset snapshot`), embedded by the native MiniLM; nil when `examples` is 0. Read once at start: a new
+    /// version is used after a restart.
+    static func fewShot(examples: Int, dataDirectory: String, home: URL, logger: Logger) throws -> (any FewShotSelector)? {
+        guard examples > 0 else { return nil }
+        let library = DatasetLibrary(directory: URL(fileURLWithPath: dataDirectory).appendingPathComponent("datasets"))
+        var newest: [String: DatasetManifest] = [:]
+        for manifest in try library.list() where newest[manifest.documentType] == nil { newest[manifest.documentType] = manifest }
+        var pool: [FewShotExample] = []
+        for manifest in newest.values.sorted(by: { $0.id < $1.id }) {
+            pool += try library.rows(manifest.id).filter { $0.split == "train" }.compactMap { row in
+                row.text.map { FewShotExample(subject: row.subject, documentType: row.documentType, text: $0, answer: .object(row.fields)) }
+            }
+        }
+        guard !pool.isEmpty else {
+            throw StartupProblem(description: "--few-shot \(examples): no dataset version has training documents with text yet (centaur dataset snapshot --type T)")
+        }
+        let directory = MiniLMEncoder.defaultDirectory(home: home)
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.safetensors").path) else {
+            throw StartupProblem(description: "--few-shot needs the embedding model: run scripts/setup-embeddings")
+        }
+        logger.info("few-shot extraction", metadata: ["examples": "\(pool.count)", "datasets": "\(newest.values.map(\.id).sorted())", "k": "\(examples)"])
+        return NearestExamples(pool, k: examples, embedder: try MiniLMEncoder(directory: directory))
+    }
+
     public func makeRouter() -> Hummingbird.Router<CentaurRequestContext> {
         let router = Hummingbird.Router(context: CentaurRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: runtime.logger))
@@ -136,4 +163,9 @@ public struct CentaurServerComponents: Sendable {
         }
         return application
     }
+}
+
+/// A setting the server cannot start with, and what to do about it.
+public struct StartupProblem: Error, Sendable, CustomStringConvertible {
+    public let description: String
 }

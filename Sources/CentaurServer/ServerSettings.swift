@@ -11,6 +11,8 @@ public struct ServerSettings: Sendable, Hashable {
     public var requireKeys: Bool
     /// The model that reads uploaded documents when barcodes and form fields give nothing (nil: never ask a model).
     public var extractionModel: String?
+    /// Labelled documents per extraction prompt, from the latest dataset version of each type (0: zero-shot).
+    public var fewShotExamples = 0
     /// The rule set applications are checked against: a built-in name or a YAML file.
     public var rules: String
     /// Polling interval of the extraction worker when no upload wakes it.

@@ -55,7 +55,7 @@ public struct DocumentPipeline: Sendable {
     }
 
     /// Every source's extraction of one file.
-    public func extract(_ document: Document, as givenType: DocumentType?,
+    public func extract(_ document: Document, as givenType: DocumentType?, subject: String? = nil,
                         progress: @Sendable (String) -> Void = { _ in }) async throws -> [Extraction] {
         try await PDFLimits.check(document)
         let licenseType = DocumentType.driversLicense
@@ -120,7 +120,7 @@ public struct DocumentPipeline: Sendable {
             // A document with no readable text gets no model values: the model would only imagine them.
             if let text, TextGrounding(text: text).isReadable {
                 progress("\(document.name): asking \(model.modelName)")
-                if let extraction = try await model.extract(document, as: type, text: text) { extractions.append(extraction) }
+                if let extraction = try await model.extract(document, as: type, text: text, subject: subject) { extractions.append(extraction) }
             } else {
                 extractions[0].notes.append("\(document.name): no readable text, so \(model.modelName) was not asked (it could only guess)")
             }
