@@ -10,6 +10,10 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible, Loca
     public let line: Int?
     public let reason: String
 
+    public init(source: String, key: String?, line: Int? = nil, reason: String) {
+        self.source = source; self.key = key; self.line = line; self.reason = reason
+    }
+
     public var description: String {
         var location = source
         if let line { location += ":\(line)" }
@@ -290,7 +294,7 @@ private struct Reader {
             for (variantName, variantNode) in try mapping(variantsNode, key: "\(key).variants") {
                 let variantKey = "\(key).variants.\(variantName)"
                 let fields = try mapping(variantNode, key: variantKey)
-                try checkKeys(fields, allowed: ["model", "weight", "system"], key: variantKey)
+                try checkKeys(fields, allowed: ["model", "weight", "system", "few_shot"], key: variantKey)
                 let dict = Dictionary(fields, uniquingKeysWith: { a, _ in a })
                 guard let modelNode = dict["model"] else { throw fail(variantKey, variantNode, "missing 'model'") }
                 let model = try string(modelNode, key: "\(variantKey).model")
@@ -300,7 +304,11 @@ private struct Reader {
                 let weight = try dict["weight"].map { try number($0, key: "\(variantKey).weight") } ?? 1
                 guard weight >= 0, weight.isFinite else { throw fail("\(variantKey).weight", variantNode, "must be a number ≥ 0") }
                 let system = try dict["system"].map { try string($0, key: "\(variantKey).system") }
-                variants.append(.init(name: variantName, model: model, weight: weight, system: system))
+                let fewShot = try dict["few_shot"].map { try number($0, key: "\(variantKey).few_shot") } ?? 0
+                guard fewShot >= 0, fewShot <= 20, fewShot == fewShot.rounded() else {
+                    throw fail("\(variantKey).few_shot", variantNode, "is a whole number of labelled examples from 0 to 20")
+                }
+                variants.append(.init(name: variantName, model: model, weight: weight, system: system, fewShot: Int(fewShot)))
             }
             guard variants.contains(where: { $0.weight > 0 }) else {
                 throw fail("\(key).variants", variantsNode, "needs at least one variant with a weight above 0")

@@ -104,9 +104,11 @@ public struct FunctionConfiguration: Sendable, Hashable {
         public var weight: Double
         /// Replaces the request's system prompt when set.
         public var system: String?
+        /// For an extraction function (`extract.TYPE`): labelled documents shown before each document (0: none).
+        public var fewShot: Int
 
-        public init(name: String, model: String, weight: Double, system: String? = nil) {
-            self.name = name; self.model = model; self.weight = weight; self.system = system
+        public init(name: String, model: String, weight: Double, system: String? = nil, fewShot: Int = 0) {
+            self.name = name; self.model = model; self.weight = weight; self.system = system; self.fewShot = fewShot
         }
     }
 

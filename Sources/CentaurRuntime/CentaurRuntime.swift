@@ -74,17 +74,24 @@ public struct CentaurRuntime: Sendable {
     }
 
     /// A model extractor whose calls to the configured model `name` go through the pipeline (traced as `surface`).
-    public func modelExtractor(_ name: String, surface: Surface = .extraction) throws -> ModelExtractor {
+    public func modelExtractor(_ name: String, surface: Surface = .extraction, tags: [String: String] = [:]) throws -> ModelExtractor {
         let resolved = try registry.resolve(name)
-        return ModelExtractor(model: model(surface: surface, schemaRepair: false), modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
+        var gateway = model(surface: surface, schemaRepair: false)
+        gateway.tags = tags
+        return ModelExtractor(model: gateway, modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
     }
 
     /// The onboarding workflow over these stores; with `extractionModel`, documents the deterministic readers cannot
     /// read fully are also read by that model, through the pipeline.
     /// With `fewShot`, the model reads each document after the labelled documents the selector picks (docs/flywheel.md).
-    public func onboarding(ruleSet: RuleSet, extractionModel: String? = nil, fewShot: (any FewShotSelector)? = nil, signal: JobSignal? = nil,
+    /// Functions named `extract.TYPE` under `functions:` make that type's extraction an experiment: each application
+    /// is read by its variant's model, with `examples(k)` labelled documents when the variant asks for `few_shot: k`.
+    public func onboarding(ruleSet: RuleSet, extractionModel: String? = nil, fewShot: (any FewShotSelector)? = nil,
+                           examples: (Int) throws -> (any FewShotSelector)? = { _ in nil }, signal: JobSignal? = nil,
                            now: @escaping @Sendable () -> Date = Date.init) throws -> OnboardingService {
         var pipeline = DocumentPipeline(modelUse: .never, logger: logger)
+        pipeline.variants = try extractionVariants(examples: examples)
+        if pipeline.variants != nil { pipeline.modelUse = .whenNeeded }
         if let extractionModel {
             pipeline.model = try modelExtractor(extractionModel)
             pipeline.model?.fewShot = fewShot
@@ -92,6 +99,37 @@ public struct CentaurRuntime: Sendable {
         }
         return OnboardingService(store: stores.workflow, blobs: stores.blobs, ruleSet: ruleSet, pipeline: pipeline, now: now,
                                  signal: signal, logger: logger)
+    }
+
+    /// The extraction experiments the configuration names (`extract.TYPE` functions), or nil when there are none.
+    func extractionVariants(examples: (Int) throws -> (any FewShotSelector)?) throws -> ExtractionVariants? {
+        var functions: [String: ExtractionVariants.Function] = [:]
+        for (name, function) in configuration.functions where name.hasPrefix("extract.") {
+            let typeID = String(name.dropFirst("extract.".count))
+            guard let type = try? DocumentType.named(typeID) else {
+                throw ConfigurationError(source: configuration.source, key: "functions.\(name)",
+                                         reason: "no document type \(typeID) (extract.us-drivers-license, extract.form-i9, …)")
+            }
+            var extractors: [String: ModelExtractor] = [:]
+            for variant in function.variants {
+                guard configuration.model(named: variant.model) != nil else {
+                    throw ConfigurationError(source: configuration.source, key: "functions.\(name).variants.\(variant.name)",
+                                             reason: "extraction needs a model, not a route (\(variant.model))")
+                }
+                var extractor = try modelExtractor(variant.model, tags: ["function": name, "variant": variant.name])
+                if variant.fewShot > 0 {
+                    guard let selector = try examples(variant.fewShot) else {
+                        throw ConfigurationError(source: configuration.source, key: "functions.\(name).variants.\(variant.name)",
+                                                 reason: "few_shot needs labelled documents (centaur dataset snapshot --type \(typeID)) "
+                                                    + "and the embedding model (scripts/setup-embeddings)")
+                    }
+                    extractor.fewShot = selector
+                }
+                extractors[variant.name] = extractor
+            }
+            functions[type.id] = .init(name: name, assign: { function.variant(for: $0).name }, extractors: extractors)
+        }
+        return functions.isEmpty ? nil : ExtractionVariants(functions: functions)
     }
 
     /// What runs beside the callers: the trace writer first (so it stops last and writes every answered call), then

@@ -68,7 +68,9 @@ public struct CentaurServerComponents: Sendable {
         let signal = JobSignal()
         let home = URL(fileURLWithPath: CentaurHome.resolve(environment: environment))
         let fewShot = try Self.fewShot(examples: settings.fewShotExamples, dataDirectory: dataDirectory, home: home, logger: logger)
-        var onboarding = try runtime.onboarding(ruleSet: ruleSet, extractionModel: settings.extractionModel, fewShot: fewShot, signal: signal)
+        var onboarding = try runtime.onboarding(
+            ruleSet: ruleSet, extractionModel: settings.extractionModel, fewShot: fewShot,
+            examples: { k in try Self.fewShot(examples: k, dataDirectory: dataDirectory, home: home, logger: logger, required: false) }, signal: signal)
         onboarding.lease = settings.jobLease.seconds
         self.onboarding = onboarding
         worker = JobWorker(onboarding: onboarding, signal: signal, pollInterval: settings.workerPollInterval, concurrency: settings.extractionWorkers)
@@ -82,9 +84,9 @@ public struct CentaurServerComponents: Sendable {
 
     /// The Hummingbird router with every endpoint.
     /// The selector of few-shot examples: the training split of the newest dataset version of each document type
-    /// (`centaur dataset snapshot`), embedded by the native MiniLM; nil when `examples` is 0. Read once at start: a new
-    /// version is used after a restart.
-    static func fewShot(examples: Int, dataDirectory: String, home: URL, logger: Logger) throws -> (any FewShotSelector)? {
+    /// (`centaur dataset snapshot`), embedded by the native MiniLM; nil when `examples` is 0, or when there are no
+    /// labelled documents yet and `required` is false. Read once at start: a new version is used after a restart.
+    static func fewShot(examples: Int, dataDirectory: String, home: URL, logger: Logger, required: Bool = true) throws -> (any FewShotSelector)? {
         guard examples > 0 else { return nil }
         let library = DatasetLibrary(directory: URL(fileURLWithPath: dataDirectory).appendingPathComponent("datasets"))
         var newest: [String: DatasetManifest] = [:]
@@ -96,11 +98,13 @@ public struct CentaurServerComponents: Sendable {
             }
         }
         guard !pool.isEmpty else {
-            throw StartupProblem(description: "--few-shot \(examples): no dataset version has training documents with text yet (centaur dataset snapshot --type T)")
+            guard required else { return nil }
+            throw StartupProblem(description: "few-shot extraction (\(examples) examples): no dataset version has training documents with text yet "
+                + "(centaur dataset snapshot --type T)")
         }
         let directory = MiniLMEncoder.defaultDirectory(home: home)
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.safetensors").path) else {
-            throw StartupProblem(description: "--few-shot needs the embedding model: run scripts/setup-embeddings")
+            throw StartupProblem(description: "few-shot extraction needs the embedding model: run scripts/setup-embeddings")
         }
         logger.info("few-shot extraction", metadata: ["examples": "\(pool.count)", "datasets": "\(newest.values.map(\.id).sorted())", "k": "\(examples)"])
         return NearestExamples(pool, k: examples, embedder: try MiniLMEncoder(directory: directory))

@@ -86,6 +86,8 @@ struct FunctionTests {
             ("functions: { small: { variants: { va: { model: small } } } }", "cannot have the name of a model or route"),
             ("functions: { greet: { variants: { va: { model: small, temprature: 1 } } } }", "unknown key"),
             ("functions: { greet: { models: [small] } }", "unknown key"),
+            ("functions: { extract.form-i9: { variants: { fs: { model: small, few_shot: 2.5 } } } }", "whole number of labelled examples"),
+            ("functions: { extract.form-i9: { variants: { fs: { model: small, few_shot: 50 } } } }", "from 0 to 20"),
         ]
         for (yaml, message) in cases {
             #expect(throws: (any Error).self) { try ConfigurationLoader().parse(base + yaml, source: "test") }
@@ -93,5 +95,8 @@ struct FunctionTests {
         }
         let parsed = try ConfigurationLoader().parse(base + "functions: { greet: { variants: { va: { model: small } } } }", source: "test")
         #expect(parsed.functions["greet"]?.variants.map(\.weight) == [1], "the weight defaults to 1")
+        let extraction = try ConfigurationLoader().parse(base + "functions: { extract.form-i9: { variants: { zs: { model: small }, fs: { model: small, few_shot: 3 } } } }",
+                                                         source: "test")
+        #expect(extraction.functions["extract.form-i9"]?.variants.map(\.fewShot) == [3, 0], "variants in name order: fs, zs")
     }
 }

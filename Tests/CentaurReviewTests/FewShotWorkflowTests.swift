@@ -41,3 +41,42 @@ struct FewShotWorkflowTests {
         #expect(extraction.documents.contains("extract-v1+recorded1/us-drivers-license@"), "the attempt records the few-shot prompt version")
     }
 }
+
+@Suite("Extraction as an experiment", Samples.needed)
+struct ExtractionVariantTests {
+    @Test("each application's documents are read by its variant's model, recorded on every attempt; the same application always gets the same one")
+    func sticky() async throws {
+        let type = DocumentType.driversLicense
+        let answer = JSONValue.object(Dictionary(uniqueKeysWithValues: type.modelFields.map { ($0.name, JSONValue.null) }))
+        func model() -> ScriptedModel {
+            ScriptedModel(steps: Array(repeating: .respond(ModelResponse(model: "m", content: [.text(answer.jsonString())], stopReason: .endTurn,
+                                                                         usage: .zero)), count: 20))
+        }
+        let (a, b) = (model(), model())
+        let assign: @Sendable (String) -> String = { id in id.utf8.reduce(0) { $0 + Int($1) } % 2 == 0 ? "small" : "large" }
+        let variants = ExtractionVariants(functions: [type.id: .init(name: "extract.us-drivers-license", assign: assign, extractors: [
+            "small": ModelExtractor(model: a, modelName: "small", readsImages: false),
+            "large": ModelExtractor(model: b, modelName: "large", readsImages: false),
+        ])])
+        var pipeline = DocumentPipeline(modelUse: .always)
+        pipeline.variants = variants
+        let (service, store) = try Fixtures.service(pipeline: pipeline)
+        var expected: [String: String] = [:]
+        for person in ["person-01", "person-02", "person-03", "person-04"] {
+            let (application, _) = try await service.create()
+            _ = try await service.upload(applicationID: application.id, kind: .licenseFront, name: "license-front.png",
+                                         data: try Samples.data(person, "license-front.png"))
+            expected[application.id] = assign(application.id)
+        }
+        try await JobWorker(onboarding: service, signal: JobSignal()).drain()
+        for (id, variant) in expected {
+            let record = try #require(try await store.latestExtraction(applicationID: id))
+            let documents = try JSONDecoder().decode([ReconciledDocument].self, from: Data(record.documents.utf8))
+            let attempts = documents.flatMap(\.attempts)
+            #expect(!attempts.isEmpty && attempts.allSatisfy { $0.variant == "extract.us-drivers-license/\(variant)" && $0.model == variant },
+                    "\(id): \(attempts.map { "\($0.model) \($0.variant ?? "-")" })")
+        }
+        #expect(a.requests.count + b.requests.count == 4)
+        #expect(a.requests.count == expected.values.filter { $0 == "small" }.count)
+    }
+}

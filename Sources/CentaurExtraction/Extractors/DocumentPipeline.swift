@@ -16,6 +16,8 @@ public struct DocumentPipeline: Sendable {
     }
 
     public var model: ModelExtractor?
+    /// Extraction experiments: the document types whose model and examples are chosen per subject.
+    public var variants: ExtractionVariants?
     public var modelUse: ModelUse
     public var logger: Logger
     public var barcode = BarcodeExtractor()
@@ -116,7 +118,9 @@ public struct DocumentPipeline: Sendable {
             extractions.append(extraction)
         }
         let deterministic = extractions.contains { !$0.fields.isEmpty }
-        if let model, modelUse == .always || (modelUse == .whenNeeded && !deterministic) {
+        // A type under an experiment (`extract.TYPE` in functions:) is read by the subject's variant; others by the model.
+        if let model = variants?.extractor(for: type, subject: subject) ?? model,
+           modelUse == .always || (modelUse == .whenNeeded && !deterministic) {
             // A document with no readable text gets no model values: the model would only imagine them.
             if let text, TextGrounding(text: text).isReadable {
                 progress("\(document.name): asking \(model.modelName)")

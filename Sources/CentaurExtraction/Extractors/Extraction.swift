@@ -56,10 +56,12 @@ public struct ModelAttempt: Sendable, Hashable, Codable {
     public var latencyMilliseconds: Int
     /// The version of the extraction prompt that was sent (``ModelExtractor/promptVersion``), for per-prompt error rates.
     public var promptVersion: String?
+    /// The function and variant that chose this model and prompt (`extract.us-drivers-license/fewshot`), when one did.
+    public var variant: String?
 
     enum CodingKeys: String, CodingKey {
         case model, attempt, rawOutput = "raw_output", usage, cost, violations, latencyMilliseconds = "latency_ms"
-        case promptVersion = "prompt_version"
+        case promptVersion = "prompt_version", variant
     }
 
     public init(from decoder: any Decoder) throws {
@@ -72,6 +74,7 @@ public struct ModelAttempt: Sendable, Hashable, Codable {
         violations = try c.decode([String].self, forKey: .violations)
         latencyMilliseconds = try c.decode(Int.self, forKey: .latencyMilliseconds)
         promptVersion = try c.decodeIfPresent(String.self, forKey: .promptVersion)
+        variant = try c.decodeIfPresent(String.self, forKey: .variant)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -84,13 +87,14 @@ public struct ModelAttempt: Sendable, Hashable, Codable {
         try c.encode(violations, forKey: .violations)
         try c.encode(latencyMilliseconds, forKey: .latencyMilliseconds)
         try c.encodeIfPresent(promptVersion, forKey: .promptVersion)
+        try c.encodeIfPresent(variant, forKey: .variant)
     }
 
     init(model: String, attempt: Int, rawOutput: String, usage: Usage, cost: Double?, violations: [String], latencyMilliseconds: Int,
-         promptVersion: String? = nil) {
+         promptVersion: String? = nil, variant: String? = nil) {
         self.model = model; self.attempt = attempt; self.rawOutput = rawOutput; self.usage = usage
         self.cost = cost; self.violations = violations; self.latencyMilliseconds = latencyMilliseconds
-        self.promptVersion = promptVersion
+        self.promptVersion = promptVersion; self.variant = variant
     }
 }
 

@@ -24,6 +24,8 @@ public struct ModelExtractor: Extractor {
     /// Labelled examples put before the document as earlier turns (a user turn with an example's text, an assistant
     /// turn with the human's values), for models that read text. Nil: zero-shot.
     public var fewShot: (any FewShotSelector)?
+    /// The function variant this extractor serves (`extract.us-drivers-license/fewshot`), recorded on every attempt.
+    public var variant: String?
 
     public var source: String { "model:\(modelName)" }
 
@@ -158,7 +160,7 @@ public struct ModelExtractor: Extractor {
                 model: modelName, attempt: attempt, rawOutput: raw, usage: response.usage,
                 cost: prices.cost(of: response.usage, model: modelName), violations: violations,
                 latencyMilliseconds: Int(response.latency.components.seconds * 1000 + response.latency.components.attoseconds / 1_000_000_000_000_000),
-                promptVersion: "\(promptVersion)/\(type.id)@\(type.version)"))
+                promptVersion: "\(promptVersion)/\(type.id)@\(type.version)", variant: variant))
             if violations.isEmpty { accepted = parsed; break }
             if attempt == 1 {
                 messages.append(.assistant(raw))
