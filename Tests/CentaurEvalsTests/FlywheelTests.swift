@@ -19,6 +19,13 @@ struct LetterEmbedder: EmbeddingModel {
     }
 }
 
+/// The example turns the model was shown, as `document number|example text`.
+final class SeenTurns: Sendable {
+    private let turns = Mutex<[String]>([])
+    func add(_ new: [String]) { turns.withLock { $0 += new } }
+    var all: [String] { turns.withLock { $0 } }
+}
+
 @Suite("The flywheel's measurement")
 struct FlywheelTests {
     @Test("few-shot turns come from other subjects' labelled documents; accuracy per variant and field; a significant gain is promoted, none is not")
@@ -27,13 +34,13 @@ struct FlywheelTests {
         @Sendable func truth(_ n: Int) -> [String: JSONValue] { ["last_name": .string("NAME\(n)"), "first_name": .string("ANA"), "city": .string("CITY\(n)")] }
         let pool = (0..<12).map { FewShotExample(subject: "s\($0)", documentType: type.id, text: "LN NAME\($0) FN ANA CITY\($0)", answer: .object(truth($0))) }
         let cases = (0..<10).map { FlywheelCase(subject: "s\($0)", text: "LN NAME\($0) FN ANA CITY\($0)", truth: truth($0)) }
-        let seen = Mutex<[String]>([])
+        let seen = SeenTurns()
         // With worked examples the model answers every field; without, it gets the city wrong.
         let model = ScriptedModel(steps: Array(repeating: .compute { request in
             let document = request.messages.last?.text ?? ""
             let n = Int(document.components(separatedBy: "LN NAME").last?.prefix { $0.isNumber } ?? "") ?? -1
             let examples = request.messages.dropLast().filter { $0.role == .user }.map(\.text)
-            seen.withLock { $0 += examples.map { "\(n)|\($0)" } }
+            seen.add(examples.map { "\(n)|\($0)" })
             // Every field the schema asks for, null where the document has none (as a model answers).
             var answer = Dictionary(uniqueKeysWithValues: type.modelFields.map { ($0.name, JSONValue.null) }).merging(truth(n)) { _, new in new }
             if examples.isEmpty { answer["city"] = "SPRINGFIELD" }
@@ -51,7 +58,7 @@ struct FlywheelTests {
         #expect(report.promote == "nearest2" && report.differences.first?.significant == true, "\(report.text)")
         #expect(report.text.contains("promote: nearest2") && report.html.contains("<table>"))
 
-        let examples = seen.withLock { $0 }
+        let examples = seen.all
         #expect(examples.count == 20, "two examples for each of ten documents")
         #expect(examples.allSatisfy { entry in
             let n = entry.prefix { $0 != "|" }

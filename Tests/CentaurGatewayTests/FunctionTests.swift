@@ -58,7 +58,7 @@ struct FunctionTests {
         #expect(calls.count == 10_000)
         #expect(calls.allSatisfy { $0.tags["function"] == "greet" && ($0.tags["variant"] == "va" || $0.tags["variant"] == "vb") })
         #expect(calls.allSatisfy { ["user", "header"].contains($0.tags["variant_subject"]) && !($0.tags.values.contains { $0.hasPrefix("subject-") }) },
-                "the trace says where the subject came from, never who it is")
+                "the function step tags where the subject came from and adds no copy of it")
         let traced = calls.filter { $0.tags["variant"] == "va" }.count
         #expect((4_800...5_200).contains(traced), "va served \(traced) of 10,000 calls")
         #expect(calls.allSatisfy { ($0.tags["variant"] == "va") == ($0.attempts.first?.model == "small") }, "the trace's variant is the model called")

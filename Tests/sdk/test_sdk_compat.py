@@ -52,6 +52,8 @@ models:
   small: {{ provider: local, id: qwen2.5-coder-0.5b-instruct }}
 embeddings:
   embed-fake: {{ provider: fake-openai, id: text-embedding-3-small, price: {{ input: 0.02 }} }}
+functions:
+  greet: {{ variants: {{ anthropic-side: {{ model: claude-fake, weight: 0.5 }}, openai-side: {{ model: gpt-fake, weight: 0.5 }} }} }}
 routing: {{ attempts_per_target: 1 }}
 default_model: small
 """)
@@ -285,6 +287,31 @@ def test_openai_sdk_embeddings_with_the_native_model(gateway):
         client.embeddings.create(model="no-such-embedder", input="x")
     with pytest.raises(openai.BadRequestError):
         client.embeddings.create(model="gpt-fake", input="x")
+
+
+def test_a_function_sticks_to_one_variant_per_user_across_both_sdks(gateway):
+    """`greet` splits 50/50 between an Anthropic and an OpenAI upstream: OpenAI's `user` and Anthropic's
+    metadata.user_id pick the variant, the same one every time and from either SDK; the trace names it."""
+    oa, an = openai_client(gateway, "function"), anthropic_client(gateway, "function")
+    seen = {}
+    calls = 0
+    for n in range(8):
+        subject = f"sdk-subject-{n}"
+        first = oa.chat.completions.create(model="greet", user=subject, messages=[{"role": "user", "content": f"Hi {n}"}])
+        again = oa.chat.completions.create(model="greet", user=subject, messages=[{"role": "user", "content": f"Hello {n}"}])
+        other = an.messages.create(model="greet", max_tokens=20, metadata={"user_id": subject}, messages=[{"role": "user", "content": f"Hey {n}"}])
+        calls += 3
+        assert first.model == "greet"
+        answers = {first.choices[0].message.content, again.choices[0].message.content, other.content[0].text}
+        assert len(answers) == 1, (subject, answers)
+        seen[subject] = answers.pop()
+    assert set(seen.values()) == {"Hello from the fake anthropic upstream.", "Hello from the fake openai upstream."}, seen
+    found = traces(gateway, "function", requests=calls)
+    assert {t["tags"].get("variant") for t in found if t["status"] == "ok"} == {"anthropic-side", "openai-side"}
+    assert all(t["tags"].get("function") == "greet" and t["tags"].get("variant_subject") == "user" for t in found), json.dumps(found[:2])
+    # The request's own user field is a trace tag as on any call (attribution); the function step adds no copy of it.
+    assert all(t["tags"].get("user", "").startswith("sdk-subject-") for t in found), json.dumps(found[:2])
+    ANSWERED.extend(["function"] * calls)
 
 
 def test_sigterm_flushes_every_answered_request(gateway):

@@ -5,7 +5,8 @@ import Foundation
 /// Calls to a function (a model name under `functions:`) go to the variant chosen for their subject: the request's
 /// model becomes the variant's model or route (and its system prompt, when the variant has one), and the trace is
 /// tagged `function`, `variant` and `variant_subject` (where the subject came from: `user`, `header`, `key` or
-/// `request`, never the subject itself). The subject is OpenAI's `user` or Anthropic's `metadata.user_id`, else the
+/// `request`; this step writes no copy of the subject: a request's own `user` is a trace tag as on any call, the
+/// header's value is not recorded). The subject is OpenAI's `user` or Anthropic's `metadata.user_id`, else the
 /// `x-centaur-subject` header, else the calling key; a call with none of them is its own subject (its request id),
 /// so it is assigned at random in proportion to the weights.
 ///
