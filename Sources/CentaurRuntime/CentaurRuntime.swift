@@ -78,7 +78,11 @@ public struct CentaurRuntime: Sendable {
         let resolved = try registry.resolve(name)
         var gateway = model(surface: surface, schemaRepair: false)
         gateway.tags = tags
-        return ModelExtractor(model: gateway, modelName: name, prices: registry.prices, readsImages: resolved.readsImages)
+        // The extractor prices its attempts by the configured name: give it the price the gateway uses for that name
+        // (an id-keyed table misses a model named `claude` with id `claude-sonnet-4-5`, and a local model's is free).
+        var prices = registry.prices
+        if let price = resolved.price { prices.set(price, for: name) }
+        return ModelExtractor(model: gateway, modelName: name, prices: prices, readsImages: resolved.readsImages)
     }
 
     /// The onboarding workflow over these stores; with `extractionModel`, documents the deterministic readers cannot

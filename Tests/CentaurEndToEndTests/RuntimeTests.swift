@@ -53,7 +53,7 @@ struct RuntimeTests {
             providers:
               fake: { kind: openai, api_key: k, base_url: "\(upstream.baseURL)/v1", flavor: compatible }
             models:
-              gpt-fake: { provider: fake, id: gpt-fake, price: { input: 1.0, output: 2.0 } }
+              gpt-fake: { provider: fake, id: upstream-model-7, price: { input: 1.0, output: 2.0 } }
             default_model: gpt-fake
             """, source: "test.yaml")
         let runtime = try await CentaurRuntime.open(configuration: configuration, dataDirectory: directory, httpClient: client,
@@ -77,12 +77,16 @@ struct RuntimeTests {
         let type = try DocumentType.named("us-drivers-license")
         let document = try Document(name: "front.pdf", data: TestDocuments.blankPDF(pages: 1))
         let extractor = try runtime.modelExtractor("gpt-fake")
-        _ = try await runtime.withServices(for: ["gpt-fake"]) {
+        let extracted = try await runtime.withServices(for: ["gpt-fake"]) {
             try await extractor.extract(document, as: type, text: "DRIVER LICENSE JANE ROE DOB 07/04/1990")
         }
         let extraction = try await traces("extraction")
         let afterExtraction = calls.count
         #expect(extraction.count == afterExtraction - 1 && extraction.count >= 1, "one trace per extraction call")
+        // The extractor prices its attempts as the gateway priced the calls (by the configured name's price).
+        let attemptCost = extracted?.attempts.compactMap(\.cost).reduce(0, +)
+        #expect(attemptCost != nil && abs((attemptCost ?? 0) - extraction.compactMap(\.costUSD).reduce(0, +)) < 1e-12,
+                "\(String(describing: attemptCost)) against \(extraction.compactMap(\.costUSD))")
 
         // `centaur eval run`: a centaur:NAME provider.
         let factory = EvalProviderFactory(registry: runtime.registry, pipeline: runtime.model(surface: "evals"), httpClient: client)
