@@ -111,6 +111,7 @@ struct DatasetCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The share of applicants in the test split, 0 to below 1.", valueName: "share")) var testShare = 0.2
 
         func run() async throws {
+            guard (0..<1).contains(testShare) else { throw ValidationError("--test-share is at least 0 and below 1 (0.2 holds a fifth out)") }
             do {
                 _ = try DocumentType.named(type)
                 let rows = try await options.service().datasetRows(documentType: type)

@@ -36,6 +36,7 @@ struct FlywheelCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard k >= 1 else { throw ValidationError("--k is at least 1") }
+            guard testShare > 0, testShare < 1 else { throw ValidationError("--test-share is above 0 and below 1 (0.3 holds 30 % out)") }
             do {
                 let documentType = try DocumentType.named(type)
                 let rows = try await options.service().datasetRows(documentType: type)

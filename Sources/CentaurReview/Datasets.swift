@@ -98,7 +98,7 @@ public struct DatasetLibrary: Sendable {
             return row
         }
         let data = try Self.canonical(rows)
-        let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let hash = OnboardingService.sha256(data)
         let id = "ds-\(documentType)-\(hash.prefix(12))"
         if let existing = try manifest(id) { return (existing, false) }
         let manifest = DatasetManifest(
@@ -147,7 +147,7 @@ public struct DatasetLibrary: Sendable {
         guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(id + ".jsonl").path) else {
             throw WorkflowError(.notFound, "dataset \(id) has a manifest but no rows")
         }
-        let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let hash = OnboardingService.sha256(data)
         guard hash == manifest.sha256 else { throw WorkflowError(.conflict, "dataset \(id) was changed after it was written (its hash differs): snapshot again") }
         let decoder = JSONDecoder()
         return try data.split(separator: 0x0A).map { try decoder.decode(DatasetRow.self, from: Data($0)) }
@@ -204,7 +204,7 @@ public enum DatasetExport {
         var skipped = 0
         for row in rows {
             guard let text = row.text, !text.isEmpty, let type = try? DocumentType.named(row.documentType) else { skipped += 1; continue }
-            let user = ModelExtractor.textPrompt(for: type, documentText: ModelExtractor.modelText(text, type: type))
+            let user = try ModelExtractor.textPrompt(for: type, documentText: ModelExtractor.modelText(text, type: type))
             let answer = JSONValue.object(Dictionary(uniqueKeysWithValues: type.modelFields.map { ($0.name, row.fields[$0.name] ?? .null) }))
             let assistant = answer.jsonString()
             switch format {

@@ -120,7 +120,7 @@ struct ExperimentTests {
         #expect(report.variants.map(\.variant) == ["va", "vb", "vc"] && report.baseline == "va")
         #expect(report.variants.map(\.requests) == [200, 200, 200], "a retried request counts once; another function's traces are left out")
         #expect(report.variants.map(\.succeeded) == [180, 100, 180])
-        #expect(abs(report.variants[0].latencyPercentile(0.5) - 300) < 0.01, "a request's latency spans its attempts")
+        #expect(abs(report.variants[0].latencyPercentile(50) - 300) < 0.01, "a request's latency spans its attempts")
         let vb = report.differences.first { $0.variant == "vb" }!, vc = report.differences.first { $0.variant == "vc" }!
         #expect(vb.significantSuccess && vb.successRate.upperBound < 0, "40 points worse is significant: \(vb.successRate)")
         #expect(!vc.significantSuccess, "the same rate is not: \(vc.successRate)")

@@ -28,7 +28,7 @@ struct PromptTests {
         #expect(prompt.id == "extract-v1" && ModelExtractor.promptVersion == "extract-v1" && prompt.source == "built-in")
         #expect(ModelExtractor.systemPrompt == Self.releasedSystem)
         for type in DocumentType.builtIn {
-            #expect(ModelExtractor.textPrompt(for: type, documentText: "LN DOE\nFN JANE") == Self.releasedText(type, "LN DOE\nFN JANE"), "\(type.id)")
+            #expect(try ModelExtractor.textPrompt(for: type, documentText: "LN DOE\nFN JANE") == Self.releasedText(type, "LN DOE\nFN JANE"), "\(type.id)")
         }
         let image = try prompt.render("image", ModelExtractor.variables(for: .formI9))
         #expect(image.hasSuffix("\nExtract the fields from the attached document.") && image.hasPrefix("Document type: "))

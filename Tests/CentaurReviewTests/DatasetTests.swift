@@ -79,6 +79,13 @@ struct DatasetTests {
         let path = library.directory.appendingPathComponent(first.id + ".jsonl")
         try Data("{}\n".utf8).write(to: path)
         #expect(throws: WorkflowError.self) { try library.rows(first.id) }
+        // Ids are names, never paths; an unknown one is a clear not-found.
+        for id in ["../\(first.id)", "ds/x", "ds-none"] {
+            do {
+                _ = try library.rows(id)
+                Issue.record("read dataset \(id)")
+            } catch { #expect("\(error)".contains("no dataset"), "\(id): \(error)") }
+        }
         #expect(throws: (any Error).self) { try library.snapshot(rows, documentType: "us-drivers-license", testShare: 1) }
     }
 

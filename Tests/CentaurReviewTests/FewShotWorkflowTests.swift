@@ -20,12 +20,17 @@ final class RecordingSelector: FewShotSelector {
 
 @Suite("Few-shot extraction in the workflow", Samples.needed)
 struct FewShotWorkflowTests {
+    /// A model that answers `count` times with every field the type asks for, all null (a valid, empty answer).
+    static func nullAnswers(for type: DocumentType, count: Int) -> ScriptedModel {
+        let answer = JSONValue.object(Dictionary(uniqueKeysWithValues: type.modelFields.map { ($0.name, JSONValue.null) }))
+        return ScriptedModel(steps: Array(repeating: .respond(ModelResponse(model: "m", content: [.text(answer.jsonString())], stopReason: .endTurn,
+                                                                            usage: .zero)), count: count))
+    }
+
     @Test("the extraction job asks the selector for the application's own id and sends the example turns; the prompt version says so")
     func subjectIsTheApplication() async throws {
         let type = DocumentType.driversLicense
-        let answer = JSONValue.object(Dictionary(uniqueKeysWithValues: type.modelFields.map { ($0.name, JSONValue.null) }))
-        let model = ScriptedModel(steps: Array(repeating: .respond(ModelResponse(model: "m", content: [.text(answer.jsonString())], stopReason: .endTurn,
-                                                                                  usage: .zero)), count: 4))
+        let model = Self.nullAnswers(for: type, count: 4)
         var extractor = ModelExtractor(model: model, modelName: "m", readsImages: false)
         let selector = RecordingSelector()
         extractor.fewShot = selector
@@ -47,12 +52,7 @@ struct ExtractionVariantTests {
     @Test("each application's documents are read by its variant's model, recorded on every attempt; the same application always gets the same one")
     func sticky() async throws {
         let type = DocumentType.driversLicense
-        let answer = JSONValue.object(Dictionary(uniqueKeysWithValues: type.modelFields.map { ($0.name, JSONValue.null) }))
-        func model() -> ScriptedModel {
-            ScriptedModel(steps: Array(repeating: .respond(ModelResponse(model: "m", content: [.text(answer.jsonString())], stopReason: .endTurn,
-                                                                         usage: .zero)), count: 20))
-        }
-        let (a, b) = (model(), model())
+        let (a, b) = (FewShotWorkflowTests.nullAnswers(for: type, count: 20), FewShotWorkflowTests.nullAnswers(for: type, count: 20))
         let assign: @Sendable (String) -> String = { id in id.utf8.reduce(0) { $0 + Int($1) } % 2 == 0 ? "small" : "large" }
         let variants = ExtractionVariants(functions: [type.id: .init(name: "extract.us-drivers-license", assign: assign, extractors: [
             "small": ModelExtractor(model: a, modelName: "small", readsImages: false),

@@ -29,22 +29,13 @@ private func load(_ folder: String) -> (documents: [RetrievalDocument], queries:
 /// 20,000 unit vectors of 384 dimensions in 200 clusters (embeddings cluster by topic; uniform random vectors are the
 /// worst case of any graph index and no model's output), and 200 queries drawn the same way.
 private func clustered(count: Int, seed: UInt64) -> [[Float]] {
-    var state = seed
-    func next() -> Float {
-        state = state &+ 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Float(z >> 40) / Float(1 << 24) * 2 - 1
-    }
-    var centres: [[Float]] = []
-    var centreState: UInt64 = 42
-    swap(&state, &centreState)
-    for _ in 0..<200 { centres.append((0..<384).map { _ in next() }) }
-    swap(&state, &centreState)
+    func uniform(_ random: inout SplitMix64) -> Float { Float(random.next() >> 40) / Float(1 << 24) * 2 - 1 }
+    // The same 200 centres for rows and queries; each vector a centre plus noise from its own seed.
+    var centreRandom = SplitMix64(seed: 42), random = SplitMix64(seed: seed)
+    let centres = (0..<200).map { _ in (0..<384).map { _ in uniform(&centreRandom) } }
     return (0..<count).map { _ in
-        let centre = centres[Int(abs(next()) * 199.99)]
-        return centre.map { $0 + 0.6 * next() }
+        let centre = centres[Int(abs(uniform(&random)) * 199.99)]
+        return centre.map { $0 + 0.6 * uniform(&random) }
     }
 }
 

@@ -108,13 +108,12 @@ public enum FlywheelEvaluation {
                     if right { fields[field.name, default: [0, 0]][0] += 1 }
                 }
             }
-            let sorted = latencies.sorted()
-            func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))] }
             let interval = Interval.wilson(correct, compared)
             results.append(.init(name: variant.name, documents: cases.count, correct: correct, compared: compared,
                                  accuracy: compared == 0 ? 0 : Double(correct) / Double(compared), interval: [interval.lowerBound, interval.upperBound],
-                                 fields: fields, costUSD: cost, inputTokens: input, outputTokens: output, latencyP50MS: percentile(0.5),
-                                 latencyP95MS: percentile(0.95), invalid: invalid))
+                                 fields: fields, costUSD: cost, inputTokens: input, outputTokens: output,
+                                 latencyP50MS: EvalSummary.percentile(latencies, 50), latencyP95MS: EvalSummary.percentile(latencies, 95),
+                                 invalid: invalid))
         }
         var differences: [FlywheelReport.Difference] = []
         if let base = results.first {

@@ -56,19 +56,15 @@ public struct ExperimentReport: Sendable {
         public var variant: String
         public var requests: Int
         public var succeeded: Int
-        public var successInterval: ClosedRange<Double>
+        /// Wilson's 95 % interval of the success rate.
+        public var successInterval: ClosedRange<Double> { Interval.wilson(succeeded, requests) }
         /// Per request (retries and fallbacks included); requests of unknown price count as 0.
         public var costs: [Double]
         public var latenciesMS: [Double]
         public var successRate: Double { requests == 0 ? 0 : Double(succeeded) / Double(requests) }
         public var meanCost: (mean: Double, interval: ClosedRange<Double>) { Interval.mean(costs) }
-        public func latencyPercentile(_ p: Double) -> Double {
-            guard !latenciesMS.isEmpty else { return 0 }
-            let sorted = latenciesMS.sorted()
-            // The nearest-rank percentile.
-            let rank = Int((p * Double(sorted.count)).rounded(.up))
-            return sorted[min(sorted.count - 1, max(0, rank - 1))]
-        }
+        /// `p` from 0 to 100, as ``EvalSummary`` computes it.
+        public func latencyPercentile(_ p: Double) -> Double { EvalSummary.percentile(latenciesMS, p) }
     }
 
     public struct Difference: Sendable {
@@ -94,7 +90,7 @@ public struct ExperimentReport: Sendable {
             let requests = byVariant[name]!.values
             let succeeded = requests.filter { $0.contains { $0.status == .ok } }.count
             return VariantStats(
-                variant: name, requests: requests.count, succeeded: succeeded, successInterval: Interval.wilson(succeeded, requests.count),
+                variant: name, requests: requests.count, succeeded: succeeded,
                 costs: requests.map { $0.reduce(0) { $0 + ($1.costUSD ?? 0) } },
                 latenciesMS: requests.map { attempts in
                     let start = attempts.map(\.startedAt).min()!, end = attempts.map(\.endedAt).max()!
@@ -123,7 +119,7 @@ public struct ExperimentReport: Sendable {
             lines.append(v.variant.padding(toLength: 12, withPad: " ", startingAt: 0)
                 + String(format: " %8d  %5.1f%% (%5.1f–%5.1f)   $%.6f ($%.6f–%.6f)  %7.0f  %7.0f", v.requests, v.successRate * 100,
                          v.successInterval.lowerBound * 100, v.successInterval.upperBound * 100, cost.mean, cost.interval.lowerBound,
-                         cost.interval.upperBound, v.latencyPercentile(0.5), v.latencyPercentile(0.95)))
+                         cost.interval.upperBound, v.latencyPercentile(50), v.latencyPercentile(95)))
         }
         if !differences.isEmpty { lines += ["", "against \(baseline) (95 % intervals of the difference):"] }
         for d in differences {

@@ -20,9 +20,6 @@ public struct ExtractionVariants: Sendable {
 
     public init(functions: [String: Function]) { self.functions = functions }
 
-    /// The function name for a document type.
-    public static func functionName(for type: DocumentType) -> String { "extract.\(type.id)" }
-
     /// The variant's extractor for `subject`'s document of `type`, or nil when the type has no function. A document
     /// without a subject (a one-shot command) goes to the first variant by name with weight, as `assign("")` does.
     public func extractor(for type: DocumentType, subject: String?) -> ModelExtractor? {

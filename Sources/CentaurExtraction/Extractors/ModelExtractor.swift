@@ -86,9 +86,9 @@ public struct ModelExtractor: Extractor {
 
     /// The user turn for a document read as text (already cut with ``relevantText(_:type:limit:)``): exactly what a
     /// text-reading model is sent, so fine-tuning data and few-shot examples match the extraction prompt.
-    public static func textPrompt(for type: DocumentType, documentText: String) -> String {
-        // The shipped template has every variable it is given here (a test renders it), so this cannot fail.
-        (try? prompt.render("text", variables(for: type).merging(["document": documentText]) { a, _ in a })) ?? documentText
+    /// A template that lacks a value is an error, never a prompt sent with a hole in it.
+    public static func textPrompt(for type: DocumentType, documentText: String) throws -> String {
+        try prompt.render("text", variables(for: type).merging(["document": documentText]) { a, _ in a })
     }
 
     /// The document text as the model is given it: the relevant pages, padding collapsed, cut to `limit` characters.
@@ -101,10 +101,10 @@ public struct ModelExtractor: Extractor {
 
     /// The turns that show the model worked examples: for each, the example's text as a document would be sent, and the
     /// human's values as the answer.
-    public static func exampleTurns(_ examples: [FewShotExample], type: DocumentType, textLimit: Int = 6000) -> [Message] {
-        examples.flatMap { example -> [Message] in
+    public static func exampleTurns(_ examples: [FewShotExample], type: DocumentType, textLimit: Int = 6000) throws -> [Message] {
+        try examples.flatMap { example -> [Message] in
             let answer = JSONValue.object(Dictionary(uniqueKeysWithValues: type.modelFields.map { ($0.name, example.answer[$0.name] ?? .null) }))
-            return [.user(textPrompt(for: type, documentText: relevantText(example.text, type: type, limit: textLimit))), .assistant(answer.jsonString())]
+            return [.user(try textPrompt(for: type, documentText: relevantText(example.text, type: type, limit: textLimit))), .assistant(answer.jsonString())]
         }
     }
 
@@ -130,14 +130,14 @@ public struct ModelExtractor: Extractor {
     public func extract(text: String, name: String, as type: DocumentType, subject: String?) async throws -> Extraction {
         let documentText = Self.relevantText(text, type: type, limit: textLimit)
         let examples = try await fewShot?.examples(for: type, text: documentText, subject: subject) ?? []
-        return try await ask([.text(Self.textPrompt(for: type, documentText: documentText))], examples: examples, type: type, name: name)
+        return try await ask([.text(try Self.textPrompt(for: type, documentText: documentText))], examples: examples, type: type, name: name)
     }
 
     /// Asks under the schema (one repair round), after the examples' turns, and keeps the schema's fields.
     func ask(_ content: [ContentBlock], examples: [FewShotExample], type: DocumentType, name: String) async throws -> Extraction {
         let schemaValue = type.modelSchemaValue
         let schema = JSONSchema(schemaValue)
-        var messages = Self.exampleTurns(examples, type: type, textLimit: textLimit) + [Message(role: .user, content: content)]
+        var messages = try Self.exampleTurns(examples, type: type, textLimit: textLimit) + [Message(role: .user, content: content)]
         let promptVersion = examples.isEmpty ? Self.promptVersion : "\(Self.promptVersion)+\(fewShot?.label ?? "examples")"
         var attempts: [ModelAttempt] = []
         var accepted: JSONValue?

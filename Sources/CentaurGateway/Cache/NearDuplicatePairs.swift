@@ -40,7 +40,7 @@ public enum NearDuplicatePairs {
 
     /// `count` pairs (about half of each kind), the same for the same seed.
     public static func generate(count: Int, seed: UInt64 = 42) -> [PromptPair] {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var pairs: [PromptPair] = []
         var seen: Set<String> = []
         var attempts = 0
@@ -53,7 +53,7 @@ public enum NearDuplicatePairs {
         return pairs
     }
 
-    static func make(kind same: Bool, random: inout SeededRandom) -> PromptPair {
+    static func make(kind same: Bool, random: inout SplitMix64) -> PromptPair {
         func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
         // Only the branch taken is evaluated, so each kind draws from the generator as it always has.
         func pair(
@@ -173,15 +173,3 @@ public enum NearDuplicatePairs {
     }
 }
 
-/// SplitMix64: a small deterministic generator, so the pairs are the same on every machine.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import CentaurCore
 import COpenBLAS
 import Foundation
 
@@ -11,12 +12,12 @@ struct HNSWGraph: Sendable {
     private(set) var links: [[[Int32]]] = []   // links[slot][layer]
     private(set) var entry: Int32 = -1
     private(set) var topLayer = -1
-    private var random: SplitMix
+    private var random: SplitMix64
 
     init(m: Int = 16, efConstruction: Int = 100, seed: UInt64 = 0x5eed) {
         self.m = m
         self.efConstruction = efConstruction
-        self.random = SplitMix(seed: seed)
+        self.random = SplitMix64(seed: seed)
     }
 
     var count: Int { links.count }

@@ -249,7 +249,6 @@ struct TopK {
     var isFull: Bool { items.count >= capacity }
     /// The lowest score kept.
     var worst: Float? { items.first?.score }
-    var count: Int { items.count }
 
     mutating func insert(score: Float, slot: Int32) {
         if items.count < capacity {

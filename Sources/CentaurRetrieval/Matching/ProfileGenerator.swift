@@ -37,7 +37,7 @@ public enum ProfileGenerator {
 
     /// `count` profiles, the same for the same seed.
     public static func generate(count: Int, seed: UInt64 = 1) -> [[String: JSONValue]] {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
         func unit() -> Double { Double(random.next() >> 11) / Double(1 << 53) }
         return (0..<count).map { index in
@@ -82,15 +82,3 @@ public enum ProfileGenerator {
     public static let metadataFields = ["age", "age_min", "age_max", "gender", "seeking", "seeks_woman", "seeks_man", "seeks_nonbinary", "city", "place"]
 }
 
-/// SplitMix64, so the same seed gives the same profiles everywhere.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
