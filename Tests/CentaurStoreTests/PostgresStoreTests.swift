@@ -9,7 +9,7 @@ struct PostgresStoreTests {
     static func replicas(_ count: Int) throws -> [PostgresStore] {
         let url = try #require(StoreKind.postgresURL, "scripts/test sets CENTAUR_TEST_POSTGRES_URL")
         let schema = "r_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        return try (0..<count).map { _ in try PostgresStore(url: url, schema: schema, maximumConnections: 8, callTimeout: .seconds(120)) }
+        return try (0..<count).map { _ in try PostgresStore(url: url, schema: schema, maximumConnections: 8, readyTimeout: .seconds(240), callTimeout: .seconds(120)) }
     }
 
     @Test("replicas starting together apply each migration once")
@@ -28,7 +28,7 @@ struct PostgresStoreTests {
     func traceIndexes() async throws {
         let url = try #require(StoreKind.postgresURL)
         let schema = "i_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let store = try PostgresStore(url: url, schema: schema, maximumConnections: 2, callTimeout: .seconds(120))
+        let store = try PostgresStore(url: url, schema: schema, maximumConnections: 2, readyTimeout: .seconds(240), callTimeout: .seconds(120))
         try await store.insert((1...50).map { trace($0, tags: ["feature": $0 % 2 == 0 ? "onboarding" : "chat"]) })
         #expect(try await store.traces(TraceQuery(tag: (name: "feature", value: "onboarding"), limit: 100)).traces.count == 25)
         // Each month's partition has the parent's indexes, named by PostgreSQL after their columns.

@@ -38,7 +38,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     static func postgresStore() throws -> PostgresStore {
         guard let url = postgresURL else { throw StoreError("CENTAUR_TEST_POSTGRES_URL is not set: scripts/test starts a server") }
         return try PostgresStore(url: url, schema: "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""), maximumConnections: 4,
-                                 callTimeout: .seconds(120))
+                                 readyTimeout: .seconds(240), callTimeout: .seconds(120))
     }
 }
 

@@ -35,7 +35,7 @@ struct TracePartitionTests {
     @Test("rows land in their month's table; retention drops whole months and deletes the rest row by row")
     func monthsAndRetention() async throws {
         let url = try #require(StoreKind.postgresURL)
-        let store = try PostgresStore(url: url, schema: Self.schema(), maximumConnections: 2, callTimeout: .seconds(120))
+        let store = try PostgresStore(url: url, schema: Self.schema(), maximumConnections: 2, readyTimeout: .seconds(240), callTimeout: .seconds(120))
         try await store.ready()
         try await store.prepareTracePartitions(now: Self.date("2026-09-15"))  // September to November
         try await store.insert([Self.trace("old", "2001-01-05"), Self.trace("aug", "2026-08-10"), Self.trace("sep", "2026-09-10"),
@@ -60,7 +60,7 @@ struct TracePartitionTests {
     @Test("COPY carries tabs, newlines, backslashes and any script in a trace unchanged")
     func copyEscapes() async throws {
         let url = try #require(StoreKind.postgresURL)
-        let store = try PostgresStore(url: url, schema: Self.schema(), maximumConnections: 2, callTimeout: .seconds(120))
+        let store = try PostgresStore(url: url, schema: Self.schema(), maximumConnections: 2, readyTimeout: .seconds(240), callTimeout: .seconds(120))
         var record = Self.trace("escapes", "2026-12-01")
         record.requestBody = "line one\nline\ttwo \\ back\\slash \r é 漢字 \\N"
         record.tags = ["note": "a\tb\\N"]
@@ -74,10 +74,10 @@ struct TracePartitionTests {
     func lateMonth() async throws {
         let url = try #require(StoreKind.postgresURL)
         let schema = Self.schema()
-        let store = try PostgresStore(url: url, schema: schema, maximumConnections: 2, callTimeout: .seconds(120))
+        let store = try PostgresStore(url: url, schema: schema, maximumConnections: 2, readyTimeout: .seconds(240), callTimeout: .seconds(120))
         try await store.insert([Self.trace("far", "2031-03-02")])
         #expect(try await Self.placement(store)["far"] == "trace_default")
-        let replica = try PostgresStore(url: url, schema: schema, maximumConnections: 2, callTimeout: .seconds(120))
+        let replica = try PostgresStore(url: url, schema: schema, maximumConnections: 2, readyTimeout: .seconds(240), callTimeout: .seconds(120))
         try await replica.prepareTracePartitions(now: Self.date("2031-03-01"))
         #expect(try await Self.placement(store)["far"] == "trace_2031m03")
         #expect(try await store.trace(id: "far") != nil)
@@ -87,7 +87,7 @@ struct TracePartitionTests {
     func migratesExistingTraces() async throws {
         let url = try #require(StoreKind.postgresURL)
         let schema = Self.schema()
-        let store = try PostgresStore(url: url, schema: schema, maximumConnections: 2, callTimeout: .seconds(120))
+        let store = try PostgresStore(url: url, schema: schema, maximumConnections: 2, readyTimeout: .seconds(240), callTimeout: .seconds(120))
         try await PostgresStore.migrate(store.client, schema: schema, logger: store.logger, through: "0006-fair-jobs")
         for (n, day) in ["2026-10-01", "2026-12-02", "2026-12-01"].enumerated() {
             let record = Self.trace("t\(n)", day)
