@@ -163,9 +163,12 @@ let package = Package(
         // written to one file each. Core only.
         // Debian's OpenBLAS (libopenblas-dev, scripts/setup-system): the matrix products of the MiniLM encoder.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // Int8 matrix products on AVX-512 VNNI for the MiniLM encoder (C: Swift has no VNNI intrinsics); each kernel is
+        // compiled for that instruction set alone and called only where the CPU has it.
+        .target(name: "CentaurKernels"),
         .target(
             name: "CentaurRetrieval",
-            dependencies: ["CentaurCore", "COpenBLAS"],
+            dependencies: ["CentaurCore", "CentaurKernels", "COpenBLAS"],
             swiftSettings: swiftSettings
         ),
         // Guardrails: PII detection and redaction with our own recognisers and word lists.
@@ -223,6 +226,7 @@ let package = Package(
                 "CentaurGateway",
                 "CentaurExtraction",
                 "CentaurReview",
+                "CentaurRetrieval",
                 "CentaurRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -386,7 +390,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CentaurRetrievalTests",
-            dependencies: ["CentaurRetrieval", "CentaurCore", "CentaurTestSupport"],
+            dependencies: ["CentaurRetrieval", "CentaurKernels", "CentaurCore", "CentaurTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -25,10 +25,10 @@ struct MatchCommand: AsyncParsableCommand {
         defaultSubcommand: Find.self)
 
     static func matcher(_ options: GlobalOptions, index: String) async throws -> Matcher {
-        let collection = try await IndexCatalog(library: IndexCommand.library(options),
+        let collection = try await IndexCatalog(library: try IndexCommand.library(options),
                                                 embedderDirectory: MiniLMEncoder.defaultDirectory(home: URL(fileURLWithPath: CentaurHome.resolve())))
             .collection(index)
-        return Matcher(collection: collection, embedder: collection.dense == nil ? nil : try IndexCommand.encoder())
+        return Matcher(collection: collection, embedder: collection.dense == nil ? nil : try IndexCommand.encoder(for: collection))
     }
 
     struct Find: AsyncParsableCommand {

@@ -41,7 +41,7 @@ struct RagCommand: AsyncParsableCommand {
             let answer: GroundedAnswer
             do {
                 let configuration = try ConfigurationLoader().load(path: options.config)
-                let catalog = IndexCatalog(library: IndexCommand.library(options),
+                let catalog = IndexCatalog(library: try IndexCommand.library(options),
                                            embedderDirectory: MiniLMEncoder.defaultDirectory(home: URL(fileURLWithPath: CentaurHome.resolve())))
                 let collection = try await catalog.collection(index)
                 var query = RetrievalQuery(text: question, top: top, filter: try filter.map(RetrievalFilter.parse))

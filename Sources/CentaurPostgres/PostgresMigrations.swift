@@ -319,6 +319,13 @@ extension PostgresStore {
             END $$
             """,
         ]),
+        // Retrieval indexes shared by replicas: each index whole, with a generation that grows on every write.
+        ("0008-create-retrieval-index", [
+            """
+            CREATE TABLE retrieval_index (name text PRIMARY KEY, generation bigint NOT NULL, data bytea NOT NULL, size bigint NOT NULL,
+                                          updated_at double precision NOT NULL)
+            """,
+        ]),
     ]
 
     /// The migration lock (`pg_advisory_xact_lock`) is keyed by the schema: replicas on one schema take turns,

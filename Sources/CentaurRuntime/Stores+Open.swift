@@ -21,6 +21,7 @@ extension Stores {
             let store = try PostgresStore(url: url, logger: logger)
             var stores = Stores(store, blobs: store)
             stores.budgets = store
+            stores.indexes = store
             stores.jobWakeups = { wake in try await store.listenForJobs(wake) }
             stores.check = { try await store.checkCurrent() }
             return stores

@@ -74,9 +74,7 @@ public struct CentaurServerComponents: Sendable {
         onboarding.lease = settings.jobLease.seconds
         self.onboarding = onboarding
         worker = JobWorker(onboarding: onboarding, signal: signal, pollInterval: settings.workerPollInterval, concurrency: settings.extractionWorkers)
-        retrieval = IndexCatalog(
-            library: RetrievalLibrary(directory: URL(fileURLWithPath: dataDirectory).appendingPathComponent("indexes")),
-            embedderDirectory: MiniLMEncoder.defaultDirectory(home: home))
+        retrieval = IndexCatalog(library: stores.retrievalLibrary(dataDirectory: dataDirectory), embedderDirectory: MiniLMEncoder.defaultDirectory(home: home))
         sessions = WebSessions(store: stores.users)
         pages = try WebPages(sessions: sessions, onboarding: onboarding, stores: stores, trustedProxies: settings.trustedProxies, evalReport: evalReport,
                              now: onboarding.now)

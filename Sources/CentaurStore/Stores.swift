@@ -18,6 +18,9 @@ public struct Stores: Sendable {
     /// Calls its argument whenever a job is queued by any process on the shared database, until cancelled (PostgreSQL's
     /// LISTEN/NOTIFY); nil where only this process queues jobs (its ``JobSignal`` already wakes its workers).
     public var jobWakeups: (@Sendable (@escaping @Sendable () -> Void) async throws -> Void)?
+    /// Retrieval indexes in the shared database (PostgreSQL), so replicas search the same ones; nil where one machine
+    /// owns the data (SQLite), which keeps them as files in the data directory.
+    public var indexes: (any RetrievalIndexStore)?
     /// Whether the database answers and its schema is this build's (`/readyz`, `centaur migrate`): throws a clear
     /// error otherwise. The backend sets it (`Stores.open`); doubles have nothing to check.
     public var check: @Sendable () async throws -> Void = {}

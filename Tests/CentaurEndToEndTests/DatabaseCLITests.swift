@@ -59,6 +59,40 @@ struct DatabaseCLITests {
         #expect(!FileManager.default.fileExists(atPath: second.appendingPathComponent("centaur.sqlite").path), "no SQLite file beside it")
     }
 
+    @Test("an index created on one machine is listed, searched, added to and dropped from another through PostgreSQL; no index files",
+          .enabled(if: ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"] != nil, "needs CENTAUR_TEST_POSTGRES_URL"))
+    func sharedIndex() async throws {
+        let server = try #require(ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"])
+        let name = "idx_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await Self.psql(server, "CREATE DATABASE \(name)")
+        let url = server.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
+        let first = temporaryDirectory("centaur-replica-a"), second = temporaryDirectory("centaur-replica-b")
+        let papers = Repository.root.appendingPathComponent("examples/retrieval/papers.jsonl").path
+        let created = try await CLI.run(["index", "create", "papers", "--input", papers, "--metadata-fields", "year,venue", "--database", url,
+                                         "--data-dir", first.path])
+        #expect(created.status == 0 && created.stdout.hasPrefix("created index papers"), "\(created.stderr)")
+        let listed = try await CLI.run(["index", "list", "--database", url, "--data-dir", second.path])
+        #expect(listed.status == 0 && listed.stdout == "papers\n", "\(listed.stdout) \(listed.stderr)")
+        let found = try await CLI.run(["index", "search", "papers", "--query", "vitamin D bone", "--top", "3", "--format", "json", "--database", url,
+                                       "--data-dir", second.path])
+        #expect(found.status == 0 && found.stdout.contains("\"id\""), "\(found.stderr)")
+        let extra = first.appendingPathComponent("extra.jsonl")
+        try Data(#"{"_id": "zz-1", "title": "Quokka sightings", "text": "quokka populations on Rottnest Island", "year": 2024}"#.utf8).write(to: extra)
+        let added = try await CLI.run(["index", "add", "papers", "--input", extra.path, "--database", url, "--data-dir", first.path])
+        #expect(added.status == 0, "\(added.stderr)")
+        let quokka = try await CLI.run(["index", "search", "papers", "--query", "quokka", "--format", "json", "--database", url, "--data-dir", second.path])
+        #expect(quokka.stdout.contains("zz-1"), "the other machine sees the addition: \(quokka.stdout) \(quokka.stderr)")
+        let stats = try await CLI.run(["index", "stats", "papers", "--database", url, "--data-dir", second.path])
+        #expect(stats.status == 0 && stats.stdout.contains("the shared database"), "\(stats.stdout) \(stats.stderr)")
+        let dropped = try await CLI.run(["index", "drop", "papers", "--database", url, "--data-dir", second.path])
+        #expect(dropped.status == 0, "\(dropped.stderr)")
+        let gone = try await CLI.run(["index", "search", "papers", "--query", "quokka", "--database", url, "--data-dir", first.path])
+        #expect(gone.status != 0 && gone.stderr.contains("no index named papers"), "\(gone.stderr)")
+        for directory in [first, second] {
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("indexes").path), "no index files in \(directory.path)")
+        }
+    }
+
     @Test("an application submitted on one machine is in review, with its documents and a whole audit log, on another",
           .enabled(if: ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"] != nil, "needs CENTAUR_TEST_POSTGRES_URL"), Samples.needed)
     func sharedWorkflow() async throws {

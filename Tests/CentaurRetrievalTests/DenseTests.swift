@@ -144,8 +144,8 @@ struct DenseTests {
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-dense-\(UUID().uuidString)")
         let library = RetrievalLibrary(directory: directory)
-        try library.save(collection)
-        let loaded = try library.load("vec")
+        try await library.save(collection)
+        let loaded = try await library.load("vec")
         #expect(loaded.manifest.embedding == "test-embedder" && loaded.dense?.vector(of: "c") == collection.dense?.vector(of: "c"))
         #expect(try loaded.searchNow(RetrievalQuery(text: "bone", top: 3, mode: .hybrid, vector: [0, 1, 0])) == hybrid)
         var lexicalOnly = RetrievalCollection(manifest: CollectionManifest(name: "lex"))

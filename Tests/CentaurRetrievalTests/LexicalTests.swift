@@ -170,9 +170,9 @@ struct CollectionTests {
         let library = RetrievalLibrary(directory: directory)
         var collection = try Self.collection()
         collection.delete(ids: ["c"])
-        try library.save(collection)
-        #expect(try library.names() == ["papers"])
-        let loaded = try library.load("papers")
+        try await library.save(collection)
+        #expect(try await library.names() == ["papers"])
+        let loaded = try await library.load("papers")
         #expect(loaded.count == 2 && loaded.manifest == collection.manifest && loaded.documents == collection.documents)
         #expect(loaded.lexical.wordTerms == collection.lexical.wordTerms, "queries find their words' stems ready")
         let query = RetrievalQuery(text: "bone running women", top: 5)
@@ -180,11 +180,11 @@ struct CollectionTests {
         let path = directory.appendingPathComponent("papers.cidx")
         let bytes = try Data(contentsOf: path)
         try bytes.prefix(bytes.count / 2).write(to: path)
-        #expect(throws: RetrievalError.self) { try library.load("papers") }
-        #expect(throws: RetrievalError.self) { try library.load("nothing") }
-        #expect(throws: RetrievalError.self) { try library.load("../etc") }
-        try library.delete("papers")
-        #expect(try library.names().isEmpty)
+        await #expect(throws: RetrievalError.self) { try await library.load("papers") }
+        await #expect(throws: RetrievalError.self) { try await library.load("nothing") }
+        await #expect(throws: RetrievalError.self) { try await library.load("../etc") }
+        try await library.delete("papers")
+        #expect(try await library.names().isEmpty)
     }
 }
 

@@ -49,4 +49,26 @@ struct MiniLMTests {
         let alone = try await texts.asyncMap { try await encoder.embed([$0])[0] }
         #expect(together == alone && Array(reversed.reversed()) == alone)
     }
+
+    @Test("int8: the reference similarity within 0.002 (as float32), each vector within 0.01 cosine of float32's, batch-invariant, named apart")
+    func int8() async throws {
+        guard MiniLMEncoder.int8Supported else {
+            #expect(throws: RetrievalError.self) { try MiniLMEncoder(directory: LocalEmbeddings.directory, precision: .int8) }
+            return
+        }
+        let float32 = try #require(Self.encoder)
+        let encoder = try MiniLMEncoder(directory: LocalEmbeddings.directory, precision: .int8)
+        #expect(encoder.name == "all-minilm-l6-v2-int8" && MiniLMEncoder.precision(named: encoder.name) == .int8 && float32.name == "all-minilm-l6-v2")
+        let texts = ["A man is eating food.", "A man is eating a piece of bread.", "The new movie is awful.",
+                     "Vitamin D supplementation and fracture risk in older adults: a randomised trial.",
+                     String(repeating: "Statins lower LDL cholesterol and cardiovascular events in high-risk patients. ", count: 12)]
+        let vectors = try await encoder.embed(texts), reference = try await float32.embed(texts)
+        let similar = MiniLMEncoder.cosine(vectors[0], vectors[1])
+        #expect(abs(similar - 0.7553) <= 0.002, "\(similar)")
+        for (index, pair) in zip(vectors, reference).enumerated() {
+            #expect(MiniLMEncoder.cosine(pair.0, pair.1) >= 0.99, "text \(index): \(MiniLMEncoder.cosine(pair.0, pair.1))")
+        }
+        let alone = try await texts.asyncMap { try await encoder.embed([$0])[0] }
+        #expect(alone == vectors && encoder.encodeAll(texts.reversed(), threads: 2).reversed() == vectors)
+    }
 }

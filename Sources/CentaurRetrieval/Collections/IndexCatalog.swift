@@ -2,13 +2,14 @@ import CentaurCore
 import Foundation
 
 /// The collections a server searches: loaded from a ``RetrievalLibrary`` on first use and loaded again when their
-/// file changes (`centaur index add` from another process shows up at the next search), with the embedding model for
-/// dense and hybrid queries loaded once, when first needed and installed.
+/// stored version changes (`centaur index add` from another process, or on another replica sharing the database,
+/// shows up at the next search), with the embedding model for dense and hybrid queries loaded once, when first needed
+/// and installed.
 public actor IndexCatalog {
     public let library: RetrievalLibrary
     private let embedderDirectory: URL?
-    private var loaded: [String: (modified: Date, collection: RetrievalCollection)] = [:]
-    private var embedder: MiniLMEncoder?
+    private var loaded: [String: (version: String, collection: RetrievalCollection)] = [:]
+    private var embedders: [MiniLMEncoder.Precision: MiniLMEncoder] = [:]
 
     /// - Parameter embedderDirectory: where the MiniLM model is installed (nil: dense and hybrid searches are refused).
     public init(library: RetrievalLibrary, embedderDirectory: URL?) {
@@ -16,43 +17,46 @@ public actor IndexCatalog {
         self.embedderDirectory = embedderDirectory
     }
 
-    /// The collection as its file holds it now.
-    public func collection(_ name: String) throws -> RetrievalCollection {
-        try CollectionManifest.validate(name: name)
-        let path = library.directory.appendingPathComponent(name + ".cidx").path
-        guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
+    /// The collection as its storage holds it now.
+    public func collection(_ name: String) async throws -> RetrievalCollection {
+        guard let version = try await library.version(name) else {
             loaded[name] = nil
             throw RetrievalError.notFound("no index named \(name) (centaur index create \(name) --input FILE.jsonl)")
         }
-        if let cached = loaded[name], cached.modified == modified { return cached.collection }
-        var collection = try library.load(name)
-        // A large collection searches through an HNSW graph, built once per load (the file does not hold it).
+        if let cached = loaded[name], cached.version == version { return cached.collection }
+        var (collection, read) = try await library.loadVersioned(name)
+        // A large collection searches through an HNSW graph, built once per load (the stored bytes do not hold it).
         collection.buildGraphIfLarge()
-        loaded[name] = (modified, collection)
+        loaded[name] = (read, collection)
         return collection
     }
 
-    /// The names of the collections on disk.
-    public func names() throws -> [String] { try library.names() }
+    /// The names of the stored collections.
+    public func names() async throws -> [String] { try await library.names() }
 
     /// Searches a collection; a dense or hybrid query is embedded with the local model first.
     public func search(_ name: String, _ query: RetrievalQuery) async throws -> [RetrievalHit] {
-        let collection = try collection(name)
+        let collection = try await collection(name)
         var query = query
         if query.mode != .lexical, query.vector == nil, collection.dense != nil {
-            query.vector = try model().encode(query.text)
+            // The query is encoded as the collection's vectors were (float32 or int8: its manifest names the model).
+            let embedding = collection.manifest.embedding ?? MiniLMEncoder.name(for: .float32)
+            guard let precision = MiniLMEncoder.precision(named: embedding) else {
+                throw RetrievalError.unavailable("index \(name) was embedded with \(embedding), which this build does not run")
+            }
+            query.vector = try model(precision).encode(query.text)
         }
         return try collection.searchNow(query)
     }
 
-    /// The local embedding model, loaded on first use.
-    func model() throws -> MiniLMEncoder {
-        if let embedder { return embedder }
+    /// The local embedding model at `precision`, loaded on first use.
+    func model(_ precision: MiniLMEncoder.Precision = .float32) throws -> MiniLMEncoder {
+        if let embedder = embedders[precision] { return embedder }
         guard let embedderDirectory, FileManager.default.fileExists(atPath: embedderDirectory.appendingPathComponent("model.safetensors").path) else {
             throw RetrievalError.unavailable("dense and hybrid search need the embedding model: run scripts/setup-embeddings")
         }
-        let model = try MiniLMEncoder(directory: embedderDirectory)
-        embedder = model
+        let model = try MiniLMEncoder(directory: embedderDirectory, precision: precision)
+        embedders[precision] = model
         return model
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
-/// Collections on disk: one file per collection, `DIRECTORY/NAME.cidx`, written whole to a temporary file and renamed
-/// over the old one (a reader never sees half a file; a crash leaves the previous version).
+/// Collections in an ``IndexStorage`` (files in a folder by default; a table of the shared database for replicas),
+/// each stored whole as one run of bytes.
 ///
-/// The file holds the manifest, the index's vocabulary, the words seen with their terms and, per document, its record
+/// The bytes hold the manifest, the index's vocabulary, the words seen with their terms and, per document, its record
 /// and its term counts, so loading restores the inverted index without analysing any text again, and queries find
 /// their words' stems ready. Layout (integers little-endian):
 /// `CIDX` · version u32 · manifest (u32 length + JSON) · vocabulary (u32 count, then u32 length + UTF-8 per term) ·
@@ -11,32 +11,41 @@ import Foundation
 /// documents (u32 count, then per document u32 length + JSON, u32 term count, and that many u32 term · u32 count) ·
 /// embeddings (u32 dimensions, 0 for none, then that many f32 per document in the documents' order).
 public struct RetrievalLibrary: Sendable {
-    public let directory: URL
+    public let storage: any IndexStorage
     static let magic = Array("CIDX".utf8)
     static let version: UInt32 = 3
 
-    public init(directory: URL) { self.directory = directory }
+    public init(storage: any IndexStorage) { self.storage = storage }
 
-    func file(_ name: String) -> URL { directory.appendingPathComponent(name + ".cidx") }
+    /// Files in `directory` (`NAME.cidx`).
+    public init(directory: URL) { self.init(storage: FileIndexStorage(directory: directory)) }
 
-    public func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name).path) }
+    public func exists(_ name: String) async throws -> Bool { try await storage.version(name) != nil }
 
     /// The collections here, by name.
-    public func names() throws -> [String] {
-        guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
-        return try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .filter { $0.hasSuffix(".cidx") }.map { String($0.dropLast(5)) }.sorted()
-    }
+    public func names() async throws -> [String] { try await storage.names() }
 
-    public func delete(_ name: String) throws {
+    /// The version of a collection's stored bytes (nil: none of that name): a reader holding a copy loaded at this
+    /// version holds the current one.
+    public func version(_ name: String) async throws -> String? {
         try CollectionManifest.validate(name: name)
-        guard exists(name) else { throw RetrievalError.notFound("no index named \(name) in \(directory.path) (centaur index list)") }
-        try FileManager.default.removeItem(at: file(name))
+        return try await storage.version(name)
     }
 
-    public func save(_ collection: RetrievalCollection) throws {
+    public func delete(_ name: String) async throws {
+        try CollectionManifest.validate(name: name)
+        guard try await storage.delete(name) else {
+            throw RetrievalError.notFound("no index named \(name) in \(storage.location) (centaur index list)")
+        }
+    }
+
+    public func save(_ collection: RetrievalCollection) async throws {
         try CollectionManifest.validate(name: collection.manifest.name)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try await storage.write(collection.manifest.name, try Self.encode(collection))
+    }
+
+    /// A collection as the bytes ``save(_:)`` stores.
+    public static func encode(_ collection: RetrievalCollection) throws -> Data {
         var out = BinaryWriter()
         out.bytes(Self.magic)
         out.u32(Self.version)
@@ -71,83 +80,83 @@ public struct RetrievalLibrary: Sendable {
         } else {
             out.u32(0)
         }
-        let target = file(collection.manifest.name)
-        let temporary = directory.appendingPathComponent(".\(collection.manifest.name).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: out.data, attributes: [.posixPermissions: 0o600]) else {
-            throw RetrievalError.unavailable("cannot write \(temporary.path)")
+        return out.data
+    }
+
+    /// The collection stored under `name`, with the version of the bytes it was read from.
+    public func loadVersioned(_ name: String) async throws -> (collection: RetrievalCollection, version: String) {
+        try CollectionManifest.validate(name: name)
+        guard let (data, version) = try await storage.read(name) else {
+            throw RetrievalError.notFound("no index named \(name) in \(storage.location): create it with centaur index create \(name) --input FILE.jsonl")
         }
-        if rename(temporary.path, target.path) != 0 {
-            try? FileManager.default.removeItem(at: temporary)
-            throw RetrievalError.unavailable("cannot replace \(target.path): \(String(cString: strerror(errno)))")
+        do {
+            return (try Self.decode(data), version)
+        } catch {
+            throw RetrievalError.badInput("index \(name) in \(storage.location) is damaged (\(error)): create the index again")
         }
     }
 
-    public func load(_ name: String) throws -> RetrievalCollection {
-        try CollectionManifest.validate(name: name)
-        guard let data = FileManager.default.contents(atPath: file(name).path) else {
-            throw RetrievalError.notFound("no index named \(name) in \(directory.path): create it with centaur index create \(name) --input FILE.jsonl")
+    public func load(_ name: String) async throws -> RetrievalCollection {
+        try await loadVersioned(name).collection
+    }
+
+    /// A collection from the bytes ``encode(_:)`` made.
+    public static func decode(_ data: Data) throws -> RetrievalCollection {
+        var input = BinaryReader(data)
+        guard try input.bytes(4) == Self.magic else { throw RetrievalError.badInput("not a Centaur index file") }
+        let version = try input.u32()
+        guard version == Self.version || version == 2 else {
+            throw RetrievalError.badInput("index file version \(version); this build reads 2 and \(Self.version)")
         }
-        do {
-            var input = BinaryReader(data)
-            guard try input.bytes(4) == Self.magic else { throw RetrievalError.badInput("not a Centaur index file") }
-            let version = try input.u32()
-            guard version == Self.version || version == 2 else {
-                throw RetrievalError.badInput("index file version \(version); this build reads 2 and \(Self.version)")
+        let decoder = JSONDecoder()
+        let manifest = try decoder.decode(CollectionManifest.self, from: try input.blob())
+        var collection = RetrievalCollection(manifest: manifest)
+        var order: [String] = []
+        let termCount = Int(try input.u32())
+        var terms: [String] = []
+        terms.reserveCapacity(termCount)
+        for _ in 0..<termCount { terms.append(String(decoding: try input.blob(), as: UTF8.self)) }
+        // Stored term numbers are renumbered into this index's numbering (identical when loaded fresh).
+        var numbering: [Int32] = []
+        numbering.reserveCapacity(termCount)
+        for term in terms { numbering.append(collection.number(term)) }
+        let wordCount = Int(try input.u32())
+        for _ in 0..<wordCount {
+            let word = String(decoding: try input.blob(), as: UTF8.self)
+            let term = try input.u32()
+            if term == UInt32.max {
+                collection.remember(word: word, term: -1)
+            } else {
+                guard Int(term) < numbering.count else { throw RetrievalError.badInput("a word's term past the vocabulary") }
+                collection.remember(word: word, term: numbering[Int(term)])
             }
-            let decoder = JSONDecoder()
-            let manifest = try decoder.decode(CollectionManifest.self, from: try input.blob())
-            var collection = RetrievalCollection(manifest: manifest)
-            var order: [String] = []
-            let termCount = Int(try input.u32())
-            var terms: [String] = []
-            terms.reserveCapacity(termCount)
-            for _ in 0..<termCount { terms.append(String(decoding: try input.blob(), as: UTF8.self)) }
-            // Stored term numbers are renumbered into this index's numbering (identical when loaded fresh).
-            var numbering: [Int32] = []
-            numbering.reserveCapacity(termCount)
-            for term in terms { numbering.append(collection.number(term)) }
-            let wordCount = Int(try input.u32())
-            for _ in 0..<wordCount {
-                let word = String(decoding: try input.blob(), as: UTF8.self)
-                let term = try input.u32()
-                if term == UInt32.max {
-                    collection.remember(word: word, term: -1)
-                } else {
-                    guard Int(term) < numbering.count else { throw RetrievalError.badInput("a word's term past the vocabulary") }
-                    collection.remember(word: word, term: numbering[Int(term)])
-                }
-            }
-            let documentCount = Int(try input.u32())
-            for _ in 0..<documentCount {
-                let document = try decoder.decode(RetrievalDocument.self, from: try input.blob())
-                let n = Int(try input.u32())
-                var counts: [LexicalIndex.TermCount] = []
-                counts.reserveCapacity(n)
-                for _ in 0..<n {
-                    let term = Int(try input.u32()), count = Int32(try input.u32())
-                    guard term < numbering.count else { throw RetrievalError.badInput("a term number past the vocabulary") }
-                    counts.append(LexicalIndex.TermCount(term: numbering[term], count: count))
-                }
-                collection.restore(document, counts: counts)
-                order.append(document.id)
-            }
-            if version >= 3 {
-                let dimensions = Int(try input.u32())
-                if dimensions > 0 {
-                    guard collection.manifest.embedding != nil, dimensions <= 65_536 else {
-                        throw RetrievalError.badInput("embeddings of \(dimensions) dimensions in a collection without an embedding model")
-                    }
-                    collection.prepareDense(dimensions: dimensions)
-                    for id in order { collection.restore(vector: try input.floats(dimensions), of: id) }
-                }
-            }
-            collection.manifest = manifest
-            return collection
-        } catch let error as RetrievalError {
-            throw RetrievalError.badInput("\(file(name).path) is damaged (\(error)): create the index again")
-        } catch {
-            throw RetrievalError.badInput("\(file(name).path) is damaged (\(error)): create the index again")
         }
+        let documentCount = Int(try input.u32())
+        for _ in 0..<documentCount {
+            let document = try decoder.decode(RetrievalDocument.self, from: try input.blob())
+            let n = Int(try input.u32())
+            var counts: [LexicalIndex.TermCount] = []
+            counts.reserveCapacity(n)
+            for _ in 0..<n {
+                let term = Int(try input.u32()), count = Int32(try input.u32())
+                guard term < numbering.count else { throw RetrievalError.badInput("a term number past the vocabulary") }
+                counts.append(LexicalIndex.TermCount(term: numbering[term], count: count))
+            }
+            collection.restore(document, counts: counts)
+            order.append(document.id)
+        }
+        if version >= 3 {
+            let dimensions = Int(try input.u32())
+            if dimensions > 0 {
+                guard collection.manifest.embedding != nil, dimensions <= 65_536 else {
+                    throw RetrievalError.badInput("embeddings of \(dimensions) dimensions in a collection without an embedding model")
+                }
+                collection.prepareDense(dimensions: dimensions)
+                for id in order { collection.restore(vector: try input.floats(dimensions), of: id) }
+            }
+        }
+        collection.manifest = manifest
+        return collection
     }
 }
 

@@ -450,3 +450,30 @@ public final class InMemoryBlobStore: BlobStore {
         return data
     }
 }
+
+/// Retrieval indexes in memory: a stand-in for the shared database's table (two catalogs on one instance behave as two
+/// replicas on one database).
+public final class InMemoryRetrievalIndexStore: RetrievalIndexStore {
+    private let indexes = Mutex<[String: (data: Data, generation: Int64)]>([:])
+
+    public init() {}
+
+    public func retrievalIndexNames() async throws -> [String] { indexes.withLock { $0.keys.sorted() } }
+
+    public func retrievalIndex(_ name: String) async throws -> (data: Data, generation: Int64)? { indexes.withLock { $0[name] } }
+
+    public func retrievalIndexGeneration(_ name: String) async throws -> Int64? { indexes.withLock { $0[name]?.generation } }
+
+    @discardableResult
+    public func saveRetrievalIndex(_ name: String, data: Data) async throws -> Int64 {
+        indexes.withLock { indexes in
+            let generation = (indexes[name]?.generation ?? 0) + 1
+            indexes[name] = (data, generation)
+            return generation
+        }
+    }
+
+    public func deleteRetrievalIndex(_ name: String) async throws -> Bool {
+        indexes.withLock { $0.removeValue(forKey: name) != nil }
+    }
+}
