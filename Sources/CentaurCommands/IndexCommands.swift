@@ -139,7 +139,7 @@ struct IndexCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Threads that embed documents (with --dense).", valueName: "n"))
         var threads = ProcessInfo.processInfo.activeProcessorCount
         @Option(name: .long, help: ArgumentHelp(
-            "float32, or int8 (about 2.5 × faster on CPUs with AVX-512 VNNI, vectors within ~0.01 cosine; recorded in the index, so its queries match).",
+            "float32, or int8 (about 3 × faster on CPUs with AVX-512 VNNI, same quality on SciFact; recorded in the index, so queries match).",
             valueName: "precision"))
         var embeddingPrecision = "float32"
 

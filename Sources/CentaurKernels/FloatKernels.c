@@ -1,5 +1,5 @@
-// The MiniLM encoder's element-wise steps on 16 lanes (AVX-512), with the same formulas as its portable Swift
-// versions: eˣ as 2ⁿ · 2ᶠ with 2ᶠ by a degree-6 polynomial (relative error under 2e-7), erf by Abramowitz and Stegun
+// The MiniLM encoder's attention and GELU on 16 lanes (AVX-512), with the same formulas as its portable versions
+// (OpenBLAS and Swift): eˣ as 2ⁿ · 2ᶠ with 2ᶠ by a degree-6 polynomial (relative error under 2e-7), erf by Abramowitz and Stegun
 // 7.1.26 (absolute error under 2e-7). Compiled for AVX-512 function by function; callers ask `ck_avx512_supported`.
 #include "CentaurKernels.h"
 #include <cpuid.h>

@@ -14,8 +14,8 @@ int ck_int8_supported(void) {
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     if ((lo & 0xE6) != 0xE6) return 0;                                       // SSE, AVX and the three AVX-512 states saved
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    int f = (b >> 16) & 1, bw = (b >> 30) & 1, vnni = (c >> 11) & 1;
-    return f && bw && vnni;
+    int f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vnni = (c >> 11) & 1;
+    return f && dq && bw && vnni;
 }
 
 void ck_quantize_weight(const float *weight, int outputs, int inputs, int8_t *packed, float *scale, int32_t *sums) {
@@ -66,40 +66,48 @@ CK_AVX512 static void quantize_rows(const float *input, int rows, int inputs, ui
     }
 }
 
-/// `rows` (at most 6) rows against one panel of 64 outputs: 4 × rows accumulators of 16 lanes, 4 inputs per step.
+/// One row's 64 sums of a panel to float32: (Σ − 128 · Σw) × row scale × output scale + bias.
+CK_AVX512 static inline __attribute__((always_inline)) void store_row(__m512i s0, __m512i s1, __m512i s2, __m512i s3, float row_scale,
+                                                                      const float *scale, const int32_t *sums, const float *bias, float *out) {
+    __m512i sum[4] = {s0, s1, s2, s3};
+    __m512 rs = _mm512_set1_ps(row_scale);
+    for (int j = 0; j < 4; j++) {
+        __m512i correction = _mm512_slli_epi32(_mm512_loadu_si512(sums + j * 16), 7);   // 128 × Σ w
+        __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(sum[j], correction));
+        _mm512_storeu_ps(out + j * 16, _mm512_fmadd_ps(v, _mm512_mul_ps(_mm512_loadu_ps(scale + j * 16), rs), _mm512_loadu_ps(bias + j * 16)));
+    }
+}
+
+/// `rows` (at most 6, a constant where it is inlined) rows against one panel of 64 outputs: 4 × rows accumulators of
+/// 16 lanes, named one by one so they stay in registers (an array of them was zeroed through memory), 4 inputs per step.
 CK_AVX512 static inline __attribute__((always_inline)) void panel_kernel(
-    const uint8_t *a, int inputs, int rows, const int8_t *panel, const float *row_scale, const float *scale,
+    const uint8_t *a, int inputs, const int rows, const int8_t *panel, const float *row_scale, const float *scale,
     const int32_t *sums, const float *bias, float *out, int outputs) {
-    __m512i acc[6][4];
-    for (int r = 0; r < 6; r++) for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_si512();
+    const __m512i z = _mm512_setzero_si512();
+    __m512i c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z, c21 = z, c22 = z, c23 = z;
+    __m512i c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
     int k4 = inputs / 4;
     for (int k = 0; k < k4; k++) {
         const int8_t *b = panel + (size_t)k * 256;
         __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 64), b2 = _mm512_loadu_si512(b + 128),
                 b3 = _mm512_loadu_si512(b + 192);
-        for (int r = 0; r < 6; r++) {
-            if (r < rows) {
-                int32_t word;
-                memcpy(&word, a + (size_t)r * inputs + k * 4, 4);
-                __m512i av = _mm512_set1_epi32(word);
-                acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], av, b0);
-                acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], av, b1);
-                acc[r][2] = _mm512_dpbusd_epi32(acc[r][2], av, b2);
-                acc[r][3] = _mm512_dpbusd_epi32(acc[r][3], av, b3);
-            }
+#define CK_STEP(r)                                                                  \
+        if (rows > r) {                                                             \
+            int32_t word;                                                           \
+            memcpy(&word, a + (size_t)r * inputs + k * 4, 4);                       \
+            __m512i av = _mm512_set1_epi32(word);                                   \
+            c##r##0 = _mm512_dpbusd_epi32(c##r##0, av, b0);                         \
+            c##r##1 = _mm512_dpbusd_epi32(c##r##1, av, b1);                         \
+            c##r##2 = _mm512_dpbusd_epi32(c##r##2, av, b2);                         \
+            c##r##3 = _mm512_dpbusd_epi32(c##r##3, av, b3);                         \
         }
+        CK_STEP(0) CK_STEP(1) CK_STEP(2) CK_STEP(3) CK_STEP(4) CK_STEP(5)
+#undef CK_STEP
     }
-    for (int j = 0; j < 4; j++) {
-        __m512i correction = _mm512_slli_epi32(_mm512_loadu_si512(sums + j * 16), 7);   // 128 × Σ w
-        __m512 ws = _mm512_loadu_ps(scale + j * 16), bv = _mm512_loadu_ps(bias + j * 16);
-        for (int r = 0; r < 6; r++) {
-            if (r < rows) {
-                __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][j], correction));
-                __m512 s = _mm512_mul_ps(ws, _mm512_set1_ps(row_scale[r]));
-                _mm512_storeu_ps(out + (size_t)r * outputs + j * 16, _mm512_fmadd_ps(v, s, bv));
-            }
-        }
-    }
+#define CK_STORE(r) \
+    if (rows > r) store_row(c##r##0, c##r##1, c##r##2, c##r##3, row_scale[r], scale, sums, bias, out + (size_t)r * outputs);
+    CK_STORE(0) CK_STORE(1) CK_STORE(2) CK_STORE(3) CK_STORE(4) CK_STORE(5)
+#undef CK_STORE
 }
 
 /// `rows` (1 to 6) rows against one panel, each count its own copy of the kernel so the accumulators stay in registers.
