@@ -68,13 +68,25 @@ struct DocumentCLITests {
         #expect(homed.1.contains("homed") && !homed.1.contains("anywhere"))
     }
 
+    /// The processes `pid` started that are still running (from `/proc/PID/task/*/children`).
+    static func children(of pid: Int32) -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.flatMap { task -> [String] in
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/task/\(task)/children") else { return [] }
+            return String(decoding: raw, as: UTF8.self).split(separator: " ").map(String.init).filter { Int($0) != nil }
+        }
+    }
+
+    /// A process's command line, its arguments joined by spaces ("" once it has gone).
+    static func commandLine(_ id: String) -> String {
+        guard let raw = FileManager.default.contents(atPath: "/proc/\(id)/cmdline") else { return "" }
+        return String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+    }
+
     /// How many running processes name `path` in their command line (the document tools working under it).
     static func processes(naming path: String) -> Int {
         let ids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
-        return ids.filter { id in
-            guard let raw = FileManager.default.contents(atPath: "/proc/\(id)/cmdline") else { return false }
-            return String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(path)
-        }.count
+        return ids.filter { commandLine($0).contains(path) }.count
     }
 
     @Test("a centaur extract stopped with SIGTERM stops its document tools and leaves no scratch files")
@@ -93,10 +105,12 @@ struct DocumentCLITests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Only the extract's own children are looked at while waiting (reading every process's command line took long
+        // enough, with the whole suite running, to miss the tool once).
         var sawTool = false
-        for _ in 0..<600 where process.isRunning {
-            if Self.processes(naming: scratch.path) > 0 { sawTool = true; break }
-            try await Task.sleep(for: .milliseconds(20))
+        for _ in 0..<3_000 where process.isRunning {
+            if Self.children(of: process.processIdentifier).contains(where: { Self.commandLine($0).contains(scratch.path) }) { sawTool = true; break }
+            try await Task.sleep(for: .milliseconds(10))
         }
         #expect(sawTool, "a document tool ran under the scratch folder")
         process.terminate()
