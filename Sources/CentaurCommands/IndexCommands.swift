@@ -84,11 +84,7 @@ struct IndexCommand: AsyncParsableCommand {
 
     /// The encoder an index's vectors were made with (its manifest names it), so queries and new rows match them.
     static func encoder(for collection: RetrievalCollection) throws -> MiniLMEncoder {
-        let name = collection.manifest.embedding ?? MiniLMEncoder.name(for: .float32)
-        guard let precision = MiniLMEncoder.precision(named: name) else {
-            throw CLIFailure(message: "index \(collection.manifest.name) was embedded with \(name), which this build does not run")
-        }
-        return try encoder(precision: precision)
+        try encoder(precision: try MiniLMEncoder.precision(of: collection.manifest))
     }
 
     /// Embeds documents' texts with progress on standard error.

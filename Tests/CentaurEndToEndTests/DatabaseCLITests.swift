@@ -45,12 +45,9 @@ struct DatabaseCLITests {
           .enabled(if: ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"] != nil, "needs CENTAUR_TEST_POSTGRES_URL"))
     func sharedKeys() async throws {
         let server = try #require(ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"])
-        // A database of its own, so other tests' keys are not listed.
-        let name = "cli_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let admin = try await CLI.run(["migrate", "--database", server])
         #expect(admin.status == 0, "\(admin.stderr)")
-        try await Self.psql(server, "CREATE DATABASE \(name)")
-        let url = server.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
+        let url = try await Self.freshDatabase("cli_")  // so other tests' keys are not listed
         let first = temporaryDirectory("centaur-replica-a"), second = temporaryDirectory("centaur-replica-b")
         let created = try await CLI.run(["keys", "create", "--name", "shared", "--data-dir", first.path], environment: ["CENTAUR_DATABASE_URL": url])
         #expect(created.status == 0 && created.stdout.hasPrefix("ctr_"), "\(created.stderr)")
@@ -62,10 +59,7 @@ struct DatabaseCLITests {
     @Test("an index created on one machine is listed, searched, added to and dropped from another through PostgreSQL; no index files",
           .enabled(if: ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"] != nil, "needs CENTAUR_TEST_POSTGRES_URL"))
     func sharedIndex() async throws {
-        let server = try #require(ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"])
-        let name = "idx_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await Self.psql(server, "CREATE DATABASE \(name)")
-        let url = server.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
+        let url = try await Self.freshDatabase("idx_")
         let first = temporaryDirectory("centaur-replica-a"), second = temporaryDirectory("centaur-replica-b")
         let papers = Repository.root.appendingPathComponent("examples/retrieval/papers.jsonl").path
         let created = try await CLI.run(["index", "create", "papers", "--input", papers, "--metadata-fields", "year,venue", "--database", url,
@@ -96,10 +90,7 @@ struct DatabaseCLITests {
     @Test("an application submitted on one machine is in review, with its documents and a whole audit log, on another",
           .enabled(if: ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"] != nil, "needs CENTAUR_TEST_POSTGRES_URL"), Samples.needed)
     func sharedWorkflow() async throws {
-        let server = try #require(ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"])
-        let name = "flow_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await Self.psql(server, "CREATE DATABASE \(name)")
-        let url = server.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
+        let url = try await Self.freshDatabase("flow_")
         let first = temporaryDirectory("centaur-replica-a"), second = temporaryDirectory("centaur-replica-b")
         func sample(_ file: String) -> String { Samples.url("person-01", file).path }
         let submitted = try await CLI.run(["onboard", "submit", "--license-front", sample("license-front.png"), "--license-back", sample("license-back.png"),
@@ -116,6 +107,14 @@ struct DatabaseCLITests {
         #expect(try verified.json()["valid"] == true && (try verified.json()["entries"]?.intValue ?? 0) >= 3)
         #expect(try FileManager.default.contentsOfDirectory(atPath: first.path).allSatisfy { !$0.hasPrefix("blobs") && !$0.hasSuffix(".sqlite") },
                 "documents and records went to PostgreSQL, not to the data directory")
+    }
+
+    /// A database of its own on the test server (named `PREFIX` + a UUID), so other tests' rows are not seen; its URL.
+    static func freshDatabase(_ prefix: String) async throws -> String {
+        let server = try #require(ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"])
+        let name = prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await psql(server, "CREATE DATABASE \(name)")
+        return server.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
     }
 
     static func psql(_ url: String, _ sql: String) async throws {

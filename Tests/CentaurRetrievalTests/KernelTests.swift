@@ -63,4 +63,15 @@ struct KernelTests {
             #expect(worst < 1e-6, "\(count) values: largest difference \(worst)")
         }
     }
+
+    @Test("an index's recorded model picks the precision of its queries; a model this build does not run is refused by name")
+    func precisionOfIndex() throws {
+        var manifest = CollectionManifest(name: "papers")
+        #expect(try MiniLMEncoder.precision(of: manifest) == .float32, "no model recorded: float32")
+        manifest.embedding = "all-minilm-l6-v2-int8"
+        #expect(try MiniLMEncoder.precision(of: manifest) == .int8)
+        manifest.embedding = "text-embedding-3-small"
+        let error = #expect(throws: RetrievalError.self) { try MiniLMEncoder.precision(of: manifest) }
+        #expect("\(String(describing: error))".contains("papers") && "\(String(describing: error))".contains("text-embedding-3-small"))
+    }
 }

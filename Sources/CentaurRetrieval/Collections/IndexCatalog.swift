@@ -40,11 +40,7 @@ public actor IndexCatalog {
         var query = query
         if query.mode != .lexical, query.vector == nil, collection.dense != nil {
             // The query is encoded as the collection's vectors were (float32 or int8: its manifest names the model).
-            let embedding = collection.manifest.embedding ?? MiniLMEncoder.name(for: .float32)
-            guard let precision = MiniLMEncoder.precision(named: embedding) else {
-                throw RetrievalError.unavailable("index \(name) was embedded with \(embedding), which this build does not run")
-            }
-            query.vector = try model(precision).encode(query.text)
+            query.vector = try model(try MiniLMEncoder.precision(of: collection.manifest)).encode(query.text)
         }
         return try collection.searchNow(query)
     }

@@ -40,6 +40,16 @@ public final class MiniLMEncoder: EmbeddingModel, @unchecked Sendable {
         Precision.allCases.first { Self.name(for: $0) == name }
     }
 
+    /// The precision an index's vectors were made with (its manifest names the model; none: float32), so its queries
+    /// and new rows are encoded the same way; a model this build does not run is an error naming the index.
+    public static func precision(of manifest: CollectionManifest) throws -> Precision {
+        let model = manifest.embedding ?? name(for: .float32)
+        guard let precision = precision(named: model) else {
+            throw RetrievalError.unavailable("index \(manifest.name) was embedded with \(model), which this build does not run")
+        }
+        return precision
+    }
+
     /// Whether this CPU runs ``Precision/int8`` (AVX-512 with VNNI).
     public static var int8Supported: Bool { ck_int8_supported() != 0 }
 
