@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A small deterministic generator (SplitMix64), so property and randomised tests repeat.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
@@ -15,3 +16,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 }
 
+
+/// A count that any thread or task may add to (calls to a fake, wakes of a listener).
+public final class Counter: Sendable {
+    private let value = Mutex(0)
+    public init() {}
+    public var count: Int { value.withLock { $0 } }
+    public func add() { value.withLock { $0 += 1 } }
+    /// Adds one and returns the new count.
+    public func next() -> Int { value.withLock { $0 += 1; return $0 } }
+}

@@ -89,6 +89,36 @@ struct DocumentCLITests {
         return ids.filter { commandLine($0).contains(path) }.count
     }
 
+    /// Watches `pid`'s children on a thread of its own and sends `pid` SIGTERM the moment one of them names `path`
+    /// (a document tool working in the scratch folder); false when none did before `pid` ended or `seconds` passed.
+    /// Not on Swift concurrency's threads: with the whole suite running, other tests kept those busy long enough for
+    /// a poll there to miss the tools of a 46-second extract entirely.
+    static func terminateWhileToolRuns(_ pid: Int32, naming path: String, within seconds: Double) async -> Bool {
+        await withCheckedContinuation { continuation in
+            Thread {
+                let deadline = Date().addingTimeInterval(seconds)
+                while Date() < deadline, isAlive(pid) {
+                    if children(of: pid).contains(where: { commandLine($0).contains(path) }) {
+                        kill(pid, SIGTERM)
+                        continuation.resume(returning: true)
+                        return
+                    }
+                    usleep(2_000)
+                }
+                continuation.resume(returning: false)
+            }.start()
+        }
+    }
+
+    /// Whether `pid` is running (not gone, not a zombie waiting to be reaped).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return false }
+        // "PID (name) STATE ...": the state follows the last ')'.
+        let text = String(decoding: raw, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return false }
+        return !text[text.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+
     @Test("a centaur extract stopped with SIGTERM stops its document tools and leaves no scratch files")
     func stoppedCleanly() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("centaur-stop-\(UUID().uuidString)")
@@ -105,16 +135,11 @@ struct DocumentCLITests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Only the extract's own children are looked at while waiting (reading every process's command line took long
-        // enough, with the whole suite running, to miss the tool once).
-        var sawTool = false
-        for _ in 0..<3_000 where process.isRunning {
-            if Self.children(of: process.processIdentifier).contains(where: { Self.commandLine($0).contains(scratch.path) }) { sawTool = true; break }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(sawTool, "a document tool ran under the scratch folder")
-        process.terminate()
-        for _ in 0..<500 where process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        let signalled = await Self.terminateWhileToolRuns(process.processIdentifier, naming: scratch.path, within: 300)
+        #expect(signalled, "a document tool ran under the scratch folder and the extract was stopped while it ran")
+        if !signalled { process.terminate() }
+        let deadline = ContinuousClock.now + .seconds(120)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(!process.isRunning)
         #expect(process.terminationStatus == 128 + SIGTERM, "exits as a shell reports a SIGTERM")
         #expect(Self.processes(naming: scratch.path) == 0, "no pdftoppm left running")

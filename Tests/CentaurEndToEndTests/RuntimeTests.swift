@@ -14,13 +14,6 @@ import Testing
 
 /// Every library path that calls a model goes through the runtime's one pipeline: one trace per upstream call,
 /// under the caller's surface, with tokens and cost.
-/// Calls counted from any thread.
-final class Counter: Sendable {
-    private let value = Mutex(0)
-    var count: Int { value.withLock { $0 } }
-    func add() { value.withLock { $0 += 1 } }
-}
-
 struct RuntimeTests {
     /// An OpenAI-compatible upstream that counts its calls and answers `{"first_name": "JANE"}` (whole or streamed).
     static func upstream(calls: Counter) async throws -> FakeUpstream {

@@ -9,11 +9,6 @@ import Synchronization
 import Testing
 @testable import CentaurEvals
 
-final class Counter: Sendable {
-    private let value = Mutex(0)
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
-    var count: Int { value.withLock { $0 } }
-}
 
 /// Answers with the prompt, counting calls; fails with a rate limit on the calls listed.
 struct CountingProvider: EvalProvider {
