@@ -68,8 +68,9 @@ struct EvalCommand: AsyncParsableCommand {
                 let status: Int32 = try await withHTTPClient { client in
                     // `centaur:NAME` providers call through the one pipeline: traced (surface `evals`), costed, guarded.
                     let runtime = try await CentaurRuntime.open(configuration: configuration, dataDirectory: dataDir, stores: stores, httpClient: client, logger: logger)
-                    let factory = EvalProviderFactory(registry: runtime.registry, pipeline: runtime.model(surface: .evals), httpClient: client,
+                    var factory = EvalProviderFactory(registry: runtime.registry, pipeline: runtime.model(surface: .evals), httpClient: client,
                                                       environment: options.environment)
+                    factory.retrievalLibrary = stores.retrievalLibrary(dataDirectory: dataDir)
                     var session = try EvalSession(suite: configured, factory: factory, store: store, defaultModel: configuration.defaultModel, options: sessionOptions)
                     let bar = ProgressBar(enabled: !quiet)
                     session.onProgress { done, total in bar.update(done, total) }

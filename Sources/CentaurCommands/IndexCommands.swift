@@ -33,6 +33,16 @@ struct IndexCommand: AsyncParsableCommand {
         return RetrievalLibrary(directory: URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("indexes"))
     }
 
+    /// Refuses to apply a change prepared against `prepared` (documents split and embedded for its settings) to an
+    /// index created again since with other settings.
+    static func requireSameIndex(_ stored: RetrievalCollection, as prepared: RetrievalCollection) throws {
+        let (a, b) = (stored.manifest, prepared.manifest)
+        guard a.createdAt == b.createdAt, a.idField == b.idField, a.textFields == b.textFields, a.metadataFields == b.metadataFields,
+              a.embedding == b.embedding, a.chunking == b.chunking else {
+            throw RetrievalError.conflict("index \(a.name) was created again while this command ran: run it again")
+        }
+    }
+
     /// The records of a JSON Lines file (blank lines skipped), each a JSON object, with its line number.
     static func records(_ path: String) throws -> [(line: Int, record: [String: JSONValue])] {
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure(message: "cannot read \(path)") }
@@ -170,7 +180,8 @@ struct IndexCommand: AsyncParsableCommand {
                 try collection.upsert(documents, vectors: vectors)
                 let built = IndexCommand.seconds(since: indexing)
                 let writing = ContinuousClock.now
-                try await library.save(collection)
+                // Without --replace, only if no index of this name appeared while the documents were read.
+                try await library.save(collection, if: replace ? .any : .absent)
                 let written = IndexCommand.seconds(since: writing)
                 IndexCommand.note(String(format: "index %@: %d documents (%d terms); read %.2f s, indexed %.2f s (%.0f documents/s), written %.2f s",
                                          name, collection.count, collection.lexical.vocabularySize, read, built,
@@ -189,21 +200,25 @@ struct IndexCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let library = try IndexCommand.library(options)
-                var collection = try await library.load(name)
-                let encoder = collection.dense == nil ? nil : try IndexCommand.encoder(for: collection)
-                let documents = try IndexCommand.documents(input, for: collection, tokenizer: encoder?.tokenizer)
-                let replaced = documents.filter { collection.documents[$0.id] != nil }.count
-                // A changed record's old chunks go first (it may now have fewer).
-                if collection.manifest.chunking != nil {
-                    let parents = Set(documents.compactMap { document -> String? in
-                        if case .string(let parent)? = document.metadata["parent"] { return parent } else { return nil }
-                    })
-                    collection.delete(ids: collection.storedIDs(ofRecords: Array(parents)))
-                }
+                let prepared = try await library.load(name)
+                let encoder = prepared.dense == nil ? nil : try IndexCommand.encoder(for: prepared)
+                let documents = try IndexCommand.documents(input, for: prepared, tokenizer: encoder?.tokenizer)
                 let vectors = encoder.map { IndexCommand.embed(documents, with: $0, threads: ProcessInfo.processInfo.activeProcessorCount) }
-                try collection.upsert(documents, vectors: vectors)
-                try await library.save(collection)
-                print("index \(name): \(documents.count - replaced) added, \(replaced) replaced; \(collection.count) documents")
+                // Applied to the index as stored when it is written: another command's change meanwhile is kept.
+                let (replaced, count) = try await library.update(name) { collection -> (Int, Int) in
+                    try IndexCommand.requireSameIndex(collection, as: prepared)
+                    let replaced = documents.filter { collection.documents[$0.id] != nil }.count
+                    // A changed record's old chunks go first (it may now have fewer).
+                    if collection.manifest.chunking != nil {
+                        let parents = Set(documents.compactMap { document -> String? in
+                            if case .string(let parent)? = document.metadata["parent"] { return parent } else { return nil }
+                        })
+                        collection.delete(ids: collection.storedIDs(ofRecords: Array(parents)))
+                    }
+                    try collection.upsert(documents, vectors: vectors)
+                    return (replaced, collection.count)
+                }
+                print("index \(name): \(documents.count - replaced) added, \(replaced) replaced; \(count) documents")
             } catch { throw Self.fail(error) }
         }
     }
@@ -218,19 +233,21 @@ struct IndexCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let library = try IndexCommand.library(options)
-                var collection = try await library.load(name)
+                let prepared = try await library.load(name)
                 var wanted = ids.map(IndexCommand.split) ?? []
-                if let input { wanted += try IndexCommand.records(input).compactMap { RetrievalDocument.id($0.record[collection.manifest.idField]) } }
+                if let input { wanted += try IndexCommand.records(input).compactMap { RetrievalDocument.id($0.record[prepared.manifest.idField]) } }
                 guard !wanted.isEmpty else { throw ValidationError("name the documents: --ids a,b or --input FILE.jsonl") }
-                let stored = collection.storedIDs(ofRecords: wanted)
-                let found = collection.manifest.chunking == nil ? Set(stored.filter { collection.documents[$0] != nil })
-                    : Set(stored.compactMap { id -> String? in
-                        if case .string(let parent)? = collection.documents[id]?.metadata["parent"] { return parent } else { return nil }
-                    })
-                let removed = collection.delete(ids: stored)
-                try await library.save(collection)
-                let chunks = collection.manifest.chunking == nil ? "" : " (\(removed) chunks)"
-                print("index \(name): \(found.count) deleted\(chunks), \(Set(wanted).subtracting(found).count) not found; \(collection.count) documents")
+                let (found, removed, count) = try await library.update(name) { collection -> (Set<String>, Int, Int) in
+                    try IndexCommand.requireSameIndex(collection, as: prepared)
+                    let stored = collection.storedIDs(ofRecords: wanted)
+                    let found = collection.manifest.chunking == nil ? Set(stored.filter { collection.documents[$0] != nil })
+                        : Set(stored.compactMap { id -> String? in
+                            if case .string(let parent)? = collection.documents[id]?.metadata["parent"] { return parent } else { return nil }
+                        })
+                    return (found, collection.delete(ids: stored), collection.count)
+                }
+                let chunks = prepared.manifest.chunking == nil ? "" : " (\(removed) chunks)"
+                print("index \(name): \(found.count) deleted\(chunks), \(Set(wanted).subtracting(found).count) not found; \(count) documents")
             } catch { throw Self.fail(error) }
         }
     }
@@ -362,7 +379,7 @@ struct IndexCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let library = try IndexCommand.library(options)
-                var collection = try await library.load(name)
+                let collection = try await library.load(name)
                 guard collection.dense != nil else { throw CLIFailure(message: "index \(name) has no embeddings: create it with --dense to tune hybrid search") }
                 guard let text = try? String(contentsOfFile: judgments, encoding: .utf8) else { throw CLIFailure(message: "cannot read \(judgments)") }
                 let judged = try Relevance.judgments(text)
@@ -383,8 +400,10 @@ struct IndexCommand: AsyncParsableCommand {
                     print(String(format: "  %.4f  %@ (current)", current.ndcg, describe(current.settings)))
                 }
                 guard let best = trials.first, !dryRun else { return }
-                collection.manifest.fusion = best.settings
-                try await library.save(collection)
+                try await library.update(name) { stored in
+                    try IndexCommand.requireSameIndex(stored, as: collection)
+                    stored.manifest.fusion = best.settings
+                }
                 print("index \(name): hybrid search now uses \(describe(best.settings))")
             } catch { throw Self.fail(error) }
         }

@@ -319,12 +319,14 @@ extension PostgresStore {
             END $$
             """,
         ]),
-        // Retrieval indexes shared by replicas: each index whole, with a generation that grows on every write.
+        // Retrieval indexes shared by replicas: each index whole, with a generation drawn from one sequence on every
+        // write (so a name dropped and created again never repeats a generation a replica may hold).
         ("0008-create-retrieval-index", [
             """
             CREATE TABLE retrieval_index (name text PRIMARY KEY, generation bigint NOT NULL, data bytea NOT NULL, size bigint NOT NULL,
                                           updated_at double precision NOT NULL)
             """,
+            "CREATE SEQUENCE retrieval_index_generation",
         ]),
     ]
 

@@ -3,7 +3,8 @@ import Foundation
 import PostgresNIO
 
 /// Retrieval indexes in `retrieval_index` (name, generation, bytes): a write replaces the row in one statement, so a
-/// reader on any replica sees the old bytes or the new; the generation tells a replica's catalog to load again.
+/// reader on any replica sees the old bytes or the new; the generation (from one sequence) tells a replica's catalog
+/// to load again, and a conditional write compares it in the same statement.
 extension PostgresStore: RetrievalIndexStore {
     public func retrievalIndexNames() async throws -> [String] {
         try await bounded { [self] in
@@ -31,17 +32,37 @@ extension PostgresStore: RetrievalIndexStore {
         }
     }
 
-    @discardableResult
-    public func saveRetrievalIndex(_ name: String, data: Data) async throws -> Int64 {
+    public func saveRetrievalIndex(_ name: String, data: Data, if expected: RetrievalIndexExpectation) async throws -> Int64? {
         try await ready()
-        let rows = try await client.query("""
-            INSERT INTO retrieval_index (name, generation, data, size, updated_at) VALUES (\(name), 1, \(data), \(data.count), \(Self.seconds(Date())))
-            ON CONFLICT (name) DO UPDATE SET generation = retrieval_index.generation + 1, data = EXCLUDED.data, size = EXCLUDED.size,
-                updated_at = EXCLUDED.updated_at
-            RETURNING generation
-            """, logger: logger)
+        let now = Self.seconds(Date())
+        let query: PostgresQuery
+        switch expected {
+        case .any:
+            query = try """
+                INSERT INTO retrieval_index (name, generation, data, size, updated_at)
+                VALUES (\(name), nextval('retrieval_index_generation'), \(data), \(data.count), \(now))
+                ON CONFLICT (name) DO UPDATE SET generation = EXCLUDED.generation, data = EXCLUDED.data, size = EXCLUDED.size,
+                    updated_at = EXCLUDED.updated_at
+                RETURNING generation
+                """
+        case .absent:
+            query = try """
+                INSERT INTO retrieval_index (name, generation, data, size, updated_at)
+                VALUES (\(name), nextval('retrieval_index_generation'), \(data), \(data.count), \(now))
+                ON CONFLICT (name) DO NOTHING RETURNING generation
+                """
+        case .generation(let generation):
+            // Under READ COMMITTED a second writer waits for the first's row lock, then finds the generation moved.
+            query = try """
+                UPDATE retrieval_index SET generation = nextval('retrieval_index_generation'), data = \(data), size = \(data.count),
+                    updated_at = \(now)
+                WHERE name = \(name) AND generation = \(generation)
+                RETURNING generation
+                """
+        }
+        let rows = try await client.query(query, logger: logger)
         for try await generation in rows.decode(Int64.self) { return generation }
-        throw StoreError("PostgreSQL (schema \(schema)) returned no generation for index \(name)")
+        return nil
     }
 
     public func deleteRetrievalIndex(_ name: String) async throws -> Bool {

@@ -3,7 +3,8 @@ import CentaurStore
 import Foundation
 
 /// Retrieval indexes kept by a ``RetrievalIndexStore`` (the shared database's `retrieval_index`), for a
-/// ``RetrievalLibrary``: the version is the row's generation.
+/// ``RetrievalLibrary``: the version is the row's generation, and a conditional write compares it in the statement that
+/// writes.
 public struct StoredIndexes: IndexStorage {
     public let store: any RetrievalIndexStore
     public let location: String
@@ -23,7 +24,22 @@ public struct StoredIndexes: IndexStorage {
         try await store.retrievalIndexGeneration(name).map(String.init)
     }
 
-    public func write(_ name: String, _ data: Data) async throws { try await store.saveRetrievalIndex(name, data: data) }
+    @discardableResult
+    public func write(_ name: String, _ data: Data, if condition: IndexWriteCondition) async throws -> String {
+        let expected: RetrievalIndexExpectation
+        switch condition {
+        case .any: expected = .any
+        case .absent: expected = .absent
+        case .version(let version):
+            // A version this store did not hand out (not a generation) can match nothing stored.
+            guard let generation = Int64(version) else { throw condition.conflict(name, found: try await self.version(name)) }
+            expected = .generation(generation)
+        }
+        guard let generation = try await store.saveRetrievalIndex(name, data: data, if: expected) else {
+            throw condition.conflict(name, found: try await version(name))
+        }
+        return String(generation)
+    }
 
     public func delete(_ name: String) async throws -> Bool { try await store.deleteRetrievalIndex(name) }
 }

@@ -56,7 +56,7 @@ struct DatabaseCLITests {
         #expect(!FileManager.default.fileExists(atPath: second.appendingPathComponent("centaur.sqlite").path), "no SQLite file beside it")
     }
 
-    @Test("an index created on one machine is listed, searched, added to and dropped from another through PostgreSQL; no index files",
+    @Test("an index created on one machine is listed, searched, added to, evaluated and dropped from another through PostgreSQL; no files",
           .enabled(if: ProcessInfo.processInfo.environment["CENTAUR_TEST_POSTGRES_URL"] != nil, "needs CENTAUR_TEST_POSTGRES_URL"))
     func sharedIndex() async throws {
         let url = try await Self.freshDatabase("idx_")
@@ -78,6 +78,10 @@ struct DatabaseCLITests {
         #expect(quokka.stdout.contains("zz-1"), "the other machine sees the addition: \(quokka.stdout) \(quokka.stderr)")
         let stats = try await CLI.run(["index", "stats", "papers", "--database", url, "--data-dir", second.path])
         #expect(stats.status == 0 && stats.stdout.contains("the shared database"), "\(stats.stdout) \(stats.stderr)")
+        // The eval provider centaur:retrieval:papers reads the same index from the database.
+        let suite = Repository.root.appendingPathComponent("examples/evals/retrieval-papers.yaml").path
+        let judged = try await CLI.run(["eval", "run", suite, "--quiet", "--no-cache", "--database", url, "--data-dir", second.path])
+        #expect(judged.status == 0 && judged.stdout.contains("100.0%"), "\(judged.stdout) \(judged.stderr)")
         let dropped = try await CLI.run(["index", "drop", "papers", "--database", url, "--data-dir", second.path])
         #expect(dropped.status == 0, "\(dropped.stderr)")
         let gone = try await CLI.run(["index", "search", "papers", "--query", "quokka", "--database", url, "--data-dir", first.path])

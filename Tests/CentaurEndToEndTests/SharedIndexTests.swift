@@ -52,6 +52,55 @@ struct SharedIndexTests {
         }
     }
 
+    /// Every storage a library may use: files in a folder, the in-memory double and PostgreSQL.
+    static var libraries: [(String, () throws -> RetrievalLibrary)] {
+        var libraries: [(String, () throws -> RetrievalLibrary)] = [("files", {
+            RetrievalLibrary(directory: FileManager.default.temporaryDirectory.appendingPathComponent("centaur-cas-\(UUID().uuidString)"))
+        })]
+        for (kind, make) in stores { libraries.append((kind, { RetrievalLibrary(storage: StoredIndexes(store: try make())) })) }
+        return libraries
+    }
+
+    @Test("12 writers adding to one index at once keep every addition (a write finding it changed reads again); a stale write is refused")
+    func concurrentUpdates() async throws {
+        for (kind, make) in Self.libraries {
+            let library = try make()
+            try await library.save(try Self.papers(["a"]), if: .absent)
+            await #expect(throws: RetrievalError.self, "\(kind): created twice") { try await library.save(try Self.papers(["b"]), if: .absent) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<12 {
+                    group.addTask {
+                        try await library.update("papers", attempts: 100) { collection in
+                            try collection.upsert([RetrievalDocument(id: "n\(n)", text: "note \(n) on vitamin D", metadata: [:])])
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let collection = try await library.load("papers")
+            #expect(Set(collection.documents.keys) == Set(["a"] + (0..<12).map { "n\($0)" }), "\(kind): \(collection.documents.keys.sorted())")
+            // A write conditioned on a version read before someone else's write is refused, and leaves theirs.
+            let (stale, version) = try await library.loadVersioned("papers")
+            try await library.update("papers") { try $0.upsert([RetrievalDocument(id: "x", text: "later", metadata: [:])]) }
+            await #expect(throws: RetrievalError.self, "\(kind)") { try await library.save(stale, if: .version(version)) }
+            #expect(try await library.load("papers").documents["x"] != nil, "\(kind)")
+        }
+    }
+
+    @Test("an index dropped and created again between two searches is read again, not served from the old copy")
+    func dropAndCreateAgain() async throws {
+        for (kind, make) in Self.libraries {
+            let library = try make()
+            let catalog = IndexCatalog(library: library, embedderDirectory: nil)
+            try await library.save(try Self.papers(["a", "b"]))
+            #expect(try await catalog.search("papers", RetrievalQuery(text: "statins", top: 5)).map(\.id) == ["b"], "\(kind)")
+            try await library.delete("papers")
+            try await library.save(try Self.papers(["c", "d"]))
+            #expect(try await catalog.search("papers", RetrievalQuery(text: "statins", top: 5)).isEmpty, "\(kind)")
+            #expect(try await catalog.search("papers", RetrievalQuery(text: "running", top: 5)).map(\.id) == ["c"], "\(kind)")
+        }
+    }
+
     @Test("damaged bytes in the database are a clear error that names the index, never an empty result")
     func damaged() async throws {
         for (kind, make) in Self.stores {

@@ -3,6 +3,7 @@ import CentaurConfiguration
 import CentaurCore
 import CentaurGateway
 import CentaurProviders
+import CentaurRetrieval
 import Foundation
 
 /// Turns the provider ids of a suite into providers:
@@ -16,6 +17,9 @@ public struct EvalProviderFactory: Sendable {
     public let environment: [String: String]
     /// `centaur:NAME` calls go through routing and the data-processing policy, as gateway requests do.
     let pipeline: GatewayModel?
+    /// Where `centaur:retrieval:INDEX` finds its index when the provider's config names no `index_dir`: the
+    /// deployment's own indexes (the shared database on PostgreSQL); nil: files in the data directory.
+    public var retrievalLibrary: RetrievalLibrary?
 
     /// - Parameter pipeline: the gateway pipeline `centaur:NAME` calls go through (the runtime's, traced and
     ///   budgeted); by default routing, guards and the data policy over `registry`'s models, unrecorded.
@@ -33,7 +37,8 @@ public struct EvalProviderFactory: Sendable {
         if id == "echo" { return EchoProvider() }
         if id == "centaur:extract" { return ExtractorProvider() }
         if id.hasPrefix("centaur:retrieval:") {
-            return try RetrievalProvider(index: String(id.dropFirst("centaur:retrieval:".count)), config: config, environment: environment)
+            return try RetrievalProvider(index: String(id.dropFirst("centaur:retrieval:".count)), config: config, environment: environment,
+                                         library: retrievalLibrary)
         }
         if id.hasPrefix("openai:chat:") || id.hasPrefix("openai:") {
             let model = id.hasPrefix("openai:chat:") ? String(id.dropFirst("openai:chat:".count)) : String(id.dropFirst("openai:".count))

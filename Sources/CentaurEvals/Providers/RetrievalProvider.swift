@@ -4,8 +4,8 @@ import CentaurRetrieval
 import Foundation
 
 /// `centaur:retrieval:INDEX`: the prompt is the query; the answer is the ranked hits of the index `INDEX` in
-/// `config.index_dir` (default `indexes` in the data directory: `--data-dir`, `CENTAUR_DATA_DIR` or Centaur's home), as a JSON array of
-/// `{id, score}`. `config.mode` (lexical, dense, hybrid), `config.top` (default 100) and `config.filter` as in
+/// `config.index_dir` when set, else where the deployment keeps its indexes (`centaur eval run`: the shared database on
+/// PostgreSQL, `indexes` in the data directory on SQLite), as a JSON array of `{id, score}`. `config.mode` (lexical, dense, hybrid), `config.top` (default 100) and `config.filter` as in
 /// `centaur index search`.
 public struct RetrievalProvider: EvalProvider {
     public let index: String
@@ -14,12 +14,19 @@ public struct RetrievalProvider: EvalProvider {
     public let top: Int
     public let filter: RetrievalFilter?
 
-    init(index: String, config: [String: JSONValue], environment: [String: String]) throws {
+    init(index: String, config: [String: JSONValue], environment: [String: String], library: RetrievalLibrary? = nil) throws {
         self.index = index
-        let directory = config["index_dir"]?.stringValue.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: environment["CENTAUR_DATA_DIR"] ?? CentaurHome.resolve(environment: environment) + "/data").appendingPathComponent("indexes")
         let home = URL(fileURLWithPath: CentaurHome.resolve(environment: environment))
-        catalog = IndexCatalog(library: RetrievalLibrary(directory: directory), embedderDirectory: MiniLMEncoder.defaultDirectory(home: home))
+        let chosen: RetrievalLibrary
+        if let directory = config["index_dir"]?.stringValue {
+            chosen = RetrievalLibrary(directory: URL(fileURLWithPath: directory))
+        } else if let library {
+            chosen = library
+        } else {
+            let data = environment["CENTAUR_DATA_DIR"] ?? CentaurHome.resolve(environment: environment) + "/data"
+            chosen = RetrievalLibrary(directory: URL(fileURLWithPath: data).appendingPathComponent("indexes"))
+        }
+        catalog = IndexCatalog(library: chosen, embedderDirectory: MiniLMEncoder.defaultDirectory(home: home))
         if let name = config["mode"]?.stringValue {
             guard let parsed = RetrievalMode(rawValue: name) else { throw EvalSuiteError("centaur:retrieval: mode is lexical, dense or hybrid (got \(name))") }
             mode = parsed

@@ -39,9 +39,33 @@ public struct RetrievalLibrary: Sendable {
         }
     }
 
-    public func save(_ collection: RetrievalCollection) async throws {
+    /// Stores the collection whole when what is stored matches `condition` (by default, whatever is there); returns the
+    /// new version. A mismatch throws ``RetrievalError/conflict(_:)``.
+    @discardableResult
+    public func save(_ collection: RetrievalCollection, if condition: IndexWriteCondition = .any) async throws -> String {
         try CollectionManifest.validate(name: collection.manifest.name)
-        try await storage.write(collection.manifest.name, try Self.encode(collection))
+        return try await storage.write(collection.manifest.name, try Self.encode(collection), if: condition)
+    }
+
+    /// Reads a collection, applies `change` and writes it back only if nobody wrote it in between; when somebody did,
+    /// reads their version and applies `change` again (up to `attempts` times), so two commands adding to one index at
+    /// once keep both additions. `change` must depend only on the collection it is given (compute anything expensive,
+    /// such as embeddings, before).
+    public func update<T>(_ name: String, attempts: Int = 8, _ change: (inout RetrievalCollection) throws -> T) async throws -> T {
+        for attempt in 1...max(1, attempts) {
+            var (collection, version) = try await loadVersioned(name)
+            let result = try change(&collection)
+            do {
+                try await save(collection, if: .version(version))
+                return result
+            } catch RetrievalError.conflict(let message) {
+                if attempt >= attempts {
+                    throw RetrievalError.conflict("\(message) \(attempts) times while this change was being written: run it again")
+                }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...50) * attempt))
+            }
+        }
+        throw RetrievalError.conflict("index \(name) could not be updated")
     }
 
     /// A collection as the bytes ``save(_:)`` stores.

@@ -210,11 +210,13 @@ public enum RetrievalError: Error, Sendable, Equatable, CustomStringConvertible 
     case badInput(String)
     case notFound(String)
     case unavailable(String)
+    /// A conditional write found the stored index changed (or created) since it was read.
+    case conflict(String)
 
     public var description: String {
         switch self {
         case .badFilter(let expression, let why): return "cannot read the filter \"\(expression)\": \(why)"
-        case .badInput(let message), .notFound(let message), .unavailable(let message): return message
+        case .badInput(let message), .notFound(let message), .unavailable(let message), .conflict(let message): return message
         }
     }
 }

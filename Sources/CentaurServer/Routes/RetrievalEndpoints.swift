@@ -96,6 +96,7 @@ struct RetrievalEndpoints: Sendable {
             case .badFilter: throw APIError.invalid("filter", error.description)
             case .badInput: throw APIError(.invalidRequest, error.description)
             case .unavailable(let message): throw APIError(.invalidRequest, message)
+            case .conflict(let message): throw APIError(.conflict, message)
             }
         }
     }

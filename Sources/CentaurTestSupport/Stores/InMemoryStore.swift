@@ -464,14 +464,21 @@ public final class InMemoryRetrievalIndexStore: RetrievalIndexStore {
 
     public func retrievalIndexGeneration(_ name: String) async throws -> Int64? { indexes.withLock { $0[name]?.generation } }
 
-    @discardableResult
-    public func saveRetrievalIndex(_ name: String, data: Data) async throws -> Int64 {
+    public func saveRetrievalIndex(_ name: String, data: Data, if expected: RetrievalIndexExpectation) async throws -> Int64? {
         indexes.withLock { indexes in
-            let generation = (indexes[name]?.generation ?? 0) + 1
+            switch expected {
+            case .any: break
+            case .absent: guard indexes[name] == nil else { return nil }
+            case .generation(let generation): guard indexes[name]?.generation == generation else { return nil }
+            }
+            // One counter for every name, as PostgreSQL's sequence: a name dropped and created again never repeats one.
+            let generation = Self.generations.withLock { $0 += 1; return $0 }
             indexes[name] = (data, generation)
             return generation
         }
     }
+
+    private static let generations = Mutex<Int64>(0)
 
     public func deleteRetrievalIndex(_ name: String) async throws -> Bool {
         indexes.withLock { $0.removeValue(forKey: name) != nil }
