@@ -178,6 +178,12 @@ struct CollectionTests {
         let query = RetrievalQuery(text: "bone running women", top: 5)
         #expect(try await loaded.search(query) == (try await collection.search(query)))
         let path = directory.appendingPathComponent("papers.cidx")
+        // A file an earlier build wrote (no header: it starts with CIDX) reads, and takes a conditional write.
+        try RetrievalLibrary.encode(collection).write(to: path)
+        let (legacy, version) = try await library.loadVersioned("papers")
+        #expect(legacy.documents == collection.documents && version.hasPrefix("legacy/"))
+        try await library.save(legacy, if: .version(version))
+        #expect(try await library.version("papers").map { $0.count == 32 && !$0.hasPrefix("legacy/") } == true, "a header now")
         let bytes = try Data(contentsOf: path)
         try bytes.prefix(bytes.count / 2).write(to: path)
         await #expect(throws: RetrievalError.self) { try await library.load("papers") }
