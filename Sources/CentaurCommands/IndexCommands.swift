@@ -192,7 +192,9 @@ struct IndexCommand: AsyncParsableCommand {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add documents to an index, replacing those with the same ids (no rebuild).")
+        static let configuration = CommandConfiguration(
+            abstract: "Add documents to an index, replacing those with the same ids (no rebuild).",
+            discussion: "Safe beside other commands changing the same index: a change that finds the index written meanwhile is applied again to the new version.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The index's name.") var name: String
         @Option(name: .long, help: ArgumentHelp("A JSON Lines file with the index's fields.", valueName: "file")) var input: String
@@ -224,7 +226,9 @@ struct IndexCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete documents from an index by id.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete documents from an index by id.",
+            discussion: "Safe beside other commands changing the same index: a change that finds the index written meanwhile is applied again to the new version.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The index's name.") var name: String
         @Option(name: .long, help: ArgumentHelp("Ids to delete.", valueName: "a,b")) var ids: String?
