@@ -40,7 +40,8 @@ struct ServeCommand: AsyncParsableCommand {
     var extractionModel: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Show the extraction model this many labelled documents (the nearest, from the newest dataset version of each type) before each document; 0: none.",
+        "Show the extraction model this many labelled documents (the nearest, from the newest dataset version of each type, "
+            + "looked for every 10 s) before each document; 0: none.",
         valueName: "k"))
     var fewShot = 0
 

@@ -80,21 +80,14 @@ public struct CentaurServerComponents: Sendable {
                              now: onboarding.now)
     }
 
-    /// The Hummingbird router with every endpoint.
     /// The selector of few-shot examples: the training split of the newest dataset version of each document type
     /// (`centaur dataset snapshot`), embedded by the native MiniLM; nil when `examples` is 0, or when there are no
-    /// labelled documents yet and `required` is false. Read once at start: a new version is used after a restart.
+    /// labelled documents yet and `required` is false. A newer version is looked for every 10 s and used without a
+    /// restart (``DatasetExamples``).
     static func fewShot(examples: Int, dataDirectory: String, home: URL, logger: Logger, required: Bool = true) throws -> (any FewShotSelector)? {
         guard examples > 0 else { return nil }
         let library = DatasetLibrary(directory: URL(fileURLWithPath: dataDirectory).appendingPathComponent("datasets"))
-        var newest: [String: DatasetManifest] = [:]
-        for manifest in try library.list() where newest[manifest.documentType] == nil { newest[manifest.documentType] = manifest }
-        var pool: [FewShotExample] = []
-        for manifest in newest.values.sorted(by: { $0.id < $1.id }) {
-            pool += try library.rows(manifest.id).filter { $0.split == "train" }.compactMap { row in
-                row.text.map { FewShotExample(subject: row.subject, documentType: row.documentType, text: $0, answer: .object(row.fields)) }
-            }
-        }
+        let (versions, pool) = try DatasetExamples.newest(in: library)
         guard !pool.isEmpty else {
             guard required else { return nil }
             throw StartupProblem(description: "few-shot extraction (\(examples) examples): no dataset version has training documents with text yet "
@@ -104,10 +97,11 @@ public struct CentaurServerComponents: Sendable {
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.safetensors").path) else {
             throw StartupProblem(description: "few-shot extraction needs the embedding model: run scripts/setup-embeddings")
         }
-        logger.info("few-shot extraction", metadata: ["examples": "\(pool.count)", "datasets": "\(newest.values.map(\.id).sorted())", "k": "\(examples)"])
-        return NearestExamples(pool, k: examples, embedder: try MiniLMEncoder(directory: directory))
+        logger.info("few-shot extraction", metadata: ["examples": "\(pool.count)", "datasets": "\(versions)", "k": "\(examples)"])
+        return DatasetExamples(library: library, k: examples, embedder: try MiniLMEncoder(directory: directory), logger: logger)
     }
 
+    /// The Hummingbird router with every endpoint.
     public func makeRouter() -> Hummingbird.Router<CentaurRequestContext> {
         let router = Hummingbird.Router(context: CentaurRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: runtime.logger))
