@@ -58,7 +58,7 @@ struct IndexCatalogTests {
     }
 
     @Test("a search of one index does not wait for another index's load, and searches that arrive during a load share it",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(10)))
     func loadsOffTheActor() async throws {
         let storage = GatedStorage()
         let library = RetrievalLibrary(storage: storage)
