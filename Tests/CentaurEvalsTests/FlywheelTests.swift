@@ -6,19 +6,6 @@ import Synchronization
 import Testing
 @testable import CentaurEvals
 
-/// Embeds a text as a few character counts: texts that share letters are near.
-struct LetterEmbedder: EmbeddingModel {
-    let name = "letters"
-    let dimensions = 26
-    func embed(_ texts: [String]) async throws -> [[Float]] {
-        texts.map { text in
-            var vector = [Float](repeating: 0, count: 26)
-            for byte in text.uppercased().utf8 where (65...90).contains(byte) { vector[Int(byte - 65)] += 1 }
-            return vector
-        }
-    }
-}
-
 /// The example turns the model was shown, as `document number|example text`.
 final class SeenTurns: Sendable {
     private let turns = Mutex<[String]>([])

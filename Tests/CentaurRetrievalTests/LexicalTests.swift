@@ -191,6 +191,10 @@ struct CollectionTests {
         await #expect(throws: RetrievalError.self) { try await library.load("../etc") }
         try await library.delete("papers")
         #expect(try await library.names().isEmpty)
+        // A file that is there but cannot be read (here a folder in its place) is that error, never "no index".
+        try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+        let unreadable = await #expect(throws: RetrievalError.self) { try await library.load("papers") }
+        #expect("\(String(describing: unreadable))".contains("cannot read"), "\(String(describing: unreadable))")
     }
 }
 

@@ -7,9 +7,9 @@ import Foundation
 /// and installed.
 ///
 /// The actor only keeps the table of what is loaded. Reading an index and building its HNSW graph (seconds for a large
-/// one) happen off the actor, once per version however many searches ask meanwhile, and the searches themselves
-/// (encoding the query, scoring) run on the caller's task over a copy of the collection: a search of one index never
-/// waits for another index's load, and searches run side by side.
+/// one, on a ``CPUWork`` thread) happen off the actor, once per version however many searches ask meanwhile, and the
+/// searches themselves (encoding the query, scoring) run on the caller's task over a copy of the collection: a search
+/// of one index never waits for another index's load, and searches run side by side.
 public actor IndexCatalog {
     public let library: RetrievalLibrary
     private let embedderDirectory: URL?
@@ -36,8 +36,8 @@ public actor IndexCatalog {
         let task = Task.detached { () async throws -> (version: String, collection: RetrievalCollection) in
             let (collection, read) = try await library.loadVersioned(name)
             // A large collection searches through an HNSW graph, built once per load (the stored bytes do not hold it),
-            // on a thread of its own: seconds of work that Swift concurrency's few threads should not carry.
-            let built = await Self.offload {
+            // on a CPU-work thread: seconds of work that Swift concurrency's few threads should not carry.
+            let built = await CPUWork.run(size: CPUWork.inlineLimit) {
                 var collection = collection
                 collection.buildGraphIfLarge()
                 return collection
@@ -83,12 +83,5 @@ public actor IndexCatalog {
         let model = try MiniLMEncoder(directory: embedderDirectory, precision: precision)
         embedders[precision] = model
         return model
-    }
-
-    /// Runs `body` on a Dispatch worker thread.
-    private static func offload<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: body()) }
-        }
     }
 }

@@ -73,41 +73,50 @@ public struct FileIndexStorage: IndexStorage {
             .filter { $0.hasSuffix(".cidx") }.map { String($0.dropLast(5)) }.sorted()
     }
 
-    public func version(_ name: String) -> String? {
+    public func version(_ name: String) throws -> String? {
         guard let handle = FileHandle(forReadingAtPath: file(name).path) else { return nil }
         defer { try? handle.close() }
-        guard let first = try? handle.read(upToCount: Self.headerSize) else { return nil }
-        return Self.version(first) ?? Self.legacyVersion(of: handle)
+        let first = try reading(name) { try handle.read(upToCount: Self.headerSize) ?? Data() }
+        if let version = Self.version(first) { return version }
+        return try legacyVersion(of: handle, name: name)
     }
 
     /// The write id in a header, as hex; nil when `bytes` do not start with one.
     static func version(_ bytes: Data) -> String? {
         guard bytes.count >= headerSize, Array(bytes.prefix(4)) == header else { return nil }
-        return bytes.dropFirst(4).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return hex(bytes.dropFirst(4).prefix(16))
     }
 
+    static func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
     /// A file without a header: its modification time and size (from the open file, not the path).
-    static func legacyVersion(of handle: FileHandle) -> String? {
+    func legacyVersion(of handle: FileHandle, name: String) throws -> String {
         var info = stat()
-        guard fstat(handle.fileDescriptor, &info) == 0 else { return nil }
+        guard fstat(handle.fileDescriptor, &info) == 0 else {
+            throw RetrievalError.unavailable("cannot read \(file(name).path): \(String(cString: strerror(errno)))")
+        }
         return "legacy/\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)/\(info.st_size)"
     }
 
-    public func read(_ name: String) -> (data: Data, version: String)? {
+    public func read(_ name: String) throws -> (data: Data, version: String)? {
         // One open file: the version and the bytes are the same write's, whatever is renamed over the path meanwhile.
         guard let handle = FileHandle(forReadingAtPath: file(name).path) else { return nil }
         defer { try? handle.close() }
-        guard let data = try? handle.readToEnd() else { return nil }
+        let data = try reading(name) { try handle.readToEnd() ?? Data() }
         if let version = Self.version(data) { return (data.dropFirst(Self.headerSize), version) }
-        guard let version = Self.legacyVersion(of: handle) else { return nil }
-        return (data, version)
+        return (data, try legacyVersion(of: handle, name: name))
+    }
+
+    /// A read that fails (not a missing file: that is nil above) is an error that names the file, never "no index".
+    private func reading<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw RetrievalError.unavailable("cannot read \(file(name).path): \(error)") }
     }
 
     @discardableResult
     public func write(_ name: String, _ data: Data, if condition: IndexWriteCondition) throws -> String {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return try locked(name) {
-            let current = version(name)
+            let current = try version(name)
             guard condition.holds(for: current) else { throw condition.conflict(name, found: current) }
             let id = withUnsafeBytes(of: UUID().uuid) { Data($0) }
             var bytes = Data(Self.header)
@@ -122,7 +131,7 @@ public struct FileIndexStorage: IndexStorage {
                 try? FileManager.default.removeItem(at: temporary)
                 throw RetrievalError.unavailable("cannot replace \(target.path): \(String(cString: strerror(errno)))")
             }
-            return id.map { String(format: "%02x", $0) }.joined()
+            return Self.hex(id)
         }
     }
 
